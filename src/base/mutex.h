@@ -1,0 +1,63 @@
+// An annotated std::mutex and its scoped lock, so clang can check GUARDED_BY members.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
+#include "base/thread_annotations.h"
+
+namespace flamedb::base {
+
+class CAPABILITY("mutex") Mutex {
+ public:
+  Mutex() = default;
+  Mutex(const Mutex&) = delete;
+  Mutex& operator=(const Mutex&) = delete;
+
+  void Lock() ACQUIRE() { mu_.lock(); }
+  void Unlock() RELEASE() { mu_.unlock(); }
+
+ private:
+  friend class CondVar;
+  std::mutex mu_;
+};
+
+class SCOPED_CAPABILITY MutexLock {
+ public:
+  explicit MutexLock(Mutex& mu) ACQUIRE(mu) : mu_(mu) { mu_.Lock(); }
+  ~MutexLock() RELEASE() { mu_.Unlock(); }
+  MutexLock(const MutexLock&) = delete;
+  MutexLock& operator=(const MutexLock&) = delete;
+
+ private:
+  Mutex& mu_;
+};
+
+// A condition variable used with Mutex. Waits re-check their predicate, as usual.
+class CondVar {
+ public:
+  // REQUIRES: `mu` is held by the caller. Returns when `pred()` is true or `deadline` passed;
+  // returns pred().
+  template <typename Pred>
+  bool WaitUntil(Mutex& mu, std::chrono::steady_clock::time_point deadline, Pred pred)
+      REQUIRES(mu) {
+    std::unique_lock<std::mutex> lock(mu.mu_, std::adopt_lock);
+    const bool result = cv_.wait_until(lock, deadline, pred);
+    lock.release();  // The caller's MutexLock still owns the mutex.
+    return result;
+  }
+  template <typename Pred>
+  void Wait(Mutex& mu, Pred pred) REQUIRES(mu) {
+    std::unique_lock<std::mutex> lock(mu.mu_, std::adopt_lock);
+    cv_.wait(lock, pred);
+    lock.release();
+  }
+  void NotifyAll() { cv_.notify_all(); }
+  void NotifyOne() { cv_.notify_one(); }
+
+ private:
+  std::condition_variable cv_;
+};
+
+}  // namespace flamedb::base
