@@ -87,18 +87,18 @@ describe('config file', () => {
 
   test('a YAML value is applied, and a flag overrides it', T, async (t) => {
     // Durations under a minute print the same in every Go-style formatter ("41s").
-    const file = await writeConfig('idle.yaml', 'server:\n  http_idle_timeout: 41s\n');
+    const file = await writeConfig('idle.yaml', 'server:\n  http_server_idle_timeout: 41s\n');
 
     const fromYaml = await startServer([`-config.file=${file}`]);
     t.after(() => fromYaml.stop());
     const a = await serverConfigBlock(fromYaml);
-    assert.equal(scalar(a.block, 'http_idle_timeout'), '41s',
-      `server.http_idle_timeout should be 41s from the YAML file; server block:\n${a.block}`);
+    assert.equal(scalar(a.block, 'http_server_idle_timeout'), '41s',
+      `server.http_server_idle_timeout should be 41s from the YAML file; server block:\n${a.block}`);
 
     const overridden = await startServer([`-config.file=${file}`, '-server.http-idle-timeout=42s']);
     t.after(() => overridden.stop());
     const b = await serverConfigBlock(overridden);
-    assert.equal(scalar(b.block, 'http_idle_timeout'), '42s',
+    assert.equal(scalar(b.block, 'http_server_idle_timeout'), '42s',
       `-server.http-idle-timeout=42s should override the YAML's 41s; server block:\n${b.block}`);
   });
 

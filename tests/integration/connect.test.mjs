@@ -207,5 +207,4 @@ describe('generated Connect client (connect-node)', () => {
       assert.equal(h.status, SERVING(), `Health/Check over ${name} should return SERVING; got ${h.status}`);
     });
   }
-
 });

@@ -170,8 +170,8 @@ describe('status endpoints', () => {
     assert.notEqual(scalar(server, 'http_listen_port'), undefined, `server: should contain http_listen_port:; got:\n${server}`);
     assert.match(res.text, /^\s*multitenancy_enabled:\s*false\s*$/m,
       `the config should contain "multitenancy_enabled: false" (the default); got:\n${res.text}`);
-    assert.equal(scalar(server, 'http_idle_timeout'), '47s',
-      `server.http_idle_timeout should reflect -server.http-idle-timeout=47s; server block:\n${server}`);
+    assert.equal(scalar(server, 'http_server_idle_timeout'), '47s',
+      `server.http_server_idle_timeout should reflect -server.http-idle-timeout=47s; server block:\n${server}`);
   });
 
   test('a gzip-encoded config response (if the server compresses it) decodes to the same YAML', T, async () => {

@@ -1,0 +1,64 @@
+// The Connect unary protocol (connectrpc.com/docs/protocol) on top of the router: typed
+// handlers are registered once, and the protocol adapter decodes, calls and encodes.
+//
+// A handler sees only messages and a RequestContext, never the wire: gRPC and gRPC-Web adapters
+// (same paths, framed bodies, trailers) can be added beside the Connect one without touching
+// handlers, by serving the same UnaryMethod table.
+#pragma once
+
+#include <google/protobuf/message.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/router.h"
+#include "base/status.h"
+
+namespace flamedb::api {
+
+// A unary RPC with its messages type-erased.
+struct UnaryMethod {
+  std::string path;  // "/<package>.<Service>/<Method>"
+  bool needs_tenant = false;
+  uint64_t max_body_bytes = 0;  // Decoded (decompressed) request limit; 0: dispatcher default.
+  const google::protobuf::Message* request_prototype = nullptr;
+  const google::protobuf::Message* response_prototype = nullptr;
+  std::function<Status(RequestContext&, const google::protobuf::Message&,
+                       google::protobuf::Message&)>
+      call;
+};
+
+// Makes a UnaryMethod from a typed function `Status fn(RequestContext&, const Req&, Resp*)`.
+template <typename Req, typename Resp>
+UnaryMethod MakeUnaryMethod(std::string path, bool needs_tenant,
+                            std::function<Status(RequestContext&, const Req&, Resp&)> fn) {
+  UnaryMethod m;
+  m.path = std::move(path);
+  m.needs_tenant = needs_tenant;
+  m.request_prototype = &Req::default_instance();
+  m.response_prototype = &Resp::default_instance();
+  m.call = [fn = std::move(fn)](RequestContext& ctx, const google::protobuf::Message& req,
+                                google::protobuf::Message& resp) {
+    return fn(ctx, static_cast<const Req&>(req), static_cast<Resp&>(resp));
+  };
+  return m;
+}
+
+// Adds `method` to `router` as a Connect unary route: POST only; request Content-Type
+// application/proto or application/json (415 otherwise); optional Content-Encoding gzip;
+// Connect-Timeout-Ms; the response in the request's codec; errors as Connect JSON.
+// `clock` must outlive the router. Bodies decompress to at most method.max_body_bytes, or
+// `default_max_body_bytes` when that is 0.
+void AddConnectRoute(Router& router, UnaryMethod method, const base::Clock& clock,
+                     uint64_t default_max_body_bytes);
+
+// The Connect unary call itself, exposed for tests: runs `method` for `request`, whose body
+// may decompress to at most `max_body_bytes`.
+HttpResponse ServeConnectUnary(const UnaryMethod& method, uint64_t max_body_bytes,
+                               const HttpRequest& request, RequestContext& context,
+                               const base::Clock& clock);
+
+
+}  // namespace flamedb::api
