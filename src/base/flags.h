@@ -21,7 +21,7 @@ namespace flamedb::base {
 enum class FlagType : uint8_t { kBool, kInt, kDouble, kString, kDuration };
 
 struct FlagOptions {
-  std::string_view yaml;  // Dotted YAML path; empty for command-line-only flags.
+  std::string_view yaml = {};  // Dotted YAML path; empty for command-line-only flags.
   bool secret = false;    // Masked in the config that /api/v1/status/config shows.
   bool hidden = false;    // Left out of -help (shown by -help-all).
 };

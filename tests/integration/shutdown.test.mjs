@@ -74,7 +74,10 @@ test('SIGTERM: listener closes, the in-flight request completes, exit code 0', T
     throw new Error(`the in-flight Health/Check should still be answered after SIGTERM, but: ${err.message}; stderr:\n${srv.stderrText()}`);
   });
   assert.equal(res.status, 200, `the in-flight Health/Check should complete with 200 after SIGTERM; got ${res.status} ${res.text}`);
-  assert.deepEqual(JSON.parse(res.text), { status: 'SERVING' }, 'the in-flight Health/Check should answer SERVING');
+  // The request is answered in full, and it reports the truth: the server is draining, so it is
+  // no longer SERVING (load balancers stop sending it traffic).
+  assert.deepEqual(JSON.parse(res.text), { status: 'NOT_SERVING' }, 'the in-flight Health/Check should be answered, reporting NOT_SERVING while the server drains');
+  assert.match(res.headers['connection'] ?? '', /close/i, 'the last response of a draining server should say Connection: close');
 
   let timer;
   const exit = await Promise.race([

@@ -1,0 +1,99 @@
+#include "server/app.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "api/connect.h"
+#include "api/services.h"
+#include "api/status_routes.h"
+#include "base/build_info.h"
+
+namespace flamedb::server {
+
+namespace {
+constexpr std::string_view kServerModule = "server";
+}  // namespace
+
+App::App(const Config& config, base::Logger& logger, const base::Clock& clock)
+    : config_(config), logger_(logger), clock_(clock) {}
+
+App::~App() { Shutdown(base::Duration(0)); }
+
+Status App::PrepareDataDir() {
+  namespace fs = std::filesystem;
+  const fs::path dir(config_.storage_filesystem_dir);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    return FailedPreconditionError("cannot create data directory " + dir.string() + ": " +
+                                   ec.message());
+  }
+  // Fail at start, not at the first write, when the directory is not writable.
+  const fs::path probe = dir / ".flamedb-write-check";
+  if (!std::ofstream(probe).good()) {
+    return FailedPreconditionError("data directory " + dir.string() + " is not writable");
+  }
+  fs::remove(probe, ec);
+  return OkStatus();
+}
+
+api::Router App::BuildRouter(const base::FlagSet& flags) {
+  api::Router router;
+  auto readiness = [this] { return modules_.Ready(); };
+  api::AddStatusRoutes(router, {.readiness = readiness, .metrics = &metrics_, .flags = &flags});
+  const uint64_t max_body = static_cast<uint64_t>(config_.http_max_request_body_bytes);
+  const std::vector<std::string> targets = config_.Targets();
+  const bool serves_queries =
+      std::find(targets.begin(), targets.end(), "querier") != targets.end();
+  api::AddConnectRoute(router, api::VersionMethod(serves_queries), clock_, max_body);
+  // The health check answers for every Connect service, itself included; it is registered last
+  // so the list is complete.
+  std::vector<std::string> services = api::ConnectServiceNames(router);
+  services.push_back("grpc.health.v1.Health");
+  api::AddConnectRoute(router, api::HealthCheckMethod(readiness, std::move(services)), clock_,
+                       max_body);
+  return router;
+}
+
+Result<std::unique_ptr<App>> App::Start(const Config& config, const base::FlagSet& flags,
+                                        base::Logger& logger, const base::Clock& clock) {
+  FLAMEDB_RETURN_IF_ERROR(config.Validate());
+  std::unique_ptr<App> app(new App(config, logger, clock));
+  app->modules_.Add(std::string(kServerModule));
+  FLAMEDB_RETURN_IF_ERROR(app->PrepareDataDir());
+
+  const base::BuildInfo& info = base::GetBuildInfo();
+  base::RegisterProcessMetrics(app->metrics_);
+  app->metrics_
+      .AddGaugeFamily("pyroscope_build_info",
+                      "A metric with a constant '1' value labeled by version, revision, branch "
+                      "and the compiler (goversion) from which flamedb was built.",
+                      {"version", "revision", "branch", "goversion"})
+      .WithLabels({std::string(info.version), std::string(info.revision),
+                   std::string(info.branch), std::string(info.compiler)})
+      .Set(1);
+
+  app->dispatcher_ = std::make_unique<api::Dispatcher>(
+      app->BuildRouter(flags),
+      api::DispatcherOptions{
+          .multitenancy_enabled = config.multitenancy_enabled,
+          .max_body_bytes = static_cast<uint64_t>(config.http_max_request_body_bytes)},
+      app->metrics_, clock);
+  FLAMEDB_ASSIGN_OR_RETURN(app->http_, HttpServer::Start(config.HttpOptions(), *app->dispatcher_,
+                                                         logger, clock, app->metrics_));
+  app->modules_.Set(std::string(kServerModule), ModuleState::kRunning);
+  return app;
+}
+
+int App::Shutdown(base::Duration timeout) {
+  if (stopped_) {
+    return 0;
+  }
+  stopped_ = true;
+  modules_.Set(std::string(kServerModule), ModuleState::kStopping);
+  return http_ ? http_->Shutdown(std::chrono::steady_clock::now() + timeout) : 0;
+}
+
+}  // namespace flamedb::server

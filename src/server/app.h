@@ -1,0 +1,49 @@
+// The running server process: configuration, modules, routes and the HTTP server, wired
+// together. main() parses flags and signals; everything else starts and stops here.
+#pragma once
+
+#include <memory>
+
+#include "api/router.h"
+#include "base/flags.h"
+#include "base/logging.h"
+#include "base/metrics.h"
+#include "server/config.h"
+#include "server/http_server.h"
+#include "server/modules.h"
+
+namespace flamedb::server {
+
+// Owns every long-lived object of the process. Shutdown order (Shutdown): mark modules
+// stopping (/ready turns 503), drain the HTTP server (stop accepting, finish in-flight
+// requests), then stop modules. Not thread-safe: Start and Shutdown run on the main thread.
+class App {
+ public:
+  // Starts the modules named by config.Targets() and the HTTP server.
+  // Errors: kInvalidArgument (bad config), kUnavailable (port taken), kFailedPrecondition
+  // (data directory not usable).
+  static Result<std::unique_ptr<App>> Start(const Config& config, const base::FlagSet& flags,
+                                            base::Logger& logger, const base::Clock& clock);
+  ~App();
+
+  uint16_t port() const { return http_->port(); }
+
+  // Graceful shutdown within `timeout`; returns how many connections had to be cut.
+  int Shutdown(base::Duration timeout);
+
+ private:
+  App(const Config& config, base::Logger& logger, const base::Clock& clock);
+  Status PrepareDataDir();
+  api::Router BuildRouter(const base::FlagSet& flags);
+
+  const Config config_;
+  base::Logger& logger_;
+  const base::Clock& clock_;
+  base::MetricsRegistry metrics_;
+  ModuleManager modules_;
+  std::unique_ptr<api::Dispatcher> dispatcher_;
+  std::unique_ptr<HttpServer> http_;
+  bool stopped_ = false;
+};
+
+}  // namespace flamedb::server

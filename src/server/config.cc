@@ -1,0 +1,179 @@
+#include "server/config.h"
+
+#include <algorithm>
+
+#include "base/logging.h"
+
+namespace flamedb::server {
+
+const std::vector<std::string>& KnownTargets() {
+  static const std::vector<std::string> kTargets = {
+      "distributor", "ingester", "querier", "query-frontend", "query-scheduler", "store-gateway",
+      "compactor"};
+  return kTargets;
+}
+
+namespace {
+
+std::vector<std::string> SplitList(const std::string& list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string::npos) {
+      comma = list.size();
+    }
+    std::string item = list.substr(start, comma - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (!item.empty()) {
+      out.push_back(item);
+    }
+    start = comma + 1;
+  }
+  return out;
+}
+
+// Handlers may wait on disk (the WAL's fsync), so there are more of them than cores. A fixed
+// number keeps the documented default the same on every machine.
+constexpr int64_t kDefaultHandlerThreads = 16;
+
+void RegisterProcessFlags(Config& c, base::FlagSet& f) {
+  f.String("target", &c.target, "all",
+           "Comma-separated list of components to run: all, distributor, ingester, querier, "
+           "query-frontend, query-scheduler, store-gateway, compactor.",
+           {.yaml = "target"});
+  f.String("config.file", &c.config_file, "", "Configuration file to load (YAML).");
+  f.Bool("config.expand-env", &c.config_expand_env, false,
+         "Expand ${VAR} and ${VAR:-default} in the configuration file from the environment.");
+  f.Bool("help", &c.help, false, "Print the basic flags and exit.");
+  f.Bool("help-all", &c.help_all, false, "Print every flag, advanced ones too, and exit.");
+  f.Bool("help-markdown", &c.help_markdown, false,
+         "Print the configuration reference (docs/configuration.md) and exit.", {.hidden = true});
+  f.Bool("version", &c.version, false, "Print the version and exit.");
+  f.String("log.level", &c.log_level, "info",
+           "Only log messages at or above this level: debug, info, warn, error.",
+           {.yaml = "server.log_level"});
+  f.String("log.format", &c.log_format, "logfmt", "Log line format: logfmt or json.",
+           {.yaml = "server.log_format"});
+  f.Bool("auth.multitenancy-enabled", &c.multitenancy_enabled, false,
+         "Require the X-Scope-OrgID header on tenant routes; when false every request is tenant "
+         "\"anonymous\".",
+         {.yaml = "multitenancy_enabled"});
+  f.String("storage.backend", &c.storage_backend, "filesystem",
+           "Object storage backend for blocks: filesystem.", {.yaml = "storage.backend"});
+  f.String("storage.filesystem.dir", &c.storage_filesystem_dir, "./data",
+           "Directory of the filesystem storage backend (created if missing).",
+           {.yaml = "storage.filesystem.dir"});
+}
+
+void RegisterHttpFlags(Config& c, base::FlagSet& f) {
+  f.String("server.http-listen-address", &c.http_listen_address, "",
+           "HTTP server listen address; empty means all interfaces.",
+           {.yaml = "server.http_listen_address"});
+  f.Int("server.http-listen-port", &c.http_listen_port, 4040,
+        "HTTP server listen port; 0 picks a free port (logged at start).",
+        {.yaml = "server.http_listen_port"});
+  f.Duration("server.http-read-timeout", &c.http_read_timeout, std::chrono::seconds(30),
+             "Longest time to receive one request, headers and body (408 after it).",
+             {.yaml = "server.http_server_read_timeout"});
+  f.Duration("server.http-write-timeout", &c.http_write_timeout, std::chrono::seconds(30),
+             "Longest time to send one response.", {.yaml = "server.http_server_write_timeout"});
+  f.Duration("server.http-idle-timeout", &c.http_idle_timeout, std::chrono::minutes(2),
+             "How long a keep-alive connection may wait for its next request.",
+             {.yaml = "server.http_server_idle_timeout"});
+  f.Int("server.http-max-request-header-bytes", &c.http_max_request_header_bytes, 1 << 20,
+        "Largest request line plus headers accepted (431 beyond it).",
+        {.yaml = "server.http_max_request_header_bytes"});
+  f.Int("server.http-max-request-body-bytes", &c.http_max_request_body_bytes, 256 << 20,
+        "Largest request body accepted on any route, before and after decompression (413 "
+        "beyond it); routes may set lower limits.",
+        {.yaml = "server.http_max_request_body_bytes"});
+  f.Int("server.http-io-threads", &c.http_io_threads, 2,
+        "Threads doing network I/O for every connection.",
+        {.yaml = "server.http_io_threads", .hidden = true});
+  f.Int("server.http-handler-threads", &c.http_handler_threads, kDefaultHandlerThreads,
+        "Threads running request handlers.",
+        {.yaml = "server.http_handler_threads", .hidden = true});
+  f.Duration("server.graceful-shutdown-timeout", &c.graceful_shutdown_timeout,
+             std::chrono::seconds(30),
+             "On SIGTERM or SIGINT, how long in-flight requests may take to finish.",
+             {.yaml = "server.graceful_shutdown_timeout"});
+}
+
+Status Positive(std::string_view flag, int64_t v, int64_t max) {
+  if (v < 1 || v > max) {
+    return InvalidArgumentError("invalid value " + std::to_string(v) + " for flag -" +
+                                std::string(flag) + ": want 1.." + std::to_string(max));
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+void Config::Register(base::FlagSet& flags) {
+  RegisterProcessFlags(*this, flags);
+  RegisterHttpFlags(*this, flags);
+}
+
+std::vector<std::string> Config::Targets() const {
+  std::vector<std::string> out;
+  for (const std::string& t : SplitList(target)) {
+    if (t == "all") {
+      return KnownTargets();
+    }
+    out.push_back(t);
+  }
+  return out;
+}
+
+Status Config::Validate() const {
+  const std::vector<std::string> targets = SplitList(target);
+  if (targets.empty()) {
+    return InvalidArgumentError("flag -target is empty: name at least one component, or all");
+  }
+  for (const std::string& t : targets) {
+    const auto& known = KnownTargets();
+    if (t != "all" && std::find(known.begin(), known.end(), t) == known.end()) {
+      return InvalidArgumentError("unknown target \"" + t + "\" in -target: use all or any of " +
+                                  "distributor, ingester, querier, query-frontend, "
+                                  "query-scheduler, store-gateway, compactor");
+    }
+  }
+  FLAMEDB_RETURN_IF_ERROR(base::ParseLogLevel(log_level).status().WithContext("flag -log.level"));
+  FLAMEDB_RETURN_IF_ERROR(
+      base::ParseLogFormat(log_format).status().WithContext("flag -log.format"));
+  if (http_listen_port < 0 || http_listen_port > 65535) {
+    return InvalidArgumentError("invalid value " + std::to_string(http_listen_port) +
+                                " for flag -server.http-listen-port: want 0..65535");
+  }
+  FLAMEDB_RETURN_IF_ERROR(Positive("server.http-max-request-header-bytes",
+                                   http_max_request_header_bytes, 1LL << 30));
+  FLAMEDB_RETURN_IF_ERROR(
+      Positive("server.http-max-request-body-bytes", http_max_request_body_bytes, 1LL << 40));
+  FLAMEDB_RETURN_IF_ERROR(Positive("server.http-io-threads", http_io_threads, 256));
+  FLAMEDB_RETURN_IF_ERROR(Positive("server.http-handler-threads", http_handler_threads, 4096));
+  if (storage_backend != "filesystem") {
+    return InvalidArgumentError("unsupported -storage.backend \"" + storage_backend +
+                                "\": this version supports filesystem");
+  }
+  if (storage_filesystem_dir.empty()) {
+    return InvalidArgumentError("flag -storage.filesystem.dir is empty");
+  }
+  return OkStatus();
+}
+
+HttpServerOptions Config::HttpOptions() const {
+  HttpServerOptions o;
+  o.address = http_listen_address;
+  o.port = static_cast<uint16_t>(http_listen_port);
+  o.read_timeout = http_read_timeout;
+  o.write_timeout = http_write_timeout;
+  o.idle_timeout = http_idle_timeout;
+  o.max_header_bytes = static_cast<uint64_t>(http_max_request_header_bytes);
+  o.io_threads = static_cast<int>(http_io_threads);
+  o.handler_threads = static_cast<int>(http_handler_threads);
+  return o;
+}
+
+}  // namespace flamedb::server

@@ -1,0 +1,63 @@
+// The process configuration: every flag of the flamedb binary, registered with Pyroscope's names
+// and defaults where Pyroscope has the setting (docs/configuration.md is generated from here).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/duration.h"
+#include "base/flags.h"
+#include "server/http_server.h"
+
+namespace flamedb::server {
+
+// The components `-target` may name, in Pyroscope's spelling.
+const std::vector<std::string>& KnownTargets();
+
+struct Config {
+  // Process.
+  std::string target;
+  std::string config_file;
+  bool config_expand_env = false;
+  bool help = false;
+  bool help_all = false;
+  bool help_markdown = false;
+  bool version = false;
+
+  // Logging.
+  std::string log_level;
+  std::string log_format;
+
+  // HTTP server.
+  std::string http_listen_address;
+  int64_t http_listen_port = 0;
+  base::Duration http_read_timeout{};
+  base::Duration http_write_timeout{};
+  base::Duration http_idle_timeout{};
+  int64_t http_max_request_header_bytes = 0;
+  int64_t http_max_request_body_bytes = 0;
+  int64_t http_io_threads = 0;
+  int64_t http_handler_threads = 0;
+  base::Duration graceful_shutdown_timeout{};
+
+  // Tenancy.
+  bool multitenancy_enabled = false;
+
+  // Storage.
+  std::string storage_backend;
+  std::string storage_filesystem_dir;
+
+  // Registers every flag; defaults are stored immediately.
+  void Register(base::FlagSet& flags);
+
+  // Checks values the flag types cannot (ranges, enumerations, target names).
+  // Errors: kInvalidArgument naming the flag.
+  Status Validate() const;
+
+  // The components `target` expands to ("all" is every one of KnownTargets()).
+  std::vector<std::string> Targets() const;
+
+  HttpServerOptions HttpOptions() const;
+};
+
+}  // namespace flamedb::server

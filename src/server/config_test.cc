@@ -1,0 +1,97 @@
+#include "server/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "testing/status_matchers.h"
+
+namespace flamedb::server {
+namespace {
+
+using ::flamedb::testing::IsOk;
+using ::flamedb::testing::StatusIs;
+using ::testing::HasSubstr;
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  ConfigTest() { config_.Register(flags_); }
+
+  Status Parse(std::vector<std::string> args) {
+    FLAMEDB_RETURN_IF_ERROR(flags_.Parse(args, [](const char*) -> const char* { return nullptr; }));
+    return config_.Validate();
+  }
+
+  base::FlagSet flags_{"flamedb"};
+  Config config_;
+};
+
+TEST_F(ConfigTest, DefaultsArePyroscopes) {
+  ASSERT_THAT(Parse({}), IsOk());
+
+  EXPECT_EQ(config_.target, "all");
+  EXPECT_EQ(config_.http_listen_port, 4040);
+  EXPECT_FALSE(config_.multitenancy_enabled);
+  EXPECT_EQ(config_.log_level, "info");
+  EXPECT_EQ(config_.http_idle_timeout, std::chrono::minutes(2));
+  EXPECT_EQ(config_.storage_filesystem_dir, "./data");
+  EXPECT_EQ(config_.Targets().size(), 7u);
+}
+
+TEST_F(ConfigTest, YamlUsesPyroscopeKeys) {
+  ASSERT_THAT(flags_.ApplyYaml("target: querier,ingester\n"
+                               "multitenancy_enabled: true\n"
+                               "server:\n"
+                               "  http_listen_port: 4100\n"
+                               "  http_server_read_timeout: 1m\n"
+                               "  log_level: debug\n"
+                               "storage:\n"
+                               "  backend: filesystem\n"
+                               "  filesystem:\n"
+                               "    dir: /var/lib/flamedb\n",
+                               "cfg"),
+              IsOk());
+
+  EXPECT_THAT(config_.Validate(), IsOk());
+  EXPECT_THAT(config_.Targets(), ::testing::ElementsAre("querier", "ingester"));
+  EXPECT_TRUE(config_.multitenancy_enabled);
+  EXPECT_EQ(config_.http_listen_port, 4100);
+  EXPECT_EQ(config_.http_read_timeout, std::chrono::minutes(1));
+  EXPECT_EQ(config_.log_level, "debug");
+}
+
+struct BadConfig {
+  std::vector<std::string> args;
+  std::string_view message;
+};
+
+TEST_F(ConfigTest, InvalidValuesNameTheFlag) {
+  const BadConfig cases[] = {
+      {{"-target=ingestor"}, "unknown target \"ingestor\""},
+      {{"-target="}, "flag -target is empty"},
+      {{"-log.level=loud"}, "flag -log.level: unknown log level \"loud\""},
+      {{"-log.format=xml"}, "flag -log.format"},
+      {{"-server.http-listen-port=70000"}, "-server.http-listen-port: want 0..65535"},
+      {{"-server.http-max-request-body-bytes=0"}, "-server.http-max-request-body-bytes"},
+      {{"-storage.backend=gcs"}, "unsupported -storage.backend \"gcs\""},
+  };
+  for (const BadConfig& c : cases) {
+    base::FlagSet flags("flamedb");
+    Config config;
+    config.Register(flags);
+    ASSERT_THAT(flags.Parse(c.args, [](const char*) -> const char* { return nullptr; }), IsOk());
+    EXPECT_THAT(config.Validate(), StatusIs(StatusCode::kInvalidArgument, c.message)) << c.args[0];
+  }
+}
+
+TEST_F(ConfigTest, HelpListsTheServerFlags) {
+  const std::string usage = flags_.Usage(false);
+
+  EXPECT_THAT(usage, HasSubstr("-server.http-listen-port int"));
+  EXPECT_THAT(usage, HasSubstr("(default 4040)"));
+  EXPECT_THAT(usage, HasSubstr("-auth.multitenancy-enabled\n"));
+  EXPECT_THAT(usage, ::testing::Not(HasSubstr("-help-markdown")));
+  EXPECT_THAT(flags_.Usage(true), HasSubstr("-help-markdown"));
+}
+
+}  // namespace
+}  // namespace flamedb::server
