@@ -103,7 +103,7 @@ std::string Logger::Begin(LogLevel level, const LogMessage& msg) const {
   AppendField(line, "level", kLevelNames[static_cast<size_t>(level)], false);
   AppendField(line, "ts", FormatTimestamp(clock_.Now()), false);
   AppendField(line, "caller",
-              std::string(BaseName(msg.loc.file_name())) + ":" + std::to_string(msg.loc.line()),
+              std::string(BaseName(msg.file)) + ":" + std::to_string(msg.line),
               false);
   AppendField(line, "msg", msg.text, true);
   return line;

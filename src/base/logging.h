@@ -5,7 +5,6 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
-#include <source_location>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -26,13 +25,18 @@ Result<LogLevel> ParseLogLevel(std::string_view name);
 Result<LogFormat> ParseLogFormat(std::string_view name);
 
 // The message of a log call, with the call site captured implicitly for the `caller` field.
+// (__builtin_FILE/LINE rather than std::source_location, which clang 14 cannot compile with
+// libstdc++ 12.)
 struct LogMessage {
-  LogMessage(const char* text, std::source_location loc = std::source_location::current())
-      : text(text), loc(loc) {}  // NOLINT: implicit on purpose
-  LogMessage(std::string_view text, std::source_location loc = std::source_location::current())
-      : text(text), loc(loc) {}  // NOLINT: implicit on purpose
+  LogMessage(const char* text, const char* file = __builtin_FILE(),
+             int line = __builtin_LINE())  // NOLINT: implicit on purpose
+      : text(text), file(file), line(line) {}
+  LogMessage(std::string_view text, const char* file = __builtin_FILE(),
+             int line = __builtin_LINE())  // NOLINT: implicit on purpose
+      : text(text), file(file), line(line) {}
   std::string_view text;
-  std::source_location loc;
+  const char* file;
+  int line;
 };
 
 // Writes log lines to a FILE (stderr in the server). Each line is written with one fwrite under a

@@ -49,7 +49,7 @@ void RegisterProcessFlags(Config& c, base::FlagSet& f) {
   f.Bool("help", &c.help, false, "Print the basic flags and exit.");
   f.Bool("help-all", &c.help_all, false, "Print every flag, advanced ones too, and exit.");
   f.Bool("help-markdown", &c.help_markdown, false,
-         "Print the configuration reference (docs/configuration.md) and exit.", {.hidden = true});
+         "Print the configuration reference (docs/configuration.md) and exit.");
   f.Bool("version", &c.version, false, "Print the version and exit.");
   f.String("log.level", &c.log_level, "info",
            "Only log messages at or above this level: debug, info, warn, error.",
@@ -91,10 +91,10 @@ void RegisterHttpFlags(Config& c, base::FlagSet& f) {
         {.yaml = "server.http_max_request_body_bytes"});
   f.Int("server.http-io-threads", &c.http_io_threads, 2,
         "Threads doing network I/O for every connection.",
-        {.yaml = "server.http_io_threads", .hidden = true});
+        {.yaml = "server.http_io_threads"});
   f.Int("server.http-handler-threads", &c.http_handler_threads, kDefaultHandlerThreads,
         "Threads running request handlers.",
-        {.yaml = "server.http_handler_threads", .hidden = true});
+        {.yaml = "server.http_handler_threads"});
   f.Duration("server.graceful-shutdown-timeout", &c.graceful_shutdown_timeout,
              std::chrono::seconds(30),
              "On SIGTERM or SIGINT, how long in-flight requests may take to finish.",
