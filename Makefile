@@ -3,6 +3,9 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# `make test` also builds with clang under ASan+UBSan and TSan (with -Wthread-safety) and runs
+# every test there; SANITIZERS=0 skips that for a quick local run.
+SANITIZERS ?= 1
 
 .PHONY: setup build run test unit docs asan tsan clean
 
@@ -19,9 +22,13 @@ build: setup $(BUILD_DIR)/build.ninja
 run: build
 	$(BUILD_DIR)/bin/flamedb -storage.filesystem.dir=./data
 
-# Every test: unit tests of each component, the config doc check and the end-to-end suite.
+# Every test: unit tests of each component, the config doc check and the end-to-end suite, in
+# the release build and (unless SANITIZERS=0) in the sanitizer builds.
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+ifeq ($(SANITIZERS),1)
+	$(MAKE) asan tsan
+endif
 
 # Unit tests only (fast).
 unit: build
