@@ -2,11 +2,11 @@
 
 #include <google/protobuf/util/json_util.h>
 
-#include <cctype>
 #include <memory>
 
 #include "api/errors.h"
 #include "base/gzip.h"
+#include "base/strings.h"
 
 namespace flamedb::api {
 namespace {
@@ -16,26 +16,12 @@ enum class Codec { kProto, kJson };
 constexpr std::string_view kProtoType = "application/proto";
 constexpr std::string_view kJsonType = "application/json";
 
-std::string Lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // The codec named by a Content-Type (parameters such as charset are allowed), if supported.
 std::optional<Codec> CodecFor(std::optional<std::string_view> content_type) {
   if (!content_type.has_value()) {
     return std::nullopt;
   }
-  const std::string media = Lowercase(Trim(content_type->substr(0, content_type->find(';'))));
+  const std::string media = base::AsciiLowercase(base::TrimSpace(content_type->substr(0, content_type->find(';'))));
   if (media == kProtoType) {
     return Codec::kProto;
   }
@@ -69,7 +55,7 @@ Result<std::optional<std::chrono::milliseconds>> ParseTimeout(
 // Returns the decoded request body, decompressing it when Content-Encoding says gzip.
 Result<std::string> RequestBody(const HttpRequest& request, uint64_t max_body_bytes) {
   const std::string encoding =
-      Lowercase(Trim(request.headers.Get("Content-Encoding").value_or("identity")));
+      base::AsciiLowercase(base::TrimSpace(request.headers.Get("Content-Encoding").value_or("identity")));
   if (encoding == "identity" || encoding.empty()) {
     return request.body;
   }
@@ -94,7 +80,7 @@ Status Decode(Codec codec, const std::string& body, google::protobuf::Message& m
     }
     return OkStatus();
   }
-  if (Trim(body).empty()) {
+  if (base::TrimSpace(body).empty()) {
     return OkStatus();  // An empty JSON body is the empty message.
   }
   google::protobuf::util::JsonParseOptions options;

@@ -6,6 +6,7 @@
 #include "api/errors.h"
 #include "api/tenant.h"
 #include "base/gzip.h"
+#include "base/strings.h"
 
 namespace flamedb::api {
 
@@ -49,29 +50,17 @@ std::vector<std::string> Router::Paths() const {
 }
 
 bool AcceptsGzip(std::string_view accept_encoding) {
-  size_t start = 0;
-  while (start <= accept_encoding.size()) {
-    size_t end = accept_encoding.find(',', start);
-    if (end == std::string_view::npos) {
-      end = accept_encoding.size();
-    }
-    std::string_view item = accept_encoding.substr(start, end - start);
-    start = end + 1;
+  for (std::string_view item : base::SplitNonEmpty(accept_encoding, ',')) {
     const size_t semi = item.find(';');
-    std::string_view coding = item.substr(0, semi);
-    while (!coding.empty() && coding.front() == ' ') coding.remove_prefix(1);
-    while (!coding.empty() && coding.back() == ' ') coding.remove_suffix(1);
+    const std::string_view coding = base::TrimSpace(item.substr(0, semi));
     if (coding != "gzip" && coding != "*") {
       continue;
     }
-    if (semi != std::string_view::npos) {
-      std::string_view params = item.substr(semi + 1);
-      const size_t q = params.find("q=");
-      if (q != std::string_view::npos) {
-        std::string_view value = params.substr(q + 2);
-        if (value.substr(0, 1) == "0" && value.find_first_of("123456789") == std::string_view::npos) {
-          continue;  // q=0, q=0.0, q=0.000: explicitly refused.
-        }
+    const size_t q = semi == std::string_view::npos ? semi : item.find("q=", semi);
+    if (q != std::string_view::npos) {
+      const std::string_view value = item.substr(q + 2);
+      if (value.substr(0, 1) == "0" && value.find_first_of("123456789") == std::string_view::npos) {
+        continue;  // q=0, q=0.0, q=0.000: explicitly refused.
       }
     }
     return true;

@@ -1,5 +1,7 @@
 #include "base/logging.h"
 
+#include "base/json.h"
+
 #include <ctime>
 
 namespace flamedb::base {
@@ -34,38 +36,6 @@ bool NeedsQuoting(std::string_view v) {
     }
   }
   return false;
-}
-
-void AppendQuoted(std::string& out, std::string_view v) {
-  out += '"';
-  for (char c : v) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
 }
 
 }  // namespace
@@ -115,9 +85,9 @@ void Logger::AppendField(std::string& line, std::string_view key, std::string_vi
     if (line.size() > 1) {
       line += ',';
     }
-    AppendQuoted(line, key);
+    AppendJsonString(line, key);
     line += ':';
-    AppendQuoted(line, value);
+    AppendJsonString(line, value);
     return;
   }
   if (!line.empty()) {
@@ -126,7 +96,7 @@ void Logger::AppendField(std::string& line, std::string_view key, std::string_vi
   line += key;
   line += '=';
   if ((quote_always && key == "msg") || NeedsQuoting(value)) {
-    AppendQuoted(line, value);
+    AppendJsonString(line, value);
   } else {
     line += value;
   }

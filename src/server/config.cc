@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/logging.h"
+#include "base/strings.h"
 
 namespace flamedb::server {
 
@@ -14,25 +15,6 @@ const std::vector<std::string>& KnownTargets() {
 }
 
 namespace {
-
-std::vector<std::string> SplitList(const std::string& list) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = list.find(',', start);
-    if (comma == std::string::npos) {
-      comma = list.size();
-    }
-    std::string item = list.substr(start, comma - start);
-    item.erase(0, item.find_first_not_of(' '));
-    item.erase(item.find_last_not_of(' ') + 1);
-    if (!item.empty()) {
-      out.push_back(item);
-    }
-    start = comma + 1;
-  }
-  return out;
-}
 
 // Handlers may wait on disk (the WAL's fsync), so there are more of them than cores. A fixed
 // number keeps the documented default the same on every machine.
@@ -118,24 +100,24 @@ void Config::Register(base::FlagSet& flags) {
 
 std::vector<std::string> Config::Targets() const {
   std::vector<std::string> out;
-  for (const std::string& t : SplitList(target)) {
+  for (std::string_view t : base::SplitNonEmpty(target, ',')) {
     if (t == "all") {
       return KnownTargets();
     }
-    out.push_back(t);
+    out.emplace_back(t);
   }
   return out;
 }
 
 Status Config::Validate() const {
-  const std::vector<std::string> targets = SplitList(target);
+  const std::vector<std::string_view> targets = base::SplitNonEmpty(target, ',');
   if (targets.empty()) {
     return InvalidArgumentError("flag -target is empty: name at least one component, or all");
   }
-  for (const std::string& t : targets) {
+  for (std::string_view t : targets) {
     const auto& known = KnownTargets();
     if (t != "all" && std::find(known.begin(), known.end(), t) == known.end()) {
-      return InvalidArgumentError("unknown target \"" + t + "\" in -target: use all or any of " +
+      return InvalidArgumentError("unknown target \"" + std::string(t) + "\" in -target: use all or any of " +
                                   "distributor, ingester, querier, query-frontend, "
                                   "query-scheduler, store-gateway, compactor");
     }

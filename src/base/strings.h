@@ -1,0 +1,19 @@
+// Small string helpers shared by header, flag and list parsing.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace flamedb::base {
+
+// `s` without leading and trailing spaces and tabs.
+std::string_view TrimSpace(std::string_view s);
+
+// ASCII lowercase copy of `s`.
+std::string AsciiLowercase(std::string_view s);
+
+// Splits `s` at `sep` and trims each item; empty items are dropped ("a, b,,c" -> a b c).
+std::vector<std::string_view> SplitNonEmpty(std::string_view s, char sep);
+
+}  // namespace flamedb::base
