@@ -20,10 +20,29 @@ function(flamedb_cc_test)
   gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 30)
 endfunction()
 
+# flamedb_cc_benchmark(NAME <name> SRCS <files...> DEPS <targets...>): a Google Benchmark binary
+# in build/bench/ (with FLAMEDB_BUILD_BENCHMARKS, on in release builds); CTest runs each very
+# briefly as a smoke check. Timing belongs here, never in pass/fail tests.
 function(flamedb_cc_benchmark)
   if(FLAMEDB_BUILD_BENCHMARKS)
     cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
     add_executable(${ARG_NAME} ${ARG_SRCS})
+    set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/bench)
     target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} benchmark::benchmark)
+    add_test(NAME ${ARG_NAME}_smoke COMMAND ${ARG_NAME} --benchmark_min_time=0.001)
+  endif()
+endfunction()
+
+# flamedb_cc_fuzzer(NAME <name> SRCS <files...> DEPS <targets...>): a libFuzzer target, built only
+# in the clang ASan build (FLAMEDB_SANITIZE=address), where CTest runs it briefly from an empty
+# corpus as a smoke check. `make fuzz FUZZER=<name> SECONDS=<n>` runs one for longer.
+function(flamedb_cc_fuzzer)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang" AND FLAMEDB_SANITIZE STREQUAL "address")
+    cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+    add_executable(${ARG_NAME} ${ARG_SRCS})
+    set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/fuzz)
+    target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
+    target_link_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer)
+    add_test(NAME ${ARG_NAME}_smoke COMMAND ${ARG_NAME} -max_total_time=5 -print_final_stats=1)
   endif()
 endfunction()
