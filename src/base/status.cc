@@ -19,7 +19,7 @@ std::string_view StatusCodeName(StatusCode code) {
 
 Status::Status(StatusCode code, std::string message) {
   if (code != StatusCode::kOk) {
-    rep_ = std::make_shared<const Rep>(Rep{code, std::move(message)});
+    rep_ = std::make_shared<const Rep>(Rep{code, std::move(message), {}});
   }
 }
 
@@ -40,7 +40,18 @@ Status Status::WithContext(std::string_view context) const {
   std::string message(context);
   message += ": ";
   message += rep_->message;
-  return Status(rep_->code, std::move(message));
+  Status out;
+  out.rep_ = std::make_shared<const Rep>(Rep{rep_->code, std::move(message), rep_->tag});
+  return out;
+}
+
+Status Status::WithTag(std::string_view tag) const {
+  if (ok()) {
+    return *this;
+  }
+  Status out;
+  out.rep_ = std::make_shared<const Rep>(Rep{rep_->code, rep_->message, std::string(tag)});
+  return out;
 }
 
 namespace internal {

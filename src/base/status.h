@@ -50,6 +50,11 @@ class [[nodiscard]] Status {
   // Returns this status with "`context`: " put in front of the message. OK stays OK.
   Status WithContext(std::string_view context) const;
 
+  // A machine-readable classification beside the message, such as the `reason` label under
+  // which a rejected profile is counted ("malformed_profile"). Empty unless set; OK has none.
+  std::string_view tag() const { return ok() ? std::string_view() : rep_->tag; }
+  Status WithTag(std::string_view tag) const;
+
   friend bool operator==(const Status& a, const Status& b) {
     return a.code() == b.code() && a.message() == b.message();
   }
@@ -58,6 +63,7 @@ class [[nodiscard]] Status {
   struct Rep {
     StatusCode code;
     std::string message;
+    std::string tag;
   };
   std::shared_ptr<const Rep> rep_;  // Null when OK; immutable, so copies share it.
 };

@@ -51,6 +51,15 @@ TEST(StatusTest, WithContextPrefixesMessageAndKeepsCode) {
   EXPECT_TRUE(OkStatus().WithContext("x").ok());
 }
 
+TEST(StatusTest, TagsSurviveContext) {
+  Status s = InvalidArgumentError("empty profile").WithTag("malformed_profile").WithContext("push");
+
+  EXPECT_EQ(s.tag(), "malformed_profile");
+  EXPECT_EQ(s.message(), "push: empty profile");
+  EXPECT_EQ(OkStatus().WithTag("x").tag(), "");
+  EXPECT_EQ(InvalidArgumentError("x").tag(), "");
+}
+
 TEST(StatusTest, AssignOrReturnPropagatesTheFirstError) {
   EXPECT_THAT(Quarter(8), IsOk());
   EXPECT_EQ(*Quarter(8), 2);

@@ -1,0 +1,48 @@
+#include "model/labels.h"
+
+#include <algorithm>
+
+#include "base/json.h"
+
+namespace flamedb::model {
+
+Labels::Labels(std::vector<LabelPair> pairs) : pairs_(std::move(pairs)) {
+  std::stable_sort(pairs_.begin(), pairs_.end(),
+                   [](const LabelPair& a, const LabelPair& b) { return a.name < b.name; });
+}
+
+std::optional<std::string_view> Labels::Get(std::string_view name) const {
+  auto it = std::lower_bound(pairs_.begin(), pairs_.end(), name,
+                             [](const LabelPair& p, std::string_view n) { return p.name < n; });
+  if (it == pairs_.end() || it->name != name) {
+    return std::nullopt;
+  }
+  return std::string_view(it->value);
+}
+
+void Labels::Set(std::string_view name, std::string_view value) {
+  Delete(name);
+  auto it = std::lower_bound(pairs_.begin(), pairs_.end(), name,
+                             [](const LabelPair& p, std::string_view n) { return p.name < n; });
+  pairs_.insert(it, LabelPair{std::string(name), std::string(value)});
+}
+
+void Labels::Delete(std::string_view name) {
+  std::erase_if(pairs_, [&](const LabelPair& p) { return p.name == name; });
+}
+
+std::string Labels::ToString() const {
+  std::string out = "{";
+  for (size_t i = 0; i < pairs_.size(); ++i) {
+    if (i > 0) {
+      out += ", ";
+    }
+    out += pairs_[i].name;
+    out += '=';
+    base::AppendJsonString(out, pairs_[i].value);
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace flamedb::model

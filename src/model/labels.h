@@ -1,0 +1,51 @@
+// Series labels: a set of name/value pairs kept sorted by name, rendered Prometheus-style.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace flamedb::model {
+
+struct LabelPair {
+  std::string name;
+  std::string value;
+  friend bool operator==(const LabelPair&, const LabelPair&) = default;
+};
+
+// Names with a special meaning (Pyroscope's).
+inline constexpr std::string_view kMetricNameLabel = "__name__";
+inline constexpr std::string_view kServiceNameLabel = "service_name";
+inline constexpr std::string_view kProfileTypeLabel = "__profile_type__";
+inline constexpr std::string_view kDeltaLabel = "__delta__";
+inline constexpr std::string_view kSessionIdLabel = "__session_id__";
+
+// A label set sorted by name. Duplicate names may exist only before validation has rejected
+// them; Set() keeps names unique.
+class Labels {
+ public:
+  Labels() = default;
+  // Sorts `pairs` by name (stable, so duplicates keep their order for validation to report).
+  explicit Labels(std::vector<LabelPair> pairs);
+
+  std::optional<std::string_view> Get(std::string_view name) const;
+  // Sets `name` to `value`, replacing every existing value of it.
+  void Set(std::string_view name, std::string_view value);
+  void Delete(std::string_view name);
+
+  const std::vector<LabelPair>& pairs() const { return pairs_; }
+  std::vector<LabelPair>& mutable_pairs() { return pairs_; }
+  size_t size() const { return pairs_.size(); }
+  bool empty() const { return pairs_.empty(); }
+
+  // `{a="b", c="d"}`, with Go-style escaping of values, as Pyroscope prints labels in errors.
+  std::string ToString() const;
+
+  friend bool operator==(const Labels&, const Labels&) = default;
+
+ private:
+  std::vector<LabelPair> pairs_;
+};
+
+}  // namespace flamedb::model
