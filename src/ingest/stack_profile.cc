@@ -1,0 +1,56 @@
+#include "ingest/stack_profile.h"
+
+namespace flamedb::ingest {
+
+StackProfileBuilder::StackProfileBuilder(std::unique_ptr<const std::string> storage,
+                                         const StackProfileType& type)
+    : multiplier_(type.value_multiplier) {
+  profile_.storage = std::move(storage);
+  profile_.AddString("");
+  profile_.sample_types.push_back(
+      {profile_.AddString(type.sample_type), profile_.AddString(type.sample_unit)});
+  if (!type.period_type.empty()) {
+    profile_.period_type = {profile_.AddString(type.period_type),
+                            profile_.AddString(type.period_unit)};
+    profile_.period = type.period;
+  }
+  profile_.time_nanos = type.time_nanos;
+  profile_.duration_nanos = type.duration_nanos;
+  profile_.mappings.push_back({.id = 1});
+}
+
+uint64_t StackProfileBuilder::LocationFor(std::string_view frame) {
+  auto [it, inserted] = location_by_name_.try_emplace(frame, 0);
+  if (!inserted) {
+    return it->second;
+  }
+  const uint64_t id = profile_.locations.size() + 1;
+  profile_.string_table.push_back(frame);
+  const auto name = static_cast<int64_t>(profile_.string_table.size() - 1);
+  profile_.functions.push_back({.id = id, .name = name});
+  profile_.locations.push_back(
+      {.id = id, .mapping_id = 1, .lines = {static_cast<uint32_t>(profile_.lines.size()), 1}});
+  profile_.lines.push_back({.function_id = id});
+  it->second = id;
+  return id;
+}
+
+void StackProfileBuilder::AddStack(std::span<const std::string_view> frames_root_first,
+                                   int64_t count) {
+  model::Sample s;
+  s.locations.begin = static_cast<uint32_t>(profile_.location_ids.size());
+  // pprof stacks are leaf first.
+  for (auto it = frames_root_first.rbegin(); it != frames_root_first.rend(); ++it) {
+    if (!it->empty()) {
+      profile_.location_ids.push_back(LocationFor(*it));
+    }
+  }
+  s.locations.size = static_cast<uint32_t>(profile_.location_ids.size() - s.locations.begin);
+  s.values = {static_cast<uint32_t>(profile_.values.size()), 1};
+  profile_.values.push_back(count * multiplier_);
+  profile_.samples.push_back(s);
+}
+
+model::Profile StackProfileBuilder::Build() && { return std::move(profile_); }
+
+}  // namespace flamedb::ingest

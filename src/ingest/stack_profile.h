@@ -1,0 +1,51 @@
+// Builds a pprof-shaped model::Profile from stacks of frame names: what the text and tree
+// formats of /ingest carry. As Pyroscope does, every distinct frame name becomes one function and
+// one location of a single synthetic mapping.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "model/profile.h"
+
+namespace flamedb::ingest {
+
+// The sample type and timing of a profile made from stacks.
+struct StackProfileType {
+  std::string sample_type = "samples";
+  std::string sample_unit = "count";
+  std::string period_type = "";  // Empty: no period.
+  std::string period_unit = "";
+  int64_t period = 0;
+  int64_t value_multiplier = 1;  // Counts times this are the stored values (cpu: the period).
+  int64_t time_nanos = 0;
+  int64_t duration_nanos = 0;
+};
+
+// Accumulates stacks into one profile. Frame names are kept as views: they must point into
+// `storage` (given to the constructor) or otherwise outlive the profile. Not thread-safe.
+class StackProfileBuilder {
+ public:
+  StackProfileBuilder(std::unique_ptr<const std::string> storage, const StackProfileType& type);
+
+  // Adds `count` for the stack `frames_root_first` (empty frame names are skipped).
+  // REQUIRES: count > 0 (the parsers skip zero counts and reject negative ones).
+  void AddStack(std::span<const std::string_view> frames_root_first, int64_t count);
+
+  size_t samples() const { return profile_.samples.size(); }
+
+  model::Profile Build() &&;
+
+ private:
+  uint64_t LocationFor(std::string_view frame);
+
+  model::Profile profile_;
+  int64_t multiplier_;
+  std::unordered_map<std::string_view, uint64_t> location_by_name_;
+};
+
+}  // namespace flamedb::ingest
