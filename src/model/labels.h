@@ -1,6 +1,7 @@
 // Series labels: a set of name/value pairs kept sorted by name, rendered Prometheus-style.
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,7 @@ class Labels {
   Labels() = default;
   // Sorts `pairs` by name (stable, so duplicates keep their order for validation to report).
   explicit Labels(std::vector<LabelPair> pairs);
+  Labels(std::initializer_list<LabelPair> pairs) : Labels(std::vector<LabelPair>(pairs)) {}
 
   std::optional<std::string_view> Get(std::string_view name) const;
   // Sets `name` to `value`, replacing every existing value of it.
