@@ -1,0 +1,194 @@
+#include "distributor/distributor.h"
+
+#include <cstdio>
+#include <map>
+
+#include "distributor/normalize.h"
+
+namespace flamedb::distributor {
+namespace {
+
+constexpr std::string_view kRateLimited = "rate_limited";
+
+// Bytes in Go humanize's IEC style: "512 B", "4.0 MiB", "12 KiB".
+std::string Iec(double bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  size_t unit = 0;
+  while (bytes >= 1024 && unit + 1 < std::size(kUnits)) {
+    bytes /= 1024;
+    ++unit;
+  }
+  char buf[32];
+  if (unit == 0) {
+    std::snprintf(buf, sizeof(buf), "%.0f B", bytes);
+  } else {
+    std::snprintf(buf, sizeof(buf), bytes < 10 ? "%.1f %s" : "%.0f %s", bytes, kUnits[unit]);
+  }
+  return buf;
+}
+
+size_t LabelBytes(const model::Labels& labels) {
+  size_t n = 0;
+  for (const model::LabelPair& p : labels.pairs()) {
+    n += p.name.size() + p.value.size();
+  }
+  return n;
+}
+
+std::string MetricOf(const model::Labels& labels) {
+  return std::string(labels.Get(model::kMetricNameLabel).value_or("unknown"));
+}
+
+}  // namespace
+
+std::string ProfileTypeId(const model::Profile& p, size_t index, std::string_view metric) {
+  const model::ValueType& vt = p.sample_types[index];
+  return std::string(metric) + ":" + std::string(p.String(vt.type)) + ":" +
+         std::string(p.String(vt.unit)) + ":" + std::string(p.String(p.period_type.type)) + ":" +
+         std::string(p.String(p.period_type.unit));
+}
+
+Distributor::Distributor(ProfileSink& sink, const Overrides& overrides, const base::Clock& clock,
+                         base::Logger& logger, base::MetricsRegistry& metrics)
+    : sink_(sink),
+      overrides_(overrides),
+      clock_(clock),
+      logger_(logger),
+      received_compressed_(metrics.AddHistogramFamily(
+          "pyroscope_distributor_received_compressed_bytes",
+          "The number of compressed bytes per profile received by the distributor.",
+          {"type", "tenant"}, {1 << 10, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20})),
+      received_decompressed_(metrics.AddHistogramFamily(
+          "pyroscope_distributor_received_decompressed_bytes",
+          "The number of decompressed bytes per profile received by the distributor.",
+          {"type", "tenant"}, {1 << 10, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20})),
+      received_samples_(metrics.AddHistogramFamily(
+          "pyroscope_distributor_received_samples",
+          "The number of samples per profile received by the distributor.", {"type", "tenant"},
+          {10, 100, 1000, 4000, 16000, 64000})),
+      discarded_profiles_(metrics.AddCounterFamily(
+          "pyroscope_discarded_samples_total",
+          "The number of profiles discarded (as in Pyroscope, despite the name), by reason.",
+          {"reason", "tenant"})),
+      discarded_bytes_(metrics.AddCounterFamily("pyroscope_discarded_bytes_total",
+                                                "The number of bytes discarded, by reason.",
+                                                {"reason", "tenant"})) {}
+
+void Distributor::CountReceived(const std::string& tenant, const IncomingProfile& in) {
+  const std::vector<std::string> labels = {MetricOf(in.labels), tenant};
+  received_compressed_.WithLabels(labels).Observe(static_cast<double>(in.compressed_bytes));
+  received_decompressed_.WithLabels(labels).Observe(static_cast<double>(in.uncompressed_bytes));
+  received_samples_.WithLabels(labels).Observe(static_cast<double>(in.profile.samples.size()));
+}
+
+void Distributor::CountDiscarded(const std::string& tenant, std::string_view reason,
+                                 size_t bytes) {
+  const std::vector<std::string> labels = {std::string(reason.empty() ? "unknown" : reason),
+                                           tenant};
+  discarded_profiles_.WithLabels(labels).Inc();
+  discarded_bytes_.WithLabels(labels).Inc(static_cast<double>(bytes));
+}
+
+Status Distributor::Push(const std::string& tenant, std::vector<IncomingProfile> profiles) {
+  if (profiles.empty()) {
+    return InvalidArgumentError("no profiles received");
+  }
+  const std::shared_ptr<const Limits> limits = overrides_.For(tenant);
+  Status first;
+  for (IncomingProfile& in : profiles) {
+    const size_t bytes = in.uncompressed_bytes;
+    if (Status s = PushOne(tenant, *limits, in); !s.ok()) {
+      CountDiscarded(tenant, s.tag(), bytes);
+      logger_.Debug("profile rejected", "tenant", tenant, "err", s);
+      if (first.ok()) {
+        first = s;
+      }
+    }
+  }
+  return first;
+}
+
+Status Distributor::PushOne(const std::string& tenant, const Limits& limits, IncomingProfile& in) {
+  if (in.labels.Get(model::kServiceNameLabel).value_or("").empty()) {
+    in.labels.Set(model::kServiceNameLabel, kDefaultServiceName);
+  }
+  CountReceived(tenant, in);
+  const double cost = static_cast<double>(in.uncompressed_bytes + LabelBytes(in.labels));
+  if (!rate_limiter_.Allow(tenant, cost, limits.ingestion_rate_mb * (1 << 20), limits.BurstBytes(),
+                           clock_.SteadyNow())) {
+    return ResourceExhaustedError("push rate limit (" + Iec(limits.ingestion_rate_mb * (1 << 20)) +
+                                  ") exceeded while adding " + Iec(cost))
+        .WithTag(kRateLimited);
+  }
+  const std::string shown = in.labels.ToString();
+  if (static_cast<int64_t>(in.uncompressed_bytes) > limits.max_profile_size_bytes) {
+    return InvalidArgumentError("the profile with labels '" + shown +
+                                "' exceeds the size limit (max_profile_size_byte, actual: " +
+                                std::to_string(in.uncompressed_bytes) + ", limit: " +
+                                std::to_string(limits.max_profile_size_bytes) + ")")
+        .WithTag(reason::kProfileSizeLimit);
+  }
+  FLAMEDB_RETURN_IF_ERROR(ValidateProfile(in.profile, limits.profile, clock_.Now(), shown));
+  NormalizeProfile(in.profile);
+  if (in.profile.samples.empty()) {
+    return OkStatus();  // Nothing left to store; the client did nothing wrong.
+  }
+  LimitSessionId(in.labels, limits.labels.max_sessions_per_series);
+  FLAMEDB_ASSIGN_OR_RETURN(
+      std::vector<SeriesProfile> series,
+      Split(limits, std::move(in.labels), std::make_shared<model::Profile>(std::move(in.profile))));
+  return sink_.Append(tenant, std::move(series));
+}
+
+Result<std::vector<SeriesProfile>> Distributor::Split(const Limits& limits, model::Labels labels,
+                                                      std::shared_ptr<model::Profile> profile) {
+  // Pyroscope renames the sample label profile_id to span_id, which stays with the samples.
+  int64_t span_key = -1;
+  for (model::Label& l : profile->labels) {
+    const std::string_view key = profile->String(l.key);
+    if (key == "profile_id" || key == "span_id") {
+      if (span_key < 0) {
+        span_key = profile->AddString("span_id");
+      }
+      l.key = span_key;
+    }
+  }
+  using Group = std::vector<std::pair<std::string_view, std::string_view>>;
+  std::map<Group, std::vector<uint32_t>> groups;
+  for (uint32_t i = 0; i < profile->samples.size(); ++i) {
+    Group g;
+    for (const model::Label& l : profile->Labels(profile->samples[i])) {
+      if (l.key != span_key) {
+        g.emplace_back(profile->String(l.key), profile->String(l.str));
+      }
+    }
+    groups[std::move(g)].push_back(i);
+  }
+  std::vector<SeriesProfile> out;
+  if (groups.size() == 1 && groups.begin()->first.empty()) {
+    FLAMEDB_RETURN_IF_ERROR(ValidateLabels(labels, limits.labels));
+    out.push_back({std::move(labels), std::move(profile), {}});
+    return out;
+  }
+  std::shared_ptr<const model::Profile> shared = std::move(profile);
+  std::map<std::string, size_t> by_labels;  // Groups that end up with equal labels merge.
+  for (auto& [group, samples] : groups) {
+    model::Labels series = labels;
+    for (const auto& [k, v] : group) {
+      if (!series.Get(k).has_value()) {  // Request labels win.
+        series.Set(k, v);
+      }
+    }
+    FLAMEDB_RETURN_IF_ERROR(ValidateLabels(series, limits.labels));
+    auto [it, inserted] = by_labels.try_emplace(series.ToString(), out.size());
+    if (inserted) {
+      out.push_back({std::move(series), shared, std::move(samples)});
+    } else {
+      auto& merged = out[it->second].samples;
+      merged.insert(merged.end(), samples.begin(), samples.end());
+    }
+  }
+  return out;
+}
+
+}  // namespace flamedb::distributor

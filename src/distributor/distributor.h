@@ -1,0 +1,58 @@
+// The write pipeline (spec §2.4): defaults, rate limit, validation, normalization, session ids,
+// the split into series by sample labels, label validation, then the sink.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/logging.h"
+#include "base/metrics.h"
+#include "distributor/limits.h"
+#include "distributor/rate_limiter.h"
+#include "distributor/sink.h"
+
+namespace flamedb::distributor {
+
+// A decoded profile and the labels its request gave it.
+struct IncomingProfile {
+  model::Labels labels;
+  model::Profile profile;
+  size_t uncompressed_bytes = 0;  // Size of the decoded payload, for the rate limit.
+  size_t compressed_bytes = 0;    // As received, for metrics.
+};
+
+inline constexpr std::string_view kDefaultServiceName = "unknown_service";
+
+// Thread-safe; the sink, overrides, clock, logger and metrics must outlive it.
+class Distributor {
+ public:
+  Distributor(ProfileSink& sink, const Overrides& overrides, const base::Clock& clock,
+              base::Logger& logger, base::MetricsRegistry& metrics);
+
+  // Pushes the profiles of one request for `tenant`. Every profile is processed; those that pass
+  // are stored even when others fail, and the first failure is returned (its tag is the discard
+  // reason). A profile left without samples after normalization is accepted and not stored.
+  // Errors: kInvalidArgument (validation), kResourceExhausted (rate limit, series limit).
+  Status Push(const std::string& tenant, std::vector<IncomingProfile> profiles);
+
+ private:
+  Status PushOne(const std::string& tenant, const Limits& limits, IncomingProfile& in);
+  Result<std::vector<SeriesProfile>> Split(const Limits& limits, model::Labels labels,
+                                           std::shared_ptr<model::Profile> profile);
+  void CountReceived(const std::string& tenant, const IncomingProfile& in);
+  void CountDiscarded(const std::string& tenant, std::string_view reason, size_t bytes);
+
+  ProfileSink& sink_;
+  const Overrides& overrides_;
+  const base::Clock& clock_;
+  base::Logger& logger_;
+  RateLimiter rate_limiter_;
+  base::Family<base::Histogram>& received_compressed_;
+  base::Family<base::Histogram>& received_decompressed_;
+  base::Family<base::Histogram>& received_samples_;
+  base::Family<base::Counter>& discarded_profiles_;
+  base::Family<base::Counter>& discarded_bytes_;
+};
+
+}  // namespace flamedb::distributor
