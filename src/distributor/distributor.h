@@ -11,16 +11,11 @@
 #include "distributor/limits.h"
 #include "distributor/rate_limiter.h"
 #include "distributor/sink.h"
+#include "model/labeled_profile.h"
 
 namespace flamedb::distributor {
 
-// A decoded profile and the labels its request gave it.
-struct IncomingProfile {
-  model::Labels labels;
-  model::Profile profile;
-  size_t uncompressed_bytes = 0;  // Size of the decoded payload, for the rate limit.
-  size_t compressed_bytes = 0;    // As received, for metrics.
-};
+using IncomingProfile = model::LabeledProfile;
 
 inline constexpr std::string_view kDefaultServiceName = "unknown_service";
 
