@@ -184,7 +184,7 @@ void AddConnectRoute(Router& router, UnaryMethod method, const base::Clock& cloc
       method.max_body_bytes != 0 ? method.max_body_bytes : default_max_body_bytes;
   std::string path = method.path;
   router.Add({"POST"}, std::move(path), options,
-             [method = std::move(method), max_body, &clock](const HttpRequest& request,
+             [method = std::move(method), max_body, &clock](HttpRequest& request,
                                                             RequestContext& context) {
                return ServeConnectUnary(method, max_body, request, context, clock);
              });

@@ -14,7 +14,7 @@
 
 namespace flamedb::api {
 
-using HttpHandler = std::function<HttpResponse(const HttpRequest&, RequestContext&)>;
+using HttpHandler = std::function<HttpResponse(HttpRequest&, RequestContext&)>;
 
 struct RouteOptions {
   bool needs_tenant = false;    // Resolve X-Scope-OrgID into RequestContext::tenant first.

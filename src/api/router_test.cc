@@ -29,11 +29,11 @@ class DispatcherTest : public ::testing::Test {
  protected:
   Dispatcher Make(bool multitenancy) {
     Router router;
-    router.Add({"GET"}, "/hello", {}, [](const HttpRequest&, RequestContext&) { return Ok("hi"); });
+    router.Add({"GET"}, "/hello", {}, [](HttpRequest&, RequestContext&) { return Ok("hi"); });
     router.Add({"GET"}, "/big", {.max_body_bytes = 10},
-               [](const HttpRequest&, RequestContext&) { return Ok(std::string(5000, 'z')); });
+               [](HttpRequest&, RequestContext&) { return Ok(std::string(5000, 'z')); });
     router.Add({"GET", "POST"}, "/whoami", {.needs_tenant = true},
-               [](const HttpRequest&, RequestContext& ctx) { return Ok(ctx.tenant); });
+               [](HttpRequest&, RequestContext& ctx) { return Ok(ctx.tenant); });
     // Each dispatcher registers its metrics, so each gets its own registry.
     registries_.push_back(std::make_unique<base::MetricsRegistry>());
     return Dispatcher(std::move(router),

@@ -16,7 +16,7 @@ HttpResponse Text(int status, std::string body, std::string content_type = "text
 
 void AddConfigRoute(Router& router, std::string path, const base::FlagSet* flags,
                     base::YamlView view) {
-  router.Add({"GET"}, std::move(path), {}, [flags, view](const HttpRequest&, RequestContext&) {
+  router.Add({"GET"}, std::move(path), {}, [flags, view](HttpRequest&, RequestContext&) {
     return Text(200, flags->RenderYaml(view));
   });
 }
@@ -40,14 +40,14 @@ std::string BuildInfoJson() {
 
 void AddStatusRoutes(Router& router, StatusRouteDeps deps) {
   router.Add({"GET"}, "/ready", {},
-             [readiness = deps.readiness](const HttpRequest&, RequestContext&) {
+             [readiness = deps.readiness](HttpRequest&, RequestContext&) {
                const Status s = readiness();
                return s.ok() ? Text(200, "ready") : Text(503, std::string(s.message()));
              });
-  router.Add({"GET"}, "/metrics", {}, [metrics = deps.metrics](const HttpRequest&, RequestContext&) {
+  router.Add({"GET"}, "/metrics", {}, [metrics = deps.metrics](HttpRequest&, RequestContext&) {
     return Text(200, metrics->Render(), "text/plain; version=0.0.4; charset=utf-8");
   });
-  router.Add({"GET"}, "/api/v1/status/buildinfo", {}, [](const HttpRequest&, RequestContext&) {
+  router.Add({"GET"}, "/api/v1/status/buildinfo", {}, [](HttpRequest&, RequestContext&) {
     return Text(200, BuildInfoJson(), "application/json");
   });
   AddConfigRoute(router, "/api/v1/status/config", deps.flags, base::YamlView::kEffective);
@@ -56,7 +56,7 @@ void AddStatusRoutes(Router& router, StatusRouteDeps deps) {
   // Which tenant the server resolves for this request: a quick check of a proxy's or client's
   // X-Scope-OrgID setup.
   router.Add({"GET"}, "/api/v1/tenant", {.needs_tenant = true},
-             [](const HttpRequest&, RequestContext& ctx) {
+             [](HttpRequest&, RequestContext& ctx) {
                return Text(200, "{\"tenant\":" + base::JsonString(ctx.tenant) + "}",
                            "application/json");
              });

@@ -31,6 +31,12 @@ class Distributor {
   // Errors: kInvalidArgument (validation), kResourceExhausted (rate limit, series limit).
   Status Push(const std::string& tenant, std::vector<IncomingProfile> profiles);
 
+  // Counts a payload rejected before it became a profile (undecodable, say) under the discard
+  // metrics, with `status`'s tag as the reason.
+  void RecordRejected(const std::string& tenant, const Status& status, size_t bytes) {
+    CountDiscarded(tenant, status.tag().empty() ? "malformed_profile" : status.tag(), bytes);
+  }
+
  private:
   Status PushOne(const std::string& tenant, const Limits& limits, IncomingProfile& in);
   Result<std::vector<SeriesProfile>> Split(const Limits& limits, model::Labels labels,

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "api/connect.h"
+#include "api/ingest_routes.h"
 #include "api/services.h"
 #include "api/status_routes.h"
 #include "base/build_info.h"
@@ -48,6 +49,11 @@ api::Router App::BuildRouter(const base::FlagSet& flags) {
   const bool serves_queries =
       std::find(targets.begin(), targets.end(), "querier") != targets.end();
   api::AddConnectRoute(router, api::VersionMethod(serves_queries), clock_, max_body);
+  api::AddIngestRoutes(router, {.distributor = distributor_.get(),
+                                .overrides = overrides_.get(),
+                                .recording = &sink_,
+                                .clock = &clock_,
+                                .max_body_bytes = max_body});
   // The health check answers for every Connect service, itself included; it is registered last
   // so the list is complete.
   std::vector<std::string> services = api::ConnectServiceNames(router);
@@ -75,6 +81,9 @@ Result<std::unique_ptr<App>> App::Start(const Config& config, const base::FlagSe
                    std::string(info.branch), std::string(info.compiler)})
       .Set(1);
 
+  FLAMEDB_RETURN_IF_ERROR(app->StartRuntimeConfig());
+  app->distributor_ = std::make_unique<distributor::Distributor>(
+      app->sink_, *app->overrides_, clock, logger, app->metrics_);
   app->dispatcher_ = std::make_unique<api::Dispatcher>(
       app->BuildRouter(flags),
       api::DispatcherOptions{
@@ -93,7 +102,35 @@ int App::Shutdown(base::Duration timeout) {
   }
   stopped_ = true;
   modules_.Set(std::string(kServerModule), ModuleState::kStopping);
-  return http_ ? http_->Shutdown(std::chrono::steady_clock::now() + timeout) : 0;
+  const int cut = http_ ? http_->Shutdown(std::chrono::steady_clock::now() + timeout) : 0;
+  if (reload_thread_.joinable()) {
+    reload_thread_.request_stop();
+    reload_cv_.notify_all();
+    reload_thread_.join();
+  }
+  return cut;
+}
+
+Status App::StartRuntimeConfig() {
+  overrides_ = std::make_unique<distributor::Overrides>(config_.limits, config_.runtime_config_file);
+  if (config_.runtime_config_file.empty()) {
+    return OkStatus();
+  }
+  // A broken file at start is a configuration error; later, the last good one stays in force.
+  FLAMEDB_RETURN_IF_ERROR(overrides_->Reload());
+  reload_thread_ = std::jthread([this](std::stop_token stop) { ReloadLoop(stop); });
+  return OkStatus();
+}
+
+void App::ReloadLoop(std::stop_token stop) {
+  std::unique_lock<std::mutex> lock(reload_mu_);
+  // wait_for returns true once a stop is requested, false when the period has passed.
+  while (!reload_cv_.wait_for(lock, stop, config_.runtime_config_reload_period,
+                              [&stop] { return stop.stop_requested(); })) {
+    if (Status s = overrides_->Reload(); !s.ok()) {
+      logger_.Warn("runtime config reload failed; keeping the previous overrides", "err", s);
+    }
+  }
 }
 
 }  // namespace flamedb::server

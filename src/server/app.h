@@ -2,12 +2,17 @@
 // together. main() parses flags and signals; everything else starts and stops here.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "api/router.h"
 #include "base/flags.h"
 #include "base/logging.h"
 #include "base/metrics.h"
+#include "distributor/distributor.h"
+#include "distributor/recording_sink.h"
 #include "server/config.h"
 #include "server/http_server.h"
 #include "server/modules.h"
@@ -35,13 +40,24 @@ class App {
   App(const Config& config, base::Logger& logger, const base::Clock& clock);
   Status PrepareDataDir();
   api::Router BuildRouter(const base::FlagSet& flags);
+  Status StartRuntimeConfig();
+  void ReloadLoop(std::stop_token stop);
 
   const Config config_;
   base::Logger& logger_;
   const base::Clock& clock_;
   base::MetricsRegistry metrics_;
   ModuleManager modules_;
+  std::unique_ptr<distributor::Overrides> overrides_;
+  // Stands in for the ingester until storage exists (issue #4).
+  distributor::RecordingSink sink_;
+  std::unique_ptr<distributor::Distributor> distributor_;
   std::unique_ptr<api::Dispatcher> dispatcher_;
+  // Wakes the reload thread for shutdown. A plain std::mutex: condition_variable_any with a
+  // stop_token needs the standard lock interface.
+  std::mutex reload_mu_;
+  std::condition_variable_any reload_cv_;
+  std::jthread reload_thread_;  // Declared last: joined first on destruction.
   std::unique_ptr<HttpServer> http_;
   bool stopped_ = false;
 };

@@ -96,6 +96,14 @@ Status Positive(std::string_view flag, int64_t v, int64_t max) {
 void Config::Register(base::FlagSet& flags) {
   RegisterProcessFlags(*this, flags);
   RegisterHttpFlags(*this, flags);
+  limits.Register(flags, "limits.");
+  flags.String("runtime-config.file", &runtime_config_file, "",
+               "YAML file of per-tenant limit overrides (`overrides: {<tenant>: {<limit>: v}}`), "
+               "reloaded while running.",
+               {.yaml = "runtime_config.file"});
+  flags.Duration("runtime-config.reload-period", &runtime_config_reload_period,
+                 std::chrono::seconds(10), "How often the runtime config file is reloaded.",
+                 {.yaml = "runtime_config.period"});
 }
 
 std::vector<std::string> Config::Targets() const {

@@ -7,6 +7,7 @@
 
 #include "base/duration.h"
 #include "base/flags.h"
+#include "distributor/limits.h"
 #include "server/http_server.h"
 
 namespace flamedb::server {
@@ -46,6 +47,11 @@ struct Config {
   // Storage.
   std::string storage_backend;
   std::string storage_filesystem_dir;
+
+  // Per-tenant limits: defaults here, overrides in the runtime config file.
+  distributor::Limits limits;
+  std::string runtime_config_file;
+  base::Duration runtime_config_reload_period{};
 
   // Registers every flag; defaults are stored immediately.
   void Register(base::FlagSet& flags);

@@ -1,0 +1,126 @@
+#include "api/ingest_routes.h"
+
+#include "api/connect.h"
+#include "api/errors.h"
+#include "base/url.h"
+#include "ingest/legacy_request.h"
+#include "pprof/decoder.h"
+#include "push/v1/push.pb.h"
+
+namespace flamedb::api {
+namespace {
+
+constexpr uint64_t kMiB = 1 << 20;
+
+uint64_t BodyLimit(const distributor::Limits& limits) {
+  return limits.ingestion_body_limit_mb > 0
+             ? static_cast<uint64_t>(limits.ingestion_body_limit_mb) * kMiB
+             : 0;
+}
+
+HttpResponse Ingest(const IngestRouteDeps& deps, HttpRequest& request, RequestContext& ctx) {
+  const auto limits = deps.overrides->For(ctx.tenant);
+  if (const uint64_t max = BodyLimit(*limits); max > 0 && request.body.size() > max) {
+    return ErrorResponse(413, "request body too large: " + std::to_string(request.body.size()) +
+                                  " bytes, the limit (ingestion_body_limit_mb) is " +
+                                  std::to_string(max) + " bytes");
+  }
+  ingest::LegacyRequest legacy{base::ParseQuery(request.query),
+                               std::string(request.headers.Get("Content-Type").value_or("")),
+                               std::move(request.body)};
+  const size_t bytes = legacy.body.size();
+  Result<std::vector<model::LabeledProfile>> profiles = ingest::ParseLegacyRequest(
+      std::move(legacy), deps.clock->Now(), static_cast<size_t>(limits->max_profile_size_bytes));
+  if (!profiles.ok()) {
+    if (profiles.status().code() == StatusCode::kInvalidArgument) {
+      deps.distributor->RecordRejected(ctx.tenant, profiles.status(), bytes);
+    }
+    return ErrorResponse(profiles.status());
+  }
+  if (!profiles->empty()) {
+    if (Status s = deps.distributor->Push(ctx.tenant, std::move(profiles).value()); !s.ok()) {
+      return ErrorResponse(s);
+    }
+  }
+  return HttpResponse{};
+}
+
+// Labels Pyroscope computes itself; whatever a client sends for them is replaced.
+bool ServerOwned(std::string_view name) {
+  return name == "__profile_type__" || name == "__type__" || name == "__unit__" ||
+         name == "__period_type__" || name == "__period_unit__" ||
+         name == "__service_name__" || name == "__otel__" || name == "__order__";
+}
+
+Status Push(const IngestRouteDeps& deps, RequestContext& ctx, const push::v1::PushRequest& req) {
+  const auto limits = deps.overrides->For(ctx.tenant);
+  const uint64_t body_limit = BodyLimit(*limits);
+  std::vector<model::LabeledProfile> profiles;
+  Status first_error;
+  uint64_t total = 0;
+  for (int i = 0; i < req.series_size(); ++i) {
+    const push::v1::RawProfileSeries& series = req.series(i);
+    std::vector<model::LabelPair> pairs;
+    for (const auto& l : series.labels()) {
+      if (!ServerOwned(l.name())) {
+        pairs.push_back({l.name(), l.value()});
+      }
+    }
+    const model::Labels labels(std::move(pairs));
+    for (const push::v1::RawSample& sample : series.samples()) {
+      Result<model::Profile> p = pprof::DecodeProfile(
+          sample.raw_profile(), {.max_uncompressed_bytes = static_cast<size_t>(limits->max_profile_size_bytes)});
+      if (!p.ok()) {
+        Status s = p.status().code() == StatusCode::kResourceExhausted
+                       ? InvalidArgumentError(std::string(p.status().message()))
+                             .WithTag("profile_size_limit")
+                       : p.status().WithTag("malformed_profile");
+        s = s.WithContext("push series with index " + std::to_string(i));
+        deps.distributor->RecordRejected(ctx.tenant, s, sample.raw_profile().size());
+        first_error = first_error.ok() ? s : first_error;
+        continue;
+      }
+      const size_t size = p->storage ? p->storage->size() : 0;
+      total += size;
+      if (body_limit > 0 && total > body_limit) {
+        return InvalidArgumentError("uncompressed batched profile payload size exceeds limit of " +
+                                    std::to_string(body_limit) + " bytes")
+            .WithTag("body_size_limit_exceeded");
+      }
+      profiles.push_back({labels, std::move(p).value(), size, sample.raw_profile().size()});
+    }
+  }
+  if (profiles.empty()) {
+    return first_error.ok() ? InvalidArgumentError("no profiles received") : first_error;
+  }
+  const Status pushed = deps.distributor->Push(ctx.tenant, std::move(profiles));
+  return first_error.ok() ? pushed : first_error;
+}
+
+}  // namespace
+
+void AddIngestRoutes(Router& router, IngestRouteDeps deps) {
+  for (const char* path : {"/ingest", "/pyroscope/ingest"}) {
+    router.Add({"POST"}, path, {.needs_tenant = true},
+               [deps](HttpRequest& request, RequestContext& ctx) {
+                 return Ingest(deps, request, ctx);
+               });
+  }
+  UnaryMethod push = MakeUnaryMethod<push::v1::PushRequest, push::v1::PushResponse>(
+      "/push.v1.PusherService/Push", true,
+      [deps](RequestContext& ctx, const push::v1::PushRequest& req, push::v1::PushResponse&) {
+        return Push(deps, ctx, req);
+      });
+  AddConnectRoute(router, std::move(push), *deps.clock, deps.max_body_bytes);
+  if (deps.recording != nullptr) {
+    router.Add({"GET"}, "/debug/ingested", {.needs_tenant = true},
+               [recording = deps.recording](HttpRequest&, RequestContext& ctx) {
+                 HttpResponse resp;
+                 resp.headers.Set("Content-Type", "application/json");
+                 resp.body = recording->Json(ctx.tenant);
+                 return resp;
+               });
+  }
+}
+
+}  // namespace flamedb::api

@@ -1,0 +1,24 @@
+// The ingest endpoints: POST /ingest and /pyroscope/ingest (every legacy format),
+// push.v1.PusherService/Push (Connect), and GET /debug/ingested (what was accepted, while the
+// recording sink stands in for storage).
+#pragma once
+
+#include "api/router.h"
+#include "base/clock.h"
+#include "distributor/distributor.h"
+#include "distributor/recording_sink.h"
+
+namespace flamedb::api {
+
+struct IngestRouteDeps {
+  distributor::Distributor* distributor = nullptr;
+  const distributor::Overrides* overrides = nullptr;
+  const distributor::RecordingSink* recording = nullptr;  // Null: no /debug/ingested.
+  const base::Clock* clock = nullptr;
+  uint64_t max_body_bytes = 0;  // The server's body limit; caps Push bodies after gunzip.
+};
+
+// All referents must outlive the router.
+void AddIngestRoutes(Router& router, IngestRouteDeps deps);
+
+}  // namespace flamedb::api

@@ -1,0 +1,187 @@
+#include "ingest/legacy_request.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "ingest/attime.h"
+#include "ingest/folded.h"
+#include "ingest/legacy.h"
+#include "ingest/multipart.h"
+#include "ingest/name.h"
+#include "pprof/decoder.h"
+
+namespace flamedb::ingest {
+namespace {
+
+constexpr std::string_view kMalformed = "malformed_profile";
+constexpr int64_t kDefaultSampleRate = 100;
+constexpr int64_t kNanosPerYear = 365LL * 86400 * 1000000000;
+
+std::string_view Param(const LegacyRequest& r, std::string_view key) {
+  auto it = r.params.find(key);
+  return it == r.params.end() ? std::string_view() : std::string_view(it->second);
+}
+
+int64_t Nanos(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+// A missing or unparsable sampleRate is 100, as in Pyroscope.
+int64_t SampleRate(const LegacyRequest& r) {
+  const std::string_view text = Param(r, "sampleRate");
+  int64_t v = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  return text.empty() || ec != std::errc() || ptr != text.data() + text.size() ? kDefaultSampleRate
+                                                                               : v;
+}
+
+struct Common {
+  ParsedName name;
+  int64_t from_nanos = 0;
+  int64_t until_nanos = 0;
+  std::string spy;
+};
+
+Result<Common> ParseCommon(const LegacyRequest& r, std::chrono::system_clock::time_point now) {
+  Common c;
+  FLAMEDB_ASSIGN_OR_RETURN(c.name, ParseName(Param(r, "name")));
+  FLAMEDB_ASSIGN_OR_RETURN(auto from, ParseAtTime(Param(r, "from"), now));
+  FLAMEDB_ASSIGN_OR_RETURN(auto until, ParseAtTime(Param(r, "until"), now));
+  c.from_nanos = Nanos(from);
+  c.until_nanos = Nanos(until);
+  c.spy = std::string(Param(r, "spyName"));
+  return c;
+}
+
+Status Tagged(Status s, std::string_view tag) { return s.ok() ? s : s.WithTag(tag); }
+
+// pprof payloads: decode, fix what old SDKs get wrong, name the metric.
+Result<model::LabeledProfile> FromPprof(std::string payload, const Common& c,
+                                        const SampleTypeConfigs& configs, size_t max_size) {
+  const size_t compressed = payload.size();
+  Result<model::Profile> decoded =
+      pprof::DecodeProfile(std::move(payload), {.max_uncompressed_bytes = max_size});
+  if (!decoded.ok()) {
+    if (decoded.status().code() == StatusCode::kResourceExhausted) {
+      return InvalidArgumentError(std::string(decoded.status().message()))
+          .WithTag("profile_size_limit");
+    }
+    return Tagged(decoded.status(), kMalformed);
+  }
+  model::LabeledProfile out;
+  out.profile = std::move(decoded).value();
+  out.compressed_bytes = compressed;
+  out.uncompressed_bytes = out.profile.storage ? out.profile.storage->size() : 0;
+  model::Profile& p = out.profile;
+  if (p.time_nanos == 0 || p.time_nanos < kNanosPerYear) {
+    p.time_nanos = c.from_nanos;  // Old SDKs sent 0 or units other than nanoseconds.
+  }
+  for (model::ValueType& vt : p.sample_types) {  // .NET sends names with '-'.
+    std::string type(p.String(vt.type));
+    if (type.find('-') != std::string::npos) {
+      std::replace(type.begin(), type.end(), '-', '_');
+      vt.type = p.AddString(std::move(type));
+    }
+  }
+  const std::string metric = PprofMetricName(p, configs);
+  out.labels = LegacySeriesLabels(c.name, c.name.app, metric, c.spy);
+  return out;
+}
+
+Result<std::vector<model::LabeledProfile>> FromMultipart(LegacyRequest& r, const Common& c,
+                                                         size_t max_size) {
+  FLAMEDB_ASSIGN_OR_RETURN(const std::string_view boundary, MultipartBoundary(r.content_type));
+  FLAMEDB_ASSIGN_OR_RETURN(const std::vector<FormPart> parts, ParseMultipart(r.body, boundary));
+  std::string_view profile;
+  SampleTypeConfigs configs;
+  for (const FormPart& part : parts) {
+    if (part.filename.empty()) {
+      continue;  // Only file parts count, as in Pyroscope.
+    }
+    if (part.name == "prev_profile") {
+      return InvalidArgumentError(
+          "the prev_profile part is not supported: this client sends cumulative profiles with "
+          "a baseline; update github.com/grafana/pyroscope-go to the latest version");
+    }
+    if (part.name == "profile") {
+      profile = part.body;
+    } else if (part.name == "sample_type_config") {
+      FLAMEDB_ASSIGN_OR_RETURN(configs, ParseSampleTypeConfig(part.body));
+    }
+  }
+  std::vector<model::LabeledProfile> out;
+  if (profile.empty()) {
+    return out;  // Accepted with nothing to store, as Pyroscope does.
+  }
+  FLAMEDB_ASSIGN_OR_RETURN(model::LabeledProfile p,
+                           FromPprof(std::string(profile), c, configs, max_size));
+  p.compressed_bytes = r.body.size();
+  out.push_back(std::move(p));
+  return out;
+}
+
+Result<std::vector<model::LabeledProfile>> FromText(LegacyRequest& r, const Common& c,
+                                                    LegacyFormat format) {
+  FLAMEDB_ASSIGN_OR_RETURN(TextTarget target, ResolveTextTarget(c.name.app, SampleRate(r)));
+  target.type.time_nanos = c.from_nanos;
+  const size_t size = r.body.size();
+  Result<model::Profile> profile = format == LegacyFormat::kLines
+                                       ? ParseLines(std::move(r.body), target.type)
+                                       : ParseFolded(std::move(r.body), target.type);
+  if (!profile.ok()) {
+    return Tagged(profile.status(), kMalformed);
+  }
+  std::vector<model::LabeledProfile> out;
+  out.push_back({LegacySeriesLabels(c.name, target.service, target.metric, c.spy),
+                 std::move(profile).value(), size, size});
+  return out;
+}
+
+}  // namespace
+
+LegacyFormat SelectFormat(const LegacyRequest& r) {
+  const std::string_view format = Param(r, "format");
+  const std::string_view type = r.content_type;
+  if (format == "trie" || type.find("binary/octet-stream+trie") != std::string_view::npos) {
+    return LegacyFormat::kTrie;
+  }
+  if (format == "tree" || type.find("binary/octet-stream+tree") != std::string_view::npos) {
+    return LegacyFormat::kTree;
+  }
+  if (format == "lines") return LegacyFormat::kLines;
+  if (format == "jfr") return LegacyFormat::kJfr;
+  if (format == "pprof") return LegacyFormat::kPprof;
+  if (format == "speedscope") return LegacyFormat::kSpeedscope;
+  if (type.find("multipart/form-data") != std::string_view::npos) return LegacyFormat::kMultipart;
+  return LegacyFormat::kFolded;
+}
+
+Result<std::vector<model::LabeledProfile>> ParseLegacyRequest(
+    LegacyRequest r, std::chrono::system_clock::time_point now, size_t max_profile_size_bytes) {
+  FLAMEDB_ASSIGN_OR_RETURN(const Common c, ParseCommon(r, now));
+  const LegacyFormat format = SelectFormat(r);
+  switch (format) {
+    case LegacyFormat::kFolded:
+    case LegacyFormat::kLines:
+      return FromText(r, c, format);
+    case LegacyFormat::kPprof: {
+      FLAMEDB_ASSIGN_OR_RETURN(model::LabeledProfile p,
+                               FromPprof(std::move(r.body), c, {}, max_profile_size_bytes));
+      std::vector<model::LabeledProfile> out;
+      out.push_back(std::move(p));
+      return out;
+    }
+    case LegacyFormat::kMultipart:
+      return FromMultipart(r, c, max_profile_size_bytes);
+    case LegacyFormat::kTree:
+    case LegacyFormat::kTrie:
+    case LegacyFormat::kJfr:
+    case LegacyFormat::kSpeedscope:
+      break;
+  }
+  return UnimplementedError("format=" + std::string(Param(r, "format")) +
+                            " is not supported by this version of flamedb yet; send pprof or "
+                            "folded");
+}
+
+}  // namespace flamedb::ingest
