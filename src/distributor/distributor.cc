@@ -129,9 +129,15 @@ Status Distributor::PushOne(const std::string& tenant, const Limits& limits, Inc
         .WithTag(reason::kProfileSizeLimit);
   }
   FLAMEDB_RETURN_IF_ERROR(ValidateProfile(in.profile, limits.profile, clock_.Now(), shown));
-  NormalizeProfile(in.profile);
+  const NormalizeStats stats = NormalizeProfile(in.profile);
+  if (in.profile.samples.empty() && stats.broken_samples > 0) {
+    return InvalidArgumentError("every sample of the profile with labels '" + shown +
+                                "' references a location that does not exist or names a "
+                                "missing function or mapping")
+        .WithTag(reason::kMalformedProfile);
+  }
   if (in.profile.samples.empty()) {
-    return OkStatus();  // Nothing left to store; the client did nothing wrong.
+    return OkStatus();  // Only empty samples: nothing to store, and no client mistake.
   }
   LimitSessionId(in.labels, limits.labels.max_sessions_per_series);
   FLAMEDB_ASSIGN_OR_RETURN(

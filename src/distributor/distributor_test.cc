@@ -126,6 +126,21 @@ TEST_F(DistributorTest, ProfilesWithNothingLeftAreAcceptedButNotStored) {
   EXPECT_TRUE(sink_.appended.empty());
 }
 
+TEST_F(DistributorTest, ProfilesWhoseEverySampleIsBrokenAreRejected) {
+  Make();
+  ProfileBuilder b;
+  b.SampleType("cpu", "nanoseconds").Sample({"a"}, {5});
+  model::Profile p = b.Build();
+  p.location_ids[0] = 77;  // No such location.
+  std::vector<IncomingProfile> in;
+  in.push_back({{{"__name__", "process_cpu"}}, std::move(p), 100, 100});
+
+  const Status s = distributor_->Push("t1", std::move(in));
+
+  EXPECT_THAT(s, StatusIs(StatusCode::kInvalidArgument, "references a location that does not exist"));
+  EXPECT_EQ(s.tag(), "malformed_profile");
+}
+
 TEST_F(DistributorTest, RateLimitRefusesOnceTheBucketIsEmptyAndRefills) {
   Limits limits;
   limits.ingestion_rate_mb = 1;

@@ -1,6 +1,7 @@
 #include "distributor/normalize.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -57,24 +58,26 @@ std::unordered_set<uint64_t> KeepValidLocations(model::Profile& p) {
   return ids;
 }
 
-bool Droppable(const model::Profile& p, const model::Sample& s,
+enum class Drop { kNo, kValues, kBroken };
+
+Drop Droppable(const model::Profile& p, const model::Sample& s,
                const std::unordered_set<uint64_t>& locations) {
   bool all_zero = true;
   for (int64_t v : p.Values(s)) {
     if (v < 0) {
-      return true;
+      return Drop::kValues;
     }
     all_zero = all_zero && v == 0;
   }
   if (all_zero) {
-    return true;
+    return Drop::kValues;
   }
   for (uint64_t id : p.LocationIds(s)) {
     if (!locations.count(id)) {
-      return true;
+      return Drop::kBroken;
     }
   }
-  return false;
+  return Drop::kNo;
 }
 
 // Hash and equality of a sample's identity: its stack and its (sorted) string labels.
@@ -141,8 +144,9 @@ NormalizeStats NormalizeProfile(model::Profile& p) {
   std::unordered_map<SampleKey, size_t, SampleKeyHash, SampleKeyEq> index;
   index.reserve(p.samples.size());
   for (const model::Sample& s : p.samples) {
-    if (Droppable(p, s, locations)) {
+    if (const Drop drop = Droppable(p, s, locations); drop != Drop::kNo) {
       ++stats.dropped_samples;
+      stats.broken_samples += drop == Drop::kBroken ? 1 : 0;
       continue;
     }
     kept.push_back(s);
@@ -153,7 +157,10 @@ NormalizeStats NormalizeProfile(model::Profile& p) {
     // Same identity: add the values into the first occurrence and forget this one.
     const model::Sample& first = kept[it->second];
     for (uint32_t i = 0; i < s.values.size; ++i) {
-      p.values[first.values.begin + i] += p.values[s.values.begin + i];
+      int64_t& sum = p.values[first.values.begin + i];
+      if (__builtin_add_overflow(sum, p.values[s.values.begin + i], &sum)) {
+        sum = INT64_MAX;  // Both are non-negative here, so only upward overflow is possible.
+      }
     }
     kept.pop_back();
     ++stats.merged_samples;

@@ -10,6 +10,7 @@ namespace flamedb::distributor {
 
 struct NormalizeStats {
   size_t dropped_samples = 0;  // Negative or all-zero values, or unknown locations.
+  size_t broken_samples = 0;   // Of those, the ones on a missing or unusable location.
   size_t merged_samples = 0;   // Folded into an identical stack with identical labels.
 };
 
@@ -19,7 +20,8 @@ struct NormalizeStats {
 //   nor an address, are removed;
 // - samples with any negative value, with all values zero, or with a removed or unknown
 //   location are removed;
-// - samples with the same stack and labels are merged by summing their values;
+// - samples with the same stack and labels are merged by summing their values (saturating at
+//   the int64 maximum rather than wrapping);
 // - for mappings that have symbols (has_functions), addresses are zeroed, so equal frames from
 //   different process images are equal.
 // Unreferenced symbols stay in the tables; the symbol store keeps only what samples reference.

@@ -58,6 +58,17 @@ TEST(NormalizeProfileTest, MergesSamplesWithTheSameStackAndLabels) {
   EXPECT_EQ(stats.merged_samples, 2u);
 }
 
+TEST(NormalizeProfileTest, MergedSumsSaturateInsteadOfWrapping) {
+  ProfileBuilder b;
+  b.SampleType("cpu", "nanoseconds");
+  b.Sample({"f"}, {INT64_MAX - 1}).Sample({"f"}, {5});
+  model::Profile p = b.Build();
+
+  NormalizeProfile(p);
+
+  EXPECT_THAT(Stacks(p), ElementsAre("f:" + std::to_string(INT64_MAX)));
+}
+
 TEST(NormalizeProfileTest, NumericSampleLabelsAreRemoved) {
   ProfileBuilder b;
   b.SampleType("cpu", "nanoseconds");
@@ -82,6 +93,7 @@ TEST(NormalizeProfileTest, SamplesOnBrokenLocationsAreRemoved) {
 
   EXPECT_THAT(Stacks(p), ElementsAre("ok:1"));
   EXPECT_EQ(stats.dropped_samples, 2u);
+  EXPECT_EQ(stats.broken_samples, 2u);
   EXPECT_EQ(p.locations.size(), 1u);
 }
 

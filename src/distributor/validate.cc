@@ -95,6 +95,16 @@ Status CheckIndex(const model::Profile& p, int64_t index, std::string_view what)
 }
 
 Status CheckReferences(const model::Profile& p) {
+  for (size_t i = 0; i < p.sample_types.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (p.String(p.sample_types[i].type) == p.String(p.sample_types[j].type) &&
+          p.String(p.sample_types[i].unit) == p.String(p.sample_types[j].unit)) {
+        return Malformed("duplicate sample type " + std::string(p.String(p.sample_types[i].type)) +
+                         ":" + std::string(p.String(p.sample_types[i].unit)) +
+                         ": the profile type would be ambiguous");
+      }
+    }
+  }
   for (const model::ValueType& vt : p.sample_types) {
     FLAMEDB_RETURN_IF_ERROR(CheckIndex(p, vt.type, "sample type"));
     FLAMEDB_RETURN_IF_ERROR(CheckIndex(p, vt.unit, "sample unit"));

@@ -130,6 +130,8 @@ TEST(ValidateProfileTest, BrokenReferencesAreMalformed) {
        "sample type contains -"},
       {"utf8", [](model::Profile& p) { p.string_table.back() = "\xff\xfe"; },
        "invalid utf8 string hex: fffe"},
+      {"duplicate type", [](model::Profile& p) { p.sample_types[1] = p.sample_types[0]; },
+       "duplicate sample type samples:count"},
   };
   for (const Case& c : cases) {
     model::Profile p = CpuProfile().Build();

@@ -42,11 +42,16 @@ Status BadLine(size_t number, std::string_view problem) {
                               std::string(problem));
 }
 
+// Text editors may start a file with a UTF-8 byte order mark; it is not part of a frame.
+std::string_view WithoutBom(std::string_view text) {
+  return text.substr(0, 3) == "\xEF\xBB\xBF" ? text.substr(3) : text;
+}
+
 }  // namespace
 
 Result<model::Profile> ParseFolded(std::string body, const StackProfileType& type) {
   auto storage = std::make_unique<const std::string>(std::move(body));
-  const std::string_view text = *storage;
+  const std::string_view text = WithoutBom(*storage);
   StackProfileBuilder builder(std::move(storage), type);
   std::vector<std::string_view> frames;
   FLAMEDB_RETURN_IF_ERROR(ForEachLine(text, [&](size_t number, std::string_view line) {
@@ -80,7 +85,7 @@ Result<model::Profile> ParseFolded(std::string body, const StackProfileType& typ
 
 Result<model::Profile> ParseLines(std::string body, const StackProfileType& type) {
   auto storage = std::make_unique<const std::string>(std::move(body));
-  const std::string_view text = *storage;
+  const std::string_view text = WithoutBom(*storage);
   StackProfileBuilder builder(std::move(storage), type);
   std::vector<std::string_view> frames;
   FLAMEDB_RETURN_IF_ERROR(ForEachLine(text, [&](size_t, std::string_view line) {

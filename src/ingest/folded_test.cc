@@ -86,6 +86,13 @@ TEST(ParseFoldedTest, BadCountsNameTheLine) {
               StatusIs(StatusCode::kInvalidArgument, "too large"));
 }
 
+TEST(ParseFoldedTest, ByteOrderMarkAndEmptyFramesAreIgnored) {
+  Result<model::Profile> p = ParseFolded("\xEF\xBB\xBFmain;;work; 2\n", {});
+
+  ASSERT_THAT(p, IsOk());
+  EXPECT_THAT(Stacks(*p), ElementsAre("main;work=2"));
+}
+
 TEST(ParseLinesTest, EachLineIsOneSample) {
   Result<model::Profile> p = ParseLines("main;a\nmain;a\n\nmain;b\r\n", {});
 

@@ -16,6 +16,7 @@ namespace {
 constexpr std::string_view kMalformed = "malformed_profile";
 constexpr int64_t kDefaultSampleRate = 100;
 constexpr int64_t kNanosPerYear = 365LL * 86400 * 1000000000;
+constexpr size_t kMaxParts = 16;  // SDKs send 1-3 (profile, sample_type_config, labels).
 
 std::string_view Param(const LegacyRequest& r, std::string_view key) {
   auto it = r.params.find(key);
@@ -92,6 +93,11 @@ Result<std::vector<model::LabeledProfile>> FromMultipart(LegacyRequest& r, const
                                                          size_t max_size) {
   FLAMEDB_ASSIGN_OR_RETURN(const std::string_view boundary, MultipartBoundary(r.content_type));
   FLAMEDB_ASSIGN_OR_RETURN(const std::vector<FormPart> parts, ParseMultipart(r.body, boundary));
+  if (parts.size() > kMaxParts) {
+    return InvalidArgumentError("the multipart body has " + std::to_string(parts.size()) +
+                                " parts; at most " + std::to_string(kMaxParts) + " are accepted")
+        .WithTag(kMalformed);
+  }
   std::string_view profile;
   SampleTypeConfigs configs;
   for (const FormPart& part : parts) {
@@ -110,8 +116,12 @@ Result<std::vector<model::LabeledProfile>> FromMultipart(LegacyRequest& r, const
     }
   }
   std::vector<model::LabeledProfile> out;
+  if (profile.data() == nullptr) {
+    return InvalidArgumentError("the multipart body has no file part named \"profile\"")
+        .WithTag(kMalformed);
+  }
   if (profile.empty()) {
-    return out;  // Accepted with nothing to store, as Pyroscope does.
+    return out;  // An empty profile part: accepted with nothing to store, as Pyroscope does.
   }
   FLAMEDB_ASSIGN_OR_RETURN(model::LabeledProfile p,
                            FromPprof(std::string(profile), c, configs, max_size));
@@ -153,7 +163,10 @@ LegacyFormat SelectFormat(const LegacyRequest& r) {
   if (format == "pprof") return LegacyFormat::kPprof;
   if (format == "speedscope") return LegacyFormat::kSpeedscope;
   if (type.find("multipart/form-data") != std::string_view::npos) return LegacyFormat::kMultipart;
-  return LegacyFormat::kFolded;
+  if (format.empty() || format == "folded" || format == "collapsed" || format == "groups") {
+    return LegacyFormat::kFolded;
+  }
+  return LegacyFormat::kUnknown;
 }
 
 Result<std::vector<model::LabeledProfile>> ParseLegacyRequest(
@@ -173,6 +186,9 @@ Result<std::vector<model::LabeledProfile>> ParseLegacyRequest(
     }
     case LegacyFormat::kMultipart:
       return FromMultipart(r, c, max_profile_size_bytes);
+    case LegacyFormat::kUnknown:
+      return InvalidArgumentError("unknown format \"" + std::string(Param(r, "format")) +
+                                  "\": use pprof, folded, lines, tree, trie, jfr or speedscope");
     case LegacyFormat::kTree:
     case LegacyFormat::kTrie:
     case LegacyFormat::kJfr:

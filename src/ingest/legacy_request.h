@@ -19,8 +19,11 @@ struct LegacyRequest {
 };
 
 // The format /ingest serves for `request`, by Pyroscope's precedence: trie, tree, lines, jfr,
-// pprof, speedscope, multipart (by Content-Type), else folded.
-enum class LegacyFormat { kFolded, kLines, kPprof, kMultipart, kTree, kTrie, kJfr, kSpeedscope };
+// pprof, speedscope, multipart (by Content-Type), else folded (no format, or folded, collapsed or
+// groups); any other format name is kUnknown (a 400, where Pyroscope falls back to folded).
+enum class LegacyFormat {
+  kFolded, kLines, kPprof, kMultipart, kTree, kTrie, kJfr, kSpeedscope, kUnknown
+};
 LegacyFormat SelectFormat(const LegacyRequest& request);
 
 // Decodes the payload and builds the series labels. Returns no profiles when there is nothing
