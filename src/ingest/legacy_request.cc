@@ -8,6 +8,7 @@
 #include "ingest/legacy.h"
 #include "ingest/multipart.h"
 #include "ingest/name.h"
+#include "ingest/tree.h"
 #include "pprof/decoder.h"
 
 namespace flamedb::ingest {
@@ -135,9 +136,18 @@ Result<std::vector<model::LabeledProfile>> FromText(LegacyRequest& r, const Comm
   FLAMEDB_ASSIGN_OR_RETURN(TextTarget target, ResolveTextTarget(c.name.app, SampleRate(r)));
   target.type.time_nanos = c.from_nanos;
   const size_t size = r.body.size();
-  Result<model::Profile> profile = format == LegacyFormat::kLines
-                                       ? ParseLines(std::move(r.body), target.type)
-                                       : ParseFolded(std::move(r.body), target.type);
+  Result<model::Profile> profile = [&] {
+    switch (format) {
+      case LegacyFormat::kLines:
+        return ParseLines(std::move(r.body), target.type);
+      case LegacyFormat::kTree:
+        return ParseTree(std::move(r.body), target.type);
+      case LegacyFormat::kTrie:
+        return ParseTrie(std::move(r.body), target.type);
+      default:
+        return ParseFolded(std::move(r.body), target.type);
+    }
+  }();
   if (!profile.ok()) {
     return Tagged(profile.status(), kMalformed);
   }
@@ -176,6 +186,8 @@ Result<std::vector<model::LabeledProfile>> ParseLegacyRequest(
   switch (format) {
     case LegacyFormat::kFolded:
     case LegacyFormat::kLines:
+    case LegacyFormat::kTree:
+    case LegacyFormat::kTrie:
       return FromText(r, c, format);
     case LegacyFormat::kPprof: {
       FLAMEDB_ASSIGN_OR_RETURN(model::LabeledProfile p,
@@ -189,8 +201,6 @@ Result<std::vector<model::LabeledProfile>> ParseLegacyRequest(
     case LegacyFormat::kUnknown:
       return InvalidArgumentError("unknown format \"" + std::string(Param(r, "format")) +
                                   "\": use pprof, folded, lines, tree, trie, jfr or speedscope");
-    case LegacyFormat::kTree:
-    case LegacyFormat::kTrie:
     case LegacyFormat::kJfr:
     case LegacyFormat::kSpeedscope:
       break;

@@ -37,11 +37,36 @@ uint64_t StackProfileBuilder::LocationFor(std::string_view frame) {
 
 void StackProfileBuilder::AddStack(std::span<const std::string_view> frames_root_first,
                                    int64_t count) {
+  Add(frames_root_first, count, false);
+}
+
+void StackProfileBuilder::AddStackCopy(std::span<const std::string_view> frames_root_first,
+                                       int64_t count) {
+  Add(frames_root_first, count, true);
+}
+
+Result<int64_t> StackProfileBuilder::Scale(int64_t count) const {
+  int64_t out = 0;
+  if (__builtin_mul_overflow(count, multiplier_, &out)) {
+    return InvalidArgumentError("value " + std::to_string(count) + " is too large");
+  }
+  return out;
+}
+
+void StackProfileBuilder::Add(std::span<const std::string_view> frames_root_first, int64_t count,
+                              bool copy) {
   model::Sample s;
   s.locations.begin = static_cast<uint32_t>(profile_.location_ids.size());
   // pprof stacks are leaf first.
   for (auto it = frames_root_first.rbegin(); it != frames_root_first.rend(); ++it) {
-    if (!it->empty()) {
+    if (it->empty()) {
+      continue;
+    }
+    if (copy && !location_by_name_.count(*it)) {
+      // Keep a stable copy; the map key and the string table then view the copy.
+      profile_.owned_strings.emplace_back(*it);
+      profile_.location_ids.push_back(LocationFor(profile_.owned_strings.back()));
+    } else {
       profile_.location_ids.push_back(LocationFor(*it));
     }
   }

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "base/status.h"
 #include "model/profile.h"
 
 namespace flamedb::ingest {
@@ -36,12 +37,20 @@ class StackProfileBuilder {
   // REQUIRES: count > 0 (the parsers skip zero counts and reject negative ones).
   void AddStack(std::span<const std::string_view> frames_root_first, int64_t count);
 
+  // As AddStack, for frame names in transient memory: new names are copied into the profile.
+  void AddStackCopy(std::span<const std::string_view> frames_root_first, int64_t count);
+
+  // The stored value of `count`: count times the multiplier (cpu: the period).
+  // Errors: kInvalidArgument when that overflows int64.
+  Result<int64_t> Scale(int64_t count) const;
+
   size_t samples() const { return profile_.samples.size(); }
 
   model::Profile Build() &&;
 
  private:
   uint64_t LocationFor(std::string_view frame);
+  void Add(std::span<const std::string_view> frames_root_first, int64_t count, bool copy);
 
   model::Profile profile_;
   int64_t multiplier_;

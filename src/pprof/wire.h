@@ -62,6 +62,16 @@ class WireReader {
     return true;
   }
 
+  // Reads `len` raw bytes (a length read separately, as in formats that borrow varints).
+  bool ReadBytes(uint64_t len, std::string_view& out) {
+    if (len > static_cast<uint64_t>(end_ - p_)) {
+      return Fail();
+    }
+    out = std::string_view(reinterpret_cast<const char*>(p_), static_cast<size_t>(len));
+    p_ += len;
+    return true;
+  }
+
   bool ReadFixed64(uint64_t& v) {
     if (end_ - p_ < 8) {
       return Fail();
