@@ -8,6 +8,7 @@
 #include "ingest/legacy.h"
 #include "ingest/multipart.h"
 #include "ingest/name.h"
+#include "ingest/speedscope.h"
 #include "ingest/tree.h"
 #include "pprof/decoder.h"
 
@@ -201,13 +202,17 @@ Result<std::vector<model::LabeledProfile>> ParseLegacyRequest(
     case LegacyFormat::kUnknown:
       return InvalidArgumentError("unknown format \"" + std::string(Param(r, "format")) +
                                   "\": use pprof, folded, lines, tree, trie, jfr or speedscope");
+    case LegacyFormat::kSpeedscope: {
+      Result<std::vector<model::LabeledProfile>> profiles = ParseSpeedscope(
+          std::move(r.body), c.name,
+          {.sample_rate = SampleRate(r), .time_nanos = c.from_nanos, .spy_name = c.spy});
+      return profiles.ok() ? std::move(profiles) : Tagged(profiles.status(), kMalformed);
+    }
     case LegacyFormat::kJfr:
-    case LegacyFormat::kSpeedscope:
       break;
   }
-  return UnimplementedError("format=" + std::string(Param(r, "format")) +
-                            " is not supported by this version of flamedb yet; send pprof or "
-                            "folded");
+  return UnimplementedError("format=jfr is not supported by this version of flamedb yet; send "
+                            "pprof (Alloy's pyroscope.java converts JFR to pprof)");
 }
 
 }  // namespace flamedb::ingest
