@@ -1,0 +1,54 @@
+// libFuzzer target for every payload parser of /ingest except pprof (pprof/decoder_fuzzer.cc):
+// the name grammar, the time syntax, folded, lines, tree, trie, speedscope, multipart and
+// sample_type_config. Any input must give a result or an error, never a crash, a hang or an
+// allocation out of proportion to the input. The first byte picks the parser.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "ingest/attime.h"
+#include "ingest/folded.h"
+#include "ingest/legacy.h"
+#include "ingest/multipart.h"
+#include "ingest/name.h"
+#include "ingest/speedscope.h"
+#include "ingest/tree.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) {
+    return 0;
+  }
+  const std::string input(reinterpret_cast<const char*>(data) + 1, size - 1);
+  using namespace flamedb::ingest;
+  const StackProfileType cpu{.value_multiplier = 10000000};
+  switch (data[0] % 9) {
+    case 0:
+      (void)ParseName(input);
+      break;
+    case 1:
+      (void)ParseAtTime(input, std::chrono::system_clock::time_point(std::chrono::seconds(1767323045)));
+      break;
+    case 2:
+      (void)ParseFolded(input, cpu);
+      break;
+    case 3:
+      (void)ParseLines(input, {});
+      break;
+    case 4:
+      (void)ParseTree(input, cpu);
+      break;
+    case 5:
+      (void)ParseTrie(input, cpu);
+      break;
+    case 6:
+      (void)ParseSpeedscope(input, ParsedName{"app", {}}, {});
+      break;
+    case 7:
+      (void)ParseMultipart(input, "boundary");
+      break;
+    default:
+      (void)ParseSampleTypeConfig(input);
+  }
+  return 0;
+}
