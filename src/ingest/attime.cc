@@ -1,6 +1,7 @@
 #include "ingest/attime.h"
 
 #include <array>
+#include <climits>
 #include <cstdint>
 #include <string>
 
@@ -35,32 +36,42 @@ bool ValidDate(int64_t y, unsigned m, unsigned d) {
   return m != 2 || d <= 28 || leap;
 }
 
+// A time `nanos` after the epoch, if a system_clock time point can hold it.
+Result<Clock::time_point> AtNanos(__int128 nanos, std::string_view text) {
+  if (nanos < 0 || nanos > INT64_MAX) {
+    return BadTime(text);
+  }
+  return Clock::time_point(std::chrono::duration_cast<Clock::duration>(
+      std::chrono::nanoseconds(static_cast<int64_t>(nanos))));
+}
+
 Result<Clock::time_point> FromDigits(const std::string& digits, std::string_view text) {
   if (digits.size() > 19) {
     return BadTime(text);
   }
-  const int64_t v = std::stoll(digits);
+  __int128 v = 0;
+  for (char c : digits) {
+    v = v * 10 + (c - '0');
+  }
   if (digits.size() == 8) {
-    const int64_t y = v / 10000;
+    const auto y = static_cast<int64_t>(v / 10000);
     const auto m = static_cast<unsigned>(v / 100 % 100);
     const auto d = static_cast<unsigned>(v % 100);
-    if (ValidDate(y, m, d)) {
-      return Clock::time_point(std::chrono::days(DaysFromCivil(y, m, d)));
+    if (ValidDate(static_cast<int64_t>(y), m, d)) {
+      return AtNanos(static_cast<__int128>(DaysFromCivil(static_cast<int64_t>(y), m, d)) *
+                         86400 * 1000000000,
+                     text);
     }
   }
-  using std::chrono::duration_cast;
   switch (digits.size()) {
     case 13:
-      return Clock::time_point(duration_cast<Clock::duration>(std::chrono::milliseconds(v)));
+      return AtNanos(v * 1000000, text);
     case 16:
-      return Clock::time_point(duration_cast<Clock::duration>(std::chrono::microseconds(v)));
+      return AtNanos(v * 1000, text);
     case 19:
-      return Clock::time_point(duration_cast<Clock::duration>(std::chrono::nanoseconds(v)));
+      return AtNanos(v, text);
     default:
-      if (v > 100000000000LL) {  // Seconds beyond year 5138: not a time anyone means.
-        return BadTime(text);
-      }
-      return Clock::time_point(std::chrono::seconds(v));
+      return AtNanos(v * 1000000000, text);
   }
 }
 
@@ -80,14 +91,15 @@ int64_t UnitSeconds(std::string_view unit) {
   return 0;
 }
 
-// Parses "30m15s" into seconds. Returns -1 on a malformed offset.
+// Parses "30m15s" into seconds. Returns -1 on a malformed offset or one beyond ~1000 years.
 int64_t ParseOffset(std::string_view s) {
+  constexpr int64_t kMax = 1000LL * 365 * 86400;
   int64_t total = 0;
   size_t i = 0;
   while (i < s.size()) {
     int64_t n = 0;
     size_t digits = 0;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && digits < 12) {
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && digits < 11) {
       n = n * 10 + (s[i++] - '0');
       ++digits;
     }
@@ -99,7 +111,10 @@ int64_t ParseOffset(std::string_view s) {
     if (digits == 0 || unit == 0) {
       return -1;
     }
-    total += n * unit;
+    total += n * unit;  // n < 10^11 and unit < 2^25, total <= kMax: no overflow.
+    if (total > kMax) {
+      return -1;
+    }
     i = j;
   }
   return total;
@@ -128,7 +143,10 @@ Result<Clock::time_point> ParseAtTime(std::string_view text, Clock::time_point n
   if (offset < 0) {
     return BadTime(text);
   }
-  return s[sign] == '-' ? now - std::chrono::seconds(offset) : now + std::chrono::seconds(offset);
+  const __int128 now_nanos =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+  const __int128 delta = static_cast<__int128>(offset) * 1000000000;
+  return AtNanos(s[sign] == '-' ? now_nanos - delta : now_nanos + delta, text);
 }
 
 }  // namespace flamedb::ingest

@@ -71,12 +71,11 @@ Result<model::Profile> ParseFolded(std::string body, const StackProfileType& typ
       return BadLine(number, "count \"" + std::string(count_text.substr(0, 32)) +
                                  "\" is not a non-negative integer");
     }
-    if (type.value_multiplier > 1 && count > INT64_MAX / type.value_multiplier) {
-      return BadLine(number, "count " + std::string(count_text) + " is too large");
-    }
     if (count > 0) {
       SplitFrames(line.substr(0, space), frames);
-      builder.AddStack(frames, count);
+      if (!builder.AddStack(frames, count).ok()) {
+        return BadLine(number, "count " + std::string(count_text) + " is too large");
+      }
     }
     return OkStatus();
   }));
@@ -91,7 +90,7 @@ Result<model::Profile> ParseLines(std::string body, const StackProfileType& type
   FLAMEDB_RETURN_IF_ERROR(ForEachLine(text, [&](size_t, std::string_view line) {
     if (!line.empty()) {
       SplitFrames(line, frames);
-      builder.AddStack(frames, 1);  // Identical lines are merged by normalization.
+      return builder.AddStack(frames, 1);  // Identical lines are merged by normalization.
     }
     return OkStatus();
   }));

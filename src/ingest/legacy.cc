@@ -106,7 +106,9 @@ Result<SampleTypeConfigs> ParseSampleTypeConfig(std::string_view json) {
     return InvalidArgumentError("sample_type_config is not a JSON object of sample types");
   }
   SampleTypeConfigs out;
-  for (const auto& [type, entry] : doc.items()) {
+  for (auto item = doc.begin(); item != doc.end(); ++item) {
+    const std::string& type = item.key();
+    const nlohmann::json& entry = item.value();
     if (!entry.is_object()) {
       return InvalidArgumentError("sample_type_config entry \"" + type + "\" is not an object");
     }

@@ -56,9 +56,7 @@ Status AddWeighted(StackProfileBuilder& builder, const std::vector<std::string_v
   for (size_t i : stack) {
     frames.push_back(names[i]);
   }
-  FLAMEDB_ASSIGN_OR_RETURN(const int64_t value, builder.Scale(static_cast<int64_t>(scaled)));
-  builder.AddStack(frames, value);
-  return OkStatus();
+  return builder.AddStack(frames, static_cast<int64_t>(scaled));
 }
 
 Result<size_t> FrameIndex(const json& v, size_t frames) {

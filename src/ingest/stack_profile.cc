@@ -35,26 +35,22 @@ uint64_t StackProfileBuilder::LocationFor(std::string_view frame) {
   return id;
 }
 
-void StackProfileBuilder::AddStack(std::span<const std::string_view> frames_root_first,
-                                   int64_t count) {
-  Add(frames_root_first, count, false);
+Status StackProfileBuilder::AddStack(std::span<const std::string_view> frames_root_first,
+                                     int64_t count) {
+  return Add(frames_root_first, count, false);
 }
 
-void StackProfileBuilder::AddStackCopy(std::span<const std::string_view> frames_root_first,
-                                       int64_t count) {
-  Add(frames_root_first, count, true);
+Status StackProfileBuilder::AddStackCopy(std::span<const std::string_view> frames_root_first,
+                                         int64_t count) {
+  return Add(frames_root_first, count, true);
 }
 
-Result<int64_t> StackProfileBuilder::Scale(int64_t count) const {
-  int64_t out = 0;
-  if (__builtin_mul_overflow(count, multiplier_, &out)) {
+Status StackProfileBuilder::Add(std::span<const std::string_view> frames_root_first,
+                                int64_t count, bool copy) {
+  int64_t value = 0;
+  if (__builtin_mul_overflow(count, multiplier_, &value)) {
     return InvalidArgumentError("value " + std::to_string(count) + " is too large");
   }
-  return out;
-}
-
-void StackProfileBuilder::Add(std::span<const std::string_view> frames_root_first, int64_t count,
-                              bool copy) {
   model::Sample s;
   s.locations.begin = static_cast<uint32_t>(profile_.location_ids.size());
   // pprof stacks are leaf first.
@@ -72,8 +68,9 @@ void StackProfileBuilder::Add(std::span<const std::string_view> frames_root_firs
   }
   s.locations.size = static_cast<uint32_t>(profile_.location_ids.size() - s.locations.begin);
   s.values = {static_cast<uint32_t>(profile_.values.size()), 1};
-  profile_.values.push_back(count * multiplier_);
+  profile_.values.push_back(value);
   profile_.samples.push_back(s);
+  return OkStatus();
 }
 
 model::Profile StackProfileBuilder::Build() && { return std::move(profile_); }

@@ -33,16 +33,13 @@ class StackProfileBuilder {
  public:
   StackProfileBuilder(std::unique_ptr<const std::string> storage, const StackProfileType& type);
 
-  // Adds `count` for the stack `frames_root_first` (empty frame names are skipped).
+  // Adds the stack `frames_root_first` (empty frame names are skipped) with the value `count`
+  // times the type's multiplier (cpu: the period). Errors: kInvalidArgument when that overflows.
   // REQUIRES: count > 0 (the parsers skip zero counts and reject negative ones).
-  void AddStack(std::span<const std::string_view> frames_root_first, int64_t count);
+  Status AddStack(std::span<const std::string_view> frames_root_first, int64_t count);
 
   // As AddStack, for frame names in transient memory: new names are copied into the profile.
-  void AddStackCopy(std::span<const std::string_view> frames_root_first, int64_t count);
-
-  // The stored value of `count`: count times the multiplier (cpu: the period).
-  // Errors: kInvalidArgument when that overflows int64.
-  Result<int64_t> Scale(int64_t count) const;
+  Status AddStackCopy(std::span<const std::string_view> frames_root_first, int64_t count);
 
   size_t samples() const { return profile_.samples.size(); }
 
@@ -50,7 +47,7 @@ class StackProfileBuilder {
 
  private:
   uint64_t LocationFor(std::string_view frame);
-  void Add(std::span<const std::string_view> frames_root_first, int64_t count, bool copy);
+  Status Add(std::span<const std::string_view> frames_root_first, int64_t count, bool copy);
 
   model::Profile profile_;
   int64_t multiplier_;

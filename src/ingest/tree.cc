@@ -71,11 +71,11 @@ Status Walk(std::string_view body, const char* format, F on_node) {
   return OkStatus();
 }
 
-Result<int64_t> Value(const StackProfileBuilder& builder, const Node& node) {
+Result<int64_t> Value(const Node& node) {
   if (node.value > static_cast<uint64_t>(INT64_MAX)) {
     return InvalidArgumentError("node value " + std::to_string(node.value) + " is too large");
   }
-  return builder.Scale(static_cast<int64_t>(node.value));
+  return static_cast<int64_t>(node.value);
 }
 
 }  // namespace
@@ -89,8 +89,8 @@ Result<model::Profile> ParseTree(std::string body, const StackProfileType& type)
     path.resize(depth);
     path.push_back(node.label);
     if (node.value > 0 && depth > 0) {
-      FLAMEDB_ASSIGN_OR_RETURN(const int64_t value, Value(builder, node));
-      builder.AddStack(std::span<const std::string_view>(path).subspan(1), value);
+      FLAMEDB_ASSIGN_OR_RETURN(const int64_t value, Value(node));
+      return builder.AddStack(std::span<const std::string_view>(path).subspan(1), value);
     }
     return OkStatus();
   }));
@@ -110,9 +110,9 @@ Result<model::Profile> ParseTrie(std::string body, const StackProfileType& type)
     key.append(node.label);
     key_lengths.push_back(key.size());
     if (node.value > 0 && !key.empty()) {
-      FLAMEDB_ASSIGN_OR_RETURN(const int64_t value, Value(builder, node));
+      FLAMEDB_ASSIGN_OR_RETURN(const int64_t value, Value(node));
       SplitKey(key, frames);
-      builder.AddStackCopy(frames, value);  // `key` changes: frames must be copied.
+      return builder.AddStackCopy(frames, value);  // `key` changes: frames must be copied.
     }
     return OkStatus();
   }));

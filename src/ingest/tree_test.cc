@@ -46,6 +46,21 @@ TEST(ParseTreeTest, EachNodeWithSelfIsAStack) {
   EXPECT_THAT(Stacks(*p), UnorderedElementsAre("main;foo=10", "main;foo;bar=30", "main;baz=60"));
 }
 
+TEST(ParseTreeTest, CpuValuesAreMultipliedByThePeriodOnce) {
+  Result<model::Profile> p = ParseTree(kTree, {.value_multiplier = 10000000});
+
+  ASSERT_THAT(p, IsOk());
+  EXPECT_THAT(Stacks(*p), UnorderedElementsAre("main;foo=100000000", "main;foo;bar=300000000",
+                                               "main;baz=600000000"));
+}
+
+TEST(ParseTreeTest, ValuesThatOverflowWithThePeriodAreRejected) {
+  const std::string big = Node("", 0, 1) + std::string("\x01a\xff\xff\xff\xff\xff\xff\xff\xff\x7f\x00", 12);
+
+  EXPECT_THAT(ParseTree(big, {.value_multiplier = 10000000}),
+              StatusIs(StatusCode::kInvalidArgument, "too large"));
+}
+
 TEST(ParseTreeTest, DamagedBodiesAreRejected) {
   EXPECT_THAT(ParseTree(kTree.substr(0, kTree.size() - 2), {}),
               StatusIs(StatusCode::kInvalidArgument, "invalid tree body"));
