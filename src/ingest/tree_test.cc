@@ -55,7 +55,7 @@ TEST(ParseTreeTest, CpuValuesAreMultipliedByThePeriodOnce) {
 }
 
 TEST(ParseTreeTest, ValuesThatOverflowWithThePeriodAreRejected) {
-  const std::string big = Node("", 0, 1) + std::string("\x01a\xff\xff\xff\xff\xff\xff\xff\xff\x7f\x00", 12);
+  const std::string big = Node("", 0, 1) + std::string("\x01" "a" "\xff\xff\xff\xff\xff\xff\xff\xff\x7f\x00", 12);
 
   EXPECT_THAT(ParseTree(big, {.value_multiplier = 10000000}),
               StatusIs(StatusCode::kInvalidArgument, "too large"));
