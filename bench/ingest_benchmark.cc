@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "base/gzip.h"
+#include "base/memory.h"
 #include "distributor/normalize.h"
 #include "distributor/validate.h"
 #include "pprof/decoder.h"
@@ -81,6 +82,7 @@ std::vector<Input> LoadCorpus(const char* dir) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  flamedb::base::TuneAllocator();  // As the server does (server/main.cc).
   const char* dir = std::getenv("FLAMEDB_BENCH_CORPUS");
   if (dir == nullptr) {
     std::cerr << "set FLAMEDB_BENCH_CORPUS to a directory of .pb.gz files (bench/ingest-vs-go "

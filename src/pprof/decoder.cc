@@ -28,6 +28,11 @@ class ProfileDecoder {
   explicit ProfileDecoder(model::Profile& profile) : p_(profile) {}
 
   Status Decode(std::string_view data) {
+    // Pre-size the flat arrays from the payload size, so they rarely regrow. Every element takes
+    // at least a byte of input, so these bounds are proportional to the input, never to a claim.
+    p_.location_ids.reserve(data.size() / 4);
+    p_.values.reserve(data.size() / 16);
+    p_.samples.reserve(data.size() / 64);
     WireReader r(data);
     while (!r.done()) {
       const size_t offset = r.offset();

@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/flags.h"
 #include "base/logging.h"
+#include "base/memory.h"
 #include "server/app.h"
 #include "server/config.h"
 
@@ -75,6 +76,7 @@ int HandleInfoFlags(const flamedb::server::Config& config, const FlagSet& flags)
 }  // namespace
 
 int main(int argc, char** argv) {
+  flamedb::base::TuneAllocator();
   const sigset_t signals = BlockShutdownSignals();
   flamedb::server::Config config;
   FlagSet flags("flamedb");
