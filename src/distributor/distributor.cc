@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <map>
 
+#include "distributor/go_fixes.h"
 #include "distributor/normalize.h"
 
 namespace flamedb::distributor {
@@ -129,6 +130,7 @@ Status Distributor::PushOne(const std::string& tenant, const Limits& limits, Inc
         .WithTag(reason::kProfileSizeLimit);
   }
   FLAMEDB_RETURN_IF_ERROR(ValidateProfile(in.profile, limits.profile, clock_.Now(), shown));
+  DropGoTypeParameters(in.profile);  // No-op for other languages: only Go writes "[go.shape.".
   const NormalizeStats stats = NormalizeProfile(in.profile);
   if (in.profile.samples.empty() && stats.broken_samples > 0) {
     return InvalidArgumentError("every sample of the profile with labels '" + shown +

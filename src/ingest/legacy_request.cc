@@ -58,6 +58,38 @@ Result<Common> ParseCommon(const LegacyRequest& r, std::chrono::system_clock::ti
 
 Status Tagged(Status s, std::string_view tag) { return s.ok() ? s : s.WithTag(tag); }
 
+// pyspy/rbspy frames are "<file> <function>" (pyspy: only for relative file names), as on
+// Pyroscope's /ingest path, so that same-named functions of different files stay apart.
+void NameScriptingFrames(model::Profile& p, std::string_view spy) {
+  if (spy != "pyspy" && spy != "rbspy" && spy != "scripting") {
+    return;
+  }
+  for (model::Function& f : p.functions) {
+    const std::string_view file = p.String(f.filename);
+    if (file.empty() || (spy == "pyspy" && file.front() == '/')) {
+      continue;
+    }
+    f.name = p.AddString(std::string(file) + " " + std::string(p.String(f.name)));
+  }
+}
+
+// Old .NET profilers write every function id as 0 with one function per location.
+void FixDotnetFunctionIds(model::Profile& p, std::string_view spy,
+                          const SampleTypeConfigs& configs) {
+  const bool dotnet = spy == "dotnetspy" || (spy == "unknown" && configs.count("inuse-space"));
+  if (!dotnet || p.functions.size() != p.locations.size()) {
+    return;
+  }
+  for (const model::Function& f : p.functions) {
+    if (f.id != 0) {
+      return;
+    }
+  }
+  for (size_t i = 0; i < p.functions.size(); ++i) {
+    p.functions[i].id = p.locations[i].id;
+  }
+}
+
 // pprof payloads: decode, fix what old SDKs get wrong, name the metric.
 Result<model::LabeledProfile> FromPprof(std::string payload, const Common& c,
                                         const SampleTypeConfigs& configs, size_t max_size) {
@@ -86,6 +118,8 @@ Result<model::LabeledProfile> FromPprof(std::string payload, const Common& c,
       vt.type = p.AddString(std::move(type));
     }
   }
+  NameScriptingFrames(p, c.spy);
+  FixDotnetFunctionIds(p, c.spy.empty() ? "unknown" : c.spy, configs);
   const std::string metric = PprofMetricName(p, configs);
   out.labels = LegacySeriesLabels(c.name, c.name.app, metric, c.spy);
   return out;

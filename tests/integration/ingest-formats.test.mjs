@@ -385,8 +385,8 @@ describe('limits', () => {
   });
   after(async () => { await srv?.stop(); });
 
-  /** ~50 KB of folded text with distinct stacks. */
-  const body50k = (tag) => Array.from({ length: 2500 }, (_, i) => `main;${tag};f${String(i).padStart(6, '0')} 1\n`).join('');
+  /** ~51 KB of folded text with distinct stacks. */
+  const body50k = (tag) => Array.from({ length: 3000 }, (_, i) => `main;${tag};f${String(i).padStart(6, '0')} 1\n`).join('');
 
   test('rate limit: 429 resource_exhausted "push rate limit (X) exceeded while adding Y"; the burst never drops below the largest legal profile', T, async () => {
     // Burst 0.01 MiB is below max_profile_size_bytes (64 KiB), so the bucket holds 64 KiB + 64 KiB:

@@ -1,0 +1,74 @@
+// The Go test tools of tests/fixtures/go (profilegen, sdkpush, totals, pprofpeer): built once per
+// test process with their build.sh (offline, from Debian's Go packages), then run as commands.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+import { repoRoot } from './paths.mjs';
+
+const execFileAsync = promisify(execFile);
+
+export const goFixturesDir = path.join(repoRoot, 'tests', 'fixtures', 'go');
+
+/** Where the tools go: $FLAMEDB_GO_TOOLS_DIR, or build.sh's default tests/fixtures/go/bin (git-ignored). */
+export const goToolsDir = process.env.FLAMEDB_GO_TOOLS_DIR
+  ? path.resolve(process.env.FLAMEDB_GO_TOOLS_DIR)
+  : path.join(goFixturesDir, 'bin');
+
+let built;
+
+/**
+ * Runs build.sh (idempotent: ~20 ms when nothing changed). Rejects with build.sh's own message
+ * (which names the missing Debian package) when Go or Google's pprof sources are missing.
+ */
+export function buildGoTools() {
+  built ??= execFileAsync('bash', [path.join(goFixturesDir, 'build.sh'), goToolsDir], { timeout: 300_000 })
+    .then(() => goToolsDir)
+    .catch((err) => {
+      throw new Error(
+        `building the Go test tools failed (tests/fixtures/go/build.sh ${goToolsDir}); ` +
+          `scripts/setup installs golang-go and golang-github-google-pprof-dev:\n${err.stderr || err.message}`,
+      );
+    });
+  return built;
+}
+
+/** Runs one tool; resolves { stdout, stderr, code } (a non-zero exit does not reject). */
+export async function runGoTool(tool, args, { timeoutMs = 60_000, env = {} } = {}) {
+  const dir = await buildGoTools();
+  try {
+    const { stdout, stderr } = await execFileAsync(path.join(dir, tool), args, {
+      timeout: timeoutMs, env: { ...process.env, ...env }, maxBuffer: 64 << 20,
+    });
+    return { stdout, stderr, code: 0 };
+  } catch (err) {
+    if (err.code === undefined || typeof err.code === 'string') throw err;
+    return { stdout: err.stdout ?? '', stderr: err.stderr ?? '', code: err.code };
+  }
+}
+
+/**
+ * `totals FILE...`: one summary per file, with int64 totals kept exact (BigInt):
+ * { file, sample_types: ['type/unit'], totals: [BigInt], samples, period_type: 'type/unit', period, ... }
+ */
+export async function pprofTotals(files) {
+  const { stdout, stderr, code } = await runGoTool('totals', files);
+  if (code !== 0) throw new Error(`totals ${files.join(' ')} exited ${code}: ${stderr}`);
+  return stdout.trim().split('\n').map((line) => {
+    const doc = JSON.parse(line.replace(/(-?\d{16,})/g, '"$1"'));
+    doc.totals = doc.totals.map((v) => BigInt(v));
+    return doc;
+  });
+}
+
+/** Profile type ids `<metric>:<type>:<unit>:<period type>:<period unit>` → BigInt total, from a totals summary. */
+export function totalsById(summary, metric) {
+  const [ptype = '', punit = ''] = (summary.period_type ?? '').split('/');
+  const out = {};
+  summary.sample_types.forEach((st, i) => {
+    const [type, unit] = st.split('/');
+    const id = `${metric}:${type}:${unit}:${ptype}:${punit}`;
+    out[id] = (out[id] ?? 0n) + summary.totals[i];
+  });
+  return out;
+}
