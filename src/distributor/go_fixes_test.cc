@@ -24,7 +24,7 @@ TEST(DropGoTypeParametersTest, RewritesTheStringTable) {
   b.SampleType("cpu", "nanoseconds").Sample({"x[go.shape.int].f", "main"}, {1});
   model::Profile p = b.Build();
 
-  EXPECT_EQ(DropGoTypeParameters(p), 1u);
+  EXPECT_EQ(DropGoTypeParameters(p), 2u);  // The function name and its file name.
 
   EXPECT_EQ(p.String(p.functions[0].name), "x[...].f");
 }

@@ -48,7 +48,7 @@ describe('perf record → perf script stackcollapse → /ingest', { timeout: 120
     assert.equal(version.code, 0,
       `perf is not usable (${version.stderr.trim()}): install Debian's linux-perf (scripts/setup lists it in DEBIAN_PACKAGES)`);
     const bin = path.join(dir, 'perf-burn');
-    const cc = await run('cc', ['-O1', '-g', '-fno-omit-frame-pointer', '-fno-optimize-sibling-calls', '-o', bin,
+    const cc = await run('cc', ['-O0', '-g', '-fno-omit-frame-pointer', '-o', bin,
       path.join(integrationDir, 'fixtures', 'perf-burn.c')]);
     assert.equal(cc.code, 0, `cc failed to build fixtures/perf-burn.c: ${cc.stderr}`);
     const data = path.join(dir, 'perf.data'); // the default name: stackcollapse reads it from cwd
