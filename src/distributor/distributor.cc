@@ -141,6 +141,10 @@ Status Distributor::PushOne(const std::string& tenant, const Limits& limits, Inc
   if (in.profile.samples.empty()) {
     return OkStatus();  // Only empty samples: nothing to store, and no client mistake.
   }
+  if (DeltaTracker::Applies(in.labels) && !delta_.Apply(tenant, in.labels, in.profile)) {
+    return OkStatus();  // A baseline of a cumulative profile: nothing to store yet.
+  }
+  in.labels.Delete(model::kDeltaLabel);  // Decided; Pyroscope does not store it either.
   LimitSessionId(in.labels, limits.labels.max_sessions_per_series);
   FLAMEDB_ASSIGN_OR_RETURN(
       std::vector<SeriesProfile> series,

@@ -8,6 +8,7 @@
 #include "base/clock.h"
 #include "base/logging.h"
 #include "base/metrics.h"
+#include "distributor/delta.h"
 #include "distributor/limits.h"
 #include "distributor/rate_limiter.h"
 #include "distributor/sink.h"
@@ -49,6 +50,7 @@ class Distributor {
   const base::Clock& clock_;
   base::Logger& logger_;
   RateLimiter rate_limiter_;
+  DeltaTracker delta_;
   base::Family<base::Histogram>& received_compressed_;
   base::Family<base::Histogram>& received_decompressed_;
   base::Family<base::Histogram>& received_samples_;

@@ -1,0 +1,43 @@
+// Server-side delta for cumulative allocation profiles (spec §2.4.7): old Grafana Agent / Alloy
+// scrapes send Go heap profiles whose alloc_* columns count since process start.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/mutex.h"
+#include "model/labels.h"
+#include "model/profile.h"
+
+namespace flamedb::distributor {
+
+// Remembers, per tenant and series, the last cumulative alloc_objects/alloc_space value of every
+// stack. Thread-safe. Memory is bounded: at most `max_series` series are remembered; beyond that
+// the least recently added is forgotten (its next profile becomes a new baseline).
+class DeltaTracker {
+ public:
+  explicit DeltaTracker(size_t max_series = 10000) : max_series_(max_series) {}
+
+  // True when `labels` ask for server-side delta: __name__ is memory and __delta__ is not
+  // "false".
+  static bool Applies(const model::Labels& labels);
+
+  // Replaces the cumulative alloc_* values of `profile` by their growth since the series' last
+  // profile. Returns false when the profile must be dropped: the first of its series (it becomes
+  // the baseline) or one where a value went down (the process restarted; new baseline).
+  // Profiles without alloc_* columns are left alone (returns true).
+  bool Apply(std::string_view tenant, const model::Labels& labels, model::Profile& profile)
+      EXCLUDES(mu_);
+
+ private:
+  using Values = std::unordered_map<uint64_t, std::vector<int64_t>>;  // By stack hash.
+
+  const size_t max_series_;
+  base::Mutex mu_;
+  std::unordered_map<std::string, Values> series_ GUARDED_BY(mu_);
+  std::vector<std::string> order_ GUARDED_BY(mu_);  // Insertion order, for eviction.
+};
+
+}  // namespace flamedb::distributor

@@ -1,0 +1,68 @@
+#include "distributor/delta.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "testing/profile_builder.h"
+
+namespace flamedb::distributor {
+namespace {
+
+using ::flamedb::testing::ProfileBuilder;
+
+const model::Labels kHeap = {{"__name__", "memory"}, {"service_name", "app"}};
+
+// A heap profile: alloc_objects, alloc_space, inuse_space for stacks a and b.
+model::Profile Heap(int64_t a_objects, int64_t a_space, int64_t b_space, int64_t inuse) {
+  ProfileBuilder b;
+  b.SampleType("alloc_objects", "count").SampleType("alloc_space", "bytes");
+  b.SampleType("inuse_space", "bytes");
+  b.Sample({"a", "main"}, {a_objects, a_space, inuse});
+  b.Sample({"b", "main"}, {1, b_space, 0});
+  return b.Build();
+}
+
+std::vector<int64_t> Values(const model::Profile& p) { return p.values; }
+
+TEST(DeltaTrackerTest, OnlyMemoryWithoutDeltaFalseApplies) {
+  EXPECT_TRUE(DeltaTracker::Applies(kHeap));
+  EXPECT_FALSE(DeltaTracker::Applies({{"__name__", "memory"}, {"__delta__", "false"}}));
+  EXPECT_FALSE(DeltaTracker::Applies({{"__name__", "process_cpu"}}));
+}
+
+TEST(DeltaTrackerTest, FirstIsTheBaselineThenGrowthIsStored) {
+  DeltaTracker tracker;
+  model::Profile first = Heap(10, 1000, 50, 7);
+  model::Profile second = Heap(15, 1600, 80, 9);
+
+  EXPECT_FALSE(tracker.Apply("t", kHeap, first));
+  EXPECT_TRUE(tracker.Apply("t", kHeap, second));
+
+  // alloc_* became growth; inuse_space (not cumulative) is untouched.
+  EXPECT_EQ(Values(second), (std::vector<int64_t>{5, 600, 9, 0, 30, 0}));
+}
+
+TEST(DeltaTrackerTest, ADecreaseMeansARestartAndANewBaseline) {
+  DeltaTracker tracker;
+  model::Profile first = Heap(10, 1000, 50, 0);
+  model::Profile restarted = Heap(2, 100, 5, 0);
+  model::Profile after = Heap(3, 150, 5, 0);
+
+  ASSERT_FALSE(tracker.Apply("t", kHeap, first));
+  EXPECT_FALSE(tracker.Apply("t", kHeap, restarted));
+  ASSERT_TRUE(tracker.Apply("t", kHeap, after));
+
+  EXPECT_EQ(Values(after), (std::vector<int64_t>{1, 50, 0, 0, 0, 0}));
+}
+
+TEST(DeltaTrackerTest, TenantsAndSeriesAreSeparateAndBounded) {
+  DeltaTracker tracker(1);
+  model::Profile a1 = Heap(1, 1, 1, 0), b1 = Heap(1, 1, 1, 0), a2 = Heap(2, 2, 2, 0);
+
+  EXPECT_FALSE(tracker.Apply("t1", kHeap, a1));
+  EXPECT_FALSE(tracker.Apply("t2", kHeap, b1));  // Another tenant: its own baseline.
+  EXPECT_FALSE(tracker.Apply("t1", kHeap, a2));  // t1 was evicted (max 1 series): baseline again.
+}
+
+}  // namespace
+}  // namespace flamedb::distributor

@@ -1,0 +1,153 @@
+// The real Pyroscope Node.js SDK (@pyroscope/nodejs, pinned in package.json) profiling a
+// CPU-busy program (fixtures/node-sdk-app.mjs) and uploading to flamedb through a recording
+// proxy that saves every request (query + body) and forwards it unchanged. Then:
+//   - every upload got 200;
+//   - /debug/ingested has the app's wall (with cpu time) and memory series;
+//   - for each kind, the sum over the saved pprof payloads of what google/pprof's `totals`
+//     reads equals what the server stored. The SDK sends a wrong sampleRate (17): for pprof the
+//     server must ignore it and keep the profile's own values.
+// Runs ~15 s of profiling (FLAMEDB_NODE_SDK_RUN_MS overrides; FLAMEDB_NODE_SDK_FLUSH_MS the
+// SDK's flush interval).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { pprofTotals, totalsById } from './lib/gotools.mjs';
+import { getIngested, seriesMatching, totalsMatching } from './lib/ingest.mjs';
+import { integrationDir } from './lib/paths.mjs';
+import { makeTempDir, startServer } from './lib/server.mjs';
+
+const RUN_MS = Number(process.env.FLAMEDB_NODE_SDK_RUN_MS ?? 15_000);
+const FLUSH_MS = Number(process.env.FLAMEDB_NODE_SDK_FLUSH_MS ?? 5_000);
+const APP = 'node-sdk-app';
+const TENANT = 'node-sdk';
+const fmt = (v) => JSON.stringify(v, (k, x) => (typeof x === 'bigint' ? `${x}n` : x));
+
+/** An HTTP proxy to `target` that records { method, url, headers, body, status, response }. */
+function recordingProxy(target) {
+  const records = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const rec = { method: req.method, url: req.url, headers: req.headers, body };
+      records.push(rec);
+      const headers = { ...req.headers, host: new URL(target).host };
+      const out = http.request(`${target}${req.url}`, { method: req.method, headers, agent: false }, (up) => {
+        const back = [];
+        up.on('data', (c) => back.push(c));
+        up.on('end', () => {
+          rec.status = up.statusCode;
+          rec.response = Buffer.concat(back).toString('utf8');
+          res.writeHead(up.statusCode, up.headers);
+          res.end(Buffer.concat(back));
+        });
+      });
+      out.on('error', (err) => {
+        rec.status = 502;
+        rec.response = String(err);
+        res.writeHead(502);
+        res.end(String(err));
+      });
+      out.end(body);
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve({ records, url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) }));
+  });
+}
+
+describe('Pyroscope Node.js SDK → recording proxy → flamedb', { timeout: RUN_MS + 90_000 }, () => {
+  let srv;
+  let proxy;
+  let dir;
+  let app;
+  const uploads = [];
+
+  before(async () => {
+    srv = await startServer(['-auth.multitenancy-enabled']);
+    proxy = await recordingProxy(srv.baseUrl);
+    dir = await makeTempDir('flamedb-nodesdk-');
+    app = await new Promise((resolve) => {
+      const child = spawn(process.execPath, [path.join(integrationDir, 'fixtures', 'node-sdk-app.mjs')], {
+        cwd: integrationDir,
+        env: { ...process.env, PYROSCOPE_SERVER_ADDRESS: proxy.url, APP_NAME: APP, RUN_MS: String(RUN_MS), FLUSH_MS: String(FLUSH_MS), TENANT_ID: TENANT, DEBUG: 'pyroscope*' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d) => { out += d; });
+      child.stderr.on('data', (d) => { out += d; });
+      const timer = setTimeout(() => child.kill('SIGKILL'), RUN_MS + 60_000);
+      child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, out }); });
+    });
+    for (const [i, r] of proxy.records.entries()) {
+      const u = new URL(r.url, 'http://x');
+      const file = path.join(dir, `upload-${i}.pb.gz`);
+      writeFileSync(file, r.body);
+      uploads.push({ ...r, query: Object.fromEntries(u.searchParams), path: u.pathname, file });
+    }
+  });
+  after(async () => {
+    await proxy?.close();
+    await srv?.stop();
+  });
+
+  test('the SDK program ran and exited cleanly', () => {
+    assert.equal(app.code, 0, `node-sdk-app exited with ${app.code ?? app.signal}; output:\n${app.out.slice(-4000)}`);
+  });
+
+  test('the SDK uploaded wall and heap profiles as /ingest?format=pprof, and every upload got 200', () => {
+    assert.ok(uploads.length >= 3, `expected several uploads in ${RUN_MS} ms with flushIntervalMs ${FLUSH_MS}; got ${uploads.length}; app output:\n${app.out.slice(-3000)}`);
+    for (const u of uploads) {
+      assert.equal(u.method, 'POST');
+      assert.equal(u.path, '/ingest');
+      assert.equal(u.query.format, 'pprof', `query of ${u.url}`);
+      assert.equal(u.query.spyName, 'nodespy');
+      assert.match(u.query.name, /^node-sdk-app\{/, 'the SDK sends the tags in name=');
+      assert.equal(u.headers['x-scope-orgid'], TENANT);
+      assert.equal(u.status, 200, `${u.url} → ${u.status} ${u.response}`);
+    }
+  });
+
+  test('for each kind, the stored totals equal the sum of google/pprof totals over the uploads', async () => {
+    const summaries = await pprofTotals(uploads.map((u) => u.file));
+    const expected = {};
+    const rates = new Set();
+    summaries.forEach((s, i) => {
+      const isWall = s.sample_types.some((t) => t.startsWith('wall/'));
+      const metric = isWall ? 'wall' : 'memory';
+      expected[metric] ??= {};
+      for (const [id, v] of Object.entries(totalsById(s, metric))) expected[metric][id] = (expected[metric][id] ?? 0n) + v;
+      if (isWall) rates.add(uploads[i].query.sampleRate);
+    });
+    assert.ok(rates.size > 0 && [...rates].every((r) => r !== undefined && r !== '100'),
+      `the SDK's wall uploads carry its own (wrong) sampleRate, which this test relies on; got ${[...rates]}`);
+    assert.ok(expected.wall, `no wall profile among the uploads: ${fmt(summaries.map((s) => s.sample_types))}`);
+    assert.ok(expected.memory, `no heap profile among the uploads: ${fmt(summaries.map((s) => s.sample_types))}`);
+    assert.ok(Object.keys(expected.wall).some((id) => id.startsWith('wall:cpu:nanoseconds:')),
+      `wall:{collectCpuTime:true} should add a cpu sample type; got ${Object.keys(expected.wall)}`);
+    const ing = await getIngested(srv.baseUrl, TENANT);
+    for (const metric of ['wall', 'memory']) {
+      const series = seriesMatching(ing, { service_name: APP, __name__: metric });
+      assert.ok(series.length >= 1, `no ${metric} series stored; series: ${fmt(ing.series.map((s) => s.labels))}`);
+      for (const s of series) {
+        assert.equal(s.labels.env, 'integration', `${metric}: tag env`);
+        assert.equal(s.labels.region, 'loopback', `${metric}: tag region`);
+        assert.equal(s.labels.pyroscope_spy, 'nodespy', `${metric}: pyroscope_spy`);
+      }
+      const want = Object.fromEntries(Object.entries(expected[metric]).filter(([, v]) => v !== 0n));
+      assert.deepEqual(totalsMatching(ing, { service_name: APP, __name__: metric }), want,
+        `${metric}: stored totals vs the uploaded pprof files (the SDK sent sampleRate=${[...rates]}, which must not matter)`);
+    }
+  });
+
+  test('wrapWithLabels labels became series labels of the wall profile', async () => {
+    const ing = await getIngested(srv.baseUrl, TENANT);
+    const workloads = new Set(seriesMatching(ing, { service_name: APP, __name__: 'wall' }).map((s) => s.labels.workload).filter(Boolean));
+    assert.ok(workloads.has('sort') || workloads.has('fib'), `expected series with workload=sort|fib; got ${[...workloads]}`);
+  });
+});
