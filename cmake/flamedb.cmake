@@ -33,16 +33,20 @@ function(flamedb_cc_benchmark)
   endif()
 endfunction()
 
-# flamedb_cc_fuzzer(NAME <name> SRCS <files...> DEPS <targets...>): a libFuzzer target, built only
-# in the clang ASan build (FLAMEDB_SANITIZE=address), where CTest runs it briefly from an empty
-# corpus as a smoke check. `make fuzz FUZZER=<name> SECONDS=<n>` runs one for longer.
+# flamedb_cc_fuzzer(NAME <name> SRCS <files...> DEPS <targets...> [SEEDS <dir>]): a libFuzzer
+# target, built only in the clang ASan build (FLAMEDB_SANITIZE=address), where CTest runs it for
+# a few seconds on its seed corpus as a smoke check (new inputs go to the build tree, never to
+# SEEDS). `scripts/fuzz SECONDS` runs campaigns.
 function(flamedb_cc_fuzzer)
   if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang" AND FLAMEDB_SANITIZE STREQUAL "address")
-    cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+    cmake_parse_arguments(ARG "" "NAME;SEEDS" "SRCS;DEPS" ${ARGN})
     add_executable(${ARG_NAME} ${ARG_SRCS})
     set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/fuzz)
     target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS})
     target_link_options(${ARG_NAME} PRIVATE -fsanitize=fuzzer)
-    add_test(NAME ${ARG_NAME}_smoke COMMAND ${ARG_NAME} -max_total_time=3 -print_final_stats=1)
+    set(CORPUS ${PROJECT_BINARY_DIR}/corpus-smoke/${ARG_NAME})
+    file(MAKE_DIRECTORY ${CORPUS})
+    add_test(NAME ${ARG_NAME}_smoke
+      COMMAND ${ARG_NAME} -max_total_time=3 -print_final_stats=1 ${CORPUS} ${ARG_SEEDS})
   endif()
 endfunction()
