@@ -109,10 +109,25 @@ Status Distributor::Push(const std::string& tenant, std::vector<IncomingProfile>
   return first;
 }
 
+namespace {
+
+// Pyroscope's default relabel rule: godeltaprof_<x> profiles are already deltas named <x>.
+void ApplyDefaultRelabeling(model::Labels& labels) {
+  constexpr std::string_view kPrefix = "godeltaprof_";
+  const std::string name(labels.Get(model::kMetricNameLabel).value_or(""));
+  if (name.size() > kPrefix.size() && name.compare(0, kPrefix.size(), kPrefix) == 0) {
+    labels.Set(model::kMetricNameLabel, name.substr(kPrefix.size()));
+    labels.Set(model::kDeltaLabel, "false");
+  }
+}
+
+}  // namespace
+
 Status Distributor::PushOne(const std::string& tenant, const Limits& limits, IncomingProfile& in) {
   if (in.labels.Get(model::kServiceNameLabel).value_or("").empty()) {
     in.labels.Set(model::kServiceNameLabel, kDefaultServiceName);
   }
+  ApplyDefaultRelabeling(in.labels);
   CountReceived(tenant, in);
   const double cost = static_cast<double>(in.uncompressed_bytes + LabelBytes(in.labels));
   if (!rate_limiter_.Allow(tenant, cost, limits.ingestion_rate_mb * (1 << 20), limits.BurstBytes(),

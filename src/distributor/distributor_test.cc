@@ -70,6 +70,40 @@ TEST_F(DistributorTest, StoresAValidProfileWithADefaultServiceName) {
                         "tenant=\"t1\"} 2\n"));
 }
 
+TEST_F(DistributorTest, GodeltaprofNamesAreRenamedAndNotDeltaComputed) {
+  Make();
+  ProfileBuilder b;
+  b.SampleType("alloc_objects", "count").SampleType("alloc_space", "bytes").Sample({"f"}, {1, 8});
+  std::vector<IncomingProfile> in;
+  in.push_back(Cpu({{"__name__", "godeltaprof_memory"}, {"service_name", "app"}}, std::move(b)));
+
+  ASSERT_THAT(distributor_->Push("t1", std::move(in)), IsOk());
+
+  // Stored at once (no delta baseline), as memory, without __delta__.
+  ASSERT_EQ(sink_.appended.size(), 1u);
+  EXPECT_EQ(sink_.appended[0].second.labels.ToString(),
+            R"({__name__="memory", service_name="app"})");
+}
+
+TEST_F(DistributorTest, CumulativeMemoryProfilesStartWithABaseline) {
+  Make();
+  auto heap = [](int64_t objects) {
+    ProfileBuilder b;
+    b.SampleType("alloc_objects", "count").Sample({"f"}, {objects});
+    return Cpu({{"__name__", "memory"}, {"service_name", "app"}}, std::move(b));
+  };
+  std::vector<IncomingProfile> first, second;
+  first.push_back(heap(10));
+  second.push_back(heap(25));
+
+  ASSERT_THAT(distributor_->Push("t1", std::move(first)), IsOk());
+  EXPECT_TRUE(sink_.appended.empty());
+  ASSERT_THAT(distributor_->Push("t1", std::move(second)), IsOk());
+
+  ASSERT_EQ(sink_.appended.size(), 1u);
+  EXPECT_EQ(sink_.appended[0].second.profile->values[0], 15);
+}
+
 TEST_F(DistributorTest, EmptyRequestIsAnError) {
   Make();
   EXPECT_THAT(distributor_->Push("t1", {}),

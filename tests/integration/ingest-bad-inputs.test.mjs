@@ -229,7 +229,7 @@ const CASES = [
     send: (() => {
       const p = buildProfile({ sampleTypes: [['alloc_objects', 'count'], ['alloc_space', 'bytes']], periodType: ['space', 'bytes'], period: 512,
         stacks: [{ frames: ['main', 'ok'], values: [5, 50] }, { frames: ['main', 'neg'], values: [-3, 7] }] });
-      return viaPush(gz(encodeProfile(p)), { __name__: 'memory', service_name: 'negative' });
+      return viaPush(gz(encodeProfile(p)), { __name__: 'memory', service_name: 'negative', __delta__: 'false' });
     })(),
     status: 200, discard: 'unchecked',
     stored: storedTotals({ service_name: 'negative' }, { 'memory:alloc_objects:count:space:bytes': 5n, 'memory:alloc_space:bytes:space:bytes': 50n }) },

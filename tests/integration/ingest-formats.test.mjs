@@ -45,10 +45,12 @@ describe('ingest formats and the contract around them', () => {
   after(async () => { await srv?.stop(); });
 
   describe('folded text (no format, format=folded|collapsed|groups)', () => {
+    // Stored labels: __name__, pyroscope_spy, service_name and the name's labels. The legacy path
+    // also sets __delta__="false", which (spec §2.4.7) is consumed and not stored.
     test('app.cpu: counts × (1e9 / sampleRate) ns, legacy labels, empty 200 body', T, async () => {
       const t = uniqueTenant('folded');
       const ing = await accepted(srv, t, await ingest(srv.baseUrl, { name: 'foldapp.cpu', spyName: 'rbspy' }, 'main;work;leaf 3\nmain;other 4\n', { tenant: t }), 'folded');
-      assert.deepEqual(ing.series.map((s) => s.labels), [{ __delta__: 'false', __name__: 'process_cpu', pyroscope_spy: 'rbspy', service_name: 'foldapp' }]);
+      assert.deepEqual(ing.series.map((s) => s.labels), [{ __name__: 'process_cpu', pyroscope_spy: 'rbspy', service_name: 'foldapp' }]);
       assert.equal(ing.series[0].profiles, 1);
       assert.deepEqual(ing.series[0].totals, { [CPU]: 70_000_000n }, '7 samples at the default 100 Hz = 7 × 10 ms');
     });
@@ -116,9 +118,9 @@ describe('ingest formats and the contract around them', () => {
       await ingest(srv.baseUrl, { name: 'appname.cpu{service_name=svc}' }, 'main;a 1\n', { tenant: t });
       const ing = await getIngested(srv.baseUrl, t);
       assert.deepEqual(seriesMatching(ing, { service_name: 'lab' }).map((s) => s.labels),
-        [{ __delta__: 'false', __name__: 'process_cpu', env: 'prod', k8s_pod_name: 'p-1', pyroscope_spy: 'unknown', service_name: 'lab' }]);
+        [{ __name__: 'process_cpu', env: 'prod', k8s_pod_name: 'p-1', pyroscope_spy: 'unknown', service_name: 'lab' }]);
       assert.deepEqual(seriesMatching(ing, { service_name: 'svc' }).map((s) => s.labels),
-        [{ __delta__: 'false', __name__: 'process_cpu', app_name: 'appname', pyroscope_spy: 'unknown', service_name: 'svc' }]);
+        [{ __name__: 'process_cpu', app_name: 'appname', pyroscope_spy: 'unknown', service_name: 'svc' }]);
     });
 
     test('name errors are 400 with the problem named', T, async () => {
@@ -221,7 +223,7 @@ describe('ingest formats and the contract around them', () => {
       const t = uniqueTenant('pprof');
       const { profile, totals } = cpuProfile({ counts: [3, 5] });
       const ing = await accepted(srv, t, await ingest(srv.baseUrl, { name: 'pp{env=x}', format: 'pprof', sampleRate: '17', units: 'objects', spyName: 'nodespy' }, gz(encodeProfile(profile)), { tenant: t }), 'pprof');
-      assert.deepEqual(ing.series.map((s) => s.labels), [{ __delta__: 'false', __name__: 'process_cpu', env: 'x', pyroscope_spy: 'nodespy', service_name: 'pp' }]);
+      assert.deepEqual(ing.series.map((s) => s.labels), [{ __name__: 'process_cpu', env: 'x', pyroscope_spy: 'nodespy', service_name: 'pp' }]);
       assert.deepEqual(ing.series[0].totals, { 'process_cpu:samples:count:cpu:nanoseconds': totals[0], [CPU]: totals[1] });
     });
 
@@ -312,6 +314,26 @@ describe('ingest formats and the contract around them', () => {
         assert.deepEqual(ing.series[0].totals, { 'process_cpu:samples:count:cpu:nanoseconds': totals[0], [CPU]: totals[1] });
       });
     }
+
+    test('server-side delta (spec §2.4.7): memory alloc_* without __delta__="false" store differences; the first is a baseline', T, async () => {
+      const t = uniqueTenant('delta');
+      const heap = (alloc, inuse) => gz(encodeProfile(buildProfile({
+        sampleTypes: [['alloc_objects', 'count'], ['alloc_space', 'bytes'], ['inuse_objects', 'count'], ['inuse_space', 'bytes']],
+        periodType: ['space', 'bytes'], period: 524288,
+        stacks: [{ frames: ['main', 'alloc'], values: [alloc, alloc * 10, inuse, inuse * 10] }],
+      })));
+      const send = (raw) => push(srv.baseUrl, [{ labels: { __name__: 'memory', service_name: 'deltasvc' }, samples: [{ rawProfile: raw }] }], { tenant: t });
+      assertAccepted(await send(heap(10, 1)), 'first heap profile');
+      assertTotals(await getIngested(srv.baseUrl, t), { service_name: 'deltasvc' },
+        { 'memory:inuse_objects:count:space:bytes': 1n, 'memory:inuse_space:bytes:space:bytes': 10n }, 'after the first: alloc_* is only the baseline');
+      assertAccepted(await send(heap(15, 2)), 'second heap profile');
+      assertTotals(await getIngested(srv.baseUrl, t), { service_name: 'deltasvc' }, {
+        'memory:alloc_objects:count:space:bytes': 5n, 'memory:alloc_space:bytes:space:bytes': 50n,
+        'memory:inuse_objects:count:space:bytes': 3n, 'memory:inuse_space:bytes:space:bytes': 30n,
+      }, 'after the second: alloc_* are the differences, inuse_* as sent');
+      const ing = await getIngested(srv.baseUrl, t);
+      assert.ok(ing.series.every((s) => s.labels.__delta__ === undefined), `__delta__ is never stored: ${fmt(ing.series)}`);
+    });
 
     test('several series and samples in one request are all stored', T, async () => {
       const t = uniqueTenant('push-batch');

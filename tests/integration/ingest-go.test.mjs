@@ -15,7 +15,9 @@ import { makeTempDir, startServer } from './lib/server.mjs';
 
 const KINDS = ['cpu', 'heap', 'goroutine', 'mutex', 'block'];
 // __name__ per kind: the SDK's sample_type_config display names decide on /ingest (goroutines,
-// plural); sdkpush -push sets the label itself, as Alloy does (goroutine).
+// plural); sdkpush -push sets the label itself, as Alloy does (goroutine). Like Alloy, the Push
+// uploads say __delta__="false" (Alloy computes deltas itself), so heap alloc_* values are stored
+// as sent rather than turned into server-side deltas (spec §2.4.7).
 const METRIC_INGEST = { cpu: 'process_cpu', heap: 'memory', goroutine: 'goroutines', mutex: 'mutex', block: 'block' };
 const METRIC_PUSH = { cpu: 'process_cpu', heap: 'memory', goroutine: 'goroutine', mutex: 'mutex', block: 'block' };
 const SDK_TENANT = 'go-sdk';
@@ -59,7 +61,7 @@ describe('Go runtime profiles via the Go SDK (multipart /ingest) and Alloy (Push
       assert.ok(series.length >= 1, `no series with __name__="${metric}" for ${kind}; series: ${fmt(ing.series.map((s) => s.labels))}`);
       for (const s of series) {
         const l = s.labels;
-        assert.equal(l.__delta__, 'false', `${kind}: __delta__`);
+        assert.equal(l.__delta__, undefined, `${kind}: __delta__ (set to "false" by the legacy path) is consumed, not stored (spec §2.4.7)`);
         assert.equal(l.pyroscope_spy, 'gospy', `${kind}: pyroscope_spy`);
         assert.equal(l.env, 'it', `${kind}: tag env`);
         assert.equal(l.region, 'local', `${kind}: tag region`);
@@ -74,7 +76,7 @@ describe('Go runtime profiles via the Go SDK (multipart /ingest) and Alloy (Push
 
     test(`${kind}: sdkpush -push (Connect Push, as Alloy) → 200, totals equal google/pprof's`, { timeout: 30_000 }, async () => {
       const res = await runGoTool('sdkpush', ['-url', srv.baseUrl, '-file', path.join(dir, `${kind}.pb.gz`), '-kind', kind,
-        '-app', 'goapp', '-tags', 'env=it', '-tenant', PUSH_TENANT, '-push']);
+        '-app', 'goapp', '-tags', 'env=it,__delta__=false', '-tenant', PUSH_TENANT, '-push']);
       assert.equal(res.code, 0, `sdkpush -push -kind ${kind}: ${res.stdout} ${res.stderr}`);
       assert.match(res.stdout, /^HTTP 200\b/, `sdkpush -push -kind ${kind}: ${res.stdout}`);
       const metric = METRIC_PUSH[kind];

@@ -83,7 +83,7 @@ describe('perf record → perf script stackcollapse → /ingest', { timeout: 120
     assertAccepted(res, 'folded perf output');
     const ing = await getIngested(srv.baseUrl);
     const series = ing.series.filter((s) => s.labels.service_name === 'perfapp');
-    assert.deepEqual(series.map((s) => s.labels), [{ __delta__: 'false', __name__: 'process_cpu', pyroscope_spy: 'perf_script', service_name: 'perfapp' }]);
+    assert.deepEqual(series.map((s) => s.labels), [{ __name__: 'process_cpu', pyroscope_spy: 'perf_script', service_name: 'perfapp' }]);
     assert.deepEqual(series[0].totals, { 'process_cpu:cpu:nanoseconds:cpu:nanoseconds': foldedSum(folded) * PERIOD_NS },
       `${foldedSum(folded)} samples × ${PERIOD_NS} ns`);
   });
