@@ -21,9 +21,13 @@ uint64_t BodyLimit(const distributor::Limits& limits) {
 HttpResponse Ingest(const IngestRouteDeps& deps, HttpRequest& request, RequestContext& ctx) {
   const auto limits = deps.overrides->For(ctx.tenant);
   if (const uint64_t max = BodyLimit(*limits); max > 0 && request.body.size() > max) {
-    return ErrorResponse(413, "request body too large: " + std::to_string(request.body.size()) +
-                                  " bytes, the limit (ingestion_body_limit_mb) is " +
-                                  std::to_string(max) + " bytes");
+    const std::string message = "request body too large: " + std::to_string(request.body.size()) +
+                                " bytes, the limit (ingestion_body_limit_mb) is " +
+                                std::to_string(max) + " bytes";
+    deps.distributor->RecordRejected(
+        ctx.tenant, InvalidArgumentError(message).WithTag("body_size_limit_exceeded"),
+        request.body.size());
+    return ErrorResponse(413, message);
   }
   ingest::LegacyRequest legacy{base::ParseQuery(request.query),
                                std::string(request.headers.Get("Content-Type").value_or("")),
@@ -83,9 +87,12 @@ Status Push(const IngestRouteDeps& deps, RequestContext& ctx, const push::v1::Pu
       const size_t size = p->storage ? p->storage->size() : 0;
       total += size;
       if (body_limit > 0 && total > body_limit) {
-        return InvalidArgumentError("uncompressed batched profile payload size exceeds limit of " +
-                                    std::to_string(body_limit) + " bytes")
-            .WithTag("body_size_limit_exceeded");
+        const Status s = InvalidArgumentError(
+                             "uncompressed batched profile payload size exceeds limit of " +
+                             std::to_string(body_limit) + " bytes")
+                             .WithTag("body_size_limit_exceeded");
+        deps.distributor->RecordRejected(ctx.tenant, s, total);
+        return s;
       }
       profiles.push_back({labels, std::move(p).value(), size, sample.raw_profile().size()});
     }

@@ -56,6 +56,26 @@ class StackHasher {
   std::unordered_map<uint64_t, size_t> functions_;
 };
 
+// Removes sample types `columns` (ascending) and their values from every sample.
+void RemoveSampleTypes(model::Profile& p, const std::vector<size_t>& columns) {
+  std::vector<int64_t> values;
+  values.reserve(p.values.size());
+  for (model::Sample& s : p.samples) {
+    const uint32_t begin = static_cast<uint32_t>(values.size());
+    const auto old = p.Values(s);
+    for (size_t i = 0; i < old.size(); ++i) {
+      if (!std::binary_search(columns.begin(), columns.end(), i)) {
+        values.push_back(old[i]);
+      }
+    }
+    s.values = {begin, static_cast<uint32_t>(values.size() - begin)};
+  }
+  p.values = std::move(values);
+  for (auto it = columns.rbegin(); it != columns.rend(); ++it) {
+    p.sample_types.erase(p.sample_types.begin() + static_cast<std::ptrdiff_t>(*it));
+  }
+}
+
 }  // namespace
 
 bool DeltaTracker::Applies(const model::Labels& labels) {
@@ -94,7 +114,8 @@ bool DeltaTracker::Apply(std::string_view tenant, const model::Labels& labels,
     }
     series_.emplace(key, std::move(current));
     order_.push_back(key);
-    return false;  // The baseline.
+    RemoveSampleTypes(p, columns);  // The baseline: no growth to store yet.
+    return !p.sample_types.empty();
   }
   Values& previous = it->second;
   for (const auto& [stack, values] : current) {
@@ -102,7 +123,8 @@ bool DeltaTracker::Apply(std::string_view tenant, const model::Labels& labels,
     for (size_t c = 0; prev != previous.end() && c < values.size(); ++c) {
       if (values[c] < prev->second[c]) {
         previous = std::move(current);  // A restart: this profile is the new baseline.
-        return false;
+        RemoveSampleTypes(p, columns);
+        return !p.sample_types.empty();
       }
     }
   }

@@ -25,9 +25,10 @@ class DeltaTracker {
   static bool Applies(const model::Labels& labels);
 
   // Replaces the cumulative alloc_* values of `profile` by their growth since the series' last
-  // profile. Returns false when the profile must be dropped: the first of its series (it becomes
-  // the baseline) or one where a value went down (the process restarted; new baseline).
-  // Profiles without alloc_* columns are left alone (returns true).
+  // profile. When there is no growth to compute (the first profile of the series, which becomes
+  // the baseline, or a value went down because the process restarted) the alloc_* sample types
+  // are removed from `profile` instead, as Pyroscope stores nothing for those series then; the
+  // other sample types (inuse_*) stay. Returns false when no sample type is left to store.
   bool Apply(std::string_view tenant, const model::Labels& labels, model::Profile& profile)
       EXCLUDES(mu_);
 

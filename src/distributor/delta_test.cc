@@ -35,10 +35,13 @@ TEST(DeltaTrackerTest, FirstIsTheBaselineThenGrowthIsStored) {
   model::Profile first = Heap(10, 1000, 50, 7);
   model::Profile second = Heap(15, 1600, 80, 9);
 
-  EXPECT_FALSE(tracker.Apply("t", kHeap, first));
+  EXPECT_TRUE(tracker.Apply("t", kHeap, first));
   EXPECT_TRUE(tracker.Apply("t", kHeap, second));
 
-  // alloc_* became growth; inuse_space (not cumulative) is untouched.
+  // The baseline keeps only inuse_space; then alloc_* are growth and inuse_space is untouched.
+  ASSERT_EQ(first.sample_types.size(), 1u);
+  EXPECT_EQ(first.String(first.sample_types[0].type), "inuse_space");
+  EXPECT_EQ(Values(first), (std::vector<int64_t>{7, 0}));
   EXPECT_EQ(Values(second), (std::vector<int64_t>{5, 600, 9, 0, 30, 0}));
 }
 
@@ -48,16 +51,24 @@ TEST(DeltaTrackerTest, ADecreaseMeansARestartAndANewBaseline) {
   model::Profile restarted = Heap(2, 100, 5, 0);
   model::Profile after = Heap(3, 150, 5, 0);
 
-  ASSERT_FALSE(tracker.Apply("t", kHeap, first));
-  EXPECT_FALSE(tracker.Apply("t", kHeap, restarted));
+  ASSERT_TRUE(tracker.Apply("t", kHeap, first));
+  EXPECT_TRUE(tracker.Apply("t", kHeap, restarted));
   ASSERT_TRUE(tracker.Apply("t", kHeap, after));
 
+  EXPECT_EQ(restarted.sample_types.size(), 1u);  // Only inuse_space: a new baseline.
   EXPECT_EQ(Values(after), (std::vector<int64_t>{1, 50, 0, 0, 0, 0}));
+}
+
+// Only alloc columns: a baseline leaves nothing to store.
+model::Profile AllocOnly(int64_t objects) {
+  ProfileBuilder b;
+  b.SampleType("alloc_objects", "count").Sample({"a"}, {objects});
+  return b.Build();
 }
 
 TEST(DeltaTrackerTest, TenantsAndSeriesAreSeparateAndBounded) {
   DeltaTracker tracker(1);
-  model::Profile a1 = Heap(1, 1, 1, 0), b1 = Heap(1, 1, 1, 0), a2 = Heap(2, 2, 2, 0);
+  model::Profile a1 = AllocOnly(1), b1 = AllocOnly(1), a2 = AllocOnly(2);
 
   EXPECT_FALSE(tracker.Apply("t1", kHeap, a1));
   EXPECT_FALSE(tracker.Apply("t2", kHeap, b1));  // Another tenant: its own baseline.

@@ -106,23 +106,30 @@ void LimitSessionId(model::Labels& labels, int64_t max_sessions_per_series) {
   if (!value.has_value()) {
     return;
   }
+  // 16 hex digits are 8 bytes of a little-endian id, as Pyroscope reads them.
+  auto digit = [](char c) {
+    return (c >= '0' && c <= '9')   ? c - '0'
+           : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+           : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                    : -1;
+  };
   uint64_t id = 0;
   bool valid = value->size() == 16;
-  for (char c : *value) {
-    const int digit = (c >= '0' && c <= '9')   ? c - '0'
-                      : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-                      : (c >= 'A' && c <= 'F') ? c - 'A' + 10
-                                               : -1;
-    valid = valid && digit >= 0;
-    id = id << 4 | static_cast<uint64_t>(digit & 15);
+  for (size_t i = 0; valid && i < 8; ++i) {
+    const int hi = digit((*value)[2 * i]);
+    const int lo = digit((*value)[2 * i + 1]);
+    valid = hi >= 0 && lo >= 0;
+    id |= static_cast<uint64_t>(hi << 4 | lo) << (8 * i);
   }
   if (max_sessions_per_series <= 0 || !valid) {
     labels.Delete(model::kSessionIdLabel);
     return;
   }
+  id %= static_cast<uint64_t>(max_sessions_per_series);
   char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx",
-                static_cast<unsigned long long>(id % static_cast<uint64_t>(max_sessions_per_series)));
+  for (size_t i = 0; i < 8; ++i) {
+    std::snprintf(buf + 2 * i, 3, "%02x", static_cast<unsigned>((id >> (8 * i)) & 0xff));
+  }
   labels.Set(model::kSessionIdLabel, buf);
 }
 

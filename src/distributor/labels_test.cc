@@ -68,9 +68,13 @@ TEST(LimitSessionIdTest, DroppedByDefaultFoldedWhenLimited) {
   LimitSessionId(dropped, 0);
   EXPECT_FALSE(dropped.Get("__session_id__").has_value());
 
-  Labels folded = Base({{"__session_id__", "0000000000000007"}});
+  Labels folded = Base({{"__session_id__", "0700000000000000"}});  // 7, little-endian.
   LimitSessionId(folded, 4);
-  EXPECT_EQ(folded.Get("__session_id__"), "0000000000000003");
+  EXPECT_EQ(folded.Get("__session_id__"), "0300000000000000");
+
+  Labels high = Base({{"__session_id__", "0001000000000000"}});  // 256: byte order matters.
+  LimitSessionId(high, 5);
+  EXPECT_EQ(high.Get("__session_id__"), "0100000000000000");
 
   Labels garbage = Base({{"__session_id__", "not-hex"}});
   LimitSessionId(garbage, 4);

@@ -33,7 +33,8 @@ TEST(ParseFoldedTest, ParsesStacksAndCounts) {
       ParseFolded("main;work;leaf 3\r\nmain;other 5\n\nmain;work;leaf 2\nmain;zero 0\n", {});
 
   ASSERT_THAT(p, IsOk());
-  EXPECT_THAT(Stacks(*p), ElementsAre("main;work;leaf=3", "main;other=5", "main;work;leaf=2"));
+  // Identical stacks merge: one sample per distinct stack.
+  EXPECT_THAT(Stacks(*p), ElementsAre("main;work;leaf=5", "main;other=5"));
   EXPECT_EQ(p->String(p->sample_types[0].type), "samples");
   EXPECT_EQ(p->functions.size(), 4u);  // main, work, leaf, other: each once.
 }
@@ -93,11 +94,11 @@ TEST(ParseFoldedTest, ByteOrderMarkAndEmptyFramesAreIgnored) {
   EXPECT_THAT(Stacks(*p), ElementsAre("main;work=2"));
 }
 
-TEST(ParseLinesTest, EachLineIsOneSample) {
+TEST(ParseLinesTest, EachLineCountsOnce) {
   Result<model::Profile> p = ParseLines("main;a\nmain;a\n\nmain;b\r\n", {});
 
   ASSERT_THAT(p, IsOk());
-  EXPECT_THAT(Stacks(*p), ElementsAre("main;a=1", "main;a=1", "main;b=1"));
+  EXPECT_THAT(Stacks(*p), ElementsAre("main;a=2", "main;b=1"));
 }
 
 }  // namespace

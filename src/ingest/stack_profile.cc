@@ -1,5 +1,7 @@
 #include "ingest/stack_profile.h"
 
+#include <cstdint>
+
 namespace flamedb::ingest {
 
 StackProfileBuilder::StackProfileBuilder(std::unique_ptr<const std::string> storage,
@@ -67,6 +69,18 @@ Status StackProfileBuilder::Add(std::span<const std::string_view> frames_root_fi
     }
   }
   s.locations.size = static_cast<uint32_t>(profile_.location_ids.size() - s.locations.begin);
+  std::string key(reinterpret_cast<const char*>(profile_.location_ids.data() + s.locations.begin),
+                  s.locations.size * sizeof(uint64_t));
+  auto [it, inserted] =
+      sample_by_stack_.try_emplace(std::move(key), static_cast<uint32_t>(profile_.samples.size()));
+  if (!inserted) {
+    profile_.location_ids.resize(s.locations.begin);  // Known stack: add to its sample.
+    int64_t& sum = profile_.values[profile_.samples[it->second].values.begin];
+    if (__builtin_add_overflow(sum, value, &sum)) {
+      sum = INT64_MAX;  // Saturate, as normalization does when it merges samples.
+    }
+    return OkStatus();
+  }
   s.values = {static_cast<uint32_t>(profile_.values.size()), 1};
   profile_.values.push_back(value);
   profile_.samples.push_back(s);

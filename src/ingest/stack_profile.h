@@ -34,7 +34,10 @@ class StackProfileBuilder {
   StackProfileBuilder(std::unique_ptr<const std::string> storage, const StackProfileType& type);
 
   // Adds the stack `frames_root_first` (empty frame names are skipped) with the value `count`
-  // times the type's multiplier (cpu: the period). Errors: kInvalidArgument when that overflows.
+  // times the type's multiplier (cpu: the period). A stack seen before adds to its sample, so the
+  // profile has one sample per distinct stack (the samples limit counts stacks, not lines, as
+  // Pyroscope's tree merge does); such sums saturate at the int64 maximum. Errors:
+  // kInvalidArgument when count times the multiplier overflows.
   // REQUIRES: count > 0 (the parsers skip zero counts and reject negative ones).
   Status AddStack(std::span<const std::string_view> frames_root_first, int64_t count);
 
@@ -52,6 +55,7 @@ class StackProfileBuilder {
   model::Profile profile_;
   int64_t multiplier_;
   std::unordered_map<std::string_view, uint64_t> location_by_name_;
+  std::unordered_map<std::string, uint32_t> sample_by_stack_;  // Key: the ids' bytes.
 };
 
 }  // namespace flamedb::ingest

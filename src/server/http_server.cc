@@ -10,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <limits>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -144,6 +145,9 @@ class Session : public std::enable_shared_from_this<Session> {
     received_ = server_.clock_.SteadyNow();
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(server_.options_.max_header_bytes));
+    // Beast checks Content-Length against its default 1 MiB body limit while parsing the
+    // headers; OnHeader applies the route's real limit, so none applies until then.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     StartReadTimer();
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = shared_from_this()](beast::error_code ec, size_t) {

@@ -11,11 +11,12 @@ import { cat, fBytes, fMsg } from './protowire.mjs';
 const tenantHeader = (tenant) => (tenant === undefined ? {} : { 'X-Scope-OrgID': tenant });
 
 /**
- * POST /ingest?<params> (params: object or URLSearchParams, sent in insertion order).
+ * POST /ingest?<params> (params: object or URLSearchParams, sent in insertion order; a string
+ * is sent verbatim, so tests can put bytes such as %FF on the wire).
  * opts: contentType, tenant, headers, path ('/ingest' or '/pyroscope/ingest'), timeoutMs.
  */
 export function ingest(baseUrl, params, body, { contentType, tenant, headers = {}, path = '/ingest', timeoutMs } = {}) {
-  const qs = new URLSearchParams(params).toString();
+  const qs = typeof params === 'string' ? params : new URLSearchParams(params).toString();
   const buf = Buffer.isBuffer(body) ? body : Buffer.from(body ?? '', 'utf8');
   return httpRequest(baseUrl, `${path}?${qs}`, {
     method: 'POST',
