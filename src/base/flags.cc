@@ -129,6 +129,19 @@ void FlagSet::Duration(std::string name, base::Duration* target, base::Duration 
   f.default_text = f.current();
 }
 
+void FlagSet::Yaml(std::string name, std::string* target, std::string def, std::string help,
+                   FlagOptions opts) {
+  Flag& f = Add(std::move(name), FlagType::kYaml, std::move(help), opts);
+  *target = std::move(def);
+  f.set = [target](std::string_view v) -> Status {
+    FLAMEDB_RETURN_IF_ERROR(CheckYaml(v));
+    *target = std::string(v);
+    return OkStatus();
+  };
+  f.current = [target] { return *target; };
+  f.default_text = f.current();
+}
+
 const Flag* FlagSet::Find(std::string_view name) const {
   for (const auto& f : flags_) {
     if (f->name == name) {

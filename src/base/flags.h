@@ -18,7 +18,9 @@
 
 namespace flamedb::base {
 
-enum class FlagType : uint8_t { kBool, kInt, kDouble, kString, kDuration };
+// kYaml: a structured value (a list of rules, say), kept as YAML text; in the config file it is
+// written as YAML, on the command line as YAML or JSON text.
+enum class FlagType : uint8_t { kBool, kInt, kDouble, kString, kDuration, kYaml };
 
 struct FlagOptions {
   std::string_view yaml = {};  // Dotted YAML path; empty for command-line-only flags.
@@ -64,6 +66,9 @@ class FlagSet {
               FlagOptions opts = {});
   void Duration(std::string name, base::Duration* target, base::Duration def, std::string help,
                 FlagOptions opts = {});
+  // The text must parse as YAML (or JSON, which is YAML).
+  void Yaml(std::string name, std::string* target, std::string def, std::string help,
+            FlagOptions opts = {});
 
   // Parses `args` (argv without the program name) in Go's flag syntax: `-name=value`,
   // `--name=value`, `-name value`, and `-name` alone for a bool. If a flag `config.file` is
@@ -103,6 +108,9 @@ class FlagSet {
 // Replaces ${VAR}, ${VAR:-default} and $VAR in `text` with values from `env` (unset = empty,
 // or the default), as -config.expand-env does.
 std::string ExpandEnv(std::string_view text, const EnvLookup& env);
+
+// OK if `text` parses as YAML. Errors: kInvalidArgument with the parser's message.
+Status CheckYaml(std::string_view text);
 
 // Parses a bool the way Go's strconv.ParseBool does (1, t, true, TRUE, 0, f, false, ...).
 Result<bool> ParseBool(std::string_view text);

@@ -195,6 +195,20 @@ TEST_F(FlagSetTest, ExpandEnvOnlyWhenAsked) {
   EXPECT_EQ(cfg_.port, 6060);
 }
 
+TEST(FlagSetYamlTypeTest, StructuredValuesComeFromYamlOrTheCommandLine) {
+  FlagSet fs("flamedb");
+  std::string rules;
+  fs.Yaml("rules", &rules, "[]", "Rules.", {.yaml = "limits.rules"});
+
+  ASSERT_THAT(fs.ApplyYaml("limits:\n  rules:\n    - {action: drop, regex: x}\n", "cfg"), IsOk());
+  EXPECT_EQ(rules, "[{action: drop, regex: x}]");
+  EXPECT_THAT(fs.RenderYaml(YamlView::kEffective), HasSubstr("rules:\n    - action: drop\n"));
+  ASSERT_THAT(fs.Parse(std::vector<std::string>{"-rules=[{\"action\": \"keep\"}]"}, kNoEnv), IsOk());
+  EXPECT_EQ(rules, "[{\"action\": \"keep\"}]");
+  EXPECT_THAT(fs.Parse(std::vector<std::string>{"-rules=[unclosed"}, kNoEnv),
+              StatusIs(StatusCode::kInvalidArgument, "not valid YAML"));
+}
+
 TEST(ExpandEnvTest, SupportsBracesDefaultsAndBareNames) {
   const EnvLookup env = FakeEnv({{"A", "1"}, {"B_2", "two"}});
 

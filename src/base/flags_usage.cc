@@ -18,6 +18,8 @@ std::string_view TypeName(FlagType type) {
       return "string";
     case FlagType::kDuration:
       return "duration";
+    case FlagType::kYaml:
+      return "yaml";
   }
   return "";
 }

@@ -55,6 +55,11 @@ class YamlApplier {
       if (value.IsNull()) {
         return OkStatus();  // `key:` with no value keeps the default, as Go's yaml does.
       }
+      if (f->type == FlagType::kYaml) {
+        YAML::Emitter out;
+        out << YAML::Flow << value;
+        return f->set(out.c_str());
+      }
       if (!value.IsScalar()) {
         return InvalidArgumentError(Where(source_, mark) + ": key " + path +
                                     " must be a single value");
@@ -96,6 +101,10 @@ void EmitValue(YAML::Emitter& out, const Flag& flag, const std::string& value) {
     out << "********";
     return;
   }
+  if (flag.type == FlagType::kYaml) {
+    out << YAML::Load(value);  // Checked when set, so it parses.
+    return;
+  }
   if (flag.type == FlagType::kString) {
     out << YAML::DoubleQuoted << value;  // Quoted so "" and "true" stay strings.
   } else {
@@ -118,6 +127,15 @@ void Emit(YAML::Emitter& out, const YamlTree& tree) {
 }
 
 }  // namespace
+
+Status CheckYaml(std::string_view text) {
+  try {
+    YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return InvalidArgumentError("not valid YAML: " + std::string(e.what()));
+  }
+  return OkStatus();
+}
 
 Status FlagSet::ApplyYaml(std::string_view yaml, std::string_view source) {
   YAML::Node root;

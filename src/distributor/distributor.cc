@@ -127,7 +127,9 @@ Status Distributor::PushOne(const std::string& tenant, const Limits& limits, Inc
   if (in.labels.Get(model::kServiceNameLabel).value_or("").empty()) {
     in.labels.Set(model::kServiceNameLabel, kDefaultServiceName);
   }
-  ApplyDefaultRelabeling(in.labels);
+  if (limits.ingestion_relabeling_default_rules_position == "first") {
+    ApplyDefaultRelabeling(in.labels);
+  }
   CountReceived(tenant, in);
   const double cost = static_cast<double>(in.uncompressed_bytes + LabelBytes(in.labels));
   if (!rate_limiter_.Allow(tenant, cost, limits.ingestion_rate_mb * (1 << 20), limits.BurstBytes(),
@@ -164,7 +166,21 @@ Status Distributor::PushOne(const std::string& tenant, const Limits& limits, Inc
   FLAMEDB_ASSIGN_OR_RETURN(
       std::vector<SeriesProfile> series,
       Split(limits, std::move(in.labels), std::make_shared<model::Profile>(std::move(in.profile))));
+  if (series.empty()) {
+    CountDiscarded(tenant, "dropped_by_relabel_rules", in.uncompressed_bytes);
+    return OkStatus();  // Every series was dropped by a rule: the client did nothing wrong.
+  }
   return sink_.Append(tenant, std::move(series));
+}
+
+bool Distributor::RelabelSeries(const Limits& limits, model::Labels& labels) {
+  if (!Relabel(labels, *limits.relabel_rules)) {
+    return false;
+  }
+  if (limits.ingestion_relabeling_default_rules_position == "last") {
+    ApplyDefaultRelabeling(labels);
+  }
+  return true;
 }
 
 Result<std::vector<SeriesProfile>> Distributor::Split(const Limits& limits, model::Labels labels,
@@ -193,6 +209,9 @@ Result<std::vector<SeriesProfile>> Distributor::Split(const Limits& limits, mode
   }
   std::vector<SeriesProfile> out;
   if (groups.size() == 1 && groups.begin()->first.empty()) {
+    if (!RelabelSeries(limits, labels)) {
+      return out;  // Dropped by a rule: accepted, not stored.
+    }
     FLAMEDB_RETURN_IF_ERROR(ValidateLabels(labels, limits.labels));
     out.push_back({std::move(labels), std::move(profile), {}});
     return out;
@@ -205,6 +224,9 @@ Result<std::vector<SeriesProfile>> Distributor::Split(const Limits& limits, mode
       if (!series.Get(k).has_value()) {  // Request labels win.
         series.Set(k, v);
       }
+    }
+    if (!RelabelSeries(limits, series)) {
+      continue;
     }
     FLAMEDB_RETURN_IF_ERROR(ValidateLabels(series, limits.labels));
     auto [it, inserted] = by_labels.try_emplace(series.ToString(), out.size());

@@ -40,6 +40,8 @@ class Distributor {
 
  private:
   Status PushOne(const std::string& tenant, const Limits& limits, IncomingProfile& in);
+  // Applies the tenant's rules (and the default rule when it runs last); false: dropped.
+  bool RelabelSeries(const Limits& limits, model::Labels& labels);
   Result<std::vector<SeriesProfile>> Split(const Limits& limits, model::Labels labels,
                                            std::shared_ptr<model::Profile> profile);
   void CountReceived(const std::string& tenant, const IncomingProfile& in);

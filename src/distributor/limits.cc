@@ -61,6 +61,24 @@ void Limits::Register(base::FlagSet& f, std::string_view prefix) {
   f.Int("validation.max-sessions-per-series", &labels.max_sessions_per_series, 0,
         "Distinct __session_id__ values kept per series; 0 drops the label.",
         Yaml(prefix, "max_sessions_per_series", y));
+  f.Yaml("distributor.ingestion-relabeling-rules", &ingestion_relabeling_rules, "[]",
+         "Prometheus relabel_config rules applied to every series before it is stored.",
+         Yaml(prefix, "ingestion_relabeling_rules", y));
+  f.String("distributor.ingestion-relabeling-default-rules-position",
+           &ingestion_relabeling_default_rules_position, "first",
+           "Where Pyroscope's built-in rule (godeltaprof_<x> -> <x>) runs: first, last or "
+           "disabled.",
+           Yaml(prefix, "ingestion_relabeling_default_rules_position", y));
+}
+
+Status Limits::Compile() {
+  const std::string& position = ingestion_relabeling_default_rules_position;
+  if (position != "first" && position != "last" && position != "disabled") {
+    return InvalidArgumentError("ingestion_relabeling_default_rules_position \"" + position +
+                                "\": want first, last or disabled");
+  }
+  FLAMEDB_ASSIGN_OR_RETURN(relabel_rules, ParseRelabelRules(ingestion_relabeling_rules));
+  return OkStatus();
 }
 
 double Limits::BurstBytes() const {
@@ -112,6 +130,7 @@ Status Overrides::Reload() {
       YAML::Emitter out;
       out << item.second;
       FLAMEDB_RETURN_IF_ERROR(flags.ApplyYaml(out.c_str(), file_ + " (tenant " + tenant + ")"));
+      FLAMEDB_RETURN_IF_ERROR(limits->Compile().WithContext(file_ + " (tenant " + tenant + ")"));
       next->emplace(tenant, std::move(limits));
     }
   }

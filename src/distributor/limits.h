@@ -10,6 +10,7 @@
 #include "base/flags.h"
 #include "base/mutex.h"
 #include "distributor/labels.h"
+#include "distributor/relabel.h"
 #include "distributor/validate.h"
 
 namespace flamedb::distributor {
@@ -21,6 +22,13 @@ struct Limits {
   int64_t max_profile_size_bytes = 4 << 20;
   ProfileLimits profile;
   LabelLimits labels;
+  std::string ingestion_relabeling_rules = "[]";  // YAML; compiled into `relabel_rules`.
+  std::string ingestion_relabeling_default_rules_position = "first";
+  std::shared_ptr<const RelabelRules> relabel_rules = std::make_shared<const RelabelRules>();
+
+  // Compiles the relabeling rules and checks the enumerations. Call after the flags or YAML set
+  // the fields. Errors: kInvalidArgument naming the limit.
+  Status Compile();
 
   // Registers every limit. With `prefix` "limits." the YAML keys are `limits.<key>` (the main
   // config); with "" they are bare (a tenant's block of the runtime config file).

@@ -153,6 +153,11 @@ Status Config::Validate() const {
   return OkStatus();
 }
 
+Status Config::Compile() {
+  FLAMEDB_RETURN_IF_ERROR(Validate());
+  return limits.Compile();
+}
+
 HttpServerOptions Config::HttpOptions() const {
   HttpServerOptions o;
   o.address = http_listen_address;

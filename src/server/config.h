@@ -60,6 +60,9 @@ struct Config {
   // Errors: kInvalidArgument naming the flag.
   Status Validate() const;
 
+  // Validate(), then compiles what needs compiling (the relabeling rules of `limits`).
+  Status Compile();
+
   // The components `target` expands to ("all" is every one of KnownTargets()).
   std::vector<std::string> Targets() const;
 

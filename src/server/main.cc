@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
   if (const int code = HandleInfoFlags(config, flags); code >= 0) {
     return code;
   }
-  if (auto s = config.Validate(); !s.ok()) {
+  if (auto s = config.Compile(); !s.ok()) {
     std::fprintf(stderr, "flamedb: %s\n", std::string(s.message()).c_str());
     return kExitUsage;
   }
