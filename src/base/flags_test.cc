@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -63,9 +65,10 @@ class FlagSetTest : public ::testing::Test {
     return fs_.Parse(args, env);
   }
 
+  // CTest runs test cases as parallel processes: the name must be unique across them.
   std::string WriteFile(const std::string& content) {
-    const std::string path = ::testing::TempDir() + "flags_test_" +
-                             std::to_string(counter_++) + ".yaml";
+    const std::string path = ::testing::TempDir() + "flags_test_" + std::to_string(getpid()) +
+                             "_" + std::to_string(counter_++) + ".yaml";
     std::ofstream(path) << content;
     return path;
   }

@@ -149,6 +149,9 @@ Status Distributor::PushOne(const std::string& tenant, const Limits& limits, Inc
   FLAMEDB_RETURN_IF_ERROR(ValidateProfile(in.profile, limits.profile, clock_.Now(), shown));
   DropGoTypeParameters(in.profile);  // No-op for other languages: only Go writes "[go.shape.".
   const NormalizeStats stats = NormalizeProfile(in.profile);
+  if (stats.zero_location_samples > 0) {
+    return InvalidArgumentError("location id is 0").WithTag(reason::kMalformedProfile);
+  }
   if (in.profile.samples.empty() && stats.broken_samples > 0) {
     return InvalidArgumentError("every sample of the profile with labels '" + shown +
                                 "' references a location that does not exist or names a "

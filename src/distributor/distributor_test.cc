@@ -175,6 +175,22 @@ TEST_F(DistributorTest, ProfilesWhoseEverySampleIsBrokenAreRejected) {
   EXPECT_EQ(s.tag(), "malformed_profile");
 }
 
+TEST_F(DistributorTest, ASampleOnLocationZeroIsMalformed) {
+  Make();
+  ProfileBuilder b;
+  b.SampleType("cpu", "nanoseconds").Sample({"a"}, {5}).Sample({"b"}, {1});
+  model::Profile p = b.Build();
+  p.location_ids[1] = 0;
+  std::vector<IncomingProfile> in;
+  in.push_back({{{"__name__", "process_cpu"}}, std::move(p), 100, 100});
+
+  const Status s = distributor_->Push("t1", std::move(in));
+
+  EXPECT_THAT(s, StatusIs(StatusCode::kInvalidArgument, "location id is 0"));
+  EXPECT_EQ(s.tag(), "malformed_profile");
+  EXPECT_TRUE(sink_.appended.empty());
+}
+
 TEST_F(DistributorTest, RateLimitRefusesOnceTheBucketIsEmptyAndRefills) {
   Limits limits;
   limits.ingestion_rate_mb = 1;

@@ -1,5 +1,7 @@
 #include "distributor/normalize.h"
 
+#include "distributor/compact.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <unordered_set>
@@ -79,7 +81,7 @@ IdSet KeepValidLocations(model::Profile& p) {
   return IdSet(p.locations, [](const model::Location& l) { return l.id; });
 }
 
-enum class Drop { kNo, kValues, kBroken };
+enum class Drop { kNo, kValues, kBroken, kZeroId };
 
 Drop Droppable(const model::Profile& p, const model::Sample& s, const IdSet& locations) {
   bool all_zero = true;
@@ -94,7 +96,7 @@ Drop Droppable(const model::Profile& p, const model::Sample& s, const IdSet& loc
   }
   for (uint64_t id : p.LocationIds(s)) {
     if (!locations.contains(id)) {
-      return Drop::kBroken;
+      return id == 0 ? Drop::kZeroId : Drop::kBroken;
     }
   }
   return Drop::kNo;
@@ -202,12 +204,18 @@ NormalizeStats NormalizeProfile(model::Profile& p) {
   std::vector<model::Sample> kept;
   kept.reserve(p.samples.size());
   SampleIndex index(p.samples.size());
+  ZeroSymbolizedAddresses(p);  // Before the compactor copies the locations it keeps.
+  // Kept samples get dense location ids here, in the pass that hashes them; identical stacks
+  // get identical new ids, so merging on the new ids is merging on the old.
+  Compactor compactor(p);
   for (const model::Sample& s : p.samples) {
     if (const Drop drop = Droppable(p, s, locations); drop != Drop::kNo) {
       ++stats.dropped_samples;
-      stats.broken_samples += drop == Drop::kBroken ? 1 : 0;
+      stats.broken_samples += drop == Drop::kBroken || drop == Drop::kZeroId ? 1 : 0;
+      stats.zero_location_samples += drop == Drop::kZeroId ? 1 : 0;
       continue;
     }
+    compactor.RemapSample(s);
     kept.push_back(s);
     const uint32_t first_index =
         index.FindOrInsert(p, kept, static_cast<uint32_t>(kept.size() - 1));
@@ -226,7 +234,7 @@ NormalizeStats NormalizeProfile(model::Profile& p) {
     ++stats.merged_samples;
   }
   p.samples = std::move(kept);
-  ZeroSymbolizedAddresses(p);
+  compactor.Finish();
   return stats;
 }
 

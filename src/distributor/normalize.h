@@ -11,6 +11,7 @@ namespace flamedb::distributor {
 struct NormalizeStats {
   size_t dropped_samples = 0;  // Negative or all-zero values, or unknown locations.
   size_t broken_samples = 0;   // Of those, the ones on a missing or unusable location.
+  size_t zero_location_samples = 0;  // Of those, the ones naming location id 0 (malformed).
   size_t merged_samples = 0;   // Folded into an identical stack with identical labels.
 };
 
@@ -24,7 +25,7 @@ struct NormalizeStats {
 //   the int64 maximum rather than wrapping);
 // - for mappings that have symbols (has_functions), addresses are zeroed, so equal frames from
 //   different process images are equal.
-// Unreferenced symbols stay in the tables; the symbol store keeps only what samples reference.
+// - finally CompactProfile: only referenced symbols remain, with dense ids.
 // REQUIRES: ValidateProfile accepted `profile`.
 NormalizeStats NormalizeProfile(model::Profile& profile);
 

@@ -76,13 +76,7 @@ Status CheckSamples(model::Profile& p, const ProfileLimits& limits, std::string_
     if (max_depth > 0 && s.locations.size > max_depth) {
       s.locations.size = max_depth;  // Leaf first: the leaf-most frames stay.
     }
-    bool zero = false;  // Branch-free, so the compiler vectorizes the scan.
-    for (uint64_t id : p.LocationIds(s)) {
-      zero |= id == 0;
-    }
-    if (zero) {
-      return Malformed("location id is 0");
-    }
+    // Sample location ids of 0 are found by NormalizeProfile, which walks every id anyway.
   }
   return OkStatus();
 }

@@ -37,7 +37,9 @@ struct ProfileLimits {
 //
 // Errors: kInvalidArgument with Status::tag() one of the reason:: names above, and a message
 // in Pyroscope's words ("empty profile", "... exceeds the samples count limit ...", "location
-// id is 0", "invalid utf8 string hex: ...").
+// id is 0" for a location defined with id 0, "invalid utf8 string hex: ..."). A *sample* naming
+// location 0 is reported by NormalizeProfile (NormalizeStats::zero_location_samples), which
+// walks every id anyway.
 Status ValidateProfile(model::Profile& profile, const ProfileLimits& limits,
                        std::chrono::system_clock::time_point now, std::string_view series);
 

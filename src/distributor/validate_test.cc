@@ -112,7 +112,7 @@ TEST(ValidateProfileTest, BrokenReferencesAreMalformed) {
     std::string message;
   };
   const Case cases[] = {
-      {"location id 0", [](model::Profile& p) { p.location_ids[0] = 0; }, "location id is 0"},
+      {"location id 0", [](model::Profile& p) { p.locations[0].id = 0; }, "location id is 0"},
       {"function id 0", [](model::Profile& p) { p.functions[0].id = 0; }, "function id is 0"},
       {"value count", [](model::Profile& p) { p.samples[0].values.size = 1; },
        "sample value length mismatch"},
