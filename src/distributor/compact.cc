@@ -1,5 +1,7 @@
 #include "distributor/compact.h"
 
+#include "distributor/id_table.h"
+
 #include <algorithm>
 #include <string_view>
 #include <unordered_map>
@@ -8,74 +10,46 @@
 namespace flamedb::distributor {
 namespace {
 
-// Old id -> new dense id (0: not kept). Dense old ids use a vector, sparse ones a hash map.
+// Old id -> new dense id, assigned on first use in order.
 class IdMap {
  public:
   template <typename T, typename IdOf>
-  IdMap(const std::vector<T>& items, IdOf id_of) {
-    uint64_t max = 0;
-    for (const T& item : items) {
-      max = std::max(max, id_of(item));
-    }
-    dense_ = max <= 4 * items.size() + 1024;
-    if (dense_) {
-      to_new_.assign(max + 1, 0);
-    }
-  }
+  IdMap(const std::vector<T>& items, IdOf id_of)
+      : to_new_(items, id_of), dense_(to_new_.dense_data()) {}
+
   // The new id of `old`, assigning the next one on first use; `on_new(old)` runs then.
   template <typename F>
   uint64_t Use(uint64_t old, F on_new) {
-    if (dense_) {
-      uint32_t& slot = to_new_[old];
-      if (slot == 0) {
-        slot = static_cast<uint32_t>(++next_);
-        on_new(old);
-      }
-      return slot;
-    }
-    uint64_t& slot = sparse_new_[old];
+    // uint32_t, not uint64_t: stores into the profile's uint64_t id arrays then cannot alias the
+    // table, so the compiler keeps it in registers in the per-id loop (a 2x difference here).
+    uint32_t& slot = dense_ != nullptr ? dense_[old] : to_new_[old];
     if (slot == 0) {
-      slot = ++next_;
+      slot = static_cast<uint32_t>(++next_);
       on_new(old);
     }
     return slot;
   }
+
  private:
-  bool dense_ = true;
-  // uint32_t, not uint64_t: stores into the profile's uint64_t id arrays then cannot alias this
-  // table, so the compiler keeps it in registers in the per-id loop (a 2x difference here).
-  std::vector<uint32_t> to_new_;
-  std::unordered_map<uint64_t, uint64_t> sparse_new_;
+  IdTable<uint32_t> to_new_;
+  uint32_t* const dense_;  // to_new_'s array when dense; the common, fast path.
   uint64_t next_ = 0;
 };
 
-// Position of each item by id: a vector for dense ids (the usual case), a hash map otherwise.
+// Position of each item by id.
 class IndexById {
  public:
   template <typename T>
-  explicit IndexById(const std::vector<T>& items) {
-    uint64_t max = 0;
-    for (const T& item : items) {
-      max = std::max(max, item.id);
-    }
-    dense_ = max <= 4 * items.size() + 1024;
-    if (dense_) {
-      positions_.assign(max + 1, 0);
-    }
+  explicit IndexById(const std::vector<T>& items)
+      : positions_(items, [](const T& item) { return item.id; }) {
     for (size_t i = 0; i < items.size(); ++i) {
-      if (dense_) {
-        positions_[items[i].id] = static_cast<uint32_t>(i);
-      } else {
-        sparse_.emplace(items[i].id, static_cast<uint32_t>(i));
-      }
+      positions_[items[i].id] = static_cast<uint32_t>(i);
     }
   }
-  uint32_t at(uint64_t id) const { return dense_ ? positions_[id] : sparse_.at(id); }
+  uint32_t at(uint64_t id) const { return positions_.Get(id); }
 
  private:
-  bool dense_ = true;
-  std::vector<uint32_t> positions_;
-  std::unordered_map<uint64_t, uint32_t> sparse_;
+  IdTable<uint32_t> positions_;
 };
 
 // Re-interns the referenced strings: "" first, each distinct string once.

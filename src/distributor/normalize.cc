@@ -1,6 +1,7 @@
 #include "distributor/normalize.h"
 
 #include "distributor/compact.h"
+#include "distributor/id_table.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -28,51 +29,29 @@ void NormalizeSampleLabels(model::Profile& p) {
   p.labels = std::move(kept);
 }
 
-// A set of pprof ids. Profilers number ids 1..N, so a dense bitmap almost always serves; sparse
-// ids (any order, any size) fall back to a hash set. The bitmap is at most 4x the id count.
-class IdSet {
- public:
-  template <typename T, typename IdOf>
-  IdSet(const std::vector<T>& items, IdOf id_of) {
-    uint64_t max = 0;
-    for (const T& item : items) {
-      max = std::max(max, id_of(item));
-    }
-    dense_ = max <= 4 * items.size() + 1024;
-    if (dense_) {
-      bits_.assign(max + 1, 0);
-    }
-    for (const T& item : items) {
-      if (dense_) {
-        bits_[id_of(item)] = 1;
-      } else {
-        sparse_.insert(id_of(item));
-      }
-    }
+// The set of ids of `items`.
+template <typename T, typename IdOf>
+IdTable<uint8_t> IdSet(const std::vector<T>& items, IdOf id_of) {
+  IdTable<uint8_t> set(items, id_of);
+  for (const T& item : items) {
+    set[id_of(item)] = 1;
   }
-  bool contains(uint64_t id) const {
-    return dense_ ? id < bits_.size() && bits_[id] : sparse_.count(id) > 0;
-  }
-
- private:
-  bool dense_ = true;
-  std::vector<uint8_t> bits_;  // A byte per id: cheaper to test than vector<bool>'s bits.
-  std::unordered_set<uint64_t> sparse_;
-};
+  return set;
+}
 
 // Removes unusable locations; returns the ids of those that remain.
-IdSet KeepValidLocations(model::Profile& p) {
-  const IdSet functions(p.functions, [](const model::Function& f) { return f.id; });
-  const IdSet mappings(p.mappings, [](const model::Mapping& m) { return m.id; });
+IdTable<uint8_t> KeepValidLocations(model::Profile& p) {
+  const auto functions = IdSet(p.functions, [](const model::Function& f) { return f.id; });
+  const auto mappings = IdSet(p.mappings, [](const model::Mapping& m) { return m.id; });
   std::erase_if(p.locations, [&](const model::Location& loc) {
-    if (loc.mapping_id != 0 && !mappings.contains(loc.mapping_id)) {
+    if (loc.mapping_id != 0 && !mappings.Get(loc.mapping_id)) {
       return true;
     }
     if (loc.lines.size == 0 && loc.address == 0) {
       return true;
     }
     for (const model::Line& line : p.Lines(loc)) {
-      if (!functions.contains(line.function_id)) {
+      if (!functions.Get(line.function_id)) {
         return true;
       }
     }
@@ -83,7 +62,7 @@ IdSet KeepValidLocations(model::Profile& p) {
 
 enum class Drop { kNo, kValues, kBroken, kZeroId };
 
-Drop Droppable(const model::Profile& p, const model::Sample& s, const IdSet& locations) {
+Drop Droppable(const model::Profile& p, const model::Sample& s, IdTable<uint8_t>& locations) {
   bool all_zero = true;
   for (int64_t v : p.Values(s)) {
     if (v < 0) {
@@ -94,8 +73,11 @@ Drop Droppable(const model::Profile& p, const model::Sample& s, const IdSet& loc
   if (all_zero) {
     return Drop::kValues;
   }
+  const uint8_t* dense = locations.dense_data();
+  const size_t size = locations.dense_size();
   for (uint64_t id : p.LocationIds(s)) {
-    if (!locations.contains(id)) {
+    const bool known = dense != nullptr ? id < size && dense[id] : locations.Get(id);
+    if (!known) {
       return id == 0 ? Drop::kZeroId : Drop::kBroken;
     }
   }
@@ -200,7 +182,7 @@ class SampleIndex {
 NormalizeStats NormalizeProfile(model::Profile& p) {
   NormalizeStats stats;
   NormalizeSampleLabels(p);
-  const IdSet locations = KeepValidLocations(p);
+  IdTable<uint8_t> locations = KeepValidLocations(p);
   std::vector<model::Sample> kept;
   kept.reserve(p.samples.size());
   SampleIndex index(p.samples.size());

@@ -24,19 +24,6 @@ Status ForEachLine(std::string_view text, F fn) {
   return OkStatus();
 }
 
-void SplitFrames(std::string_view stack, std::vector<std::string_view>& frames) {
-  frames.clear();
-  size_t start = 0;
-  while (true) {
-    const size_t semi = stack.find(';', start);
-    frames.push_back(stack.substr(start, semi - start));
-    if (semi == std::string_view::npos) {
-      return;
-    }
-    start = semi + 1;
-  }
-}
-
 Status BadLine(size_t number, std::string_view problem) {
   return InvalidArgumentError("folded line " + std::to_string(number) + ": " +
                               std::string(problem));

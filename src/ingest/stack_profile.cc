@@ -4,6 +4,19 @@
 
 namespace flamedb::ingest {
 
+void SplitFrames(std::string_view stack, std::vector<std::string_view>& frames) {
+  frames.clear();
+  size_t start = 0;
+  while (true) {
+    const size_t semi = stack.find(';', start);
+    frames.push_back(stack.substr(start, semi - start));
+    if (semi == std::string_view::npos) {
+      return;
+    }
+    start = semi + 1;
+  }
+}
+
 StackProfileBuilder::StackProfileBuilder(std::unique_ptr<const std::string> storage,
                                          const StackProfileType& type)
     : multiplier_(type.value_multiplier) {

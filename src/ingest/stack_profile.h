@@ -9,11 +9,16 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "base/status.h"
 #include "model/profile.h"
 
 namespace flamedb::ingest {
+
+// Splits "root;frame;leaf" at ';' into `frames` (cleared first), keeping empty frames, which
+// AddStack skips. Views point into `stack`.
+void SplitFrames(std::string_view stack, std::vector<std::string_view>& frames);
 
 // The sample type and timing of a profile made from stacks.
 struct StackProfileType {

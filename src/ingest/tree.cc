@@ -28,19 +28,6 @@ Status Damaged(const char* format, size_t offset) {
                               std::to_string(offset));
 }
 
-void SplitKey(std::string_view key, std::vector<std::string_view>& frames) {
-  frames.clear();
-  size_t start = 0;
-  while (true) {
-    const size_t semi = key.find(';', start);
-    frames.push_back(key.substr(start, semi - start));
-    if (semi == std::string_view::npos) {
-      return;
-    }
-    start = semi + 1;
-  }
-}
-
 // Walks the nodes depth first. `on_node(depth, node)` sees each node after its ancestors.
 template <typename F>
 Status Walk(std::string_view body, const char* format, F on_node) {
@@ -111,7 +98,7 @@ Result<model::Profile> ParseTrie(std::string body, const StackProfileType& type)
     key_lengths.push_back(key.size());
     if (node.value > 0 && !key.empty()) {
       FLAMEDB_ASSIGN_OR_RETURN(const int64_t value, Value(node));
-      SplitKey(key, frames);
+      SplitFrames(key, frames);
       return builder.AddStackCopy(frames, value);  // `key` changes: frames must be copied.
     }
     return OkStatus();
