@@ -1,0 +1,53 @@
+// The object storage interface that holds blocks: what the filesystem backend implements now and
+// the S3 backend later (design §5 "bucket").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace flamedb::objstore {
+
+struct ObjectInfo {
+  std::string key;
+  uint64_t size = 0;
+};
+
+struct ListResult {
+  std::vector<ObjectInfo> objects;    // Keys under the prefix (not past a delimiter), sorted.
+  std::vector<std::string> prefixes;  // With a delimiter: common prefixes ending in it, sorted.
+};
+
+// A flat namespace of immutable objects addressed by keys such as "tenant/01J0.../meta.json".
+// Keys are '/'-separated, relative, without empty, "." or ".." segments or segments starting with
+// ".flamedb-tmp-" (reserved for in-flight writes), at most 1024 bytes; anything else is
+// kInvalidArgument, so no key can name a path outside the bucket.
+// Implementations are thread-safe.
+class Bucket {
+ public:
+  virtual ~Bucket() = default;
+
+  // Errors: kNotFound.
+  virtual Result<std::string> Get(std::string_view key) = 0;
+  // `length` bytes from `offset` (fewer at the end of the object).
+  // Errors: kNotFound; kOutOfRange when offset is past the end.
+  virtual Result<std::string> GetRange(std::string_view key, uint64_t offset,
+                                       uint64_t length) = 0;
+  // Stores `data` atomically: readers see the old object or the new one, never a part; once this
+  // returns OK the object survives a crash.
+  virtual Status Put(std::string_view key, std::string_view data) = 0;
+  // Objects whose key starts with `prefix`. With a `delimiter` ("/"), keys that contain it after
+  // the prefix are rolled up into `prefixes`, as S3's ListObjectsV2 does.
+  virtual Result<ListResult> List(std::string_view prefix, std::string_view delimiter) = 0;
+  // Deleting a missing object is OK.
+  virtual Status Delete(std::string_view key) = 0;
+  virtual Result<bool> Exists(std::string_view key) = 0;
+};
+
+// OK if `key` is a valid object key (see Bucket). Errors: kInvalidArgument naming the problem.
+Status ValidateKey(std::string_view key);
+
+}  // namespace flamedb::objstore
