@@ -1,0 +1,105 @@
+// One symbol partition (the symbols of one service): de-duplicated strings, mappings, functions
+// and locations, and the stack tree whose node index is a stack's id (design §5 "symdb").
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/profile.h"
+#include "symdb/flat_map.h"
+
+namespace flamedb::symdb {
+
+// Partition-wide records. String fields are string ids of the partition; ids are dense indexes
+// (0 is the empty string, the empty mapping, and the stack tree's root).
+struct Function {
+  uint32_t name = 0;
+  uint32_t system_name = 0;
+  uint32_t filename = 0;
+  uint32_t start_line = 0;
+  friend bool operator==(const Function&, const Function&) = default;
+};
+
+struct Mapping {
+  uint32_t filename = 0;
+  uint32_t build_id = 0;
+  uint64_t memory_start = 0;
+  uint64_t memory_limit = 0;
+  uint64_t file_offset = 0;
+  uint8_t flags = 0;  // has_functions, has_filenames, has_line_numbers, has_inline_frames.
+  friend bool operator==(const Mapping&, const Mapping&) = default;
+};
+
+struct Line {
+  uint32_t function = 0;
+  int32_t line = 0;
+  friend bool operator==(const Line&, const Line&) = default;
+};
+
+struct Location {
+  uint32_t mapping = 0;
+  uint64_t address = 0;
+  uint32_t lines_begin = 0;  // Into lines(); the caller-most inlined frame last.
+  uint32_t lines_size = 0;
+};
+
+// Append-only; ids never change, so stack ids handed out stay valid for the partition's life.
+// Not thread-safe: the head serializes writers and gives readers snapshots.
+class Partition {
+ public:
+  Partition();
+  Partition(const Partition&) = delete;
+  Partition& operator=(const Partition&) = delete;
+
+  uint32_t InternString(std::string_view s);
+  uint32_t InternFunction(const Function& f);
+  uint32_t InternMapping(const Mapping& m);
+  // `lines` in pprof order (the innermost inlined frame first).
+  uint32_t InternLocation(uint32_t mapping, uint64_t address, std::span<const Line> lines);
+  // The stack id of `locations_leaf_first`: the tree node reached from the root by the
+  // locations in root-first order. The empty stack is 0.
+  uint32_t InternStack(std::span<const uint32_t> locations_leaf_first);
+
+  // Interns every symbol `samples` of `profile` use and returns each sample's stack id.
+  // REQUIRES: `profile` was validated and normalized (references are valid, ids dense 1..N).
+  std::vector<uint32_t> AddSamples(const model::Profile& profile,
+                                   std::span<const uint32_t> samples);
+
+  // Appends the locations of `stack`, leaf first, to `out`.
+  void ResolveStack(uint32_t stack, std::vector<uint32_t>& out) const;
+
+  std::string_view String(uint32_t id) const { return strings_[id]; }
+  const Function& function(uint32_t id) const { return functions_[id]; }
+  const Mapping& mapping(uint32_t id) const { return mappings_[id]; }
+  const Location& location(uint32_t id) const { return locations_[id]; }
+  std::span<const Line> Lines(const Location& l) const {
+    return {lines_.data() + l.lines_begin, l.lines_size};
+  }
+  size_t stacks() const { return stack_parent_.size(); }
+  size_t locations() const { return locations_.size(); }
+  size_t functions() const { return functions_.size(); }
+  size_t strings() const { return strings_.size(); }
+  // Bytes held, for head memory accounting.
+  size_t MemoryBytes() const;
+
+ private:
+  std::deque<std::string> string_storage_;  // A deque never moves its elements.
+  std::vector<std::string_view> strings_;
+  FlatMap string_index_;
+  std::vector<Function> functions_;
+  FlatMap function_index_;
+  std::vector<Mapping> mappings_;
+  FlatMap mapping_index_;
+  std::vector<Location> locations_;
+  std::vector<Line> lines_;
+  FlatMap location_index_;
+  std::vector<uint32_t> stack_parent_;    // By node; node 0 is the root.
+  std::vector<uint32_t> stack_location_;  // By node.
+  FlatMap stack_index_;                   // Key: parent << 32 | location (exact, no hash).
+};
+
+}  // namespace flamedb::symdb
