@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { buildGoTools, pprofTotals, runGoTool, totalsById } from './lib/gotools.mjs';
 import { getIngested, seriesMatching, totalsMatching } from './lib/ingest.mjs';
+import { execFile } from 'node:child_process';
 import { makeTempDir, startServer } from './lib/server.mjs';
 
 const KINDS = ['cpu', 'heap', 'goroutine', 'mutex', 'block'];
@@ -91,6 +92,33 @@ describe('Go runtime profiles via the Go SDK (multipart /ingest) and Alloy (Push
         `${kind}: stored totals vs \`totals\``);
     });
   }
+
+  // The reference totals above come from google/pprof's library; `go tool pprof -raw` (the same
+  // library behind Go's own tool, as the issue names it) must print the same sums, so the stored
+  // totals equal what `go tool pprof -raw` reports.
+  test('go tool pprof -raw reports the same totals as the reference for every kind', { timeout: 60_000 }, async () => {
+    for (const kind of KINDS) {
+      const tmp = await makeTempDir('flamedb-pprof-');
+      const out = await new Promise((resolve, reject) => {
+        execFile('go', ['tool', 'pprof', '-raw', path.join(dir, `${kind}.pb.gz`)],
+          { env: { ...process.env, PPROF_TMPDIR: tmp, HOME: tmp }, maxBuffer: 64 << 20 },
+          (err, stdout, stderr) => (err ? reject(new Error(`go tool pprof -raw ${kind}: ${stderr}`)) : resolve(stdout)));
+      });
+      const lines = out.split('\n');
+      const start = lines.findIndex((l) => l.trim() === 'Samples:');
+      assert.ok(start >= 0, `${kind}: no "Samples:" section in go tool pprof -raw output`);
+      const types = lines[start + 1].trim().split(/\s+/);
+      const sums = types.map(() => 0n);
+      for (const line of lines.slice(start + 2)) {
+        if (/^\S/.test(line)) break;  // "Locations" starts the next section.
+        const m = /^\s+(-?\d+(?:\s+-?\d+)*):/.exec(line);
+        if (m) m[1].trim().split(/\s+/).forEach((v, i) => { sums[i] += BigInt(v); });
+      }
+      assert.deepEqual(types, reference[kind].sample_types, `${kind}: sample types of go tool pprof -raw`);
+      assert.deepEqual(sums.map(String), reference[kind].totals.map(String),
+        `${kind}: go tool pprof -raw sums vs the reference totals the server's totals were compared with`);
+    }
+  });
 
   test('cpu: pprof.Do labels (-labels) split the CPU profile into one series per workload', async () => {
     for (const tenant of [SDK_TENANT, PUSH_TENANT]) {
