@@ -1,0 +1,77 @@
+#include "head/series_index.h"
+
+#include <xxhash.h>
+
+namespace flamedb::head {
+
+uint64_t Fingerprint(const model::Labels& labels) {
+  XXH64_state_t* state = XXH64_createState();
+  XXH64_reset(state, 0);
+  static constexpr char kSep = '\xff';  // Not valid UTF-8, so it cannot occur in names/values.
+  for (const model::LabelPair& p : labels.pairs()) {
+    XXH64_update(state, p.name.data(), p.name.size());
+    XXH64_update(state, &kSep, 1);
+    XXH64_update(state, p.value.data(), p.value.size());
+    XXH64_update(state, &kSep, 1);
+  }
+  const uint64_t h = XXH64_digest(state);
+  XXH64_freeState(state);
+  return h;
+}
+
+Result<uint32_t> SeriesIndex::GetOrCreate(const model::Labels& labels) {
+  const uint64_t fp = Fingerprint(labels);
+  const auto [begin, end] = by_fingerprint_.equal_range(fp);
+  for (auto it = begin; it != end; ++it) {
+    if (series_[it->second].labels == labels) {
+      return it->second;
+    }
+  }
+  if (max_series_ > 0 && series_.size() >= max_series_) {
+    return ResourceExhaustedError(
+        "Maximum active series limit exceeded (" + std::to_string(series_.size()) + "/" +
+        std::to_string(max_series_) +
+        "), reduce the number of active streams (reduce labels or reduce label values), or "
+        "contact your administrator to see if the limit can be increased")
+        .WithTag("series_limit");
+  }
+  const auto id = static_cast<uint32_t>(series_.size());
+  series_.push_back({labels, fp});
+  by_fingerprint_.emplace(fp, id);
+  for (const model::LabelPair& p : labels.pairs()) {
+    postings_[p.name][p.value].push_back(id);
+  }
+  return id;
+}
+
+const std::vector<uint32_t>& SeriesIndex::Postings(std::string_view name,
+                                                   std::string_view value) const {
+  static const std::vector<uint32_t> kNone;
+  const auto n = postings_.find(name);
+  if (n == postings_.end()) {
+    return kNone;
+  }
+  const auto v = n->second.find(value);
+  return v == n->second.end() ? kNone : v->second;
+}
+
+std::vector<std::string> SeriesIndex::LabelNames() const {
+  std::vector<std::string> out;
+  for (const auto& [name, values] : postings_) {
+    out.push_back(name);
+  }
+  return out;
+}
+
+std::vector<std::string> SeriesIndex::LabelValues(std::string_view name) const {
+  std::vector<std::string> out;
+  const auto n = postings_.find(name);
+  if (n != postings_.end()) {
+    for (const auto& [value, ids] : n->second) {
+      out.push_back(value);
+    }
+  }
+  return out;
+}
+
+}  // namespace flamedb::head
