@@ -119,12 +119,12 @@ void AddIngestRoutes(Router& router, IngestRouteDeps deps) {
         return Push(deps, ctx, req);
       });
   AddConnectRoute(router, std::move(push), *deps.clock, deps.max_body_bytes);
-  if (deps.recording != nullptr) {
+  if (deps.debug_ingested) {
     router.Add({"GET"}, "/debug/ingested", {.needs_tenant = true},
-               [recording = deps.recording](HttpRequest&, RequestContext& ctx) {
+               [json = deps.debug_ingested](HttpRequest&, RequestContext& ctx) {
                  HttpResponse resp;
                  resp.headers.Set("Content-Type", "application/json");
-                 resp.body = recording->Json(ctx.tenant);
+                 resp.body = json(ctx.tenant);
                  return resp;
                });
   }

@@ -6,14 +6,15 @@
 #include "api/router.h"
 #include "base/clock.h"
 #include "distributor/distributor.h"
-#include "distributor/recording_sink.h"
+#include <functional>
 
 namespace flamedb::api {
 
 struct IngestRouteDeps {
   distributor::Distributor* distributor = nullptr;
   const distributor::Overrides* overrides = nullptr;
-  const distributor::RecordingSink* recording = nullptr;  // Null: no /debug/ingested.
+  // The JSON of GET /debug/ingested for a tenant; empty: no such route.
+  std::function<std::string(std::string_view tenant)> debug_ingested;
   const base::Clock* clock = nullptr;
   uint64_t max_body_bytes = 0;  // The server's body limit; caps Push bodies after gunzip.
 };

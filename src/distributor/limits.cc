@@ -33,6 +33,9 @@ void Limits::Register(base::FlagSet& f, std::string_view prefix) {
         Yaml(prefix, "ingestion_body_limit_mb", y));
   f.Int("validation.max-profile-size-bytes", &max_profile_size_bytes, 4 << 20,
         "Largest uncompressed profile in bytes.", Yaml(prefix, "max_profile_size_bytes", y));
+  f.Int("ingester.max-global-series-per-tenant", &max_global_series_per_tenant, 5000,
+        "Most active series per tenant (429 beyond); 0 means no limit.",
+        Yaml(prefix, "max_global_series_per_tenant", y));
   f.Int("validation.max-profile-stacktrace-samples", &profile.max_profile_stacktrace_samples,
         16000, "Most samples in one profile; 0 means no limit.",
         Yaml(prefix, "max_profile_stacktrace_samples", y));

@@ -19,7 +19,17 @@ uint64_t Fingerprint(const model::Labels& labels) {
   return h;
 }
 
-Result<uint32_t> SeriesIndex::GetOrCreate(const model::Labels& labels) {
+bool SeriesIndex::Contains(const model::Labels& labels) const {
+  const auto [begin, end] = by_fingerprint_.equal_range(Fingerprint(labels));
+  for (auto it = begin; it != end; ++it) {
+    if (series_[it->second].labels == labels) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<uint32_t> SeriesIndex::GetOrCreate(const model::Labels& labels, size_t max_series) {
   const uint64_t fp = Fingerprint(labels);
   const auto [begin, end] = by_fingerprint_.equal_range(fp);
   for (auto it = begin; it != end; ++it) {
@@ -27,10 +37,10 @@ Result<uint32_t> SeriesIndex::GetOrCreate(const model::Labels& labels) {
       return it->second;
     }
   }
-  if (max_series_ > 0 && series_.size() >= max_series_) {
+  if (max_series > 0 && series_.size() >= max_series) {
     return ResourceExhaustedError(
         "Maximum active series limit exceeded (" + std::to_string(series_.size()) + "/" +
-        std::to_string(max_series_) +
+        std::to_string(max_series) +
         "), reduce the number of active streams (reduce labels or reduce label values), or "
         "contact your administrator to see if the limit can be increased")
         .WithTag("series_limit");

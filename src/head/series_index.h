@@ -20,12 +20,13 @@ uint64_t Fingerprint(const model::Labels& labels);
 // Append-only. Not thread-safe: the head serializes writers and gives readers snapshots.
 class SeriesIndex {
  public:
-  // `max_series`: the active-series limit (0: none).
-  explicit SeriesIndex(size_t max_series = 0) : max_series_(max_series) {}
-
   // The id of `labels`, creating the series when it is new.
-  // Errors: kResourceExhausted with Pyroscope's message when a new series would pass the limit.
-  Result<uint32_t> GetOrCreate(const model::Labels& labels);
+  // Errors: kResourceExhausted with Pyroscope's message when a new series would pass
+  // `max_series` (0: no limit).
+  Result<uint32_t> GetOrCreate(const model::Labels& labels, size_t max_series = 0);
+
+  // True if `labels` names an existing series.
+  bool Contains(const model::Labels& labels) const;
 
   const model::Labels& labels(uint32_t id) const { return series_[id].labels; }
   size_t size() const { return series_.size(); }
@@ -41,7 +42,6 @@ class SeriesIndex {
     model::Labels labels;
     uint64_t fingerprint = 0;
   };
-  const size_t max_series_;
   std::vector<Series> series_;
   std::unordered_multimap<uint64_t, uint32_t> by_fingerprint_;
   std::map<std::string, std::map<std::string, std::vector<uint32_t>, std::less<>>, std::less<>>

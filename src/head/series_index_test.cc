@@ -37,16 +37,18 @@ TEST(SeriesIndexTest, FingerprintsSeparateNameAndValue) {
 }
 
 TEST(SeriesIndexTest, TheActiveSeriesLimitIsA429ButKnownSeriesStillWork) {
-  SeriesIndex index(2);
-  ASSERT_TRUE(index.GetOrCreate({{"s", "1"}}).ok());
-  ASSERT_TRUE(index.GetOrCreate({{"s", "2"}}).ok());
+  SeriesIndex index;
+  ASSERT_TRUE(index.GetOrCreate({{"s", "1"}}, 2).ok());
+  ASSERT_TRUE(index.GetOrCreate({{"s", "2"}}, 2).ok());
 
-  const Result<uint32_t> third = index.GetOrCreate({{"s", "3"}});
+  const Result<uint32_t> third = index.GetOrCreate({{"s", "3"}}, 2);
 
   EXPECT_THAT(third, StatusIs(StatusCode::kResourceExhausted,
                               "Maximum active series limit exceeded (2/2)"));
   EXPECT_EQ(third.status().tag(), "series_limit");
-  EXPECT_TRUE(index.GetOrCreate({{"s", "1"}}).ok());
+  EXPECT_TRUE(index.GetOrCreate({{"s", "1"}}, 2).ok());
+  EXPECT_TRUE(index.Contains({{"s", "2"}}));
+  EXPECT_FALSE(index.Contains({{"s", "3"}}));
 }
 
 }  // namespace

@@ -49,11 +49,14 @@ api::Router App::BuildRouter(const base::FlagSet& flags) {
   const bool serves_queries =
       std::find(targets.begin(), targets.end(), "querier") != targets.end();
   api::AddConnectRoute(router, api::VersionMethod(serves_queries), clock_, max_body);
-  api::AddIngestRoutes(router, {.distributor = distributor_.get(),
-                                .overrides = overrides_.get(),
-                                .recording = &sink_,
-                                .clock = &clock_,
-                                .max_body_bytes = max_body});
+  api::AddIngestRoutes(router,
+                       {.distributor = distributor_.get(),
+                        .overrides = overrides_.get(),
+                        .debug_ingested = [ingester = ingester_.get()](std::string_view tenant) {
+                          return ingester->DebugJson(tenant);
+                        },
+                        .clock = &clock_,
+                        .max_body_bytes = max_body});
   // The health check answers for every Connect service, itself included; it is registered last
   // so the list is complete.
   std::vector<std::string> services = api::ConnectServiceNames(router);
@@ -82,8 +85,16 @@ Result<std::unique_ptr<App>> App::Start(const Config& config, const base::FlagSe
       .Set(1);
 
   FLAMEDB_RETURN_IF_ERROR(app->StartRuntimeConfig());
+  // Replays the WAL: every acknowledged push is back before the server accepts new ones.
+  FLAMEDB_ASSIGN_OR_RETURN(
+      app->ingester_,
+      ingester::Ingester::Open({.wal_dir = config.WalDir(),
+                                .wal_sync = config.ingester_wal_sync == "none"
+                                                ? wal::SyncPolicy::kNone
+                                                : wal::SyncPolicy::kAlways},
+                               *app->overrides_, logger, app->metrics_));
   app->distributor_ = std::make_unique<distributor::Distributor>(
-      app->sink_, *app->overrides_, clock, logger, app->metrics_);
+      *app->ingester_, *app->overrides_, clock, logger, app->metrics_);
   app->dispatcher_ = std::make_unique<api::Dispatcher>(
       app->BuildRouter(flags),
       api::DispatcherOptions{

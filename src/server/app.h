@@ -12,7 +12,7 @@
 #include "base/logging.h"
 #include "base/metrics.h"
 #include "distributor/distributor.h"
-#include "distributor/recording_sink.h"
+#include "ingester/ingester.h"
 #include "server/config.h"
 #include "server/http_server.h"
 #include "server/modules.h"
@@ -49,8 +49,7 @@ class App {
   base::MetricsRegistry metrics_;
   ModuleManager modules_;
   std::unique_ptr<distributor::Overrides> overrides_;
-  // Stands in for the ingester until storage exists (issue #4).
-  distributor::RecordingSink sink_;
+  std::unique_ptr<ingester::Ingester> ingester_;  // Before distributor_, which uses it.
   std::unique_ptr<distributor::Distributor> distributor_;
   std::unique_ptr<api::Dispatcher> dispatcher_;
   // Wakes the reload thread for shutdown. A plain std::mutex: condition_variable_any with a

@@ -97,6 +97,13 @@ void Config::Register(base::FlagSet& flags) {
   RegisterProcessFlags(*this, flags);
   RegisterHttpFlags(*this, flags);
   limits.Register(flags, "limits.");
+  flags.String("ingester.wal-dir", &ingester_wal_dir, "",
+               "Directory of the write-ahead log; empty means <storage.filesystem.dir>/wal.",
+               {.yaml = "ingester.wal_dir"});
+  flags.String("ingester.wal-sync", &ingester_wal_sync, "always",
+               "always: acknowledge a push once it is fsync'ed (concurrent pushes share one "
+               "fsync); none: do not fsync (survives a process crash, not a machine crash).",
+               {.yaml = "ingester.wal_sync"});
   flags.String("runtime-config.file", &runtime_config_file, "",
                "YAML file of per-tenant limit overrides (`overrides: {<tenant>: {<limit>: v}}`), "
                "reloaded while running.",
@@ -150,7 +157,15 @@ Status Config::Validate() const {
   if (storage_filesystem_dir.empty()) {
     return InvalidArgumentError("flag -storage.filesystem.dir is empty");
   }
+  if (ingester_wal_sync != "always" && ingester_wal_sync != "none") {
+    return InvalidArgumentError("invalid -ingester.wal-sync \"" + ingester_wal_sync +
+                                "\": want always or none");
+  }
   return OkStatus();
+}
+
+std::string Config::WalDir() const {
+  return ingester_wal_dir.empty() ? storage_filesystem_dir + "/wal" : ingester_wal_dir;
 }
 
 Status Config::Compile() {

@@ -48,6 +48,10 @@ struct Config {
   std::string storage_backend;
   std::string storage_filesystem_dir;
 
+  // Ingester.
+  std::string ingester_wal_dir;  // Empty: <storage_filesystem_dir>/wal.
+  std::string ingester_wal_sync;
+
   // Per-tenant limits: defaults here, overrides in the runtime config file.
   distributor::Limits limits;
   std::string runtime_config_file;
@@ -67,6 +71,7 @@ struct Config {
   std::vector<std::string> Targets() const;
 
   HttpServerOptions HttpOptions() const;
+  std::string WalDir() const;
 };
 
 }  // namespace flamedb::server
