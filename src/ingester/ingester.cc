@@ -5,10 +5,8 @@
 
 namespace flamedb::ingester {
 
-Ingester::Ingester(const distributor::Overrides& overrides, base::Logger& logger,
-                   base::MetricsRegistry& metrics)
+Ingester::Ingester(const distributor::Overrides& overrides, base::MetricsRegistry& metrics)
     : overrides_(overrides),
-      logger_(logger),
       replayed_(metrics.AddCounter("flamedb_ingester_wal_replayed_records_total",
                                    "Pushes replayed from the write-ahead log at start.")) {}
 
@@ -16,7 +14,7 @@ Result<std::unique_ptr<Ingester>> Ingester::Open(const IngesterOptions& options,
                                                  const distributor::Overrides& overrides,
                                                  base::Logger& logger,
                                                  base::MetricsRegistry& metrics) {
-  std::unique_ptr<Ingester> ingester(new Ingester(overrides, logger, metrics));
+  std::unique_ptr<Ingester> ingester(new Ingester(overrides, metrics));
   FLAMEDB_ASSIGN_OR_RETURN(ingester->wal_,
                            wal::Wal::Open({.dir = options.wal_dir, .sync = options.wal_sync},
                                           logger, metrics));

@@ -43,14 +43,12 @@ class Ingester final : public distributor::ProfileSink {
   std::string DebugJson(std::string_view tenant) const EXCLUDES(mu_);
 
  private:
-  Ingester(const distributor::Overrides& overrides, base::Logger& logger,
-           base::MetricsRegistry& metrics);
+  Ingester(const distributor::Overrides& overrides, base::MetricsRegistry& metrics);
   head::Head& HeadFor(std::string_view tenant) EXCLUDES(mu_);
   Status Apply(std::string_view tenant, const std::vector<distributor::SeriesProfile>& profiles,
                size_t max_series);
 
   const distributor::Overrides& overrides_;
-  base::Logger& logger_;
   base::Counter& replayed_;
   std::unique_ptr<wal::Wal> wal_;
   mutable base::Mutex mu_;
