@@ -163,45 +163,41 @@ class ProfileDecoder {
     }
   }
 
-  static bool DecodeValueType(std::string_view data, model::ValueType& out) {
+  // Reads every field of the message `data`, calling on_field(reader, number, type), which must
+  // consume the field. Returns false on malformed input or when on_field does.
+  template <typename F>
+  static bool ForEachField(std::string_view data, F on_field) {
     WireReader r(data);
     while (!r.done()) {
       uint32_t number = 0;
       WireType type{};
-      if (!r.ReadTag(number, type)) {
-        return false;
-      }
-      const bool ok = number == 1   ? Scalar(r, type, out.type)
-                      : number == 2 ? Scalar(r, type, out.unit)
-                                    : r.Skip(type);
-      if (!ok) {
+      if (!r.ReadTag(number, type) || !on_field(r, number, type)) {
         return false;
       }
     }
     return true;
   }
 
-  static bool DecodeLabel(std::string_view data, model::Label& out) {
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t number = 0;
-      WireType type{};
-      if (!r.ReadTag(number, type)) {
-        return false;
-      }
-      bool ok = false;
+  static bool DecodeValueType(std::string_view data, model::ValueType& out) {
+    return ForEachField(data, [&](WireReader& r, uint32_t number, WireType type) {
       switch (number) {
-        case 1: ok = Scalar(r, type, out.key); break;
-        case 2: ok = Scalar(r, type, out.str); break;
-        case 3: ok = Scalar(r, type, out.num); break;
-        case 4: ok = Scalar(r, type, out.num_unit); break;
-        default: ok = r.Skip(type);
+        case 1: return Scalar(r, type, out.type);
+        case 2: return Scalar(r, type, out.unit);
+        default: return r.Skip(type);
       }
-      if (!ok) {
-        return false;
+    });
+  }
+
+  static bool DecodeLabel(std::string_view data, model::Label& out) {
+    return ForEachField(data, [&](WireReader& r, uint32_t number, WireType type) {
+      switch (number) {
+        case 1: return Scalar(r, type, out.key);
+        case 2: return Scalar(r, type, out.str);
+        case 3: return Scalar(r, type, out.num);
+        case 4: return Scalar(r, type, out.num_unit);
+        default: return r.Skip(type);
       }
-    }
-    return true;
+    });
   }
 
   bool DecodeSample(std::string_view data) {
@@ -244,51 +240,32 @@ class ProfileDecoder {
 
   bool DecodeMapping(std::string_view data) {
     model::Mapping& m = p_.mappings.emplace_back();
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t number = 0;
-      WireType type{};
-      if (!r.ReadTag(number, type)) {
-        return false;
-      }
-      bool ok = false;
+    return ForEachField(data, [&](WireReader& r, uint32_t number, WireType type) {
       switch (number) {
-        case 1: ok = Scalar(r, type, m.id); break;
-        case 2: ok = Scalar(r, type, m.memory_start); break;
-        case 3: ok = Scalar(r, type, m.memory_limit); break;
-        case 4: ok = Scalar(r, type, m.file_offset); break;
-        case 5: ok = Scalar(r, type, m.filename); break;
-        case 6: ok = Scalar(r, type, m.build_id); break;
-        case 7: ok = Scalar(r, type, m.has_functions); break;
-        case 8: ok = Scalar(r, type, m.has_filenames); break;
-        case 9: ok = Scalar(r, type, m.has_line_numbers); break;
-        case 10: ok = Scalar(r, type, m.has_inline_frames); break;
-        default: ok = r.Skip(type);
+        case 1: return Scalar(r, type, m.id);
+        case 2: return Scalar(r, type, m.memory_start);
+        case 3: return Scalar(r, type, m.memory_limit);
+        case 4: return Scalar(r, type, m.file_offset);
+        case 5: return Scalar(r, type, m.filename);
+        case 6: return Scalar(r, type, m.build_id);
+        case 7: return Scalar(r, type, m.has_functions);
+        case 8: return Scalar(r, type, m.has_filenames);
+        case 9: return Scalar(r, type, m.has_line_numbers);
+        case 10: return Scalar(r, type, m.has_inline_frames);
+        default: return r.Skip(type);
       }
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
+    });
   }
 
   static bool DecodeLine(std::string_view data, model::Line& out) {
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t number = 0;
-      WireType type{};
-      if (!r.ReadTag(number, type)) {
-        return false;
+    return ForEachField(data, [&](WireReader& r, uint32_t number, WireType type) {
+      switch (number) {
+        case 1: return Scalar(r, type, out.function_id);
+        case 2: return Scalar(r, type, out.line);
+        case 3: return Scalar(r, type, out.column);
+        default: return r.Skip(type);
       }
-      const bool ok = number == 1   ? Scalar(r, type, out.function_id)
-                      : number == 2 ? Scalar(r, type, out.line)
-                      : number == 3 ? Scalar(r, type, out.column)
-                                    : r.Skip(type);
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
+    });
   }
 
   bool DecodeLocation(std::string_view data) {
@@ -328,27 +305,16 @@ class ProfileDecoder {
 
   bool DecodeFunction(std::string_view data) {
     model::Function& f = p_.functions.emplace_back();
-    WireReader r(data);
-    while (!r.done()) {
-      uint32_t number = 0;
-      WireType type{};
-      if (!r.ReadTag(number, type)) {
-        return false;
-      }
-      bool ok = false;
+    return ForEachField(data, [&](WireReader& r, uint32_t number, WireType type) {
       switch (number) {
-        case 1: ok = Scalar(r, type, f.id); break;
-        case 2: ok = Scalar(r, type, f.name); break;
-        case 3: ok = Scalar(r, type, f.system_name); break;
-        case 4: ok = Scalar(r, type, f.filename); break;
-        case 5: ok = Scalar(r, type, f.start_line); break;
-        default: ok = r.Skip(type);
+        case 1: return Scalar(r, type, f.id);
+        case 2: return Scalar(r, type, f.name);
+        case 3: return Scalar(r, type, f.system_name);
+        case 4: return Scalar(r, type, f.filename);
+        case 5: return Scalar(r, type, f.start_line);
+        default: return r.Skip(type);
       }
-      if (!ok) {
-        return false;
-      }
-    }
-    return true;
+    });
   }
 
   model::Profile& p_;
