@@ -16,3 +16,7 @@
 #define RELEASE(...) FLAMEDB_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
 #define EXCLUDES(...) FLAMEDB_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
 #define NO_THREAD_SAFETY_ANALYSIS FLAMEDB_THREAD_ANNOTATION(no_thread_safety_analysis)
+#define ACQUIRE_SHARED(...) FLAMEDB_THREAD_ANNOTATION(acquire_shared_capability(__VA_ARGS__))
+#define RELEASE_SHARED(...) FLAMEDB_THREAD_ANNOTATION(release_shared_capability(__VA_ARGS__))
+#define RELEASE_GENERIC(...) FLAMEDB_THREAD_ANNOTATION(release_generic_capability(__VA_ARGS__))
+#define REQUIRES_SHARED(...) FLAMEDB_THREAD_ANNOTATION(requires_shared_capability(__VA_ARGS__))

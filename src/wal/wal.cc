@@ -31,6 +31,10 @@ uint32_t Crc(std::string_view data) {
       crc32(0, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
 }
 
+bool AllZero(std::string_view bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; });
+}
+
 uint32_t Load32(const char* p) {
   uint32_t v;
   std::memcpy(&v, p, 4);  // Little-endian on disk and on our targets.
@@ -87,7 +91,7 @@ class Wal::Impl {
     }
     existing_ = Segments();
     base::MutexLock lock(mu_);
-    next_segment_ = existing_.empty() ? 1 : existing_.back() + 1;
+    next_segment_ = std::max(options_.min_segment, existing_.empty() ? 1 : existing_.back() + 1);
     return OkStatus();
   }
 
@@ -112,6 +116,9 @@ class Wal::Impl {
   }
 
   Result<Position> Append(std::string_view record) EXCLUDES(mu_) {
+    if (record.empty()) {
+      return InvalidArgumentError("wal: empty records are not allowed");
+    }
     if (record.size() > kMaxRecordBytes) {
       return InvalidArgumentError("wal: record of " + std::to_string(record.size()) +
                                   " bytes is over the limit of " +
@@ -140,6 +147,15 @@ class Wal::Impl {
       FLAMEDB_RETURN_IF_ERROR(WaitSynced(seq));
     }
     return at;
+  }
+
+  Result<uint64_t> Rotate() EXCLUDES(mu_) {
+    base::MutexLock lock(mu_);
+    FLAMEDB_RETURN_IF_ERROR(failed_);
+    if (fd_ >= 0) {
+      FLAMEDB_RETURN_IF_ERROR(CloseSegment());
+    }
+    return next_segment_;
   }
 
   Status Truncate(uint64_t below) {
@@ -209,6 +225,18 @@ class Wal::Impl {
     return OkStatus();
   }
 
+  // Syncs and closes the current segment; the next append opens a new one.
+  Status CloseSegment() REQUIRES(mu_) {
+    synced_.Wait(mu_, [&]() REQUIRES(mu_) { return !syncing_; });
+    if (fdatasync(fd_) != 0) {
+      return failed_ = IoError("cannot sync", SegmentName(segment_));
+    }
+    synced_seq_ = written_seq_;
+    close(fd_);
+    fd_ = -1;
+    return OkStatus();
+  }
+
   Status RotateIfNeeded(size_t record_size) REQUIRES(mu_) {
     const bool full = fd_ >= 0 && segment_size_ > kMagic.size() &&
                       segment_size_ + kRecordHeader + record_size > options_.segment_bytes;
@@ -216,13 +244,7 @@ class Wal::Impl {
       return OkStatus();
     }
     if (fd_ >= 0) {
-      synced_.Wait(mu_, [&]() REQUIRES(mu_) { return !syncing_; });
-      if (fdatasync(fd_) != 0) {
-        return failed_ = IoError("cannot sync", SegmentName(segment_));
-      }
-      synced_seq_ = written_seq_;
-      close(fd_);
-      fd_ = -1;
+      FLAMEDB_RETURN_IF_ERROR(CloseSegment());
     }
     segment_ = next_segment_++;
     const std::string path = options_.dir + "/" + SegmentName(segment_);
@@ -246,12 +268,22 @@ class Wal::Impl {
     buffer << in.rdbuf();
     const std::string data = buffer.str();  // Bounded by the segment size on disk.
     if (data.substr(0, kMagic.size()) != kMagic) {
+      if (last && kMagic.starts_with(data)) {
+        return CutTornTail(path, 0, n);  // A crash while the segment was being created.
+      }
       return Quarantine(n, 0, data, "the segment header is not a flamedb WAL header");
     }
     size_t off = kMagic.size();
     while (off < data.size()) {
       const size_t left = data.size() - off;
       const uint32_t length = left >= kRecordHeader ? Load32(data.data() + off) : 0;
+      if (last && AllZero(std::string_view(data).substr(off))) {
+        // File systems may leave a zero-filled tail after a crash: space allocated, data not.
+        return CutTornTail(path, off, n);
+      }
+      if (left >= kRecordHeader && length == 0) {
+        return Quarantine(n, off, data, "a record has length 0 (zero-filled data)");
+      }
       if (left < kRecordHeader || (length <= kMaxRecordBytes && left - kRecordHeader < length)) {
         if (!last) {
           return Quarantine(n, off, data, "a record is cut short inside an older segment");
@@ -340,6 +372,7 @@ Status Wal::Replay(const std::function<Status(std::string_view, Position)>& fn) 
   return impl_->Replay(fn);
 }
 Result<Position> Wal::Append(std::string_view record) { return impl_->Append(record); }
+Result<uint64_t> Wal::Rotate() { return impl_->Rotate(); }
 Status Wal::Truncate(uint64_t segment) { return impl_->Truncate(segment); }
 std::vector<uint64_t> Wal::Segments() const { return impl_->Segments(); }
 

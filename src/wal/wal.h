@@ -21,6 +21,9 @@ struct WalOptions {
   std::string dir;
   uint64_t segment_bytes = 128 << 20;
   SyncPolicy sync = SyncPolicy::kAlways;
+  // New segments are numbered at least this: blocks record the segment their data ends
+  // before, so numbers must never go back even when every segment was deleted.
+  uint64_t min_segment = 1;
 };
 
 inline constexpr uint64_t kMaxRecordBytes = 256 << 20;
@@ -51,6 +54,10 @@ class Wal {
   // Appends `record`; with SyncPolicy::kAlways returns once it is on disk. Errors:
   // kInvalidArgument (over kMaxRecordBytes), kInternal (I/O; every later append fails too).
   Result<Position> Append(std::string_view record);
+
+  // Closes the current segment (synced). Every record appended before the call is in a
+  // segment numbered below the returned number, every later one at or above it.
+  Result<uint64_t> Rotate();
 
   // Deletes every segment numbered below `segment` (their data is durable elsewhere).
   Status Truncate(uint64_t segment);

@@ -177,6 +177,85 @@ TEST_F(WalTest, TruncateDeletesOlderSegments) {
   EXPECT_THAT(wal->Segments(), ElementsAre(last.segment));
 }
 
+TEST_F(WalTest, AZeroFilledPageAtTheTailIsCut) {
+  { auto wal = Open(); for (const char* r : {"one", "two"}) ASSERT_THAT(wal->Append(r), IsOk()); }
+  const uintmax_t intact = fs::file_size(SegmentPath(1));
+  std::ofstream(SegmentPath(1), std::ios::binary | std::ios::app) << std::string(4096, '\0');
+
+  auto wal = Open();
+
+  EXPECT_THAT(ReplayAll(*wal), ElementsAre("one", "two"));
+  EXPECT_THAT(metrics_->Render(), HasSubstr("flamedb_wal_torn_tails_total 1\n"));
+  EXPECT_EQ(fs::file_size(SegmentPath(1)), intact);
+}
+
+TEST_F(WalTest, AZeroFilledPageMidSegmentIsQuarantined) {
+  {
+    auto wal = Open(4096);
+    for (const char* r : {"aaaa", "bbbb", "cccc"}) ASSERT_THAT(wal->Append(r), IsOk());
+    ASSERT_THAT(wal->Rotate(), IsOk());
+    ASSERT_THAT(wal->Append("dddd"), IsOk());
+  }
+  {
+    std::fstream f(SegmentPath(1), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(8 + 12);  // From the second record on: a zeroed region that is not the tail.
+    f << std::string(12, '\0');
+  }
+
+  auto wal = Open();
+
+  EXPECT_THAT(ReplayAll(*wal), ElementsAre("aaaa", "dddd"));
+  EXPECT_THAT(metrics_->Render(), HasSubstr("flamedb_wal_corruptions_total 1\n"));
+}
+
+TEST_F(WalTest, AFileTruncatedInsideItsHeaderIsATornTail) {
+  { auto wal = Open(); ASSERT_THAT(wal->Append("x"), IsOk()); ASSERT_THAT(wal->Rotate(), IsOk());
+    ASSERT_THAT(wal->Append("y"), IsOk()); }
+  fs::resize_file(SegmentPath(2), 3);  // A crash while segment 2 was being created.
+
+  auto wal = Open();
+
+  EXPECT_THAT(ReplayAll(*wal), ElementsAre("x"));
+  EXPECT_THAT(metrics_->Render(), HasSubstr("flamedb_wal_corruptions_total 0\n"));
+}
+
+TEST_F(WalTest, AFileTruncatedMidRecordInAnOlderSegmentKeepsTheRecordsBefore) {
+  {
+    auto wal = Open();
+    for (const char* r : {"aaaa", "bbbb", "cccc"}) ASSERT_THAT(wal->Append(r), IsOk());
+    ASSERT_THAT(wal->Rotate(), IsOk());
+    ASSERT_THAT(wal->Append("dddd"), IsOk());
+  }
+  fs::resize_file(SegmentPath(1), 8 + 12 + 12 + 6);  // Cut inside "cccc".
+
+  auto wal = Open();
+
+  EXPECT_THAT(ReplayAll(*wal), ElementsAre("aaaa", "bbbb", "dddd"));
+  EXPECT_THAT(metrics_->Render(), HasSubstr("flamedb_wal_corruptions_total 1\n"));
+}
+
+TEST_F(WalTest, RotateSplitsBeforeAndAfter) {
+  auto wal = Open();
+  const Position before = *wal->Append("before");
+  const Result<uint64_t> boundary = wal->Rotate();
+  ASSERT_THAT(boundary, IsOk());
+  const Position after = *wal->Append("after");
+
+  EXPECT_LT(before.segment, *boundary);
+  EXPECT_EQ(after.segment, *boundary);
+  ASSERT_THAT(wal->Truncate(*boundary), IsOk());
+  EXPECT_THAT(wal->Segments(), ElementsAre(*boundary));
+}
+
+TEST_F(WalTest, NumbersNeverGoBelowTheMinimum) {
+  metrics_ = std::make_unique<base::MetricsRegistry>();
+  auto wal = Wal::Open({.dir = dir_, .min_segment = 42}, logger_, *metrics_);
+  ASSERT_THAT(wal, IsOk());
+
+  EXPECT_EQ((*wal)->Append("x")->segment, 42u);
+  EXPECT_THAT((*wal)->Append(""), StatusIs(StatusCode::kInvalidArgument, "empty"));
+}
+
 TEST_F(WalTest, OversizedRecordsAreRefused) {
   auto wal = Open();
   EXPECT_THAT(wal->Append(std::string(kMaxRecordBytes + 1, 'x')),
