@@ -1,15 +1,9 @@
 #include "head/head.h"
 
+#include <algorithm>
 #include <numeric>
 
 namespace flamedb::head {
-namespace {
-
-constexpr std::string_view kPerTypeLabels[] = {"__profile_type__", "__type__", "__unit__",
-                                               "__period_type__", "__period_unit__",
-                                               "__service_name__"};
-
-}  // namespace
 
 model::Labels SampleTypeSeriesLabels(const model::Labels& labels, const model::Profile& p,
                                      size_t type) {
@@ -38,13 +32,14 @@ uint32_t Head::PartitionFor(std::string_view service) {
     return it->second;
   }
   partitions_.push_back(std::make_unique<symdb::Partition>());
+  partition_names_.emplace_back(service);
   const auto id = static_cast<uint32_t>(partitions_.size() - 1);
   partition_by_service_.emplace(std::string(service), id);
   return id;
 }
 
 size_t Head::NewSeries(const model::Labels& labels, const model::Profile& profile) const {
-  base::MutexLock lock(mu_);
+  base::ReaderLock lock(mu_);
   size_t n = 0;
   for (size_t type = 0; type < profile.sample_types.size(); ++type) {
     n += series_.Contains(SampleTypeSeriesLabels(labels, profile, type)) ? 0 : 1;
@@ -53,7 +48,7 @@ size_t Head::NewSeries(const model::Labels& labels, const model::Profile& profil
 }
 
 size_t Head::series() const {
-  base::MutexLock lock(mu_);
+  base::ReaderLock lock(mu_);
   return series_.size();
 }
 
@@ -65,7 +60,7 @@ Status Head::Append(const model::Labels& labels, const model::Profile& profile,
     std::iota(all.begin(), all.end(), 0);
   }
   const std::vector<uint32_t>& chosen = samples.empty() ? all : samples;
-  base::MutexLock lock(mu_);
+  base::WriterLock lock(mu_);
   // Check the limit for all the series first, so that an error stores nothing.
   std::vector<model::Labels> series_labels;
   size_t missing = 0;
@@ -99,38 +94,119 @@ Status Head::Append(const model::Labels& labels, const model::Profile& profile,
         row.total += v;
       }
     }
-    rows_.push_back(std::move(row));
+    AddRow(std::move(row));
   }
   return OkStatus();
 }
 
-std::vector<SeriesSummary> Head::Summaries() const {
-  base::MutexLock lock(mu_);
-  std::map<std::string, SeriesSummary> by_base;
-  std::map<std::pair<std::string, std::string>, int64_t> rows_per_type;
-  for (const ProfileRow& row : rows_) {
-    const model::Labels& labels = series_.labels(row.series);
-    model::Labels base = labels;
-    for (std::string_view name : kPerTypeLabels) {
-      base.Delete(name);
-    }
-    const std::string key = base.ToString();
-    const std::string type(labels.Get(model::kProfileTypeLabel).value_or(""));
-    SeriesSummary& s = by_base[key];
-    s.labels = std::move(base);
-    s.totals[type] += row.total;
-    s.profiles = std::max(s.profiles, ++rows_per_type[{key, type}]);
+void Head::AddRow(ProfileRow row) {
+  if (row.series >= rows_by_series_.size()) {
+    rows_by_series_.resize(row.series + 1);
   }
-  std::vector<SeriesSummary> out;
-  for (auto& [key, s] : by_base) {
-    out.push_back(std::move(s));
-  }
-  return out;
+  std::vector<uint32_t>& by_time = rows_by_series_[row.series];
+  const auto index = static_cast<uint32_t>(rows_.size());
+  // Profiles usually arrive in time order, so this is an append.
+  const auto at = std::upper_bound(by_time.begin(), by_time.end(), row.time_nanos,
+                                   [this](int64_t t, uint32_t r) REQUIRES(mu_) {
+                                     return t < rows_[r].time_nanos;
+                                   });
+  by_time.insert(at, index);
+  range_.min_nanos = std::min(range_.min_nanos, row.time_nanos);
+  range_.max_nanos = std::max(range_.max_nanos, row.time_nanos);
+  samples_ += row.stacks.size();
+  row_bytes_ += sizeof(ProfileRow) + sizeof(uint32_t) +
+                row.stacks.capacity() * sizeof(uint32_t) + row.values.capacity() * sizeof(int64_t);
+  rows_.push_back(std::move(row));
 }
 
 size_t Head::rows() const {
-  base::MutexLock lock(mu_);
+  base::ReaderLock lock(mu_);
   return rows_.size();
+}
+
+uint64_t Head::samples() const {
+  base::ReaderLock lock(mu_);
+  return samples_;
+}
+
+size_t Head::MemoryBytes() const {
+  base::ReaderLock lock(mu_);
+  size_t bytes = row_bytes_ + series_.MemoryBytes();
+  for (const auto& p : partitions_) {
+    bytes += p->MemoryBytes();
+  }
+  return bytes;
+}
+
+store::TimeRange Head::Range() const {
+  base::ReaderLock lock(mu_);
+  return range_;
+}
+
+model::Labels Head::SeriesLabels(uint32_t series) const {
+  base::ReaderLock lock(mu_);
+  return series < series_.size() ? series_.labels(series) : model::Labels();
+}
+
+std::vector<uint32_t> Head::Postings(std::string_view name, std::string_view value) const {
+  base::ReaderLock lock(mu_);
+  return series_.Postings(name, value);
+}
+
+std::vector<std::string> Head::LabelNames() const {
+  base::ReaderLock lock(mu_);
+  return series_.LabelNames();
+}
+
+std::vector<std::string> Head::LabelValues(std::string_view name) const {
+  base::ReaderLock lock(mu_);
+  return series_.LabelValues(name);
+}
+
+Status Head::ForEachRow(std::span<const uint32_t> series, store::TimeRange range,
+                        const std::function<void(const store::RowView&)>& fn) const {
+  base::ReaderLock lock(mu_);
+  auto visit = [&](uint32_t s) REQUIRES_SHARED(mu_) {
+    if (s >= rows_by_series_.size()) {
+      return;
+    }
+    for (uint32_t r : rows_by_series_[s]) {
+      const ProfileRow& row = rows_[r];
+      if (row.time_nanos >= range.min_nanos && row.time_nanos <= range.max_nanos) {
+        fn(store::RowView{row.series, row.partition, row.time_nanos, row.total, row.stacks,
+                          row.values});
+      }
+    }
+  };
+  if (series.empty()) {
+    for (uint32_t s = 0; s < rows_by_series_.size(); ++s) {
+      visit(s);
+    }
+  }
+  for (uint32_t s : series) {
+    visit(s);
+  }
+  return OkStatus();
+}
+
+size_t Head::PartitionCount() const {
+  base::ReaderLock lock(mu_);
+  return partitions_.size();
+}
+
+std::string Head::PartitionName(uint32_t partition) const {
+  base::ReaderLock lock(mu_);
+  return partition < partition_names_.size() ? partition_names_[partition] : std::string();
+}
+
+Status Head::WithSymbols(uint32_t partition,
+                         const std::function<void(const symdb::Partition&)>& fn) const {
+  base::ReaderLock lock(mu_);
+  if (partition >= partitions_.size()) {
+    return NotFoundError("head: no symbol partition " + std::to_string(partition));
+  }
+  fn(*partitions_[partition]);
+  return OkStatus();
 }
 
 }  // namespace flamedb::head

@@ -13,6 +13,7 @@
 #include "head/series_index.h"
 #include "model/labels.h"
 #include "model/profile.h"
+#include "store/source.h"
 #include "symdb/partition.h"
 
 namespace flamedb::head {
@@ -27,16 +28,10 @@ struct ProfileRow {
   int64_t total = 0;
 };
 
-// Per-series totals for the debug view: labels without the per-sample-type labels, profiles, and
-// the total of each profile type.
-struct SeriesSummary {
-  model::Labels labels;
-  int64_t profiles = 0;
-  std::map<std::string, int64_t> totals;  // By profile type id.
-};
-
-// Thread-safe: appends take a lock; readers take it too (snapshots come with queries, #5).
-class Head {
+// Thread-safe. Appends take the lock exclusively for the in-memory part only; readers share
+// it, so a reader sees the head as it was when its call started (a consistent snapshot) and
+// appends wait for it. Once the ingester stops appending (a cut), the head is immutable.
+class Head final : public store::ProfileSource {
  public:
   Head() = default;
 
@@ -50,18 +45,42 @@ class Head {
   size_t NewSeries(const model::Labels& labels, const model::Profile& profile) const
       EXCLUDES(mu_);
   size_t series() const EXCLUDES(mu_);
-
-  std::vector<SeriesSummary> Summaries() const EXCLUDES(mu_);
   size_t rows() const EXCLUDES(mu_);
+  uint64_t samples() const EXCLUDES(mu_);
+  // Bytes held (rows, series, symbols), for cutting by size and for memory accounting.
+  size_t MemoryBytes() const EXCLUDES(mu_);
+
+  // store::ProfileSource.
+  store::TimeRange Range() const override EXCLUDES(mu_);
+  size_t SeriesCount() const override { return series(); }
+  model::Labels SeriesLabels(uint32_t series) const override EXCLUDES(mu_);
+  std::vector<uint32_t> Postings(std::string_view name,
+                                 std::string_view value) const override EXCLUDES(mu_);
+  std::vector<std::string> LabelNames() const override EXCLUDES(mu_);
+  std::vector<std::string> LabelValues(std::string_view name) const override EXCLUDES(mu_);
+  Status ForEachRow(std::span<const uint32_t> series, store::TimeRange range,
+                    const std::function<void(const store::RowView&)>& fn) const override
+      EXCLUDES(mu_);
+  size_t PartitionCount() const override EXCLUDES(mu_);
+  std::string PartitionName(uint32_t partition) const override EXCLUDES(mu_);
+  Status WithSymbols(uint32_t partition,
+                     const std::function<void(const symdb::Partition&)>& fn) const override
+      EXCLUDES(mu_);
 
  private:
   uint32_t PartitionFor(std::string_view service) REQUIRES(mu_);
+  void AddRow(ProfileRow row) REQUIRES(mu_);
 
-  mutable base::Mutex mu_;
+  mutable base::SharedMutex mu_;
   SeriesIndex series_ GUARDED_BY(mu_);
   std::vector<std::unique_ptr<symdb::Partition>> partitions_ GUARDED_BY(mu_);
+  std::vector<std::string> partition_names_ GUARDED_BY(mu_);
   std::map<std::string, uint32_t, std::less<>> partition_by_service_ GUARDED_BY(mu_);
   std::vector<ProfileRow> rows_ GUARDED_BY(mu_);
+  std::vector<std::vector<uint32_t>> rows_by_series_ GUARDED_BY(mu_);  // Row indexes by time.
+  store::TimeRange range_ GUARDED_BY(mu_) = {INT64_MAX, INT64_MIN};
+  uint64_t samples_ GUARDED_BY(mu_) = 0;
+  size_t row_bytes_ GUARDED_BY(mu_) = 0;
 };
 
 // The labels Pyroscope adds per sample type (spec §2.4.8).

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "store/summary.h"
 #include "testing/profile_builder.h"
 #include "testing/status_matchers.h"
 
@@ -38,7 +39,7 @@ TEST(HeadTest, SummariesAddUpRowsPerProfileType) {
   ASSERT_THAT(head.Append(kLabels, Cpu(2, 0), {}), IsOk());
 
   EXPECT_EQ(head.rows(), 4u);  // Two profiles, two sample types each.
-  const std::vector<SeriesSummary> s = head.Summaries();
+  const std::vector<store::SeriesSummary> s = *store::Summarize({&head});
   ASSERT_EQ(s.size(), 1u);
   EXPECT_EQ(s[0].labels, kLabels);
   EXPECT_EQ(s[0].profiles, 2);
@@ -51,7 +52,7 @@ TEST(HeadTest, ASubsetOfSamplesIsStored) {
 
   ASSERT_THAT(head.Append(kLabels, Cpu(3, 1), {1}), IsOk());
 
-  EXPECT_EQ(head.Summaries()[0].totals.at("process_cpu:samples:count:cpu:nanoseconds"), 1);
+  EXPECT_EQ((*store::Summarize({&head}))[0].totals.at("process_cpu:samples:count:cpu:nanoseconds"), 1);
 }
 
 TEST(HeadTest, TheSeriesLimitStoresNothingOfTheProfile) {
@@ -63,6 +64,39 @@ TEST(HeadTest, TheSeriesLimitStoresNothingOfTheProfile) {
 
   EXPECT_EQ(head.rows(), 0u);
   EXPECT_EQ(head.series(), 0u);
+}
+
+TEST(HeadTest, RowsComeBySeriesThenTimeWithinTheRange) {
+  Head head;
+  model::Profile late = Cpu(1, 0);
+  late.time_nanos = 300;
+  model::Profile early = Cpu(2, 0);
+  early.time_nanos = 100;
+  model::Profile middle = Cpu(3, 0);
+  middle.time_nanos = 200;
+  for (const model::Profile* p : {&late, &early, &middle}) {
+    ASSERT_THAT(head.Append(kLabels, *p, {}), IsOk());
+  }
+  const std::vector<uint32_t> cpu = head.Postings("__type__", "cpu");
+  ASSERT_EQ(cpu.size(), 1u);
+
+  std::vector<int64_t> times;
+  ASSERT_THAT(head.ForEachRow(cpu, {100, 250}, [&](const store::RowView& row) {
+    times.push_back(row.time_nanos);
+    EXPECT_EQ(row.stacks.size(), row.values.size());
+  }), IsOk());
+
+  EXPECT_EQ(times, (std::vector<int64_t>{100, 200}));
+  EXPECT_EQ(head.Range().min_nanos, 100);
+  EXPECT_EQ(head.Range().max_nanos, 300);
+  EXPECT_EQ(head.samples(), 3u + 3u);  // Idle has no samples: only non-zero values are kept.
+  EXPECT_EQ(head.PartitionName(0), "api");
+  bool seen = false;
+  ASSERT_THAT(head.WithSymbols(0, [&](const symdb::Partition& p) { seen = p.stacks() > 1; }),
+              IsOk());
+  EXPECT_TRUE(seen);
+  EXPECT_THAT(head.WithSymbols(7, [](const symdb::Partition&) {}),
+              StatusIs(StatusCode::kNotFound, "no symbol partition 7"));
 }
 
 }  // namespace

@@ -48,8 +48,10 @@ Result<uint32_t> SeriesIndex::GetOrCreate(const model::Labels& labels, size_t ma
   const auto id = static_cast<uint32_t>(series_.size());
   series_.push_back({labels, fp});
   by_fingerprint_.emplace(fp, id);
+  bytes_ += sizeof(Series) + 48;  // The series and its fingerprint map node.
   for (const model::LabelPair& p : labels.pairs()) {
     postings_[p.name][p.value].push_back(id);
+    bytes_ += sizeof(model::LabelPair) + p.name.size() + p.value.size() + sizeof(uint32_t);
   }
   return id;
 }

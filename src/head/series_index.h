@@ -30,6 +30,8 @@ class SeriesIndex {
 
   const model::Labels& labels(uint32_t id) const { return series_[id].labels; }
   size_t size() const { return series_.size(); }
+  // An estimate of the bytes held (labels, fingerprints, postings).
+  size_t MemoryBytes() const { return bytes_; }
 
   // The ids of series that have label `name` = `value`, ascending (ids only grow).
   const std::vector<uint32_t>& Postings(std::string_view name, std::string_view value) const;
@@ -46,6 +48,7 @@ class SeriesIndex {
   std::unordered_multimap<uint64_t, uint32_t> by_fingerprint_;
   std::map<std::string, std::map<std::string, std::vector<uint32_t>, std::less<>>, std::less<>>
       postings_;
+  size_t bytes_ = 0;
 };
 
 }  // namespace flamedb::head

@@ -204,8 +204,59 @@ void Partition::ResolveStack(uint32_t stack, std::vector<uint32_t>& out) const {
   }
 }
 
+Result<std::unique_ptr<Partition>> Partition::FromColumns(PartitionColumns c) {
+  auto fail = [](std::string_view what) {
+    return DataLossError("symbols: " + std::string(what) + " is out of range");
+  };
+  const size_t n_strings = c.string_ends.size();
+  if (n_strings == 0 || c.mappings.empty() || c.functions.empty() || c.locations.empty() ||
+      c.stack_parent.empty() || c.stack_parent.size() != c.stack_location.size()) {
+    return DataLossError("symbols: a table lacks its empty entry 0");
+  }
+  std::unique_ptr<Partition> p(new Partition(Loaded{}));
+  p->loaded_strings_ = std::move(c.string_bytes);
+  p->strings_.reserve(n_strings);
+  uint64_t begin = 0;
+  for (uint64_t end : c.string_ends) {
+    if (end < begin || end > p->loaded_strings_.size()) {
+      return fail("a string's end");
+    }
+    p->strings_.push_back(std::string_view(p->loaded_strings_).substr(begin, end - begin));
+    begin = end;
+  }
+  for (const Mapping& m : c.mappings) {
+    if (m.filename >= n_strings || m.build_id >= n_strings) return fail("a mapping's string");
+  }
+  for (const Function& f : c.functions) {
+    if (f.name >= n_strings || f.system_name >= n_strings || f.filename >= n_strings) {
+      return fail("a function's string");
+    }
+  }
+  for (const Line& l : c.lines) {
+    if (l.function >= c.functions.size()) return fail("a line's function");
+  }
+  for (const Location& l : c.locations) {
+    if (l.mapping >= c.mappings.size() || l.lines_begin > c.lines.size() ||
+        l.lines_size > c.lines.size() - l.lines_begin) {
+      return fail("a location's mapping or lines");
+    }
+  }
+  for (size_t node = 1; node < c.stack_parent.size(); ++node) {
+    if (c.stack_parent[node] >= node || c.stack_location[node] >= c.locations.size()) {
+      return fail("a stack node's parent or location");
+    }
+  }
+  p->mappings_ = std::move(c.mappings);
+  p->functions_ = std::move(c.functions);
+  p->locations_ = std::move(c.locations);
+  p->lines_ = std::move(c.lines);
+  p->stack_parent_ = std::move(c.stack_parent);
+  p->stack_location_ = std::move(c.stack_location);
+  return p;
+}
+
 size_t Partition::MemoryBytes() const {
-  size_t bytes = 0;
+  size_t bytes = loaded_strings_.capacity();
   for (const std::string& s : string_storage_) {
     bytes += s.capacity() + sizeof(std::string);
   }

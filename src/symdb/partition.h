@@ -4,11 +4,13 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
 #include "model/profile.h"
 #include "symdb/flat_map.h"
 
@@ -47,11 +49,28 @@ struct Location {
   uint32_t lines_size = 0;
 };
 
+// A partition as plain columns: what blocks store and load. Index 0 of each table is the
+// empty entry (the empty string, mapping, function, location, and the stack tree's root).
+struct PartitionColumns {
+  std::string string_bytes;            // Every string, concatenated.
+  std::vector<uint64_t> string_ends;   // End offset of each string in string_bytes.
+  std::vector<Mapping> mappings;
+  std::vector<Function> functions;
+  std::vector<Location> locations;
+  std::vector<Line> lines;
+  std::vector<uint32_t> stack_parent;  // By node; every parent is below its node.
+  std::vector<uint32_t> stack_location;
+};
+
 // Append-only; ids never change, so stack ids handed out stay valid for the partition's life.
 // Not thread-safe: the head serializes writers and gives readers snapshots.
 class Partition {
  public:
   Partition();
+  // A read-only partition of stored columns (no de-duplication tables: the Intern and
+  // AddSamples methods must not be called on it). Errors: kDataLoss when a reference is out
+  // of range or a stack node's parent is not below it.
+  static Result<std::unique_ptr<Partition>> FromColumns(PartitionColumns columns);
   Partition(const Partition&) = delete;
   Partition& operator=(const Partition&) = delete;
 
@@ -80,6 +99,10 @@ class Partition {
     return {lines_.data() + l.lines_begin, l.lines_size};
   }
   size_t stacks() const { return stack_parent_.size(); }
+  uint32_t stack_parent(uint32_t node) const { return stack_parent_[node]; }
+  uint32_t stack_location(uint32_t node) const { return stack_location_[node]; }
+  size_t mappings() const { return mappings_.size(); }
+  size_t lines() const { return lines_.size(); }
   size_t locations() const { return locations_.size(); }
   size_t functions() const { return functions_.size(); }
   size_t strings() const { return strings_.size(); }
@@ -87,6 +110,10 @@ class Partition {
   size_t MemoryBytes() const;
 
  private:
+  struct Loaded {};
+  explicit Partition(Loaded) {}
+
+  std::string loaded_strings_;              // FromColumns: strings_ point into it.
   std::deque<std::string> string_storage_;  // A deque never moves its elements.
   std::vector<std::string_view> strings_;
   FlatMap string_index_;

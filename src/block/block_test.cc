@@ -1,0 +1,253 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "block/meta.h"
+#include "block/reader.h"
+#include "block/writer.h"
+#include "head/head.h"
+#include "objstore/memory_bucket.h"
+#include "store/summary.h"
+#include "testing/profile_builder.h"
+#include "testing/status_matchers.h"
+
+namespace flamedb::block {
+namespace {
+
+using ::flamedb::testing::IsOk;
+using ::flamedb::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+model::Profile Cpu(int64_t time, int64_t a, int64_t b) {
+  testing::ProfileBuilder builder;
+  builder.SampleType("samples", "count").SampleType("cpu", "nanoseconds");
+  builder.Period("cpu", "nanoseconds", 10000000);
+  builder.Sample({"work", "main"}, {a, a * 10000000});
+  builder.Sample({"parse", "work", "main"}, {b, b * 10000000});
+  builder.Sample({"gc"}, {1, 10000000});
+  return builder.TimeNanos(time).Build();
+}
+
+model::Labels Labels(const std::string& service, const std::string& pod) {
+  return model::Labels{{"__name__", "process_cpu"}, {"pod", pod}, {"service_name", service}};
+}
+
+// Every row as text: series labels, time, total and each stack (resolved to function names)
+// with its value, so that a head and a block can be compared whatever their ids.
+std::multiset<std::string> Rows(const store::ProfileSource& source) {
+  std::multiset<std::string> out;
+  EXPECT_THAT(source.ForEachRow({}, {INT64_MIN, INT64_MAX}, [&](const store::RowView& row) {
+    std::map<std::string, int64_t> stacks;
+    EXPECT_THAT(source.WithSymbols(row.partition, [&](const symdb::Partition& p) {
+      for (size_t i = 0; i < row.stacks.size(); ++i) {
+        std::vector<uint32_t> locations;
+        p.ResolveStack(row.stacks[i], locations);
+        std::string frames;
+        for (uint32_t l : locations) {
+          frames += std::string(p.String(p.function(p.Lines(p.location(l))[0].function).name)) + ";";
+        }
+        stacks[frames] += row.values[i];
+      }
+    }), IsOk());
+    std::string text = source.SeriesLabels(row.series).ToString() + " @" +
+                       std::to_string(row.time_nanos) + " total=" + std::to_string(row.total);
+    for (const auto& [frames, value] : stacks) text += " " + frames + "=" + std::to_string(value);
+    out.insert(text);
+  }), IsOk());
+  return out;
+}
+
+class BlockTest : public ::testing::Test {
+ protected:
+  BlockTest() {
+    // Two services, three pods, out-of-order arrival.
+    for (int64_t t : {3000, 1000, 2000}) {
+      EXPECT_THAT(head_.Append(Labels("api", "a"), Cpu(t, t / 1000, 2), {}), IsOk());
+      EXPECT_THAT(head_.Append(Labels("api", "b"), Cpu(t + 1, 5, t / 1000), {}), IsOk());
+      EXPECT_THAT(head_.Append(Labels("db", "c"), Cpu(t + 2, 7, 7), {}), IsOk());
+    }
+  }
+
+  EncodedBlock Encode(const WriteOptions& options = {}) {
+    BlockMeta meta;
+    meta.ulid = "01ARYZ6S41TSV4RRFFQ69G5FAV";
+    meta.tenant = "t1";
+    meta.wal_segment_end = 7;
+    Result<EncodedBlock> block = EncodeBlock(head_, meta, options);
+    EXPECT_THAT(block, IsOk());
+    return std::move(block).value();
+  }
+
+  head::Head head_;
+};
+
+TEST_F(BlockTest, ABlockHoldsExactlyWhatTheHeadHeld) {
+  const EncodedBlock block = Encode({.chunk_rows = 4});  // Several chunks.
+
+  auto reader = BlockReader::Open(StringSource(block.data));
+
+  ASSERT_THAT(reader, IsOk());
+  const BlockReader& r = **reader;
+  EXPECT_GT(r.toc().chunks.size(), 2u);
+  EXPECT_EQ(Rows(r), Rows(head_));
+  EXPECT_THAT(r.Verify(), IsOk());
+  EXPECT_EQ(r.SeriesCount(), head_.SeriesCount());
+  EXPECT_EQ(r.LabelNames(), head_.LabelNames());
+  EXPECT_THAT(r.LabelValues("pod"), ElementsAre("a", "b", "c"));
+  EXPECT_EQ(r.Range().min_nanos, 1000);
+  EXPECT_EQ(r.Range().max_nanos, 3002);
+  EXPECT_EQ(r.PartitionName(0), "api");
+  const auto from_block = *store::Summarize({&r});
+  const auto from_head = *store::Summarize({&head_});
+  ASSERT_EQ(from_block.size(), from_head.size());
+  for (size_t i = 0; i < from_block.size(); ++i) {
+    EXPECT_EQ(from_block[i].labels, from_head[i].labels);
+    EXPECT_EQ(from_block[i].profiles, from_head[i].profiles);
+    EXPECT_EQ(from_block[i].totals, from_head[i].totals);
+  }
+}
+
+TEST_F(BlockTest, MetaDescribesTheBlockAndRoundTrips) {
+  const EncodedBlock block = Encode();
+  const BlockMeta& m = block.meta;
+
+  EXPECT_EQ(m.series, 6u);     // Three label sets x two sample types.
+  EXPECT_EQ(m.profiles, 18u);  // Nine profiles x two sample types.
+  EXPECT_EQ(m.samples, 18u * 3);
+  EXPECT_EQ(m.min_time_nanos, 1000);
+  EXPECT_EQ(m.max_time_nanos, 3002);
+  EXPECT_THAT(m.services, ElementsAre("api", "db"));
+  EXPECT_THAT(m.profile_types, ElementsAre("process_cpu:cpu:nanoseconds:cpu:nanoseconds",
+                                           "process_cpu:samples:count:cpu:nanoseconds"));
+  EXPECT_EQ(m.data_bytes, block.data.size());
+
+  const std::string json = MetaToJson(m);
+  EXPECT_THAT(json, HasSubstr("\"ulid\": \"01ARYZ6S41TSV4RRFFQ69G5FAV\""));
+  const Result<BlockMeta> parsed = MetaFromJson(json);
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_EQ(MetaToJson(*parsed), json);
+  EXPECT_EQ(parsed->wal_segment_end, 7u);
+  EXPECT_EQ(parsed->data_xxhash64, m.data_xxhash64);
+}
+
+TEST_F(BlockTest, ReadsOnlyTheRowsAskedFor) {
+  const EncodedBlock block = Encode({.chunk_rows = 3});
+  auto reader = BlockReader::Open(StringSource(block.data));
+  ASSERT_THAT(reader, IsOk());
+  std::vector<uint32_t> pod_b = (*reader)->Postings("pod", "b");
+  ASSERT_EQ(pod_b.size(), 2u);
+
+  std::vector<int64_t> times;
+  ASSERT_THAT((*reader)->ForEachRow(pod_b, {1500, 2500}, [&](const store::RowView& row) {
+    times.push_back(row.time_nanos);
+  }), IsOk());
+
+  EXPECT_THAT(times, ElementsAre(2001, 2001));  // Both sample types of the one profile in range.
+}
+
+TEST_F(BlockTest, AnEmptyHeadMakesAnEmptyBlock) {
+  head::Head empty;
+  auto block = EncodeBlock(empty, BlockMeta{});
+  ASSERT_THAT(block, IsOk());
+  auto reader = BlockReader::Open(StringSource(block->data));
+  ASSERT_THAT(reader, IsOk());
+  EXPECT_EQ((*reader)->SeriesCount(), 0u);
+  EXPECT_THAT((*reader)->Verify(), IsOk());
+}
+
+TEST_F(BlockTest, ReadsFromABucketAndFromAMappedFile) {
+  const EncodedBlock block = Encode();
+  objstore::MemoryBucket bucket;
+  ASSERT_THAT(bucket.Put("t1/b/block.bin", block.data), IsOk());
+  const std::string path = ::testing::TempDir() + "block_test_" + std::to_string(getpid());
+  std::ofstream(path, std::ios::binary) << block.data;
+
+  auto from_bucket = BlockReader::Open(BucketSource(bucket, "t1/b/block.bin", block.data.size()));
+  auto mapped = MappedFile(path);
+  ASSERT_THAT(mapped, IsOk());
+  auto from_file = BlockReader::Open(std::move(mapped).value());
+
+  ASSERT_THAT(from_bucket, IsOk());
+  ASSERT_THAT(from_file, IsOk());
+  EXPECT_EQ(Rows(**from_bucket), Rows(head_));
+  EXPECT_EQ(Rows(**from_file), Rows(head_));
+  std::filesystem::remove(path);
+  EXPECT_THAT(MappedFile(path), StatusIs(StatusCode::kNotFound));
+}
+
+// Damage anywhere is a kDataLoss error naming it; nothing crashes.
+class DamagedBlockTest : public BlockTest {
+ protected:
+  std::string Flip(std::string data, uint64_t offset) {
+    data[offset] = static_cast<char>(data[offset] ^ 0x10);
+    return data;
+  }
+};
+
+TEST_F(DamagedBlockTest, NotABlock) {
+  EXPECT_THAT(BlockReader::Open(StringSource("short")),
+              StatusIs(StatusCode::kDataLoss, "too short"));
+  EXPECT_THAT(BlockReader::Open(StringSource(std::string(100, 'x'))),
+              StatusIs(StatusCode::kDataLoss, "header magic"));
+}
+
+TEST_F(DamagedBlockTest, TruncatedObject) {
+  const std::string data = Encode().data;
+  EXPECT_THAT(BlockReader::Open(StringSource(data.substr(0, data.size() - 10))),
+              StatusIs(StatusCode::kDataLoss, "footer"));
+}
+
+TEST_F(DamagedBlockTest, FlippedBitInTheTableOfContents) {
+  const std::string data = Encode().data;
+  EXPECT_THAT(BlockReader::Open(StringSource(Flip(data, data.size() - kFooterBytes - 3))),
+              StatusIs(StatusCode::kDataLoss, "table of contents fails its checksum"));
+}
+
+TEST_F(DamagedBlockTest, FlippedBitInTheSeriesIndex) {
+  const EncodedBlock block = Encode();
+  auto good = BlockReader::Open(StringSource(block.data));
+  const uint64_t at = (*good)->toc().series_section.offset + 5;
+  EXPECT_THAT(BlockReader::Open(StringSource(Flip(block.data, at))),
+              StatusIs(StatusCode::kDataLoss, "series index fails its checksum"));
+}
+
+TEST_F(DamagedBlockTest, FlippedBitInARowChunkFailsOnlyTheQueriesThatReadIt) {
+  const EncodedBlock block = Encode({.chunk_rows = 3});
+  auto good = BlockReader::Open(StringSource(block.data));
+  const ChunkEntry& last = (*good)->toc().chunks.back();
+  auto damaged = BlockReader::Open(StringSource(Flip(block.data, last.section.offset + 4)));
+  ASSERT_THAT(damaged, IsOk());  // The TOC and series are intact.
+
+  EXPECT_THAT((*damaged)->ForEachRow({}, {INT64_MIN, INT64_MAX}, [](const store::RowView&) {}),
+              StatusIs(StatusCode::kDataLoss, "row chunk fails its checksum"));
+  EXPECT_THAT((*damaged)->ForEachRow({}, {INT64_MIN, last.min_time - 1},
+                                     [](const store::RowView&) {}),
+              IsOk());
+  EXPECT_THAT((*damaged)->Verify(), StatusIs(StatusCode::kDataLoss));
+}
+
+TEST_F(DamagedBlockTest, FlippedBitInSymbols) {
+  const EncodedBlock block = Encode();
+  auto good = BlockReader::Open(StringSource(block.data));
+  const uint64_t at = (*good)->toc().partitions[1].section.offset + 3;
+  auto damaged = BlockReader::Open(StringSource(Flip(block.data, at)));
+  ASSERT_THAT(damaged, IsOk());
+
+  EXPECT_THAT((*damaged)->WithSymbols(1, [](const symdb::Partition&) {}),
+              StatusIs(StatusCode::kDataLoss, "symbol partition fails its checksum"));
+  EXPECT_THAT((*damaged)->WithSymbols(0, [](const symdb::Partition&) {}), IsOk());
+}
+
+TEST_F(DamagedBlockTest, DamagedMeta) {
+  EXPECT_THAT(MetaFromJson("{"), StatusIs(StatusCode::kDataLoss, "not a JSON object"));
+  EXPECT_THAT(MetaFromJson(R"({"version": 1})"), StatusIs(StatusCode::kDataLoss, "block meta"));
+  EXPECT_THAT(MetaFromJson(R"({"version": 99})"), StatusIs(StatusCode::kDataLoss, "version 99"));
+}
+
+}  // namespace
+}  // namespace flamedb::block

@@ -1,0 +1,105 @@
+#include "block/bytes.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace flamedb::block {
+namespace {
+
+Status CheckRange(uint64_t offset, uint64_t length, uint64_t size) {
+  if (offset > size || length > size - offset) {
+    return DataLossError("block: read of " + std::to_string(length) + " bytes at " +
+                         std::to_string(offset) + " is past the end (" + std::to_string(size) +
+                         " bytes)");
+  }
+  return OkStatus();
+}
+
+class StringBytes final : public ByteSource {
+ public:
+  explicit StringBytes(std::string data) : data_(std::move(data)) {}
+  uint64_t size() const override { return data_.size(); }
+  Result<std::string_view> Read(uint64_t offset, uint64_t length, std::string&) const override {
+    FLAMEDB_RETURN_IF_ERROR(CheckRange(offset, length, data_.size()));
+    return std::string_view(data_).substr(offset, length);
+  }
+
+ private:
+  const std::string data_;
+};
+
+class BucketBytes final : public ByteSource {
+ public:
+  BucketBytes(objstore::Bucket& bucket, std::string key, uint64_t size)
+      : bucket_(bucket), key_(std::move(key)), size_(size) {}
+  uint64_t size() const override { return size_; }
+  Result<std::string_view> Read(uint64_t offset, uint64_t length,
+                                std::string& scratch) const override {
+    FLAMEDB_RETURN_IF_ERROR(CheckRange(offset, length, size_));
+    FLAMEDB_ASSIGN_OR_RETURN(scratch, bucket_.GetRange(key_, offset, length));
+    if (scratch.size() != length) {
+      return DataLossError("block: " + key_ + " is shorter than its recorded size");
+    }
+    return std::string_view(scratch);
+  }
+
+ private:
+  objstore::Bucket& bucket_;
+  const std::string key_;
+  const uint64_t size_;
+};
+
+class MappedBytes final : public ByteSource {
+ public:
+  MappedBytes(const char* data, uint64_t size) : data_(data), size_(size) {}
+  ~MappedBytes() override {
+    if (size_ > 0) munmap(const_cast<char*>(data_), size_);
+  }
+  uint64_t size() const override { return size_; }
+  Result<std::string_view> Read(uint64_t offset, uint64_t length, std::string&) const override {
+    FLAMEDB_RETURN_IF_ERROR(CheckRange(offset, length, size_));
+    return std::string_view(data_ + offset, length);
+  }
+
+ private:
+  const char* const data_;
+  const uint64_t size_;
+};
+
+}  // namespace
+
+std::unique_ptr<ByteSource> StringSource(std::string data) {
+  return std::make_unique<StringBytes>(std::move(data));
+}
+
+std::unique_ptr<ByteSource> BucketSource(objstore::Bucket& bucket, std::string key,
+                                         uint64_t size) {
+  return std::make_unique<BucketBytes>(bucket, std::move(key), size);
+}
+
+Result<std::unique_ptr<ByteSource>> MappedFile(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const std::string why = std::strerror(errno);
+    return errno == ENOENT ? NotFoundError(path + ": " + why) : InternalError(path + ": " + why);
+  }
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    close(fd);
+    return InternalError(path + ": cannot stat");
+  }
+  const auto size = static_cast<uint64_t>(st.st_size);
+  void* data = size > 0 ? mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : nullptr;
+  close(fd);  // The mapping keeps the file open.
+  if (data == MAP_FAILED) {
+    return InternalError(path + ": cannot map: " + std::strerror(errno));
+  }
+  return std::unique_ptr<ByteSource>(new MappedBytes(static_cast<const char*>(data), size));
+}
+
+}  // namespace flamedb::block

@@ -1,0 +1,77 @@
+#include "block/coding.h"
+
+#include <xxhash.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace flamedb::block {
+
+uint32_t Crc32(std::string_view data) {
+  uLong crc = crc32(0, nullptr, 0);
+  // zlib takes 32-bit lengths; sections can be larger.
+  while (!data.empty()) {
+    const size_t n = std::min<size_t>(data.size(), 1u << 30);
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(n));
+    data.remove_prefix(n);
+  }
+  return static_cast<uint32_t>(crc);
+}
+
+uint64_t Hash64(std::string_view data) { return XXH64(data.data(), data.size(), 0); }
+
+std::string Compress(std::string_view raw, int level) {
+  std::string out(ZSTD_compressBound(raw.size()), '\0');
+  const size_t n = ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), level);
+  // Compression into a buffer of compressBound bytes cannot fail.
+  out.resize(ZSTD_isError(n) ? 0 : n);
+  return out;
+}
+
+Result<std::string> Decompress(std::string_view compressed, uint64_t raw_size,
+                               uint64_t max_bytes, std::string_view what) {
+  if (raw_size > max_bytes) {
+    return DataLossError("block: " + std::string(what) + " claims " + std::to_string(raw_size) +
+                         " bytes, over the limit of " + std::to_string(max_bytes));
+  }
+  std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> ctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  std::string out;
+  const uint64_t cap = raw_size + 1;  // One byte more than claimed detects a longer frame.
+  // Start from what the input could plausibly hold; grow only as output appears.
+  out.resize(std::min<uint64_t>(cap, compressed.size() * 8 + 4096));
+  ZSTD_inBuffer in{compressed.data(), compressed.size(), 0};
+  size_t produced = 0;
+  const std::string mismatch = "block: " + std::string(what) +
+                               " does not decompress to the " + std::to_string(raw_size) +
+                               " bytes its header claims";
+  while (true) {
+    if (produced == out.size()) {
+      if (out.size() >= cap) {
+        return DataLossError(mismatch);
+      }
+      out.resize(std::min<uint64_t>(cap, std::max<uint64_t>(out.size() * 2, 4096)));
+    }
+    ZSTD_outBuffer o{out.data(), out.size(), produced};
+    const size_t rc = ZSTD_decompressStream(ctx.get(), &o, &in);
+    produced = o.pos;
+    if (ZSTD_isError(rc)) {
+      return DataLossError("block: " + std::string(what) + " does not decompress: " +
+                           ZSTD_getErrorName(rc));
+    }
+    if (rc == 0) {
+      break;  // End of the frame.
+    }
+    if (in.pos == in.size && produced < out.size()) {
+      return DataLossError("block: " + std::string(what) + " is cut short");
+    }
+  }
+  if (produced != raw_size || in.pos != in.size) {
+    return DataLossError(mismatch);
+  }
+  out.resize(produced);
+  return out;
+}
+
+}  // namespace flamedb::block

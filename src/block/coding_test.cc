@@ -1,0 +1,58 @@
+#include "block/coding.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "testing/status_matchers.h"
+
+namespace flamedb::block {
+namespace {
+
+using ::flamedb::testing::IsOk;
+using ::flamedb::testing::StatusIs;
+
+const std::vector<uint64_t> kUnsigned = {0, 1, 127, 128, UINT64_MAX};
+const std::vector<int64_t> kSigned = {0, -1, 1, INT64_MIN, INT64_MAX};
+
+TEST(CodingTest, VarintsAndZigZagRoundTrip) {
+  ByteWriter w;
+  for (uint64_t v : kUnsigned) w.Varint(v);
+  for (int64_t v : kSigned) w.Signed(v);
+  w.Bytes("abc");
+
+  ByteReader r(w.str());
+  for (uint64_t v : kUnsigned) EXPECT_EQ(r.Varint(), v);
+  for (int64_t v : kSigned) EXPECT_EQ(r.Signed(), v);
+  EXPECT_EQ(r.Bytes(), "abc");
+  EXPECT_TRUE(r.ok());
+  EXPECT_TRUE(r.done());
+}
+
+TEST(CodingTest, ReadsPastTheEndFailAndStayFailed) {
+  ByteReader r(std::string_view("\x05" "ab", 3));  // Claims 5 bytes, has 2.
+
+  EXPECT_EQ(r.Bytes(), "");
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.Varint(), 0u);
+  ByteReader unterminated("\xff\xff");
+  unterminated.Varint();
+  EXPECT_FALSE(unterminated.ok());
+}
+
+TEST(CodingTest, DecompressChecksTheClaimedSize) {
+  const std::string raw(10000, 'x');
+  const std::string z = Compress(raw, 3);
+
+  EXPECT_EQ(*Decompress(z, raw.size(), 1 << 20, "t"), raw);
+  EXPECT_THAT(Decompress(z, raw.size() - 1, 1 << 20, "t"), StatusIs(StatusCode::kDataLoss, "claims"));
+  EXPECT_THAT(Decompress(z, raw.size() + 1, 1 << 20, "t"), StatusIs(StatusCode::kDataLoss, "claims"));
+  EXPECT_THAT(Decompress(z, 1ull << 40, 1 << 20, "t"), StatusIs(StatusCode::kDataLoss, "over the limit"));
+  EXPECT_THAT(Decompress(z.substr(0, z.size() / 2), raw.size(), 1 << 20, "t"),
+              StatusIs(StatusCode::kDataLoss, "t"));
+  EXPECT_THAT(Decompress("not zstd", 5, 1 << 20, "t"), StatusIs(StatusCode::kDataLoss, "t"));
+  EXPECT_EQ(*Decompress(Compress("", 3), 0, 1 << 20, "t"), "");
+}
+
+}  // namespace
+}  // namespace flamedb::block

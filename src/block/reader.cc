@@ -1,0 +1,229 @@
+#include "block/reader.h"
+
+#include <algorithm>
+
+#include "block/coding.h"
+#include "block/symbols.h"
+
+namespace flamedb::block {
+
+// One decoded row chunk: columns, with row i's samples at [offsets[i], offsets[i + 1]).
+struct BlockReader::Chunk {
+  std::vector<uint32_t> series, partition;
+  std::vector<int64_t> time, total;
+  std::vector<uint64_t> offsets = {0};
+  std::vector<uint32_t> stacks;
+  std::vector<int64_t> values;
+};
+
+Result<std::unique_ptr<BlockReader>> BlockReader::Open(std::unique_ptr<ByteSource> bytes,
+                                                       const ReaderOptions& options) {
+  std::unique_ptr<BlockReader> r(new BlockReader(std::move(bytes), options));
+  const uint64_t size = r->bytes_->size();
+  if (size < kHeaderBytes + kFooterBytes) {
+    return DataLossError("block: " + std::to_string(size) + " bytes is too short for a block");
+  }
+  std::string scratch;
+  FLAMEDB_ASSIGN_OR_RETURN(std::string_view header, r->bytes_->Read(0, kHeaderBytes, scratch));
+  if (header.substr(0, kHeaderMagic.size()) != kHeaderMagic) {
+    return DataLossError("block: the header magic is missing (not a flamedb block)");
+  }
+  FLAMEDB_ASSIGN_OR_RETURN(std::string_view footer_view,
+                           r->bytes_->Read(size - kFooterBytes, kFooterBytes, scratch));
+  const std::string footer(footer_view);
+  ByteReader f(footer);
+  const uint64_t toc_offset = f.Fixed64();
+  const uint32_t toc_size = f.Fixed32();
+  const uint32_t toc_crc = f.Fixed32();
+  if (f.Take(kFooterMagic.size()) != kFooterMagic) {
+    return DataLossError("block: the footer magic is missing (a truncated or damaged block)");
+  }
+  if (toc_offset < kHeaderBytes || toc_offset > size - kFooterBytes ||
+      toc_size != size - kFooterBytes - toc_offset || toc_size > kMaxTocBytes) {
+    return DataLossError("block: the footer points outside the object");
+  }
+  FLAMEDB_ASSIGN_OR_RETURN(std::string_view toc, r->bytes_->Read(toc_offset, toc_size, scratch));
+  if (options.verify_checksums && Crc32(toc) != toc_crc) {
+    return DataLossError("block: the table of contents fails its checksum");
+  }
+  FLAMEDB_ASSIGN_OR_RETURN(r->toc_, DecodeToc(toc, toc_offset));
+  FLAMEDB_RETURN_IF_ERROR(r->LoadSeries());
+  r->partitions_.resize(r->toc_.partitions.size());
+  return r;
+}
+
+Result<std::string> BlockReader::ReadSection(const SectionRef& ref, std::string_view what) const {
+  std::string scratch;
+  FLAMEDB_ASSIGN_OR_RETURN(std::string_view stored, bytes_->Read(ref.offset, ref.size, scratch));
+  if (options_.verify_checksums && Crc32(stored) != ref.crc) {
+    return DataLossError("block: " + std::string(what) + " fails its checksum");
+  }
+  return Decompress(stored, ref.raw_size, options_.max_section_bytes, what);
+}
+
+Status BlockReader::LoadSeries() {
+  FLAMEDB_ASSIGN_OR_RETURN(std::string raw, ReadSection(toc_.series_section, "the series index"));
+  ByteReader r(raw);
+  std::vector<std::string_view> strings;
+  const uint64_t n_strings = r.Below(r.remaining() + 1);
+  for (uint64_t i = 0; i < n_strings && r.ok(); ++i) {
+    strings.push_back(r.Bytes());
+  }
+  const uint64_t n_series = r.Below(r.remaining() + 1);
+  if (!r.ok() || n_series != toc_.series) {
+    return DataLossError("block: the series index does not match the table of contents");
+  }
+  std::vector<model::LabelPair> pairs;
+  for (uint64_t i = 0; i < n_series && r.ok(); ++i) {
+    pairs.clear();
+    const uint64_t n_labels = r.Below(r.remaining() + 1);
+    for (uint64_t l = 0; l < n_labels && r.ok(); ++l) {
+      const uint64_t name = r.Below(strings.size());
+      const uint64_t value = r.Below(strings.size());
+      if (r.ok()) pairs.push_back({std::string(strings[name]), std::string(strings[value])});
+    }
+    // Series ids follow the stored order; a duplicate label set would break that.
+    const model::Labels labels(pairs);
+    if (r.ok() && (series_.Contains(labels) || *series_.GetOrCreate(labels) != i)) {
+      return DataLossError("block: the series index holds a label set twice");
+    }
+  }
+  if (!r.ok() || !r.done()) {
+    return DataLossError("block: the series index does not decode");
+  }
+  return OkStatus();
+}
+
+Result<BlockReader::Chunk> BlockReader::ReadChunk(size_t index) const {
+  const ChunkEntry& entry = toc_.chunks[index];
+  FLAMEDB_ASSIGN_OR_RETURN(std::string raw, ReadSection(entry.section, "a row chunk"));
+  ByteReader r(raw);
+  const uint64_t rows = r.Varint();
+  ByteReader series(r.Bytes()), partition(r.Bytes()), time(r.Bytes()), total(r.Bytes()),
+      counts(r.Bytes()), stacks(r.Bytes()), values(r.Bytes());
+  Chunk c;
+  if (!r.ok() || !r.done() || rows != entry.rows || rows > raw.size()) {
+    return DataLossError("block: row chunk " + std::to_string(index) + " does not decode");
+  }
+  uint64_t last_series = 0;
+  int64_t last_time = 0;
+  for (uint64_t i = 0; i < rows; ++i) {
+    last_series += series.Varint();
+    c.series.push_back(static_cast<uint32_t>(std::min<uint64_t>(last_series, UINT32_MAX)));
+    const uint64_t p = partition.Below(toc_.partitions.size());
+    c.partition.push_back(static_cast<uint32_t>(p));
+    last_time += time.Signed();
+    c.time.push_back(last_time);
+    c.total.push_back(total.Signed());
+    const uint64_t n = counts.Below(stacks.remaining() + 1);
+    const uint64_t limit = partition.ok() ? toc_.partitions[p].stacks : 0;
+    uint64_t stack = 0;
+    for (uint64_t k = 0; k < n; ++k) {
+      stack += stacks.Varint();
+      c.stacks.push_back(static_cast<uint32_t>(stack < limit ? stack : 0));
+      if (stack >= limit) stacks.Below(0);  // Out of range: mark the column bad.
+    }
+    const auto divisor = static_cast<int64_t>(values.Varint());
+    for (uint64_t k = 0; k < n; ++k) {
+      c.values.push_back(values.Signed() * divisor);
+    }
+    c.offsets.push_back(c.stacks.size());
+    if (!series.ok() || !partition.ok() || !time.ok() || !total.ok() || !counts.ok() ||
+        !stacks.ok() || !values.ok() || last_series >= toc_.series) {
+      return DataLossError("block: row chunk " + std::to_string(index) + " is damaged");
+    }
+  }
+  return c;
+}
+
+Status BlockReader::ForEachRow(std::span<const uint32_t> series, store::TimeRange range,
+                               const std::function<void(const store::RowView&)>& fn) const {
+  for (size_t i = 0; i < toc_.chunks.size(); ++i) {
+    const ChunkEntry& e = toc_.chunks[i];
+    if (e.max_time < range.min_nanos || e.min_time > range.max_nanos) {
+      continue;
+    }
+    // `series` is ascending: does any id fall in [first_series, last_series]?
+    const auto first = std::lower_bound(series.begin(), series.end(), e.first_series);
+    if (!series.empty() && (first == series.end() || *first > e.last_series)) {
+      continue;
+    }
+    FLAMEDB_ASSIGN_OR_RETURN(Chunk c, ReadChunk(i));
+    for (size_t row = 0; row < c.series.size(); ++row) {
+      if (c.time[row] < range.min_nanos || c.time[row] > range.max_nanos ||
+          (!series.empty() && !std::binary_search(series.begin(), series.end(), c.series[row]))) {
+        continue;
+      }
+      const size_t begin = c.offsets[row];
+      const size_t n = c.offsets[row + 1] - begin;
+      fn(store::RowView{c.series[row], c.partition[row], c.time[row], c.total[row],
+                        std::span<const uint32_t>(c.stacks).subspan(begin, n),
+                        std::span<const int64_t>(c.values).subspan(begin, n)});
+    }
+  }
+  return OkStatus();
+}
+
+store::TimeRange BlockReader::Range() const {
+  if (toc_.profiles == 0) {
+    return {INT64_MAX, INT64_MIN};
+  }
+  return {toc_.min_time, toc_.max_time};
+}
+
+model::Labels BlockReader::SeriesLabels(uint32_t series) const {
+  return series < series_.size() ? series_.labels(series) : model::Labels();
+}
+
+std::string BlockReader::PartitionName(uint32_t partition) const {
+  return partition < toc_.partitions.size() ? toc_.partitions[partition].name : std::string();
+}
+
+Result<std::shared_ptr<const symdb::Partition>> BlockReader::Symbols(uint32_t partition) const {
+  if (partition >= toc_.partitions.size()) {
+    return NotFoundError("block: no symbol partition " + std::to_string(partition));
+  }
+  {
+    base::MutexLock lock(mu_);
+    if (partitions_[partition] != nullptr) {
+      return partitions_[partition];
+    }
+  }
+  const PartitionEntry& entry = toc_.partitions[partition];
+  FLAMEDB_ASSIGN_OR_RETURN(std::string raw, ReadSection(entry.section, "a symbol partition"));
+  FLAMEDB_ASSIGN_OR_RETURN(std::unique_ptr<symdb::Partition> decoded, DecodeSymbols(raw));
+  if (decoded->stacks() != entry.stacks) {
+    return DataLossError("block: symbol partition " + std::to_string(partition) +
+                         " has a stack count other than its table of contents says");
+  }
+  std::shared_ptr<const symdb::Partition> shared(std::move(decoded));
+  base::MutexLock lock(mu_);
+  partitions_[partition] = shared;
+  return shared;
+}
+
+Status BlockReader::WithSymbols(uint32_t partition,
+                                const std::function<void(const symdb::Partition&)>& fn) const {
+  FLAMEDB_ASSIGN_OR_RETURN(std::shared_ptr<const symdb::Partition> p, Symbols(partition));
+  fn(*p);
+  return OkStatus();
+}
+
+Status BlockReader::Verify() const {
+  for (uint32_t p = 0; p < toc_.partitions.size(); ++p) {
+    FLAMEDB_RETURN_IF_ERROR(Symbols(p).status());
+  }
+  uint64_t rows = 0;
+  uint64_t samples = 0;
+  for (size_t i = 0; i < toc_.chunks.size(); ++i) {
+    FLAMEDB_ASSIGN_OR_RETURN(Chunk c, ReadChunk(i));
+    rows += c.series.size();
+    samples += c.stacks.size();
+  }
+  if (rows != toc_.profiles || samples != toc_.samples) {
+    return DataLossError("block: the rows do not add up to the counts in the table of contents");
+  }
+  return OkStatus();
+}
+
+}  // namespace flamedb::block

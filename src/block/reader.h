@@ -1,0 +1,74 @@
+// Reads a block through a ByteSource: the footer, TOC and series index at Open, row chunks and
+// symbol partitions only when a query asks (docs/block-format.md). Damage anywhere is a
+// kDataLoss error that names it, never a crash.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/mutex.h"
+#include "base/status.h"
+#include "block/bytes.h"
+#include "block/format.h"
+#include "head/series_index.h"
+#include "store/source.h"
+
+namespace flamedb::block {
+
+struct ReaderOptions {
+  bool verify_checksums = true;         // Off only for fuzzing the decoders behind them.
+  uint64_t max_section_bytes = 1u << 30;  // Largest decompressed section accepted.
+};
+
+// Thread-safe; immutable apart from the cache of decoded symbol partitions.
+class BlockReader final : public store::ProfileSource {
+ public:
+  // Errors: kDataLoss (not a block, damaged footer, TOC or series section).
+  static Result<std::unique_ptr<BlockReader>> Open(std::unique_ptr<ByteSource> bytes,
+                                                   const ReaderOptions& options = {});
+
+  const Toc& toc() const { return toc_; }
+  uint64_t size() const { return bytes_->size(); }
+  // Reads and decodes every section (what a full check costs). Errors: kDataLoss.
+  Status Verify() const;
+
+  // store::ProfileSource.
+  store::TimeRange Range() const override;
+  size_t SeriesCount() const override { return series_.size(); }
+  model::Labels SeriesLabels(uint32_t series) const override;
+  std::vector<uint32_t> Postings(std::string_view name, std::string_view value) const override {
+    return series_.Postings(name, value);
+  }
+  std::vector<std::string> LabelNames() const override { return series_.LabelNames(); }
+  std::vector<std::string> LabelValues(std::string_view name) const override {
+    return series_.LabelValues(name);
+  }
+  Status ForEachRow(std::span<const uint32_t> series, store::TimeRange range,
+                    const std::function<void(const store::RowView&)>& fn) const override;
+  size_t PartitionCount() const override { return toc_.partitions.size(); }
+  std::string PartitionName(uint32_t partition) const override;
+  Status WithSymbols(uint32_t partition,
+                     const std::function<void(const symdb::Partition&)>& fn) const override
+      EXCLUDES(mu_);
+
+ private:
+  struct Chunk;
+  BlockReader(std::unique_ptr<ByteSource> bytes, const ReaderOptions& options)
+      : bytes_(std::move(bytes)), options_(options) {}
+  Result<std::string> ReadSection(const SectionRef& ref, std::string_view what) const;
+  Status LoadSeries();
+  Result<Chunk> ReadChunk(size_t index) const;
+  Result<std::shared_ptr<const symdb::Partition>> Symbols(uint32_t partition) const
+      EXCLUDES(mu_);
+
+  const std::unique_ptr<ByteSource> bytes_;
+  const ReaderOptions options_;
+  Toc toc_;
+  head::SeriesIndex series_;
+  mutable base::Mutex mu_;
+  // Decoded on first use. (A bounded cache shared by all blocks comes with the query engine.)
+  mutable std::vector<std::shared_ptr<const symdb::Partition>> partitions_ GUARDED_BY(mu_);
+};
+
+}  // namespace flamedb::block

@@ -1,0 +1,249 @@
+#include "block/writer.h"
+
+#include <algorithm>
+#include <numeric>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "block/coding.h"
+#include "block/format.h"
+#include "block/symbols.h"
+
+namespace flamedb::block {
+namespace {
+
+// The object being built: header, then sections appended one by one.
+class ObjectBuilder {
+ public:
+  ObjectBuilder() { data_ = EncodeHeader(); }
+
+  SectionRef Add(std::string_view raw, int level) {
+    const std::string stored = Compress(raw, level);
+    const SectionRef ref{data_.size(), stored.size(), raw.size(), Crc32(stored)};
+    data_ += stored;
+    return ref;
+  }
+  std::string Finish(const Toc& toc) {
+    const std::string encoded = EncodeToc(toc);
+    const uint64_t offset = data_.size();
+    data_ += encoded;
+    data_ += EncodeFooter(offset, encoded);
+    return std::move(data_);
+  }
+
+ private:
+  std::string data_;
+};
+
+// Rows of one chunk, column by column (docs/block-format.md "Row chunks").
+class ChunkBuilder {
+ public:
+  void Add(uint32_t series, const store::RowView& row, std::span<const uint32_t> stacks,
+           std::span<const int64_t> values) {
+    if (rows_ == 0) {
+      entry_ = ChunkEntry{};
+      entry_.first_series = series;
+      entry_.min_time = row.time_nanos;
+      entry_.max_time = row.time_nanos;
+    }
+    ++rows_;
+    entry_.last_series = series;
+    entry_.min_time = std::min(entry_.min_time, row.time_nanos);
+    entry_.max_time = std::max(entry_.max_time, row.time_nanos);
+    entry_.samples += stacks.size();
+    series_.Varint(series - last_series_);
+    last_series_ = series;
+    partition_.Varint(row.partition);
+    time_.Signed(row.time_nanos - last_time_);
+    last_time_ = row.time_nanos;
+    total_.Signed(row.total);
+    counts_.Varint(stacks.size());
+    uint32_t last_stack = 0;
+    for (uint32_t s : stacks) {
+      stacks_.Varint(s - last_stack);
+      last_stack = s;
+    }
+    // CPU values are multiples of the sampling period: store the row's common divisor once.
+    uint64_t divisor = 0;
+    for (int64_t v : values) {
+      divisor = std::gcd(divisor, static_cast<uint64_t>(v < 0 ? -v : v));
+    }
+    divisor = std::max<uint64_t>(divisor, 1);
+    values_.Varint(divisor);
+    for (int64_t v : values) {
+      values_.Signed(v / static_cast<int64_t>(divisor));
+    }
+  }
+  uint64_t rows() const { return rows_; }
+  uint64_t samples() const { return entry_.samples; }
+
+  ChunkEntry Finish(ObjectBuilder& object, int level) {
+    ByteWriter raw;
+    raw.Varint(rows_);
+    for (ByteWriter* column : {&series_, &partition_, &time_, &total_, &counts_, &stacks_,
+                               &values_}) {
+      raw.Bytes(column->str());
+    }
+    entry_.rows = rows_;
+    entry_.section = object.Add(raw.str(), level);
+    const ChunkEntry done = entry_;
+    *this = ChunkBuilder();
+    return done;
+  }
+
+ private:
+  ChunkEntry entry_;
+  uint64_t rows_ = 0;
+  uint32_t last_series_ = 0;
+  int64_t last_time_ = 0;
+  ByteWriter series_, partition_, time_, total_, counts_, stacks_, values_;
+};
+
+}  // namespace
+
+namespace {
+
+bool LabelsLess(const model::Labels& a, const model::Labels& b) {
+  return std::lexicographical_compare(
+      a.pairs().begin(), a.pairs().end(), b.pairs().begin(), b.pairs().end(),
+      [](const model::LabelPair& x, const model::LabelPair& y) {
+        return std::tie(x.name, x.value) < std::tie(y.name, y.value);
+      });
+}
+
+// The series section; fills the label-derived fields of `meta`.
+std::string EncodeSeries(const std::vector<model::Labels>& labels,
+                         const std::vector<uint32_t>& order, BlockMeta& meta) {
+  std::set<std::string> strings, names, types, services;
+  for (const model::Labels& l : labels) {
+    for (const model::LabelPair& p : l.pairs()) {
+      strings.insert(p.name);
+      strings.insert(p.value);
+      names.insert(p.name);
+      if (p.name == "__profile_type__") types.insert(p.value);
+      if (p.name == "service_name") services.insert(p.value);
+    }
+  }
+  std::map<std::string_view, uint64_t> ids;
+  ByteWriter w;
+  w.Varint(strings.size());
+  for (const std::string& s : strings) {
+    ids.emplace(s, ids.size());
+    w.Bytes(s);
+  }
+  w.Varint(order.size());
+  for (uint32_t old : order) {
+    w.Varint(labels[old].pairs().size());
+    for (const model::LabelPair& p : labels[old].pairs()) {
+      w.Varint(ids[p.name]);
+      w.Varint(ids[p.value]);
+    }
+  }
+  meta.label_names.assign(names.begin(), names.end());
+  meta.profile_types.assign(types.begin(), types.end());
+  meta.services.assign(services.begin(), services.end());
+  return std::move(w.str());
+}
+
+}  // namespace
+
+Result<EncodedBlock> EncodeBlock(const store::ProfileSource& source, BlockMeta meta,
+                                 const WriteOptions& options) {
+  ObjectBuilder object;
+  Toc toc;
+  std::vector<model::Labels> labels(source.SeriesCount());
+  for (uint32_t i = 0; i < labels.size(); ++i) {
+    labels[i] = source.SeriesLabels(i);
+  }
+  std::vector<uint32_t> order(labels.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](uint32_t a, uint32_t b) { return LabelsLess(labels[a], labels[b]); });
+  toc.series = labels.size();
+  toc.series_section = object.Add(EncodeSeries(labels, order, meta), options.zstd_level);
+
+  // Symbols, with each partition's stack ids renumbered depth-first (new_stack[p][old]).
+  std::vector<std::vector<uint32_t>> new_stack(source.PartitionCount());
+  for (uint32_t p = 0; p < new_stack.size(); ++p) {
+    std::string raw;
+    PartitionEntry entry{source.PartitionName(p), 0, {}};
+    FLAMEDB_RETURN_IF_ERROR(source.WithSymbols(p, [&](const symdb::Partition& partition) {
+      const std::vector<uint32_t> dfs = DepthFirstOrder(partition);
+      new_stack[p].resize(dfs.size());
+      for (uint32_t i = 0; i < dfs.size(); ++i) new_stack[p][dfs[i]] = i;
+      raw = EncodeSymbols(partition, dfs);
+      entry.stacks = dfs.size();
+    }));
+    entry.section = object.Add(raw, options.zstd_level);
+    toc.partitions.push_back(std::move(entry));
+  }
+
+  ChunkBuilder chunk;
+  bool changed = false;  // The source changed during the call (a contract violation).
+  std::vector<std::pair<uint32_t, int64_t>> pairs;
+  std::vector<uint32_t> stacks;
+  std::vector<int64_t> values;
+  toc.min_time = INT64_MAX;
+  toc.max_time = INT64_MIN;
+  for (uint32_t id = 0; id < order.size(); ++id) {
+    const uint32_t one[] = {order[id]};
+    FLAMEDB_RETURN_IF_ERROR(
+        source.ForEachRow(one, {INT64_MIN, INT64_MAX}, [&](const store::RowView& row) {
+          if (row.partition >= new_stack.size()) {
+            changed = true;
+            return;
+          }
+          const std::vector<uint32_t>& remap = new_stack[row.partition];
+          pairs.clear();
+          for (size_t i = 0; i < row.stacks.size(); ++i) {
+            if (row.stacks[i] >= remap.size()) {
+              changed = true;
+              return;
+            }
+            pairs.emplace_back(remap[row.stacks[i]], row.values[i]);
+          }
+          std::sort(pairs.begin(), pairs.end());
+          stacks.clear();
+          values.clear();
+          for (const auto& [stack, value] : pairs) {
+            if (!stacks.empty() && stacks.back() == stack) {
+              values.back() += value;
+            } else {
+              stacks.push_back(stack);
+              values.push_back(value);
+            }
+          }
+          chunk.Add(id, row, stacks, values);
+          ++toc.profiles;
+          toc.samples += stacks.size();
+          toc.min_time = std::min(toc.min_time, row.time_nanos);
+          toc.max_time = std::max(toc.max_time, row.time_nanos);
+          if (chunk.rows() >= options.chunk_rows || chunk.samples() >= options.chunk_samples) {
+            toc.chunks.push_back(chunk.Finish(object, options.zstd_level));
+          }
+        }));
+  }
+  if (changed) {
+    return FailedPreconditionError("block: the source changed while it was written");
+  }
+  if (chunk.rows() > 0) {
+    toc.chunks.push_back(chunk.Finish(object, options.zstd_level));
+  }
+  if (toc.profiles == 0) {
+    toc.min_time = toc.max_time = 0;
+  }
+  EncodedBlock out;
+  out.data = object.Finish(toc);
+  meta.min_time_nanos = toc.min_time;
+  meta.max_time_nanos = toc.max_time;
+  meta.series = toc.series;
+  meta.profiles = toc.profiles;
+  meta.samples = toc.samples;
+  meta.data_bytes = out.data.size();
+  meta.data_xxhash64 = Hash64(out.data);
+  out.meta = std::move(meta);
+  return out;
+}
+
+}  // namespace flamedb::block

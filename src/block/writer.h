@@ -1,0 +1,32 @@
+// Turns a profile source (a cut head, or blocks being compacted) into a block: the data object
+// and its meta.json (docs/block-format.md).
+#pragma once
+
+#include <string>
+
+#include "base/status.h"
+#include "block/meta.h"
+#include "store/source.h"
+
+namespace flamedb::block {
+
+struct WriteOptions {
+  int zstd_level = 3;
+  uint64_t chunk_rows = 4096;        // A row chunk is cut at this many rows...
+  uint64_t chunk_samples = 1 << 20;  // ...or samples, whichever comes first.
+};
+
+struct EncodedBlock {
+  std::string data;  // The block.bin object.
+  BlockMeta meta;    // Complete: counts, label names, profile types, size and checksum.
+};
+
+// Series are renumbered in label order and rows sorted by (series, time); within a row, stacks
+// are ascending with duplicates summed. `meta` supplies the identity fields (ulid, tenant,
+// level, sources, source, wal_segment_end); the rest is filled in.
+// REQUIRES: `source` does not change during the call (a cut head, or blocks).
+// Errors: those of the source's reads; kFailedPrecondition if the source changed.
+Result<EncodedBlock> EncodeBlock(const store::ProfileSource& source, BlockMeta meta,
+                                 const WriteOptions& options = {});
+
+}  // namespace flamedb::block

@@ -1,0 +1,65 @@
+// What the query engine reads: a source of profiles, either a tenant's head or one block.
+// Both expose the same shape (design §5-6): series with labels and postings, profile rows
+// ordered by (series, time), and symbol partitions.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "model/labels.h"
+#include "symdb/partition.h"
+
+namespace flamedb::store {
+
+// One profile of one series: parallel stack ids (of `partition`) and values.
+struct RowView {
+  uint32_t series = 0;
+  uint32_t partition = 0;
+  int64_t time_nanos = 0;
+  int64_t total = 0;
+  std::span<const uint32_t> stacks;
+  std::span<const int64_t> values;
+};
+
+// Inclusive time bounds in Unix nanoseconds.
+struct TimeRange {
+  int64_t min_nanos = 0;
+  int64_t max_nanos = 0;
+};
+
+// Thread-safe. Series ids are dense (0..SeriesCount()-1) and stable for the source's life; a
+// head only appends, so a reader sees a prefix of what is there when it starts reading.
+class ProfileSource {
+ public:
+  virtual ~ProfileSource() = default;
+
+  // Empty sources have min > max.
+  virtual TimeRange Range() const = 0;
+  virtual size_t SeriesCount() const = 0;
+  virtual model::Labels SeriesLabels(uint32_t series) const = 0;
+  // Ids of the series with label `name` = `value`, ascending.
+  virtual std::vector<uint32_t> Postings(std::string_view name, std::string_view value) const = 0;
+  virtual std::vector<std::string> LabelNames() const = 0;
+  virtual std::vector<std::string> LabelValues(std::string_view name) const = 0;
+
+  // Calls `fn` for each row of `series` (ascending ids; empty: every series) whose time is in
+  // `range`, ordered by series then time. The views are valid only during the call.
+  // Errors: kDataLoss when stored data is damaged (blocks).
+  virtual Status ForEachRow(std::span<const uint32_t> series, TimeRange range,
+                            const std::function<void(const RowView&)>& fn) const = 0;
+
+  // The symbol partitions rows refer to, by index, and the service each belongs to.
+  virtual size_t PartitionCount() const = 0;
+  virtual std::string PartitionName(uint32_t partition) const = 0;
+  // Calls `fn` with partition `partition`; the reference is valid only during the call.
+  // Errors: kNotFound (no such partition), kDataLoss (damaged block data).
+  virtual Status WithSymbols(uint32_t partition,
+                             const std::function<void(const symdb::Partition&)>& fn) const = 0;
+};
+
+}  // namespace flamedb::store
