@@ -122,9 +122,11 @@ void AddIngestRoutes(Router& router, IngestRouteDeps deps) {
   if (deps.debug_ingested) {
     router.Add({"GET"}, "/debug/ingested", {.needs_tenant = true},
                [json = deps.debug_ingested](HttpRequest&, RequestContext& ctx) {
+                 Result<std::string> body = json(ctx.tenant);
+                 if (!body.ok()) return ErrorResponse(body.status());
                  HttpResponse resp;
                  resp.headers.Set("Content-Type", "application/json");
-                 resp.body = json(ctx.tenant);
+                 resp.body = std::move(body).value();
                  return resp;
                });
   }

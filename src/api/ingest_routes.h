@@ -14,7 +14,7 @@ struct IngestRouteDeps {
   distributor::Distributor* distributor = nullptr;
   const distributor::Overrides* overrides = nullptr;
   // The JSON of GET /debug/ingested for a tenant; empty: no such route.
-  std::function<std::string(std::string_view tenant)> debug_ingested;
+  std::function<Result<std::string>(std::string_view tenant)> debug_ingested;
   const base::Clock* clock = nullptr;
   uint64_t max_body_bytes = 0;  // The server's body limit; caps Push bodies after gunzip.
 };

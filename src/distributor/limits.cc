@@ -36,6 +36,9 @@ void Limits::Register(base::FlagSet& f, std::string_view prefix) {
   f.Int("ingester.max-global-series-per-tenant", &max_global_series_per_tenant, 5000,
         "Most active series per tenant (429 beyond); 0 means no limit.",
         Yaml(prefix, "max_global_series_per_tenant", y));
+  f.Duration("storage.retention-period", &retention_period, base::Duration::zero(),
+             "Delete blocks whose newest profile is older than this; 0 keeps everything.",
+             Yaml(prefix, "retention_period", y));
   f.Int("validation.max-profile-stacktrace-samples", &profile.max_profile_stacktrace_samples,
         16000, "Most samples in one profile; 0 means no limit.",
         Yaml(prefix, "max_profile_stacktrace_samples", y));

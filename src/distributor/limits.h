@@ -21,6 +21,7 @@ struct Limits {
   int64_t ingestion_body_limit_mb = 256;
   int64_t max_profile_size_bytes = 4 << 20;
   int64_t max_global_series_per_tenant = 5000;  // Active series; 0: no limit.
+  base::Duration retention_period = base::Duration::zero();  // Blocks older are deleted; 0: keep.
   ProfileLimits profile;
   LabelLimits labels;
   std::string ingestion_relabeling_rules = "[]";  // YAML; compiled into `relabel_rules`.

@@ -1,17 +1,28 @@
 // The ingester: the ProfileSink that makes pushes durable (WAL) and queryable (the tenants'
-// heads). Shutdown: stop pushes (the HTTP server drains first), then destroy.
+// heads), cuts heads into blocks in the bucket, and serves heads and blocks to readers.
+// Durability and recovery rules: docs/block-format.md ("Life of a block").
 #pragma once
 
+#include <condition_variable>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "base/clock.h"
 #include "base/logging.h"
 #include "base/metrics.h"
 #include "base/mutex.h"
+#include "block/meta.h"
+#include "block/reader.h"
 #include "distributor/limits.h"
 #include "distributor/sink.h"
 #include "head/head.h"
+#include "ingester/disk_guard.h"
+#include "objstore/bucket.h"
+#include "store/summary.h"
 #include "wal/wal.h"
 
 namespace flamedb::ingester {
@@ -19,40 +30,120 @@ namespace flamedb::ingester {
 struct IngesterOptions {
   std::string wal_dir;
   wal::SyncPolicy wal_sync = wal::SyncPolicy::kAlways;
+  // Heads are cut into blocks once the oldest is this old, or all heads together hold this
+  // many bytes; checked every `cut_check_interval`.
+  base::Duration max_block_duration = std::chrono::hours(1);
+  uint64_t max_head_bytes = 1ull << 30;
+  base::Duration cut_check_interval = std::chrono::seconds(5);
+  base::Duration retention_check_interval = std::chrono::minutes(1);
+  // Writes are refused (503) while a volume of these paths has less free space.
+  std::vector<std::string> disk_paths = {};
+  uint64_t min_free_disk_bytes = 0;
 };
 
-// Thread-safe.
+// A block the ingester knows: its meta and an open reader.
+struct LoadedBlock {
+  block::BlockMeta meta;
+  std::unique_ptr<block::BlockReader> reader;
+};
+
+// What a reader sees of one tenant at one moment: every profile is in exactly one source.
+struct TenantSnapshot {
+  std::vector<std::shared_ptr<const head::Head>> heads;  // The live head, then heads being cut.
+  std::vector<std::shared_ptr<const LoadedBlock>> blocks;
+  std::vector<const store::ProfileSource*> Sources() const;
+};
+
+// Thread-safe. Shutdown: stop pushes (the HTTP server drains first), then Shutdown(), which
+// cuts every head into a block, then destroy.
 class Ingester final : public distributor::ProfileSink {
  public:
-  // Opens the WAL and replays it into the heads; records that no longer apply (a series limit
-  // lowered since) are logged and skipped. Errors: kFailedPrecondition (WAL directory),
-  // kInternal (I/O).
+  // Loads the blocks of `bucket`, opens the WAL and replays what no block holds yet, then
+  // starts the background loop (cuts by age and size, retention).
+  // Errors: kFailedPrecondition (WAL directory), kInternal (I/O).
   static Result<std::unique_ptr<Ingester>> Open(const IngesterOptions& options,
+                                                objstore::Bucket& bucket,
                                                 const distributor::Overrides& overrides,
-                                                base::Logger& logger,
+                                                const base::Clock& clock, base::Logger& logger,
                                                 base::MetricsRegistry& metrics);
+  ~Ingester() override;
 
-  // Checks the tenant's series limit, appends the push to the WAL (returns once durable), then
-  // adds it to the head. Errors: kResourceExhausted (series limit: nothing is written),
-  // kInternal (WAL I/O).
+  // Checks free disk space and the tenant's series limit, appends the push to the WAL
+  // (returns once durable), then adds it to the head. Errors: kUnavailable (disk nearly
+  // full), kResourceExhausted (series limit); nothing is written then; kInternal (WAL I/O).
   Status Append(std::string_view tenant,
                 std::vector<distributor::SeriesProfile> profiles) override EXCLUDES(mu_);
 
+  // Cuts every head into a block, uploads the blocks (data, then meta.json) and deletes the
+  // WAL segments they cover. Errors: the bucket's; the heads stay readable and are retried at
+  // the next cut.
+  Status Flush() EXCLUDES(cut_mu_, mu_);
+  // Stops the background loop and flushes. Further pushes fail with kUnavailable.
+  Status Shutdown() EXCLUDES(cut_mu_, mu_);
+  // Deletes blocks past their tenant's retention period. Returns how many were deleted.
+  Result<size_t> ApplyRetention() EXCLUDES(mu_);
+
+  TenantSnapshot Snapshot(std::string_view tenant) const EXCLUDES(mu_);
+  std::vector<std::string> Tenants() const EXCLUDES(mu_);
   // The JSON of GET /debug/ingested for `tenant`: per series (without the per-sample-type
-  // labels) the profile count and the total of each profile type.
-  std::string DebugJson(std::string_view tenant) const EXCLUDES(mu_);
+  // labels) the profile count and the total of each profile type, over heads and blocks.
+  Result<std::string> DebugJson(std::string_view tenant) const EXCLUDES(mu_);
 
  private:
-  Ingester(const distributor::Overrides& overrides, base::MetricsRegistry& metrics);
-  head::Head& HeadFor(std::string_view tenant) EXCLUDES(mu_);
-  Status Apply(std::string_view tenant, const std::vector<distributor::SeriesProfile>& profiles,
-               size_t max_series);
+  struct Tenant {
+    std::shared_ptr<head::Head> head;
+    std::chrono::steady_clock::time_point head_started;
+    std::vector<std::shared_ptr<head::Head>> cutting;  // Cut, not yet in the bucket.
+    std::vector<std::shared_ptr<const LoadedBlock>> blocks;
+  };
+  struct Cut {
+    uint64_t wal_segment_end = 0;
+    std::map<std::string, std::shared_ptr<head::Head>> heads;
+  };
 
+  Ingester(const IngesterOptions& options, objstore::Bucket& bucket,
+           const distributor::Overrides& overrides, const base::Clock& clock,
+           base::Logger& logger, base::MetricsRegistry& metrics);
+  Status LoadBlocks() EXCLUDES(mu_);
+  Status Replay() EXCLUDES(mu_);
+  std::shared_ptr<head::Head> HeadFor(std::string_view tenant) EXCLUDES(mu_);
+  Status Apply(head::Head& head, const std::vector<distributor::SeriesProfile>& profiles,
+               size_t max_series);
+  Status UploadCut(const Cut& cut) REQUIRES(cut_mu_) EXCLUDES(mu_);
+  Status UploadHead(const std::string& tenant, const head::Head& head, uint64_t wal_end)
+      EXCLUDES(mu_);
+  bool ShouldCut() const EXCLUDES(mu_);
+  void Loop(std::stop_token stop);
+
+  const IngesterOptions options_;
+  objstore::Bucket& bucket_;
   const distributor::Overrides& overrides_;
+  const base::Clock& clock_;
+  base::Logger& logger_;
+  base::MetricsRegistry& metrics_;
+  DiskGuard disk_;
   base::Counter& replayed_;
+  base::Counter& replay_skipped_;
+  base::Counter& blocks_cut_;
+  base::Counter& blocks_damaged_;
+  base::Counter& blocks_deleted_;
+  base::Counter& cut_failures_;
+  base::Gauge& head_bytes_;
   std::unique_ptr<wal::Wal> wal_;
+
+  // Appends hold it shared from the WAL write to the head update; a cut holds it exclusively
+  // while it rotates the WAL and swaps the heads, so every record below the new segment is in
+  // the old heads and every later one in the new heads.
+  base::SharedMutex append_mu_;
+  base::Mutex cut_mu_;  // One cut at a time; held across uploads.
+  std::vector<Cut> pending_ GUARDED_BY(cut_mu_);  // Cuts whose upload has not finished.
   mutable base::Mutex mu_;
-  std::map<std::string, std::unique_ptr<head::Head>, std::less<>> heads_ GUARDED_BY(mu_);
+  std::map<std::string, Tenant, std::less<>> tenants_ GUARDED_BY(mu_);
+  bool shut_down_ GUARDED_BY(mu_) = false;
+
+  std::mutex loop_mu_;  // std:: types: condition_variable_any waits on a stop_token.
+  std::condition_variable_any loop_cv_;
+  std::jthread loop_;  // Last: stopped and joined first.
 };
 
 }  // namespace flamedb::ingester

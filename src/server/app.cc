@@ -1,10 +1,12 @@
 #include "server/app.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "api/admin_routes.h"
 #include "api/connect.h"
 #include "api/ingest_routes.h"
 #include "api/services.h"
@@ -57,6 +59,10 @@ api::Router App::BuildRouter(const base::FlagSet& flags) {
                         },
                         .clock = &clock_,
                         .max_body_bytes = max_body});
+  api::AddAdminRoutes(router,
+                      {.flush = [ingester = ingester_.get()] { return ingester->Flush(); },
+                       // main() waits for SIGTERM and shuts down gracefully.
+                       .shut_down = [] { kill(getpid(), SIGTERM); }});
   // The health check answers for every Connect service, itself included; it is registered last
   // so the list is complete.
   std::vector<std::string> services = api::ConnectServiceNames(router);
@@ -85,14 +91,21 @@ Result<std::unique_ptr<App>> App::Start(const Config& config, const base::FlagSe
       .Set(1);
 
   FLAMEDB_RETURN_IF_ERROR(app->StartRuntimeConfig());
-  // Replays the WAL: every acknowledged push is back before the server accepts new ones.
+  FLAMEDB_ASSIGN_OR_RETURN(app->bucket_,
+                           objstore::FilesystemBucket::Open(config.storage_filesystem_dir));
+  // Loads the blocks and replays the WAL: every acknowledged push is back before the server
+  // accepts new ones.
   FLAMEDB_ASSIGN_OR_RETURN(
       app->ingester_,
-      ingester::Ingester::Open({.wal_dir = config.WalDir(),
-                                .wal_sync = config.ingester_wal_sync == "none"
-                                                ? wal::SyncPolicy::kNone
-                                                : wal::SyncPolicy::kAlways},
-                               *app->overrides_, logger, app->metrics_));
+      ingester::Ingester::Open(
+          {.wal_dir = config.WalDir(),
+           .wal_sync = config.ingester_wal_sync == "none" ? wal::SyncPolicy::kNone
+                                                          : wal::SyncPolicy::kAlways,
+           .max_block_duration = config.ingester_max_block_duration,
+           .max_head_bytes = static_cast<uint64_t>(config.ingester_max_block_bytes),
+           .disk_paths = {config.WalDir(), config.storage_filesystem_dir},
+           .min_free_disk_bytes = static_cast<uint64_t>(config.storage_min_free_disk_mb) << 20},
+          *app->bucket_, *app->overrides_, clock, logger, app->metrics_));
   app->distributor_ = std::make_unique<distributor::Distributor>(
       *app->ingester_, *app->overrides_, clock, logger, app->metrics_);
   app->dispatcher_ = std::make_unique<api::Dispatcher>(
@@ -114,6 +127,15 @@ int App::Shutdown(base::Duration timeout) {
   stopped_ = true;
   modules_.Set(std::string(kServerModule), ModuleState::kStopping);
   const int cut = http_ ? http_->Shutdown(std::chrono::steady_clock::now() + timeout) : 0;
+  if (ingester_ != nullptr) {
+    // No request is in flight any more: cut the heads into blocks, so a restart reads blocks
+    // instead of replaying the WAL.
+    if (Status s = ingester_->Shutdown(); !s.ok()) {
+      logger_.Error("could not cut the heads at shutdown; the WAL keeps the data", "err", s);
+    } else {
+      logger_.Info("heads cut into blocks");
+    }
+  }
   if (reload_thread_.joinable()) {
     reload_thread_.request_stop();
     reload_cv_.notify_all();

@@ -13,6 +13,7 @@
 #include "base/metrics.h"
 #include "distributor/distributor.h"
 #include "ingester/ingester.h"
+#include "objstore/filesystem_bucket.h"
 #include "server/config.h"
 #include "server/http_server.h"
 #include "server/modules.h"
@@ -49,6 +50,7 @@ class App {
   base::MetricsRegistry metrics_;
   ModuleManager modules_;
   std::unique_ptr<distributor::Overrides> overrides_;
+  std::unique_ptr<objstore::Bucket> bucket_;       // Before ingester_, which uses it.
   std::unique_ptr<ingester::Ingester> ingester_;  // Before distributor_, which uses it.
   std::unique_ptr<distributor::Distributor> distributor_;
   std::unique_ptr<api::Dispatcher> dispatcher_;

@@ -104,6 +104,17 @@ void Config::Register(base::FlagSet& flags) {
                "always: acknowledge a push once it is fsync'ed (concurrent pushes share one "
                "fsync); none: do not fsync (survives a process crash, not a machine crash).",
                {.yaml = "ingester.wal_sync"});
+  flags.Duration("ingester.max-block-duration", &ingester_max_block_duration,
+                 std::chrono::hours(1),
+                 "Cut the heads into blocks once the oldest has received pushes for this long.",
+                 {.yaml = "ingester.max_block_duration"});
+  flags.Int("ingester.max-block-bytes", &ingester_max_block_bytes, int64_t{1} << 30,
+            "Cut the heads into blocks once together they hold this many bytes of memory.",
+            {.yaml = "ingester.max_block_bytes"});
+  flags.Int("storage.min-free-disk-mb", &storage_min_free_disk_mb, 512,
+            "Refuse writes (503) while the WAL or storage volume has less free space than "
+            "this many MiB; they resume once space is freed. 0 disables the check.",
+            {.yaml = "storage.min_free_disk_mb"});
   flags.String("runtime-config.file", &runtime_config_file, "",
                "YAML file of per-tenant limit overrides (`overrides: {<tenant>: {<limit>: v}}`), "
                "reloaded while running.",
@@ -156,6 +167,13 @@ Status Config::Validate() const {
   }
   if (storage_filesystem_dir.empty()) {
     return InvalidArgumentError("flag -storage.filesystem.dir is empty");
+  }
+  if (ingester_max_block_duration <= base::Duration::zero() || ingester_max_block_bytes <= 0) {
+    return InvalidArgumentError(
+        "-ingester.max-block-duration and -ingester.max-block-bytes must be positive");
+  }
+  if (storage_min_free_disk_mb < 0) {
+    return InvalidArgumentError("-storage.min-free-disk-mb must not be negative");
   }
   if (ingester_wal_sync != "always" && ingester_wal_sync != "none") {
     return InvalidArgumentError("invalid -ingester.wal-sync \"" + ingester_wal_sync +

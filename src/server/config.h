@@ -51,6 +51,9 @@ struct Config {
   // Ingester.
   std::string ingester_wal_dir;  // Empty: <storage_filesystem_dir>/wal.
   std::string ingester_wal_sync;
+  base::Duration ingester_max_block_duration{};
+  int64_t ingester_max_block_bytes = 0;
+  int64_t storage_min_free_disk_mb = 0;
 
   // Per-tenant limits: defaults here, overrides in the runtime config file.
   distributor::Limits limits;

@@ -1,0 +1,170 @@
+// Cutting heads into blocks, uploading them, truncating the WAL, retention, and the background
+// loop that triggers them.
+#include "base/ulid.h"
+#include "block/bytes.h"
+#include "block/writer.h"
+#include "ingester/ingester.h"
+
+namespace flamedb::ingester {
+
+Status Ingester::Flush() {
+  base::MutexLock cut_lock(cut_mu_);
+  // Earlier cuts first, so that a tenant's blocks always cover a prefix of the WAL.
+  while (!pending_.empty()) {
+    FLAMEDB_RETURN_IF_ERROR(UploadCut(pending_.front()));
+    pending_.erase(pending_.begin());
+  }
+  Cut cut;
+  {
+    base::WriterLock append(append_mu_);  // Waits for pushes in flight.
+    FLAMEDB_ASSIGN_OR_RETURN(cut.wal_segment_end, wal_->Rotate());
+    base::MutexLock lock(mu_);
+    for (auto& [name, tenant] : tenants_) {
+      if (tenant.head != nullptr && tenant.head->rows() > 0) {
+        cut.heads[name] = tenant.head;
+        tenant.cutting.push_back(tenant.head);
+        tenant.head = nullptr;  // The next push starts a new head.
+      }
+    }
+  }
+  pending_.push_back(std::move(cut));
+  FLAMEDB_RETURN_IF_ERROR(UploadCut(pending_.front()));
+  pending_.erase(pending_.begin());
+  return OkStatus();
+}
+
+Status Ingester::UploadCut(const Cut& cut) {
+  for (const auto& [tenant, head] : cut.heads) {
+    // A head already uploaded by an earlier attempt is no longer among the tenant's cutting.
+    bool uploaded = true;
+    {
+      base::MutexLock lock(mu_);
+      for (const auto& h : tenants_[tenant].cutting) uploaded = uploaded && h != head;
+    }
+    if (uploaded) continue;
+    if (Status s = UploadHead(tenant, *head, cut.wal_segment_end); !s.ok()) {
+      cut_failures_.Inc();
+      logger_.Error("block upload failed; the head stays in memory and the WAL is kept",
+                    "tenant", tenant, "err", s);
+      return s;
+    }
+  }
+  // Every record below the boundary is now in a block.
+  return wal_->Truncate(cut.wal_segment_end);
+}
+
+Status Ingester::UploadHead(const std::string& tenant, const head::Head& head,
+                            uint64_t wal_end) {
+  const auto started = clock_.SteadyNow();
+  block::BlockMeta meta;
+  meta.ulid = base::Ulid::New(clock_.Now()).ToString();
+  meta.tenant = tenant;
+  meta.sources = {meta.ulid};
+  meta.wal_segment_end = wal_end;
+  FLAMEDB_ASSIGN_OR_RETURN(block::EncodedBlock encoded, block::EncodeBlock(head, meta));
+  const std::string dir = tenant + "/" + meta.ulid + "/";
+  const std::string data_key = dir + std::string(block::kDataFile);
+  // The data first, meta.json last: a block without meta.json is an unfinished upload.
+  FLAMEDB_RETURN_IF_ERROR(bucket_.Put(data_key, encoded.data));
+  FLAMEDB_RETURN_IF_ERROR(
+      bucket_.Put(dir + std::string(block::kMetaFile), block::MetaToJson(encoded.meta)));
+  auto loaded = std::make_shared<LoadedBlock>();
+  loaded->meta = encoded.meta;
+  FLAMEDB_ASSIGN_OR_RETURN(loaded->reader,
+                           block::BlockReader::Open(block::BucketSource(
+                               bucket_, data_key, encoded.meta.data_bytes)));
+  {
+    // One step for readers: the head leaves and the block arrives, so no profile is seen twice
+    // or missed.
+    base::MutexLock lock(mu_);
+    Tenant& t = tenants_[tenant];
+    std::erase_if(t.cutting, [&](const auto& h) { return h.get() == &head; });
+    t.blocks.push_back(std::move(loaded));
+  }
+  blocks_cut_.Inc();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.SteadyNow() -
+                                                                        started);
+  logger_.Info("block cut", "tenant", tenant, "block", meta.ulid, "series", encoded.meta.series,
+               "profiles", encoded.meta.profiles, "samples", encoded.meta.samples, "bytes",
+               encoded.meta.data_bytes, "duration_ms", static_cast<int64_t>(ms.count()));
+  return OkStatus();
+}
+
+bool Ingester::ShouldCut() const {
+  const auto now = clock_.SteadyNow();
+  size_t bytes = 0;
+  bool old = false;
+  {
+    base::MutexLock lock(mu_);
+    for (const auto& [name, tenant] : tenants_) {
+      if (tenant.head == nullptr) continue;
+      bytes += tenant.head->MemoryBytes();
+      old = old || (tenant.head->rows() > 0 &&
+                    now - tenant.head_started >= options_.max_block_duration);
+    }
+  }
+  head_bytes_.Set(static_cast<double>(bytes));
+  return old || bytes >= options_.max_head_bytes;
+}
+
+Result<size_t> Ingester::ApplyRetention() {
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          clock_.Now().time_since_epoch())
+                          .count();
+  std::vector<std::shared_ptr<const LoadedBlock>> expired;
+  {
+    base::MutexLock lock(mu_);
+    for (auto& [name, tenant] : tenants_) {
+      const base::Duration period = overrides_.For(name)->retention_period;
+      if (period <= base::Duration::zero()) continue;
+      const int64_t cutoff = now - period.count();
+      std::erase_if(tenant.blocks, [&](const std::shared_ptr<const LoadedBlock>& b) {
+        if (b->meta.max_time_nanos >= cutoff) return false;
+        expired.push_back(b);
+        return true;
+      });
+    }
+  }
+  for (const auto& b : expired) {
+    const std::string dir = b->meta.tenant + "/" + b->meta.ulid + "/";
+    // meta.json first: a block without it is never loaded again, whatever happens next.
+    FLAMEDB_RETURN_IF_ERROR(bucket_.Delete(dir + std::string(block::kMetaFile)));
+    FLAMEDB_RETURN_IF_ERROR(bucket_.Delete(dir + std::string(block::kDataFile)));
+    blocks_deleted_.Inc();
+    logger_.Info("block deleted by retention", "tenant", b->meta.tenant, "block", b->meta.ulid,
+                 "max_time_ns", b->meta.max_time_nanos);
+  }
+  return expired.size();
+}
+
+void Ingester::Loop(std::stop_token stop) {
+  auto last_retention = clock_.SteadyNow();
+  std::unique_lock<std::mutex> lock(loop_mu_);
+  while (!stop.stop_requested()) {
+    loop_cv_.wait_for(lock, stop, options_.cut_check_interval, [] { return false; });
+    if (stop.stop_requested()) break;
+    lock.unlock();
+    if (ShouldCut()) {
+      if (Status s = Flush(); !s.ok()) logger_.Error("head cut failed", "err", s);
+    }
+    if (clock_.SteadyNow() - last_retention >= options_.retention_check_interval) {
+      last_retention = clock_.SteadyNow();
+      if (auto r = ApplyRetention(); !r.ok()) logger_.Error("retention failed", "err", r.status());
+    }
+    lock.lock();
+  }
+}
+
+Status Ingester::Shutdown() {
+  loop_.request_stop();
+  loop_cv_.notify_all();
+  if (loop_.joinable()) loop_.join();
+  {
+    base::WriterLock append(append_mu_);
+    base::MutexLock lock(mu_);
+    shut_down_ = true;
+  }
+  return Flush();
+}
+
+}  // namespace flamedb::ingester
