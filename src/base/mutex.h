@@ -4,7 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
-#include <shared_mutex>
+#include <pthread.h>
 
 #include "base/thread_annotations.h"
 
@@ -35,20 +35,29 @@ class SCOPED_CAPABILITY MutexLock {
   Mutex& mu_;
 };
 
-// An annotated reader-writer lock: many readers or one writer.
+// An annotated reader-writer lock: many readers or one writer. Writer-preferring: once a
+// writer waits, new readers queue behind it, so a steady stream of readers (pushes) cannot
+// starve a writer (a head cut).
 class CAPABILITY("mutex") SharedMutex {
  public:
-  SharedMutex() = default;
+  SharedMutex() {
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&mu_, &attr);
+    pthread_rwlockattr_destroy(&attr);
+  }
+  ~SharedMutex() { pthread_rwlock_destroy(&mu_); }
   SharedMutex(const SharedMutex&) = delete;
   SharedMutex& operator=(const SharedMutex&) = delete;
 
-  void Lock() ACQUIRE() { mu_.lock(); }
-  void Unlock() RELEASE() { mu_.unlock(); }
-  void LockShared() ACQUIRE_SHARED() { mu_.lock_shared(); }
-  void UnlockShared() RELEASE_SHARED() { mu_.unlock_shared(); }
+  void Lock() ACQUIRE() { pthread_rwlock_wrlock(&mu_); }
+  void Unlock() RELEASE() { pthread_rwlock_unlock(&mu_); }
+  void LockShared() ACQUIRE_SHARED() { pthread_rwlock_rdlock(&mu_); }
+  void UnlockShared() RELEASE_SHARED() { pthread_rwlock_unlock(&mu_); }
 
  private:
-  std::shared_mutex mu_;
+  pthread_rwlock_t mu_;
 };
 
 class SCOPED_CAPABILITY WriterLock {
