@@ -48,7 +48,10 @@ Result<std::unique_ptr<BlockReader>> BlockReader::Open(std::unique_ptr<ByteSourc
   }
   FLAMEDB_ASSIGN_OR_RETURN(r->toc_, DecodeToc(toc, toc_offset));
   FLAMEDB_RETURN_IF_ERROR(r->LoadSeries());
-  r->partitions_.resize(r->toc_.partitions.size());
+  {
+    base::MutexLock lock(r->mu_);
+    r->partitions_.resize(r->toc_.partitions.size());
+  }
   return r;
 }
 
@@ -107,12 +110,13 @@ Result<BlockReader::Chunk> BlockReader::ReadChunk(size_t index) const {
   }
   uint64_t last_series = 0;
   int64_t last_time = 0;
+  bool overflow = false;  // Arithmetic on damaged values must not overflow (UB); it is damage.
   for (uint64_t i = 0; i < rows; ++i) {
     last_series += series.Varint();
     c.series.push_back(static_cast<uint32_t>(std::min<uint64_t>(last_series, UINT32_MAX)));
     const uint64_t p = partition.Below(toc_.partitions.size());
     c.partition.push_back(static_cast<uint32_t>(p));
-    last_time += time.Signed();
+    overflow |= __builtin_add_overflow(last_time, time.Signed(), &last_time);
     c.time.push_back(last_time);
     c.total.push_back(total.Signed());
     const uint64_t n = counts.Below(stacks.remaining() + 1);
@@ -123,13 +127,15 @@ Result<BlockReader::Chunk> BlockReader::ReadChunk(size_t index) const {
       c.stacks.push_back(static_cast<uint32_t>(stack < limit ? stack : 0));
       if (stack >= limit) stacks.Below(0);  // Out of range: mark the column bad.
     }
-    const auto divisor = static_cast<int64_t>(values.Varint());
+    const auto divisor = static_cast<int64_t>(values.Below(uint64_t{INT64_MAX} + 1));
     for (uint64_t k = 0; k < n; ++k) {
-      c.values.push_back(values.Signed() * divisor);
+      int64_t value = 0;
+      overflow |= __builtin_mul_overflow(values.Signed(), divisor, &value);
+      c.values.push_back(value);
     }
     c.offsets.push_back(c.stacks.size());
     if (!series.ok() || !partition.ok() || !time.ok() || !total.ok() || !counts.ok() ||
-        !stacks.ok() || !values.ok() || last_series >= toc_.series) {
+        !stacks.ok() || !values.ok() || last_series >= toc_.series || overflow) {
       return DataLossError("block: row chunk " + std::to_string(index) + " is damaged");
     }
   }

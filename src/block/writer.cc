@@ -67,9 +67,11 @@ class ChunkBuilder {
     // CPU values are multiples of the sampling period: store the row's common divisor once.
     uint64_t divisor = 0;
     for (int64_t v : values) {
-      divisor = std::gcd(divisor, static_cast<uint64_t>(v < 0 ? -v : v));
+      divisor = std::gcd(divisor, v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v));
     }
-    divisor = std::max<uint64_t>(divisor, 1);
+    if (divisor == 0 || divisor > static_cast<uint64_t>(INT64_MAX)) {
+      divisor = 1;  // All zero, or only INT64_MIN values.
+    }
     values_.Varint(divisor);
     for (int64_t v : values) {
       values_.Signed(v / static_cast<int64_t>(divisor));
