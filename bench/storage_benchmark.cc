@@ -1,0 +1,285 @@
+// The storage engine on a realistic corpus: head ingest, head memory, block write and read,
+// bytes per sample on disk, and WAL replay (issue #4, design §9).
+//
+// The corpus is made from the real runtime/pprof CPU and heap profiles in $FLAMEDB_BENCH_CORPUS
+// (bench/storage makes them with the project's Go fixture program): every pod of every service
+// sends one CPU and one heap profile each 10 s for an hour. Each profile keeps a random 70% of
+// the fixture's samples with values scaled by 0.5-1.5x (CPU values stay multiples of the
+// period), so consecutive profiles differ the way real ones do. Services have their own symbol
+// partitions. Sizes: $FLAMEDB_BENCH_SERVICES (default 4) x $FLAMEDB_BENCH_PODS (default 4).
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <random>
+#include <sstream>
+
+#include "base/clock.h"
+#include "base/logging.h"
+#include "block/meta.h"
+#include "block/reader.h"
+#include "block/writer.h"
+#include "distributor/normalize.h"
+#include "head/head.h"
+#include "ingester/record.h"
+#include "pprof/decoder.h"
+#include "wal/wal.h"
+
+namespace {
+
+using namespace flamedb;
+
+struct Push {
+  model::Labels labels;
+  std::shared_ptr<const model::Profile> profile;
+  std::vector<uint32_t> samples;  // The subset kept.
+};
+
+int EnvInt(const char* name, int def) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? std::atoi(v) : def;
+}
+
+model::Profile Load(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream bytes;
+  bytes << f.rdbuf();
+  auto p = pprof::DecodeProfile(bytes.str(), {.max_uncompressed_bytes = 256 << 20});
+  if (!p.ok()) {
+    std::cerr << path << ": " << p.status().ToString() << "\n";
+    std::exit(1);
+  }
+  distributor::NormalizeProfile(*p);
+  return std::move(p).value();
+}
+
+// A copy whose strings still point into `base`'s storage: `base` must outlive it.
+model::Profile CopyOf(const model::Profile& base) {
+  model::Profile p;
+  p.sample_types = base.sample_types;
+  p.samples = base.samples;
+  p.location_ids = base.location_ids;
+  p.values = base.values;
+  p.labels = base.labels;
+  p.mappings = base.mappings;
+  p.locations = base.locations;
+  p.lines = base.lines;
+  p.functions = base.functions;
+  p.string_table = base.string_table;
+  p.period_type = base.period_type;
+  p.period = base.period;
+  return p;
+}
+
+// One 10-second profile of `base`: a random 70% of its samples, values scaled.
+Push Vary(const model::Profile& base, const model::Labels& labels, int64_t time,
+          std::mt19937_64& rng) {
+  auto p = std::make_shared<model::Profile>(CopyOf(base));
+  p->time_nanos = time;
+  std::uniform_real_distribution<double> scale(0.5, 1.5);
+  std::bernoulli_distribution keep(0.7);
+  Push push{labels, nullptr, {}};
+  for (uint32_t i = 0; i < p->samples.size(); ++i) {
+    if (!keep(rng)) continue;
+    push.samples.push_back(i);
+    const model::Sample& s = p->samples[i];
+    for (uint32_t v = 0; v < s.values.size; ++v) {
+      int64_t& value = p->values[s.values.begin + v];
+      const int64_t unit = p->period > 0 && value % p->period == 0 ? p->period : 1;
+      value = std::max<int64_t>(1, static_cast<int64_t>(value / unit * scale(rng))) * unit;
+    }
+  }
+  push.profile = std::move(p);
+  return push;
+}
+
+struct Corpus {
+  model::Profile cpu, heap;
+  int services = 0, pods = 0;
+};
+
+const Corpus& GetCorpus() {
+  static const Corpus corpus = [] {
+    const char* dir = std::getenv("FLAMEDB_BENCH_CORPUS");
+    if (dir == nullptr) {
+      std::cerr << "set FLAMEDB_BENCH_CORPUS to a directory with cpu.pb.gz and heap.pb.gz "
+                   "(bench/storage makes one)\n";
+      std::exit(1);
+    }
+    Corpus c;
+    c.cpu = Load(std::string(dir) + "/cpu.pb.gz");
+    c.heap = Load(std::string(dir) + "/heap.pb.gz");
+    c.services = EnvInt("FLAMEDB_BENCH_SERVICES", 4);
+    c.pods = EnvInt("FLAMEDB_BENCH_PODS", 4);
+    return c;
+  }();
+  return corpus;
+}
+
+// Calls `fn` for the corpus' pushes in time order (made on the fly: an hour of them does not
+// fit in memory as profiles), up to `limit` of them.
+void ForEachPush(const std::function<void(const Push&)>& fn, size_t limit = SIZE_MAX) {
+  const Corpus& c = GetCorpus();
+  std::mt19937_64 rng(42);
+  const int64_t start = 1767323045LL * 1000000000LL;
+  size_t n = 0;
+  for (int step = 0; step < 360; ++step) {
+    for (int s = 0; s < c.services; ++s) {
+      for (int pod = 0; pod < c.pods; ++pod) {
+        const std::string service = "svc-" + std::to_string(s);
+        const std::string pod_name = service + "-" + std::to_string(pod);
+        const int64_t t = start + step * 10'000'000'000LL + pod * 1'000'000LL;
+        for (const auto& [name, base] : {std::pair{"process_cpu", &c.cpu}, {"memory", &c.heap}}) {
+          if (n++ >= limit) return;
+          fn(Vary(*base, {{"__name__", name}, {"pod", pod_name}, {"service_name", service}}, t,
+                  rng));
+        }
+      }
+    }
+  }
+}
+
+std::unique_ptr<head::Head> Fill() {
+  auto head = std::make_unique<head::Head>();
+  ForEachPush([&](const Push& p) { (void)head->Append(p.labels, *p.profile, p.samples); });
+  return head;
+}
+
+const head::Head& FilledHead() {
+  static const std::unique_ptr<head::Head> head = Fill();
+  return *head;
+}
+
+const block::EncodedBlock& Block() {
+  static const block::EncodedBlock encoded = *block::EncodeBlock(FilledHead(), block::BlockMeta{});
+  return encoded;
+}
+
+// The first pushes of the corpus, made up front, for timing ingest without the making.
+constexpr size_t kTimedPushes = 400;
+const std::vector<Push>& TimedPushes() {
+  static const std::vector<Push> pushes = [] {
+    std::vector<Push> out;
+    ForEachPush([&](const Push& p) { out.push_back(p); }, kTimedPushes);
+    return out;
+  }();
+  return pushes;
+}
+
+uint64_t SamplesOf(const std::vector<Push>& pushes) {
+  uint64_t n = 0;
+  for (const Push& p : pushes) n += p.samples.size() * p.profile->sample_types.size();
+  return n;
+}
+
+void SetSampleRates(benchmark::State& state, uint64_t profiles, uint64_t samples) {
+  state.counters["profiles/s"] = benchmark::Counter(
+      static_cast<double>(profiles * state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["samples/s"] = benchmark::Counter(
+      static_cast<double>(samples * state.iterations()), benchmark::Counter::kIsRate);
+}
+
+// Pushes into an empty head, one thread: what one core ingests after the distributor.
+void BM_HeadAppend(benchmark::State& state) {
+  const std::vector<Push>& pushes = TimedPushes();
+  for (auto _ : state) {
+    head::Head head;
+    for (const Push& p : pushes) (void)head.Append(p.labels, *p.profile, p.samples);
+    benchmark::DoNotOptimize(head.rows());
+  }
+  SetSampleRates(state, pushes.size(), SamplesOf(pushes));
+  const head::Head& head = FilledHead();  // The whole hour.
+  state.counters["series"] = static_cast<double>(head.series());
+  state.counters["head_bytes/series"] =
+      static_cast<double>(head.MemoryBytes()) / static_cast<double>(head.series());
+  state.counters["head_bytes/sample"] =
+      static_cast<double>(head.MemoryBytes()) / static_cast<double>(head.samples());
+}
+BENCHMARK(BM_HeadAppend)->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();
+
+void BM_BlockWrite(benchmark::State& state) {
+  const head::Head& head = FilledHead();
+  size_t bytes = 0;
+  for (auto _ : state) {
+    auto block = block::EncodeBlock(head, block::BlockMeta{});
+    bytes = block->data.size() + block::MetaToJson(block->meta).size();
+    benchmark::DoNotOptimize(block);
+  }
+  const block::EncodedBlock& b = Block();
+  SetSampleRates(state, b.meta.profiles, b.meta.samples);
+  state.SetBytesProcessed(static_cast<int64_t>(bytes * state.iterations()));
+  state.counters["block_bytes"] = static_cast<double>(bytes);
+  state.counters["bytes/sample"] = static_cast<double>(bytes) / static_cast<double>(b.meta.samples);
+  state.counters["bytes/profile"] = static_cast<double>(bytes) / static_cast<double>(b.meta.profiles);
+  state.counters["samples"] = static_cast<double>(b.meta.samples);
+}
+BENCHMARK(BM_BlockWrite)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+
+// Opens the block cold and reads every row and every symbol partition.
+void BM_BlockReadAll(benchmark::State& state) {
+  const block::EncodedBlock& b = Block();
+  for (auto _ : state) {
+    auto reader = block::BlockReader::Open(block::StringSource(b.data));
+    uint64_t sum = 0;
+    (void)(*reader)->ForEachRow({}, {INT64_MIN, INT64_MAX}, [&](const store::RowView& row) {
+      sum += static_cast<uint64_t>(row.total) + row.stacks.size();
+    });
+    for (uint32_t p = 0; p < (*reader)->PartitionCount(); ++p) {
+      (void)(*reader)->WithSymbols(p, [&](const symdb::Partition& part) { sum += part.stacks(); });
+    }
+    benchmark::DoNotOptimize(sum);
+  }
+  SetSampleRates(state, b.meta.profiles, b.meta.samples);
+  state.SetBytesProcessed(static_cast<int64_t>(b.data.size() * state.iterations()));
+}
+BENCHMARK(BM_BlockReadAll)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+
+// Restart: WAL records (what the ingester wrote for the corpus) back into a head. The rate is
+// of record bytes, which hold each profile as uncompressed pprof.
+void BM_WalReplay(benchmark::State& state) {
+  const std::vector<Push>& pushes = TimedPushes();
+  const std::string dir = std::filesystem::temp_directory_path().string() + "/flamedb-bench-wal-" +
+                          std::to_string(getpid());
+  std::filesystem::remove_all(dir);
+  base::RealClock clock;
+  base::Logger logger(clock, stderr, base::LogLevel::kError);
+  base::MetricsRegistry metrics;
+  uint64_t bytes = 0;
+  {
+    auto wal =
+        wal::Wal::Open({.dir = dir, .sync = wal::SyncPolicy::kNone}, logger, metrics).value();
+    for (const Push& p : pushes) {
+      const std::string record = ingester::EncodeRecord("t", {{p.labels, p.profile, p.samples}});
+      bytes += record.size();
+      (void)wal->Append(record);
+    }
+  }
+  for (auto _ : state) {
+    base::MetricsRegistry replay_metrics;
+    auto wal = wal::Wal::Open({.dir = dir, .sync = wal::SyncPolicy::kNone}, logger, replay_metrics)
+                   .value();
+    head::Head head;
+    (void)wal->Replay([&](std::string_view bytes, wal::Position) {
+      auto record = ingester::DecodeRecord(bytes);
+      for (const auto& s : record->series) {
+        (void)head.Append(s.labels, *s.profile, s.samples);
+      }
+      return OkStatus();
+    });
+    benchmark::DoNotOptimize(head.rows());
+  }
+  std::filesystem::remove_all(dir);
+  state.SetBytesProcessed(static_cast<int64_t>(bytes * state.iterations()));
+  SetSampleRates(state, pushes.size(), SamplesOf(pushes));
+}
+BENCHMARK(BM_WalReplay)->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
