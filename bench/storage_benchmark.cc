@@ -28,6 +28,7 @@
 #include "distributor/normalize.h"
 #include "head/head.h"
 #include "ingester/record.h"
+#include "ingester/replay.h"
 #include "pprof/decoder.h"
 #include "wal/wal.h"
 
@@ -265,12 +266,12 @@ void BM_WalReplay(benchmark::State& state) {
     auto wal = wal::Wal::Open({.dir = dir, .sync = wal::SyncPolicy::kNone}, logger, replay_metrics)
                    .value();
     head::Head head;
-    (void)wal->Replay([&](std::string_view bytes, wal::Position) {
-      auto record = ingester::DecodeRecord(bytes);
-      for (const auto& s : record->series) {
+    (void)ingester::ReplayRecords(*wal, [&](Result<ingester::PushRecord> record, wal::Position) {
+      if (!record.ok()) return;
+      const ingester::PushRecord r = std::move(record).value();
+      for (const auto& s : r.series) {
         (void)head.Append(s.labels, *s.profile, s.samples);
       }
-      return OkStatus();
     });
     benchmark::DoNotOptimize(head.rows());
   }

@@ -86,6 +86,8 @@ Status Head::Append(const model::Labels& labels, const model::Profile& profile,
   const std::vector<uint32_t> stacks = partitions_[partition]->AddSamples(profile, chosen);
   for (size_t type = 0; type < series.size(); ++type) {
     ProfileRow row{series[type], partition, profile.time_nanos, {}, {}, 0};
+    row.stacks.reserve(chosen.size());
+    row.values.reserve(chosen.size());
     for (size_t i = 0; i < chosen.size(); ++i) {
       const int64_t v = profile.Values(profile.samples[chosen[i]])[type];
       if (v != 0) {

@@ -5,6 +5,7 @@
 #include "base/ulid.h"
 #include "block/bytes.h"
 #include "ingester/record.h"
+#include "ingester/replay.h"
 
 namespace flamedb::ingester {
 
@@ -121,14 +122,13 @@ Status Ingester::Replay() {
                                                   .min_segment = min_segment},
                                                  logger_, metrics_));
   uint64_t records = 0, skipped = 0, failed = 0;
-  FLAMEDB_RETURN_IF_ERROR(wal_->Replay([&](std::string_view bytes, wal::Position at) -> Status {
-    Result<PushRecord> record = DecodeRecord(bytes);
+  FLAMEDB_RETURN_IF_ERROR(ReplayRecords(*wal_, [&](Result<PushRecord> record, wal::Position at) {
     if (record.ok()) {
       const auto it = covered.find(record->tenant);
       if (it != covered.end() && at.segment < it->second) {
         ++skipped;
         replay_skipped_.Inc();
-        return OkStatus();
+        return;
       }
     }
     // Everything in the WAL was acknowledged, so replay applies it without the series limit.
@@ -138,11 +138,10 @@ Status Ingester::Replay() {
       ++failed;
       logger_.Error("wal: skipped a record that cannot be applied", "segment", at.segment,
                     "offset", at.offset, "err", applied);
-      return OkStatus();
+      return;
     }
     ++records;
     replayed_.Inc();
-    return OkStatus();
   }));
   logger_.Info("wal replayed", "dir", options_.wal_dir, "records", records,
                "already_in_blocks", skipped, "failed", failed);

@@ -1,5 +1,6 @@
 #include "symdb/partition.h"
 
+#include <algorithm>
 #include <functional>
 #include <unordered_map>
 
@@ -119,19 +120,22 @@ uint32_t Partition::InternLocation(uint32_t mapping, uint64_t address,
 uint32_t Partition::InternStack(std::span<const uint32_t> locations_leaf_first) {
   uint32_t node = 0;
   for (auto it = locations_leaf_first.rbegin(); it != locations_leaf_first.rend(); ++it) {
-    const uint64_t key = static_cast<uint64_t>(node) << 32 | *it;
-    const uint32_t child = stack_index_.Find(key, [](uint32_t) { return true; });
-    if (child != FlatMap::kMissing) {
-      node = child;
-      continue;
-    }
-    const auto id = static_cast<uint32_t>(stack_parent_.size());
-    stack_parent_.push_back(node);
-    stack_location_.push_back(*it);
-    stack_index_.Insert(key, id);
-    node = id;
+    node = InternChild(node, *it);
   }
   return node;
+}
+
+uint32_t Partition::InternChild(uint32_t parent, uint32_t location) {
+  const uint64_t key = static_cast<uint64_t>(parent) << 32 | location;
+  const uint32_t child = stack_index_.Find(key, [](uint32_t) { return true; });
+  if (child != FlatMap::kMissing) {
+    return child;
+  }
+  const auto id = static_cast<uint32_t>(stack_parent_.size());
+  stack_parent_.push_back(parent);
+  stack_location_.push_back(location);
+  stack_index_.Insert(key, id);
+  return id;
 }
 
 std::vector<uint32_t> Partition::AddSamples(const model::Profile& p,
@@ -185,15 +189,39 @@ std::vector<uint32_t> Partition::AddSamples(const model::Profile& p,
     }
     return locations[i] = InternLocation(mapping, loc.address, lines);
   };
-  std::vector<uint32_t> stack;
-  std::vector<uint32_t> out;
-  out.reserve(samples.size());
-  for (uint32_t index : samples) {
-    stack.clear();
-    for (uint64_t id : p.LocationIds(p.samples[index])) {
-      stack.push_back(location(id));
+  // Every stack as partition locations, root first, in one flat buffer.
+  std::vector<uint32_t> frames;
+  std::vector<uint32_t> begin(samples.size() + 1, 0);
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const auto ids = p.LocationIds(p.samples[samples[i]]);
+    for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
+      frames.push_back(location(*it));
     }
-    out.push_back(InternStack(stack));
+    begin[i + 1] = static_cast<uint32_t>(frames.size());
+  }
+  // Samples of a profile often share their callers with the sample before: the tree nodes of
+  // the common root-side part are reused instead of looked up again (a hash probe, usually a
+  // cache miss, per frame). (Sorting the stacks first shares more, but costs more than it saves.)
+  auto frames_of = [&](uint32_t i) {
+    return std::span<const uint32_t>(frames.data() + begin[i], begin[i + 1] - begin[i]);
+  };
+  std::vector<uint32_t> out(samples.size());
+  std::span<const uint32_t> prev;
+  std::vector<uint32_t> prev_nodes;  // prev_nodes[k]: the node of prev[0..k].
+  for (uint32_t i = 0; i < samples.size(); ++i) {
+    const auto stack = frames_of(i);
+    size_t shared = 0;
+    while (shared < stack.size() && shared < prev.size() && prev[shared] == stack[shared]) {
+      ++shared;
+    }
+    prev_nodes.resize(shared);
+    uint32_t node = shared == 0 ? 0 : prev_nodes[shared - 1];
+    for (size_t k = shared; k < stack.size(); ++k) {
+      node = InternChild(node, stack[k]);
+      prev_nodes.push_back(node);
+    }
+    prev = stack;
+    out[i] = node;
   }
   return out;
 }

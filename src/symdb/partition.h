@@ -110,6 +110,9 @@ class Partition {
   size_t MemoryBytes() const;
 
  private:
+  // The tree node for `location` called from `parent`, created when new.
+  uint32_t InternChild(uint32_t parent, uint32_t location);
+
   struct Loaded {};
   explicit Partition(Loaded) {}
 
