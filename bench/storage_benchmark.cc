@@ -22,6 +22,7 @@
 
 #include "base/clock.h"
 #include "base/logging.h"
+#include "base/memory.h"
 #include "block/meta.h"
 #include "block/reader.h"
 #include "block/writer.h"
@@ -281,6 +282,29 @@ void BM_WalReplay(benchmark::State& state) {
 }
 BENCHMARK(BM_WalReplay)->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();
 
+// Fixed memory per series: many series of one tiny profile each.
+void BM_HeadSeriesOverhead(benchmark::State& state) {
+  const model::Profile& cpu = GetCorpus().cpu;
+  constexpr int kSeries = 10000;
+  double per_series = 0;
+  for (auto _ : state) {
+    head::Head head;
+    for (int i = 0; i < kSeries; ++i) {
+      (void)head.Append({{"__name__", "process_cpu"}, {"pod", "pod-" + std::to_string(i)},
+                         {"service_name", "svc"}}, cpu, {0});
+    }
+    per_series = static_cast<double>(head.MemoryBytes()) / static_cast<double>(head.series());
+  }
+  state.counters["head_bytes/series"] = per_series;
+}
+BENCHMARK(BM_HeadSeriesOverhead)->Unit(benchmark::kMillisecond)->Iterations(1);
+
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  flamedb::base::TuneAllocator();  // As the server does.
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
