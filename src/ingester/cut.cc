@@ -107,6 +107,14 @@ bool Ingester::ShouldCut() const {
   return old || bytes >= options_.max_head_bytes;
 }
 
+Result<bool> Ingester::CutIfDue() {
+  if (!ShouldCut()) {
+    return false;
+  }
+  FLAMEDB_RETURN_IF_ERROR(Flush());
+  return true;
+}
+
 Result<size_t> Ingester::ApplyRetention() {
   const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                           clock_.Now().time_since_epoch())
@@ -144,8 +152,8 @@ void Ingester::Loop(std::stop_token stop) {
     loop_cv_.wait_for(lock, stop, options_.cut_check_interval, [] { return false; });
     if (stop.stop_requested()) break;
     lock.unlock();
-    if (ShouldCut()) {
-      if (Status s = Flush(); !s.ok()) logger_.Error("head cut failed", "err", s);
+    if (Result<bool> cut = CutIfDue(); !cut.ok()) {
+      logger_.Error("head cut failed", "err", cut.status());
     }
     if (clock_.SteadyNow() - last_retention >= options_.retention_check_interval) {
       last_retention = clock_.SteadyNow();

@@ -78,6 +78,10 @@ class Ingester final : public distributor::ProfileSink {
   // WAL segments they cover. Errors: the bucket's; the heads stay readable and are retried at
   // the next cut.
   Status Flush() EXCLUDES(cut_mu_, mu_);
+  // Flushes if the oldest head is older than max_block_duration or the heads hold more than
+  // max_head_bytes (what the background loop does every cut_check_interval). Returns whether it
+  // cut.
+  Result<bool> CutIfDue() EXCLUDES(cut_mu_, mu_);
   // Stops the background loop and flushes. Further pushes fail with kUnavailable.
   Status Shutdown() EXCLUDES(cut_mu_, mu_);
   // Deletes blocks past their tenant's retention period. Returns how many were deleted.

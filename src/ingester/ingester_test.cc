@@ -60,11 +60,14 @@ class IngesterTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  std::unique_ptr<Ingester> Open(int64_t max_series = 0) {
+  std::unique_ptr<Ingester> Open(int64_t max_series = 0, uint64_t max_head_bytes = 1 << 30) {
     limits_.max_global_series_per_tenant = max_series;
     overrides_ = std::make_unique<distributor::Overrides>(limits_, "");
     metrics_ = std::make_unique<base::MetricsRegistry>();
-    auto ingester = Ingester::Open({.wal_dir = dir_, .cut_check_interval = std::chrono::hours(1)},
+    auto ingester = Ingester::Open({.wal_dir = dir_,
+                                    .max_block_duration = std::chrono::hours(1),
+                                    .max_head_bytes = max_head_bytes,
+                                    .cut_check_interval = std::chrono::hours(1)},
                                    bucket_, *overrides_, clock_, logger_, *metrics_);
     EXPECT_THAT(ingester, IsOk());
     return std::move(ingester).value();
@@ -142,6 +145,36 @@ TEST_F(IngesterTest, FlushCutsHeadsIntoBlocksAndDeletesTheWalTheyCover) {
 
   EXPECT_THAT(metrics_->Render(), HasSubstr("flamedb_ingester_wal_replayed_records_total 1\n"));
   EXPECT_THAT(Json(*restarted, "t1"), HasSubstr(R"("profiles":2,"totals":{"process_cpu:cpu:nanoseconds:cpu:nanoseconds":41})"));
+}
+
+TEST_F(IngesterTest, HeadsAreCutOnceTheOldestIsAsOldAsTheBlockDuration) {
+  auto ingester = Open();
+  EXPECT_FALSE(*ingester->CutIfDue());  // Nothing to cut.
+  ASSERT_THAT(ingester->Append("t1", {{kLabels, Cpu(30, 10), {}}}), IsOk());
+  clock_.Advance(std::chrono::minutes(59));
+  EXPECT_FALSE(*ingester->CutIfDue());
+
+  clock_.Advance(std::chrono::minutes(1));
+
+  EXPECT_TRUE(*ingester->CutIfDue());
+  EXPECT_EQ(BlockDirs("t1").size(), 1u);
+  EXPECT_FALSE(*ingester->CutIfDue());  // The new head is empty.
+}
+
+TEST_F(IngesterTest, HeadsAreCutOnceTheyHoldMaxBytes) {
+  auto ingester = Open(0, /*max_head_bytes=*/64 << 10);
+  ASSERT_THAT(ingester->Append("t1", {{kLabels, Cpu(30, 10), {}}}), IsOk());
+  EXPECT_FALSE(*ingester->CutIfDue());
+  for (int i = 0; i < 200; ++i) {
+    const model::Labels pod = {{"__name__", "process_cpu"}, {"pod", std::to_string(i)},
+                               {"service_name", "api"}};
+    ASSERT_THAT(ingester->Append("t1", {{pod, Cpu(1, 1), {}}}), IsOk());
+  }
+
+  EXPECT_TRUE(*ingester->CutIfDue());
+
+  EXPECT_EQ(BlockDirs("t1").size(), 1u);
+  EXPECT_THAT(metrics_->Render(), HasSubstr("flamedb_ingester_blocks_cut_total 1\n"));
 }
 
 TEST_F(IngesterTest, ACrashBetweenUploadAndWalDeletionStoresEachProfileOnce) {

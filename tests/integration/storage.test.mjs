@@ -83,17 +83,25 @@ describe('storage engine', () => {
             acked.set(id, files[kind].total);
           }
         };
+        let flushed;
+        const firstFlush = new Promise((resolve) => { flushed = resolve; });
         const flusher = async () => {
           while (!stop) {
             await sleep(50 + Math.random() * 200);
             try {
-              const res = await httpRequest(srv.baseUrl, '/ingester/flush', { method: 'POST', timeoutMs: 5000 });
-              if (res.status === 204) flushes++;
+              const res = await httpRequest(srv.baseUrl, '/ingester/flush', { method: 'POST', timeoutMs: 30_000 });
+              if (res.status === 204) {
+                flushes++;
+                flushed();
+              }
             } catch { return; }  // The server is gone (often in the middle of a cut).
           }
         };
         const work = [...Array.from({ length: CLIENTS }, (_, c) => client(c)), flusher()];
-        await sleep(300 + Math.random() * 1200);
+        // Every other cycle lets a cut finish first (sanitizer builds are slow), then all kills
+        // come at a random moment: during pushes, during a cut, or between the two.
+        if (cycle % 2 === 0) await Promise.race([firstFlush, sleep(30_000)]);
+        await sleep(300 + Math.random() * 800);
         srv.proc.kill('SIGKILL');
         await srv.exited;
         stop = true;
@@ -149,6 +157,30 @@ describe('storage engine', () => {
         assert.deepEqual(after.series, before.series);
         assert.equal(after.heads, 0);
         assert.equal(after.blocks, 1);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      removeTempDir(dataDir);
+    }
+  });
+
+  test('/ingester/shutdown cuts the heads, answers 204 and exits 0', { timeout: 60_000 }, async () => {
+    const dataDir = await makeTempDir('flamedb-admin-');
+    try {
+      const first = await startServer(FLAGS, { dataDir });
+      const res = await ingest(first.baseUrl, { name: 'admin{push_id=a1}', format: 'pprof' }, files.cpu.bytes);
+      assert.equal(res.status, 200, res.text);
+      const before = await getIngested(first.baseUrl);
+
+      const shutdown = await httpRequest(first.baseUrl, '/ingester/shutdown', { method: 'POST' });
+
+      assert.equal(shutdown.status, 204, shutdown.text);
+      assert.equal((await first.exited).code, 0, 'the process should exit 0 after /ingester/shutdown');
+      const second = await startServer(FLAGS, { dataDir });
+      try {
+        assert.match(second.stderrText(), /msg="wal replayed" .*records=0 /);
+        assert.deepEqual((await getIngested(second.baseUrl)).series, before.series);
       } finally {
         await second.stop();
       }
