@@ -1,0 +1,130 @@
+#include "query/function_tree.h"
+
+#include <algorithm>
+
+namespace flamedb::query {
+
+FunctionTree::FunctionTree() {
+  names_.push_back("total");
+  name_ids_.emplace("total", 0);
+  nodes_.push_back(Node{});
+}
+
+uint32_t FunctionTree::NameId(std::string_view name) {
+  const auto it = name_ids_.find(std::string(name));
+  if (it != name_ids_.end()) return it->second;
+  const auto id = static_cast<uint32_t>(names_.size());
+  names_.emplace_back(name);
+  name_ids_.emplace(names_.back(), id);
+  return id;
+}
+
+uint32_t FunctionTree::Child(uint32_t parent, uint32_t name) {
+  const uint64_t key = static_cast<uint64_t>(parent) << 32 | name;
+  const uint32_t found = children_.Find(key, [](uint32_t) { return true; });
+  if (found != symdb::FlatMap::kMissing) return found;
+  const auto id = static_cast<uint32_t>(nodes_.size());
+  nodes_.push_back(Node{parent, name, 0, 0});
+  children_.Insert(key, id);
+  return id;
+}
+
+void FunctionTree::AddStack(const std::vector<std::string>& frames, int64_t value) {
+  uint32_t node = 0;
+  for (const std::string& f : frames) node = Child(node, NameId(f));
+  AddSelf(node, value);
+}
+
+void FunctionTree::ComputeTotals() {
+  for (Node& n : nodes_) n.total = n.self;
+  // Children are always created after their parent, so one backward pass suffices.
+  for (size_t i = nodes_.size() - 1; i > 0; --i) {
+    nodes_[nodes_[i].parent].total += nodes_[i].total;
+  }
+}
+
+std::vector<std::vector<uint32_t>> FunctionTree::SortedChildren() const {
+  std::vector<std::vector<uint32_t>> children(nodes_.size());
+  for (uint32_t i = 1; i < nodes_.size(); ++i) children[nodes_[i].parent].push_back(i);
+  for (auto& c : children) {
+    std::sort(c.begin(), c.end(),
+              [&](uint32_t a, uint32_t b) { return names_[nodes_[a].name] < names_[nodes_[b].name]; });
+  }
+  return children;
+}
+
+namespace {
+
+// Maps the stack tree nodes of one symbol partition to function tree nodes, memoized, so each
+// partition node is resolved once whatever the number of samples.
+class PartitionResolver {
+ public:
+  PartitionResolver(const symdb::Partition& p, FunctionTree& tree)
+      : p_(p), tree_(tree), node_(p.stacks(), kUnset), name_(p.functions(), kUnset) {
+    node_[0] = 0;
+  }
+
+  uint32_t Resolve(uint32_t stack) {
+    path_.clear();
+    uint32_t n = stack;
+    while (node_[n] == kUnset) {
+      path_.push_back(n);
+      n = p_.stack_parent(n);
+    }
+    uint32_t cur = node_[n];
+    for (auto it = path_.rbegin(); it != path_.rend(); ++it) {
+      const auto lines = p_.Lines(p_.location(p_.stack_location(*it)));
+      // pprof lists inlined frames innermost first; the tree goes caller first.
+      for (auto line = lines.rbegin(); line != lines.rend(); ++line) {
+        cur = tree_.Child(cur, FunctionName(line->function));
+      }
+      node_[*it] = cur;
+    }
+    return cur;
+  }
+
+ private:
+  static constexpr uint32_t kUnset = UINT32_MAX;
+
+  uint32_t FunctionName(uint32_t function) {
+    uint32_t& id = name_[function];
+    if (id == kUnset) id = tree_.NameId(p_.String(p_.function(function).name));
+    return id;
+  }
+
+  const symdb::Partition& p_;
+  FunctionTree& tree_;
+  std::vector<uint32_t> node_;  // Partition stack node -> function tree node.
+  std::vector<uint32_t> name_;  // Partition function -> name id.
+  std::vector<uint32_t> path_;
+};
+
+}  // namespace
+
+Status MergeStacks(const store::ProfileSource& source, std::span<const uint32_t> series,
+                   store::TimeRange range, FunctionTree& tree) {
+  if (series.empty()) return OkStatus();
+  // Dense sums per partition, indexed by stack id.
+  std::vector<std::vector<int64_t>> sums(source.PartitionCount());
+  FLAMEDB_RETURN_IF_ERROR(source.ForEachRow(series, range, [&](const store::RowView& row) {
+    if (row.partition >= sums.size()) sums.resize(row.partition + 1);
+    std::vector<int64_t>& s = sums[row.partition];
+    for (size_t i = 0; i < row.stacks.size(); ++i) {
+      if (row.stacks[i] >= s.size()) s.resize(std::max<size_t>(row.stacks[i] + 1, s.size() * 2));
+      s[row.stacks[i]] += row.values[i];
+    }
+  }));
+  for (uint32_t p = 0; p < sums.size(); ++p) {
+    if (sums[p].empty()) continue;
+    FLAMEDB_RETURN_IF_ERROR(source.WithSymbols(p, [&](const symdb::Partition& part) {
+      PartitionResolver resolver(part, tree);
+      const size_t n = std::min(sums[p].size(), part.stacks());
+      for (uint32_t stack = 0; stack < n; ++stack) {
+        if (sums[p][stack] != 0) tree.AddSelf(resolver.Resolve(stack), sums[p][stack]);
+      }
+    }));
+  }
+  return OkStatus();
+}
+
+}  // namespace flamedb::query
