@@ -1,0 +1,238 @@
+#include "query/querier.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "base/duration.h"
+#include "query/selector.h"
+
+namespace flamedb::query {
+namespace {
+
+constexpr int64_t kNanosPerMilli = 1000000;
+
+std::vector<std::string> SplitColons(std::string_view s) {
+  std::vector<std::string> out(1);
+  for (char c : s) {
+    if (c == ':') {
+      out.emplace_back();
+    } else {
+      out.back() += c;
+    }
+  }
+  return out;
+}
+
+bool Overlaps(const store::ProfileSource& s, store::TimeRange r) {
+  const store::TimeRange have = s.Range();
+  return have.min_nanos <= have.max_nanos && have.max_nanos >= r.min_nanos &&
+         have.min_nanos <= r.max_nanos;
+}
+
+Result<std::vector<Selector>> ParseAll(const std::vector<std::string>& matchers) {
+  std::vector<Selector> out;
+  for (const std::string& m : matchers) {
+    FLAMEDB_ASSIGN_OR_RETURN(Selector s, ParseSelector(m.empty() ? "{}" : m));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// Series of `source` matching `selector`: postings of its equality matchers, then every matcher.
+std::vector<uint32_t> SelectIds(const store::ProfileSource& source, const Selector& selector) {
+  std::optional<std::vector<uint32_t>> candidates;
+  for (const Matcher& m : selector.matchers) {
+    if (m.op != MatchOp::kEqual || m.value.empty()) continue;
+    std::vector<uint32_t> ids = source.Postings(m.name, m.value);
+    if (candidates.has_value()) {
+      std::vector<uint32_t> both;
+      std::set_intersection(candidates->begin(), candidates->end(), ids.begin(), ids.end(),
+                            std::back_inserter(both));
+      ids = std::move(both);
+    }
+    candidates = std::move(ids);
+  }
+  std::vector<uint32_t> out;
+  auto consider = [&](uint32_t id) {
+    if (selector.Matches(source.SeriesLabels(id))) out.push_back(id);
+  };
+  if (candidates.has_value()) {
+    for (uint32_t id : *candidates) consider(id);
+  } else {
+    const auto n = static_cast<uint32_t>(source.SeriesCount());
+    for (uint32_t id = 0; id < n; ++id) consider(id);
+  }
+  return out;
+}
+
+// Ids matching any of `selectors` (all series when there are none), ascending.
+std::vector<uint32_t> SelectAny(const store::ProfileSource& source,
+                                const std::vector<Selector>& selectors) {
+  if (selectors.empty()) {
+    std::vector<uint32_t> all(source.SeriesCount());
+    for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
+    return all;
+  }
+  std::set<uint32_t> ids;
+  for (const Selector& s : selectors) {
+    for (uint32_t id : SelectIds(source, s)) ids.insert(id);
+  }
+  return {ids.begin(), ids.end()};
+}
+
+}  // namespace
+
+Result<store::TimeRange> CheckRange(int64_t start_ms, int64_t end_ms, bool required,
+                                    const QueryLimits& limits) {
+  if (start_ms == 0 || end_ms == 0) {
+    if (required) return InvalidArgumentError("missing time range in the query");
+    return store::TimeRange{INT64_MIN, INT64_MAX};
+  }
+  if (start_ms > end_ms) return InvalidArgumentError("query start time is after end time");
+  if (limits.max_query_length_ms > 0 && end_ms - start_ms > limits.max_query_length_ms) {
+    return InvalidArgumentError(
+        "the query time range exceeds the limit (max_query_length, actual: " +
+        base::FormatDuration(std::chrono::milliseconds(end_ms - start_ms)) + ", limit: " +
+        base::FormatDuration(std::chrono::milliseconds(limits.max_query_length_ms)) + ")");
+  }
+  return store::TimeRange{start_ms * kNanosPerMilli, end_ms * kNanosPerMilli + kNanosPerMilli - 1};
+}
+
+Result<int64_t> EffectiveMaxNodes(std::optional<int64_t> max_nodes) {
+  constexpr int64_t kMax = 1048576;
+  if (!max_nodes.has_value() || *max_nodes == 0) return int64_t{8192};
+  if (*max_nodes < 0) {
+    return InvalidArgumentError("max flamegraph nodes limit must be set (max allowed " +
+                                std::to_string(kMax) + ")");
+  }
+  if (*max_nodes > kMax) {
+    return InvalidArgumentError("max flamegraph nodes limit " + std::to_string(*max_nodes) +
+                                " is greater than allowed " + std::to_string(kMax));
+  }
+  return *max_nodes;
+}
+
+std::vector<ProfileTypeInfo> ProfileTypes(const Sources& sources, store::TimeRange range) {
+  std::set<std::string> ids;
+  for (const store::ProfileSource* s : sources) {
+    if (!Overlaps(*s, range)) continue;
+    for (std::string& v : s->LabelValues("__profile_type__")) ids.insert(std::move(v));
+  }
+  std::vector<ProfileTypeInfo> out;
+  for (const std::string& id : ids) {
+    const std::vector<std::string> parts = SplitColons(id);
+    ProfileTypeInfo info{id, "", "", "", "", ""};
+    if (parts.size() >= 5) {
+      info = {id, parts[0], parts[1], parts[2], parts[3], parts[4]};
+    }
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> LabelNames(const Sources& sources,
+                                            const std::vector<std::string>& matchers,
+                                            store::TimeRange range) {
+  FLAMEDB_ASSIGN_OR_RETURN(std::vector<Selector> selectors, ParseAll(matchers));
+  std::set<std::string> names;
+  for (const store::ProfileSource* s : sources) {
+    if (!Overlaps(*s, range)) continue;
+    if (selectors.empty()) {
+      for (std::string& n : s->LabelNames()) names.insert(std::move(n));
+      continue;
+    }
+    for (uint32_t id : SelectAny(*s, selectors)) {
+      const model::Labels labels = s->SeriesLabels(id);
+      for (const model::LabelPair& p : labels.pairs()) names.insert(p.name);
+    }
+  }
+  return std::vector<std::string>(names.begin(), names.end());
+}
+
+Result<std::vector<std::string>> LabelValues(const Sources& sources, const std::string& name,
+                                             const std::vector<std::string>& matchers,
+                                             store::TimeRange range) {
+  if (name.empty()) return InvalidArgumentError("name is required");
+  FLAMEDB_ASSIGN_OR_RETURN(std::vector<Selector> selectors, ParseAll(matchers));
+  std::set<std::string> values;
+  for (const store::ProfileSource* s : sources) {
+    if (!Overlaps(*s, range)) continue;
+    if (selectors.empty()) {
+      for (std::string& v : s->LabelValues(name)) values.insert(std::move(v));
+      continue;
+    }
+    for (uint32_t id : SelectAny(*s, selectors)) {
+      const model::Labels labels = s->SeriesLabels(id);
+      if (auto v = labels.Get(name); v.has_value()) values.emplace(*v);
+    }
+  }
+  return std::vector<std::string>(values.begin(), values.end());
+}
+
+Result<std::vector<model::Labels>> Series(const Sources& sources,
+                                          const std::vector<std::string>& matchers,
+                                          const std::vector<std::string>& label_names,
+                                          store::TimeRange range) {
+  FLAMEDB_ASSIGN_OR_RETURN(std::vector<Selector> selectors, ParseAll(matchers));
+  std::map<std::string, model::Labels> distinct;
+  for (const store::ProfileSource* s : sources) {
+    if (!Overlaps(*s, range)) continue;
+    for (uint32_t id : SelectAny(*s, selectors)) {
+      model::Labels labels = s->SeriesLabels(id);
+      if (!label_names.empty()) {
+        std::vector<model::LabelPair> kept;
+        for (const model::LabelPair& p : labels.pairs()) {
+          if (std::find(label_names.begin(), label_names.end(), p.name) != label_names.end()) {
+            kept.push_back(p);
+          }
+        }
+        labels = model::Labels(std::move(kept));
+      }
+      distinct.emplace(labels.ToString(), std::move(labels));
+    }
+  }
+  std::vector<model::Labels> out;
+  for (auto& [key, labels] : distinct) out.push_back(std::move(labels));
+  return out;
+}
+
+Result<FunctionTree> MergeStacktraces(const Sources& sources, const std::string& profile_type,
+                                      const std::string& selector, store::TimeRange range) {
+  if (SplitColons(profile_type).size() != 5) {
+    return InvalidArgumentError(
+        "profile type \"" + profile_type +
+        "\" is not of the form <name>:<sample-type>:<sample-unit>:<period-type>:<period-unit>");
+  }
+  FLAMEDB_ASSIGN_OR_RETURN(Selector sel, ParseSelector(selector.empty() ? "{}" : selector));
+  FLAMEDB_ASSIGN_OR_RETURN(Matcher type, MakeMatcher("__profile_type__", MatchOp::kEqual,
+                                                     profile_type));
+  sel.matchers.push_back(std::move(type));
+  bool known = false;
+  FunctionTree tree;
+  for (const store::ProfileSource* s : sources) {
+    known = known || !s->Postings("__profile_type__", profile_type).empty();
+    if (!Overlaps(*s, range)) continue;
+    FLAMEDB_RETURN_IF_ERROR(MergeStacks(*s, SelectIds(*s, sel), range, tree));
+  }
+  if (!known && !sources.empty()) {
+    return InvalidArgumentError("unknown profile type \"" + profile_type +
+                                "\": no profiles of this type were ingested");
+  }
+  tree.ComputeTotals();
+  return tree;
+}
+
+ProfileStats GetProfileStats(const Sources& sources) {
+  ProfileStats stats;
+  for (const store::ProfileSource* s : sources) {
+    const store::TimeRange r = s->Range();
+    if (r.min_nanos > r.max_nanos) continue;
+    stats.data_ingested = true;
+    stats.oldest_ms = std::min(stats.oldest_ms, r.min_nanos / kNanosPerMilli);
+    stats.newest_ms = std::max(stats.newest_ms, r.max_nanos / kNanosPerMilli);
+  }
+  return stats;
+}
+
+}  // namespace flamedb::query

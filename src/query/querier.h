@@ -1,0 +1,65 @@
+// The query methods over a tenant's sources (heads and blocks), without any wire format: the
+// api layer maps QuerierService messages onto these (spec §4). Each profile is in exactly one
+// source, so results count it once.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "model/labels.h"
+#include "query/function_tree.h"
+#include "store/source.h"
+
+namespace flamedb::query {
+
+using Sources = std::vector<const store::ProfileSource*>;
+
+struct QueryLimits {
+  int64_t max_query_length_ms = 7 * 24 * 3600 * 1000LL;  // -querier.max-query-length
+};
+
+// The range of a query in ns, from request milliseconds (inclusive at both ends).
+// `required`: a missing (0) start or end is an error; otherwise it means "everything".
+// Errors: kInvalidArgument "missing time range in the query", "query start time is after end
+// time", "the query time range exceeds the limit (max_query_length, ...)".
+Result<store::TimeRange> CheckRange(int64_t start_ms, int64_t end_ms, bool required,
+                                    const QueryLimits& limits);
+
+// max_nodes of a request: absent or 0 means the default (8192). Errors: kInvalidArgument for
+// a negative value or one above 1048576, with Pyroscope's messages.
+Result<int64_t> EffectiveMaxNodes(std::optional<int64_t> max_nodes);
+
+struct ProfileTypeInfo {
+  std::string id, name, sample_type, sample_unit, period_type, period_unit;
+};
+
+// Sorted by id.
+std::vector<ProfileTypeInfo> ProfileTypes(const Sources& sources, store::TimeRange range);
+// `matchers` are OR-ed selectors (empty: every series). Errors: kInvalidArgument (selector).
+Result<std::vector<std::string>> LabelNames(const Sources& sources,
+                                            const std::vector<std::string>& matchers,
+                                            store::TimeRange range);
+Result<std::vector<std::string>> LabelValues(const Sources& sources, const std::string& name,
+                                             const std::vector<std::string>& matchers,
+                                             store::TimeRange range);
+// Distinct label sets of matching series, projected onto `label_names` when not empty, sorted.
+Result<std::vector<model::Labels>> Series(const Sources& sources,
+                                          const std::vector<std::string>& matchers,
+                                          const std::vector<std::string>& label_names,
+                                          store::TimeRange range);
+
+// The merged stacks of `profile_type` profiles matching `selector` in `range`, totals computed.
+// Errors: kInvalidArgument (selector, malformed or unknown profile type); kDataLoss (blocks).
+Result<FunctionTree> MergeStacktraces(const Sources& sources, const std::string& profile_type,
+                                      const std::string& selector, store::TimeRange range);
+
+struct ProfileStats {
+  bool data_ingested = false;
+  int64_t oldest_ms = INT64_MAX;  // As Pyroscope reports when there is no data.
+  int64_t newest_ms = INT64_MIN;
+};
+ProfileStats GetProfileStats(const Sources& sources);
+
+}  // namespace flamedb::query
