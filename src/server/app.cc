@@ -9,6 +9,7 @@
 #include "api/admin_routes.h"
 #include "api/connect.h"
 #include "api/ingest_routes.h"
+#include "api/querier_service.h"
 #include "api/services.h"
 #include "api/status_routes.h"
 #include "base/build_info.h"
@@ -59,6 +60,18 @@ api::Router App::BuildRouter(const base::FlagSet& flags) {
                         },
                         .clock = &clock_,
                         .max_body_bytes = max_body});
+  api::QuerierDeps querier{
+      .sources =
+          [ingester = ingester_.get()](std::string_view tenant) {
+            auto snapshot = std::make_shared<ingester::TenantSnapshot>(ingester->Snapshot(tenant));
+            api::TenantSources out{nullptr, snapshot->Sources()};
+            out.holder = std::move(snapshot);
+            return out;
+          },
+      .limits = {}};
+  for (api::UnaryMethod& m : api::QuerierMethods(querier)) {
+    api::AddConnectRoute(router, std::move(m), clock_, max_body);
+  }
   api::AddAdminRoutes(router,
                       {.flush = [ingester = ingester_.get()] { return ingester->Flush(); },
                        // main() waits for SIGTERM and shuts down gracefully.
