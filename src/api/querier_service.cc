@@ -2,6 +2,7 @@
 
 #include "google/v1/profile.pb.h"
 #include "query/flamegraph.h"
+#include "query/series.h"
 #include "querier/v1/querier.pb.h"
 #include "types/v1/types.pb.h"
 
@@ -134,7 +135,34 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
   out.push_back(NotYet<qv1::SelectMergeSpanProfileRequest, qv1::SelectMergeSpanProfileResponse>(
       "SelectMergeSpanProfile"));
   out.push_back(NotYet<qv1::SelectMergeProfileRequest, google::v1::Profile>("SelectMergeProfile"));
-  out.push_back(NotYet<qv1::SelectSeriesRequest, qv1::SelectSeriesResponse>("SelectSeries"));
+  out.push_back(Method<qv1::SelectSeriesRequest, qv1::SelectSeriesResponse>(
+      "SelectSeries", deps, [limits](const query::Sources& s, const auto& req, auto& resp) {
+        if (req.exemplar_type() == tv1::EXEMPLAR_TYPE_INDIVIDUAL ||
+            req.exemplar_type() == tv1::EXEMPLAR_TYPE_SPAN) {
+          return UnimplementedError("exemplars are not supported yet");
+        }
+        query::SeriesQuery q{req.profile_typeid(), req.label_selector(), req.start(), req.end(),
+                             req.step(), Strings(req.group_by()),
+                             req.has_aggregation() &&
+                                 req.aggregation() == tv1::TIME_SERIES_AGGREGATION_TYPE_AVERAGE,
+                             req.has_limit() ? req.limit() : 0};
+        FLAMEDB_ASSIGN_OR_RETURN(std::vector<query::TimeSeries> series,
+                                 query::SelectSeries(s, q, limits));
+        for (const query::TimeSeries& ts : series) {
+          tv1::Series* out_series = resp.add_series();
+          for (const model::LabelPair& p : ts.labels.pairs()) {
+            tv1::LabelPair* pair = out_series->add_labels();
+            pair->set_name(p.name);
+            pair->set_value(p.value);
+          }
+          for (const query::Point& point : ts.points) {
+            tv1::Point* pt = out_series->add_points();
+            pt->set_timestamp(point.timestamp_ms);
+            pt->set_value(point.value);
+          }
+        }
+        return OkStatus();
+      }));
   out.push_back(NotYet<qv1::DiffRequest, qv1::DiffResponse>("Diff"));
   out.push_back(NotYet<qv1::AnalyzeQueryRequest, qv1::AnalyzeQueryResponse>("AnalyzeQuery"));
   return out;

@@ -68,7 +68,9 @@ api::Router App::BuildRouter(const base::FlagSet& flags) {
             out.holder = std::move(snapshot);
             return out;
           },
-      .limits = {}};
+      .limits = {.max_query_length_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            config_.querier_max_query_length)
+                                            .count()}};
   for (api::UnaryMethod& m : api::QuerierMethods(querier)) {
     api::AddConnectRoute(router, std::move(m), clock_, max_body);
   }

@@ -115,6 +115,9 @@ void Config::Register(base::FlagSet& flags) {
             "Refuse writes (503) while the WAL or storage volume has less free space than "
             "this many MiB; they resume once space is freed. 0 disables the check.",
             {.yaml = "storage.min_free_disk_mb"});
+  flags.Duration("querier.max-query-length", &querier_max_query_length, std::chrono::hours(24 * 7),
+                 "Longest time range a query may span (400 beyond it); 0 means no limit.",
+                 {.yaml = "querier.max_query_length"});
   flags.String("runtime-config.file", &runtime_config_file, "",
                "YAML file of per-tenant limit overrides (`overrides: {<tenant>: {<limit>: v}}`), "
                "reloaded while running.",

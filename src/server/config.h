@@ -54,6 +54,7 @@ struct Config {
   base::Duration ingester_max_block_duration{};
   int64_t ingester_max_block_bytes = 0;
   int64_t storage_min_free_disk_mb = 0;
+  base::Duration querier_max_query_length{};
 
   // Per-tenant limits: defaults here, overrides in the runtime config file.
   distributor::Limits limits;

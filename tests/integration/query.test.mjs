@@ -90,6 +90,25 @@ describe('QuerierService', () => {
     });
   }
 
+  test('SelectSeries: grouped by service, points sum to the flame graph total', T, async () => {
+    for (const codec of ['proto', 'json']) {
+      const res = await clients[codec].selectSeries({ profileTypeID: CPU, labelSelector: '{}', ...range(), step: 15,
+        groupBy: ['service_name'] }, as('team-a'));
+      assert.equal(res.series.length, 1, `${codec}: one group`);
+      assert.deepEqual(res.series[0].labels.map((p) => [p.name, p.value]), [['service_name', 'goapp']]);
+      const sum = res.series[0].points.reduce((a, p) => a + p.value, 0);
+      assert.equal(BigInt(Math.round(sum)), reference.cpu.totals[1], `${codec}: sum of points`);
+      const ts = res.series[0].points.map((p) => p.timestamp);
+      assert.deepEqual([...ts].sort((a, b) => (a < b ? -1 : 1)), ts, 'points ascending');
+    }
+    const body = JSON.stringify({ profileTypeID: CPU, labelSelector: '{}', start: String(Date.now() - 60_000), end: String(Date.now()), step: 0 });
+    const res = await httpRequest(srv.baseUrl, '/querier.v1.QuerierService/SelectSeries', {
+      method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Scope-OrgID': 'team-a' }, body,
+    });
+    assert.equal(res.status, 400, res.text);
+    assert.match(JSON.parse(res.text).message, /step must be non-zero/);
+  });
+
   test('tree format holds the same total as the flame graph', T, async () => {
     const res = await flamegraph(clients.proto, CPU, '{}', { format: 2 });
     assert.ok(res.tree.length > 0);

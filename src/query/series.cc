@@ -1,0 +1,85 @@
+#include "query/series.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "query/select.h"
+#include "query/selector.h"
+
+namespace flamedb::query {
+namespace {
+
+constexpr int64_t kNanosPerMilli = 1000000;
+
+struct Bucket {
+  double sum = 0;
+  int64_t count = 0;
+};
+
+}  // namespace
+
+Result<std::vector<TimeSeries>> SelectSeries(const Sources& sources, const SeriesQuery& q,
+                                             const QueryLimits& limits) {
+  FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range, CheckRange(q.start_ms, q.end_ms, true, limits));
+  if (!(q.step_seconds > 0) || !std::isfinite(q.step_seconds)) {
+    return InvalidArgumentError("step must be non-zero");
+  }
+  const auto step_ns = static_cast<int64_t>(std::llround(q.step_seconds * 1e9));
+  if (step_ns <= 0) return InvalidArgumentError("step must be non-zero");
+  // The exact request bounds in ns: boundaries are start + k*step up to end.
+  const int64_t start_ns = q.start_ms * kNanosPerMilli;
+  const int64_t end_ns = q.end_ms * kNanosPerMilli;
+  FLAMEDB_ASSIGN_OR_RETURN(Selector sel, ParseSelector(q.selector.empty() ? "{}" : q.selector));
+  FLAMEDB_ASSIGN_OR_RETURN(Matcher type,
+                           MakeMatcher("__profile_type__", MatchOp::kEqual, q.profile_type));
+  sel.matchers.push_back(std::move(type));
+
+  std::map<std::string, std::pair<model::Labels, std::map<int64_t, Bucket>>> groups;
+  for (const store::ProfileSource* s : sources) {
+    if (!Overlaps(*s, range)) continue;
+    const std::vector<uint32_t> ids = SelectIds(*s, sel);
+    std::map<uint32_t, std::string> key_of;
+    for (uint32_t id : ids) {
+      const model::Labels labels = s->SeriesLabels(id);
+      std::vector<model::LabelPair> kept;
+      for (const std::string& name : q.group_by) {
+        if (auto v = labels.Get(name); v.has_value()) kept.push_back({name, std::string(*v)});
+      }
+      model::Labels group(std::move(kept));
+      const std::string key = group.ToString();
+      key_of[id] = key;
+      groups.try_emplace(key, std::move(group), std::map<int64_t, Bucket>{});
+    }
+    FLAMEDB_RETURN_IF_ERROR(s->ForEachRow(ids, {start_ns, end_ns}, [&](const store::RowView& row) {
+      // The first boundary at or after the profile's time.
+      const int64_t k = (row.time_nanos - start_ns + step_ns - 1) / step_ns;
+      const int64_t boundary = start_ns + k * step_ns;
+      if (boundary > end_ns) return;  // In the trailing partial step.
+      Bucket& b = groups[key_of[row.series]].second[boundary / kNanosPerMilli];
+      b.sum += static_cast<double>(row.total);
+      ++b.count;
+    }));
+  }
+  std::vector<std::pair<double, TimeSeries>> ranked;
+  for (auto& [key, group] : groups) {
+    TimeSeries ts{group.first, {}};
+    double sum = 0;
+    for (const auto& [t, b] : group.second) {
+      const double v = q.average ? b.sum / static_cast<double>(b.count) : b.sum;
+      ts.points.push_back({t, v});
+      sum += v;
+    }
+    if (!ts.points.empty()) ranked.emplace_back(sum, std::move(ts));
+  }
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<TimeSeries> out;
+  for (auto& [sum, ts] : ranked) {
+    if (q.limit > 0 && static_cast<int64_t>(out.size()) >= q.limit) break;
+    out.push_back(std::move(ts));
+  }
+  return out;
+}
+
+}  // namespace flamedb::query

@@ -1,0 +1,41 @@
+// SelectSeries: per-profile totals of matching series, grouped by labels and bucketed by step
+// (spec §4.9).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "model/labels.h"
+#include "query/querier.h"
+
+namespace flamedb::query {
+
+struct SeriesQuery {
+  std::string profile_type;
+  std::string selector;
+  int64_t start_ms = 0;
+  int64_t end_ms = 0;
+  double step_seconds = 0;
+  std::vector<std::string> group_by;
+  bool average = false;  // TIME_SERIES_AGGREGATION_TYPE_AVERAGE; else SUM.
+  int64_t limit = 0;     // Top-N series by their sum; 0: all.
+};
+
+struct Point {
+  int64_t timestamp_ms = 0;
+  double value = 0;
+};
+
+struct TimeSeries {
+  model::Labels labels;  // Only the group_by labels a series has.
+  std::vector<Point> points;
+};
+
+// A profile at time t lands on the first step boundary (start + k*step) at or after t; points
+// only where data landed, ascending; series by the sum of their points, descending.
+// Errors: kInvalidArgument (range, step 0, selector, profile type).
+Result<std::vector<TimeSeries>> SelectSeries(const Sources& sources, const SeriesQuery& query,
+                                             const QueryLimits& limits);
+
+}  // namespace flamedb::query

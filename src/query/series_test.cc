@@ -1,0 +1,87 @@
+#include "query/series.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "head/head.h"
+#include "testing/profile_builder.h"
+#include "testing/status_matchers.h"
+
+namespace flamedb::query {
+namespace {
+
+using ::flamedb::testing::IsOk;
+using ::flamedb::testing::StatusIs;
+
+constexpr char kCpu[] = "process_cpu:cpu:nanoseconds:cpu:nanoseconds";
+
+model::Profile Cpu(int64_t time_ms, int64_t value) {
+  testing::ProfileBuilder b;
+  b.SampleType("cpu", "nanoseconds").Period("cpu", "nanoseconds", 10000000);
+  b.Sample({"work", "main"}, {value});
+  return b.TimeNanos(time_ms * 1000000).Build();
+}
+
+model::Labels L(const std::string& pod) {
+  return {{"__name__", "process_cpu"}, {"pod", pod}, {"service_name", "api"}};
+}
+
+class SeriesTest : public ::testing::Test {
+ protected:
+  SeriesTest() {
+    // Step 10 s from t=100 s: boundaries 100, 110, 120 (s).
+    for (auto [pod, t, v] : {std::tuple{"a", 100000, 1}, {"a", 105000, 2}, {"a", 110000, 4},
+                             {"b", 101000, 8}, {"b", 119000, 16}, {"b", 125000, 32}}) {
+      EXPECT_THAT(head_.Append(L(pod), Cpu(t, v), {}), IsOk());
+    }
+    sources_ = {&head_};
+  }
+  SeriesQuery Query() {
+    return SeriesQuery{kCpu, "{}", 100000, 120000, 10, {}, false, 0};
+  }
+  head::Head head_;
+  Sources sources_;
+};
+
+TEST_F(SeriesTest, ProfilesLandOnTheFirstBoundaryAtOrAfterThem) {
+  auto series = SelectSeries(sources_, Query(), {});
+  ASSERT_THAT(series, IsOk());
+  ASSERT_EQ(series->size(), 1u);  // No group_by: one series without labels.
+  EXPECT_TRUE((*series)[0].labels.empty());
+  const auto& p = (*series)[0].points;
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_EQ(p[0].timestamp_ms, 100000);  // Exactly at start.
+  EXPECT_EQ(p[0].value, 1);
+  EXPECT_EQ(p[1].timestamp_ms, 110000);  // 105 s, 110 s and 101 s.
+  EXPECT_EQ(p[1].value, 2 + 4 + 8);
+  EXPECT_EQ(p[2].timestamp_ms, 120000);
+  EXPECT_EQ(p[2].value, 16);  // 125 s is past the end.
+}
+
+TEST_F(SeriesTest, GroupByAverageAndLimit) {
+  SeriesQuery q = Query();
+  q.group_by = {"pod", "missing"};
+  q.average = true;
+  auto series = SelectSeries(sources_, q, {});
+  ASSERT_THAT(series, IsOk());
+  ASSERT_EQ(series->size(), 2u);
+  EXPECT_EQ((*series)[0].labels.ToString(), "{pod=\"b\"}");  // Larger sum first.
+  EXPECT_EQ((*series)[1].points[1].value, 3);  // Average of 2 and 4.
+  q.limit = 1;
+  EXPECT_EQ(SelectSeries(sources_, q, {})->size(), 1u);
+}
+
+TEST_F(SeriesTest, Errors) {
+  SeriesQuery q = Query();
+  q.step_seconds = 0;
+  EXPECT_THAT(SelectSeries(sources_, q, {}), StatusIs(StatusCode::kInvalidArgument, "step must be non-zero"));
+  q = Query();
+  q.selector = "{";
+  EXPECT_THAT(SelectSeries(sources_, q, {}), StatusIs(StatusCode::kInvalidArgument, "parse error"));
+  q = Query();
+  q.start_ms = 0;
+  EXPECT_THAT(SelectSeries(sources_, q, {}), StatusIs(StatusCode::kInvalidArgument, "missing time range"));
+}
+
+}  // namespace
+}  // namespace flamedb::query
