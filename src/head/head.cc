@@ -69,12 +69,7 @@ Status Head::Append(const model::Labels& labels, const model::Profile& profile,
     missing += series_.Contains(series_labels.back()) ? 0 : 1;
   }
   if (max_series > 0 && missing > 0 && series_.size() + missing > max_series) {
-    return ResourceExhaustedError(
-               "Maximum active series limit exceeded (" + std::to_string(series_.size()) + "/" +
-               std::to_string(max_series) +
-               "), reduce the number of active streams (reduce labels or reduce label values), "
-               "or contact your administrator to see if the limit can be increased")
-        .WithTag("series_limit");
+    return SeriesLimitError(series_.size(), max_series);
   }
   std::vector<uint32_t> series;
   for (const model::Labels& l : series_labels) {

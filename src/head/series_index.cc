@@ -19,6 +19,15 @@ uint64_t Fingerprint(const model::Labels& labels) {
   return h;
 }
 
+Status SeriesLimitError(size_t active, size_t max_series) {
+  return ResourceExhaustedError(
+             "Maximum active series limit exceeded (" + std::to_string(active) + "/" +
+             std::to_string(max_series) +
+             "), reduce the number of active streams (reduce labels or reduce label values), or "
+             "contact your administrator to see if the limit can be increased")
+      .WithTag("series_limit");
+}
+
 bool SeriesIndex::Contains(const model::Labels& labels) const {
   const auto [begin, end] = by_fingerprint_.equal_range(Fingerprint(labels));
   for (auto it = begin; it != end; ++it) {
@@ -38,12 +47,7 @@ Result<uint32_t> SeriesIndex::GetOrCreate(const model::Labels& labels, size_t ma
     }
   }
   if (max_series > 0 && series_.size() >= max_series) {
-    return ResourceExhaustedError(
-        "Maximum active series limit exceeded (" + std::to_string(series_.size()) + "/" +
-        std::to_string(max_series) +
-        "), reduce the number of active streams (reduce labels or reduce label values), or "
-        "contact your administrator to see if the limit can be increased")
-        .WithTag("series_limit");
+    return SeriesLimitError(series_.size(), max_series);
   }
   const auto id = static_cast<uint32_t>(series_.size());
   series_.push_back({labels, fp});

@@ -14,6 +14,9 @@
 
 namespace flamedb::head {
 
+// Pyroscope's 429 for a push that would pass the active-series limit (tag "series_limit").
+Status SeriesLimitError(size_t active, size_t max_series);
+
 // The xxhash64 fingerprint of a label set (names and values, in their sorted order).
 uint64_t Fingerprint(const model::Labels& labels);
 

@@ -190,12 +190,7 @@ Status Ingester::Append(std::string_view tenant,
       fresh += head->NewSeries(p.labels, *p.profile);
     }
     if (fresh > 0 && head->series() + fresh > max) {
-      return ResourceExhaustedError(
-                 "Maximum active series limit exceeded (" + std::to_string(head->series()) +
-                 "/" + std::to_string(max) +
-                 "), reduce the number of active streams (reduce labels or reduce label "
-                 "values), or contact your administrator to see if the limit can be increased")
-          .WithTag("series_limit");
+      return head::SeriesLimitError(head->series(), max);
     }
   }
   FLAMEDB_RETURN_IF_ERROR(wal_->Append(EncodeRecord(tenant, profiles)).status());
