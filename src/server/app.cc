@@ -10,6 +10,7 @@
 #include "api/connect.h"
 #include "api/ingest_routes.h"
 #include "api/querier_service.h"
+#include "api/render_routes.h"
 #include "api/services.h"
 #include "api/status_routes.h"
 #include "base/build_info.h"
@@ -74,6 +75,7 @@ api::Router App::BuildRouter(const base::FlagSet& flags) {
   for (api::UnaryMethod& m : api::QuerierMethods(querier)) {
     api::AddConnectRoute(router, std::move(m), clock_, max_body);
   }
+  api::AddRenderRoutes(router, querier, clock_);
   api::AddAdminRoutes(router,
                       {.flush = [ingester = ingester_.get()] { return ingester->Flush(); },
                        // main() waits for SIGTERM and shuts down gracefully.

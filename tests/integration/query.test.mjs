@@ -109,6 +109,38 @@ describe('QuerierService', () => {
     assert.match(JSON.parse(res.text).message, /step must be non-zero/);
   });
 
+  const get = (p) => httpRequest(srv.baseUrl, p, { headers: { 'X-Scope-OrgID': 'team-a' } });
+
+  test('/pyroscope/render: flamebearer, metadata and timeline as Pyroscope', T, async () => {
+    const q = encodeURIComponent(`${CPU}{service_name="goapp"}`);
+    const res = await get(`/pyroscope/render?query=${q}&from=now-1h&until=now%2B1m&format=json`);
+    assert.equal(res.status, 200, res.text);
+    const doc = JSON.parse(res.text);
+    assert.equal(BigInt(doc.flamebearer.numTicks), reference.cpu.totals[1]);
+    assert.equal(doc.flamebearer.names[0], 'total');
+    assert.deepEqual(doc.metadata, { format: 'single', spyName: '', sampleRate: 1000000000, units: 'samples', name: 'cpu' });
+    assert.equal(doc.timeline.durationDelta, 15);
+    assert.equal(BigInt(doc.timeline.samples.reduce((a, v) => a + v, 0)), reference.cpu.totals[1]);
+    assert.equal(doc.groups, null);
+    const grouped = JSON.parse((await get(`/pyroscope/render?query=${q}&from=now-1h&until=now%2B1m&groupBy=service_name`)).text);
+    assert.deepEqual(Object.keys(grouped.groups), ['goapp']);
+    const missing = await get('/pyroscope/render?from=now-1h');
+    assert.equal(missing.status, 400);
+    assert.match(JSON.parse(missing.text).message, /"query" is required/);
+    const noType = await get(`/pyroscope/render?query=${encodeURIComponent('{service_name="goapp"}')}`);
+    assert.equal(noType.status, 400);
+    assert.match(noType.text, /must contain a profile-type selection/);
+  });
+
+  test('/pyroscope/label-values and /pyroscope/label-names', T, async () => {
+    assert.ok(JSON.parse((await get('/pyroscope/label-values?label=__name__')).text).includes(CPU));
+    assert.deepEqual(JSON.parse((await get('/pyroscope/label-values?label=service_name')).text), ['goapp']);
+    assert.ok(JSON.parse((await get('/pyroscope/label-names')).text).includes('service_name'));
+    const res = await get('/pyroscope/label-values');
+    assert.equal(res.status, 400);
+    assert.match(res.text, /label parameter is required/);
+  });
+
   test('tree format holds the same total as the flame graph', T, async () => {
     const res = await flamegraph(clients.proto, CPU, '{}', { format: 2 });
     assert.ok(res.tree.length > 0);

@@ -1,0 +1,239 @@
+#include "api/render_routes.h"
+
+#include <cmath>
+
+#include "api/errors.h"
+#include "base/json.h"
+#include "base/url.h"
+#include "ingest/attime.h"
+#include "query/flamegraph.h"
+#include "query/series.h"
+
+namespace flamedb::api {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr int64_t kSecond = 1000, kMinute = 60 * kSecond, kHour = 60 * kMinute,
+                  kDay = 24 * kHour;
+
+// A parsed render query: "<profile type>{<matchers>}".
+struct RenderQuery {
+  std::string profile_type;
+  std::string selector;
+  std::string sample_type, sample_unit;
+};
+
+Result<RenderQuery> ParseRenderQuery(const base::QueryParams& params, const std::string& key) {
+  const auto it = params.find(key);
+  if (it == params.end() || it->second.empty()) {
+    return InvalidArgumentError("\"" + key + "\" is required");
+  }
+  const std::string& q = it->second;
+  const size_t brace = q.find('{');
+  RenderQuery out{q.substr(0, brace), brace == std::string::npos ? "{}" : q.substr(brace), "", ""};
+  std::vector<std::string> parts(1);
+  for (char c : out.profile_type) {
+    if (c == ':') {
+      parts.emplace_back();
+    } else {
+      parts.back().push_back(c);
+    }
+  }
+  if (out.profile_type.empty() || parts.size() != 5) {
+    return InvalidArgumentError("\"" + key + "\" must contain a profile-type selection");
+  }
+  out.sample_type = parts[1];
+  out.sample_unit = parts[2];
+  return out;
+}
+
+Result<int64_t> TimeParam(const base::QueryParams& params, const std::string& key,
+                          const base::Clock& clock) {
+  const auto it = params.find(key);
+  FLAMEDB_ASSIGN_OR_RETURN(auto t, ingest::ParseAtTime(it == params.end() ? "" : it->second,
+                                                       clock.Now()));
+  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+std::optional<int64_t> MaxNodesParam(const base::QueryParams& params) {
+  for (const char* key : {"maxNodes", "max-nodes"}) {
+    if (auto it = params.find(key); it != params.end() && !it->second.empty()) {
+      return std::strtoll(it->second.c_str(), nullptr, 10);
+    }
+  }
+  return std::nullopt;
+}
+
+void AppendInts(std::string& out, const std::vector<int64_t>& v) {
+  out += '[';
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(v[i]);
+  }
+  out += ']';
+}
+
+void AppendFlamebearer(std::string& out, const query::FlameGraph& fg) {
+  out += "{\"names\":[";
+  for (size_t i = 0; i < fg.names.size(); ++i) {
+    if (i > 0) out += ',';
+    base::AppendJsonString(out, fg.names[i]);
+  }
+  out += "],\"levels\":[";
+  for (size_t i = 0; i < fg.levels.size(); ++i) {
+    if (i > 0) out += ',';
+    AppendInts(out, fg.levels[i]);
+  }
+  out += "],\"numTicks\":" + std::to_string(fg.total) + ",\"maxSelf\":" +
+         std::to_string(fg.max_self) + "}";
+}
+
+// Pyroscope's timeline of one series: one sample per step in [start, end), zero-filled.
+std::string Timeline(const query::TimeSeries* series, int64_t from_ms, int64_t until_ms,
+                     int64_t step_s) {
+  const int64_t start = from_ms / 1000 / step_s * step_s;
+  const int64_t end = until_ms / 1000 / step_s * step_s;
+  std::vector<int64_t> samples(static_cast<size_t>(std::max<int64_t>(0, (end - start) / step_s)));
+  if (series != nullptr) {
+    for (const query::Point& p : series->points) {
+      const int64_t i = (p.timestamp_ms / 1000 - start) / step_s;
+      if (i >= 0 && i < static_cast<int64_t>(samples.size())) {
+        samples[i] += static_cast<int64_t>(p.value);
+      }
+    }
+  }
+  std::string out = "{\"startTime\":" + std::to_string(start) + ",\"samples\":";
+  AppendInts(out, samples);
+  return out + ",\"durationDelta\":" + std::to_string(step_s) + ",\"watermarks\":null}";
+}
+
+std::string Units(const std::string& sample_type, const std::string& unit) {
+  if (sample_type == "cpu") return "samples";
+  for (const char* t : {"inuse_objects", "alloc_objects", "goroutine", "samples"}) {
+    if (sample_type == t) return "objects";
+  }
+  return unit;
+}
+
+HttpResponse Json(std::string body) {
+  HttpResponse resp;
+  resp.headers.Set("Content-Type", "application/json");
+  resp.body = std::move(body);
+  return resp;
+}
+
+Result<std::string> Render(const QuerierDeps& deps, const base::Clock& clock,
+                           const std::string& tenant, const base::QueryParams& params) {
+  FLAMEDB_ASSIGN_OR_RETURN(RenderQuery q, ParseRenderQuery(params, "query"));
+  FLAMEDB_ASSIGN_OR_RETURN(int64_t from, TimeParam(params, "from", clock));
+  FLAMEDB_ASSIGN_OR_RETURN(int64_t until, TimeParam(params, "until", clock));
+  FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
+                           query::CheckRange(from, until, true, deps.limits));
+  FLAMEDB_ASSIGN_OR_RETURN(int64_t max_nodes, query::EffectiveMaxNodes(MaxNodesParam(params)));
+  const TenantSources t = deps.sources(tenant);
+  FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree tree,
+                           query::MergeStacktraces(t.sources, q.profile_type, q.selector, range));
+  const int64_t step = TimelineStepSeconds(from, until);
+  std::vector<std::string> group_by;
+  if (auto it = params.find("groupBy"); it != params.end() && !it->second.empty()) {
+    group_by.push_back(it->second);
+  }
+  const auto agg = params.find("aggregation");
+  const bool average = agg != params.end() && agg->second == "avg";
+  FLAMEDB_ASSIGN_OR_RETURN(
+      std::vector<query::TimeSeries> series,
+      query::SelectSeries(t.sources,
+                          {q.profile_type, q.selector, from, until, static_cast<double>(step),
+                           group_by, average, 0},
+                          deps.limits));
+  std::string out = "{\"version\":1,\"flamebearer\":";
+  AppendFlamebearer(out, query::BuildFlameGraph(tree, max_nodes));
+  out += ",\"metadata\":{\"format\":\"single\",\"spyName\":\"\",\"sampleRate\":";
+  out += q.sample_type == "cpu" ? "1000000000" : "100";
+  out += ",\"units\":";
+  base::AppendJsonString(out, Units(q.sample_type, q.sample_unit));
+  out += ",\"name\":";
+  base::AppendJsonString(out, q.sample_type);
+  out += "},\"timeline\":" + Timeline(series.size() == 1 ? &series[0] : nullptr, from, until, step);
+  if (group_by.empty()) {
+    out += ",\"groups\":null";
+  } else {
+    out += ",\"groups\":{";
+    for (size_t i = 0; i < series.size(); ++i) {
+      if (i > 0) out += ',';
+      base::AppendJsonString(out, std::string(series[i].labels.Get(group_by[0]).value_or("*")));
+      out += ':' + Timeline(&series[i], from, until, step);
+    }
+    out += '}';
+  }
+  return out + ",\"heatmap\":null}\n";
+}
+
+std::string JsonArray(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    base::AppendJsonString(out, items[i]);
+  }
+  return out + "]\n";
+}
+
+}  // namespace
+
+int64_t TimelineStepSeconds(int64_t from_ms, int64_t until_ms) {
+  const int64_t interval = (until_ms - from_ms) / 1500;
+  // Grafana's rounding table: an interval up to the first value rounds to the second.
+  static constexpr std::pair<int64_t, int64_t> kTable[] = {
+      {10, 1}, {15, 10}, {35, 20}, {75, 50}, {150, 100}, {350, 200}, {750, 500},
+      {1500, 1000}, {3500, 2000}, {7500, 5000}, {12500, 10000}, {17500, 15000},
+      {25000, 20000}, {45000, 30000}, {90000, kMinute}, {210000, 2 * kMinute},
+      {450000, 5 * kMinute}, {750000, 10 * kMinute}, {1050000, 15 * kMinute},
+      {1500000, 20 * kMinute}, {2700000, 30 * kMinute}, {5400000, kHour},
+      {9000000, 2 * kHour}, {16200000, 3 * kHour}, {32400000, 6 * kHour}, {kDay, 12 * kHour},
+      {2 * kDay, kDay}, {7 * kDay, kDay}, {21 * kDay, 7 * kDay}};
+  int64_t rounded = 365 * kDay;
+  bool found = false;
+  for (const auto& [upto, value] : kTable) {
+    if (interval <= upto) {
+      rounded = value;
+      found = true;
+      break;
+    }
+  }
+  if (!found && interval < 42 * kDay) rounded = 30 * kDay;
+  return std::max<int64_t>(rounded, 15 * kSecond) / kSecond;
+}
+
+void AddRenderRoutes(Router& router, const QuerierDeps& deps, const base::Clock& clock) {
+  router.Add({"GET"}, "/pyroscope/render", {.needs_tenant = true},
+             [deps, &clock](HttpRequest& req, RequestContext& ctx) {
+               Result<std::string> body =
+                   Render(deps, clock, ctx.tenant, base::ParseQuery(req.query));
+               return body.ok() ? Json(std::move(body).value()) : ErrorResponse(body.status());
+             });
+  router.Add({"GET"}, "/pyroscope/label-values", {.needs_tenant = true},
+             [deps](HttpRequest& req, RequestContext& ctx) {
+               const base::QueryParams params = base::ParseQuery(req.query);
+               const auto label = params.find("label");
+               if (label == params.end() || label->second.empty()) {
+                 return ErrorResponse(InvalidArgumentError("label parameter is required"));
+               }
+               const TenantSources t = deps.sources(ctx.tenant);
+               const store::TimeRange all{INT64_MIN, INT64_MAX};
+               std::vector<std::string> values;
+               if (label->second == "__name__") {
+                 for (const auto& type : query::ProfileTypes(t.sources, all)) values.push_back(type.id);
+               } else {
+                 values = query::LabelValues(t.sources, label->second, {}, all).value();
+               }
+               return Json(JsonArray(values));
+             });
+  router.Add({"GET"}, "/pyroscope/label-names", {.needs_tenant = true},
+             [deps](HttpRequest&, RequestContext& ctx) {
+               const TenantSources t = deps.sources(ctx.tenant);
+               return Json(JsonArray(query::LabelNames(t.sources, {}, {INT64_MIN, INT64_MAX}).value()));
+             });
+}
+
+}  // namespace flamedb::api
