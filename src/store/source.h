@@ -32,7 +32,9 @@ struct TimeRange {
   int64_t max_nanos = 0;
 };
 
-// Thread-safe. Series ids are dense (0..SeriesCount()-1) and stable for the source's life; a
+// Thread-safe. Callbacks run under the source's read lock: they must not call back into the
+// same source (a head's lock prefers writers, so a nested read could wait behind a push).
+// Series ids are dense (0..SeriesCount()-1) and stable for the source's life; a
 // head only appends, so a reader sees a prefix of what is there when it starts reading.
 class ProfileSource {
  public:
