@@ -16,6 +16,15 @@ std::vector<std::string> Strings(const google::protobuf::RepeatedPtrField<std::s
   return {r.begin(), r.end()};
 }
 
+template <typename Repeated>
+void AddLabels(const model::Labels& labels, Repeated& out) {
+  for (const model::LabelPair& p : labels.pairs()) {
+    tv1::LabelPair* pair = out.Add();
+    pair->set_name(p.name);
+    pair->set_value(p.value);
+  }
+}
+
 void FillFlameGraph(const query::FlameGraph& fg, qv1::FlameGraph& out) {
   for (const std::string& n : fg.names) out.add_names(n);
   for (const auto& level : fg.levels) {
@@ -93,12 +102,7 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
             std::vector<model::Labels> sets,
             query::Series(s, Strings(req.matchers()), Strings(req.label_names()), range));
         for (const model::Labels& l : sets) {
-          tv1::Labels* out_labels = resp.add_labels_set();
-          for (const model::LabelPair& p : l.pairs()) {
-            tv1::LabelPair* pair = out_labels->add_labels();
-            pair->set_name(p.name);
-            pair->set_value(p.value);
-          }
+          AddLabels(l, *resp.add_labels_set()->mutable_labels());
         }
         return OkStatus();
       }));
@@ -150,11 +154,7 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
                                  query::SelectSeries(s, q, limits));
         for (const query::TimeSeries& ts : series) {
           tv1::Series* out_series = resp.add_series();
-          for (const model::LabelPair& p : ts.labels.pairs()) {
-            tv1::LabelPair* pair = out_series->add_labels();
-            pair->set_name(p.name);
-            pair->set_value(p.value);
-          }
+          AddLabels(ts.labels, *out_series->mutable_labels());
           for (const query::Point& point : ts.points) {
             tv1::Point* pt = out_series->add_points();
             pt->set_timestamp(point.timestamp_ms);

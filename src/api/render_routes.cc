@@ -7,6 +7,7 @@
 #include "base/url.h"
 #include "ingest/attime.h"
 #include "query/flamegraph.h"
+#include "query/select.h"
 #include "query/series.h"
 
 namespace flamedb::api {
@@ -32,14 +33,7 @@ Result<RenderQuery> ParseRenderQuery(const base::QueryParams& params, const std:
   const std::string& q = it->second;
   const size_t brace = q.find('{');
   RenderQuery out{q.substr(0, brace), brace == std::string::npos ? "{}" : q.substr(brace), "", ""};
-  std::vector<std::string> parts(1);
-  for (char c : out.profile_type) {
-    if (c == ':') {
-      parts.emplace_back();
-    } else {
-      parts.back().push_back(c);
-    }
-  }
+  const std::vector<std::string> parts = query::ProfileTypeParts(out.profile_type);
   if (out.profile_type.empty() || parts.size() != 5) {
     return InvalidArgumentError("\"" + key + "\" must contain a profile-type selection");
   }

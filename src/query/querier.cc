@@ -13,18 +13,6 @@ namespace {
 
 constexpr int64_t kNanosPerMilli = 1000000;
 
-std::vector<std::string> SplitColons(std::string_view s) {
-  std::vector<std::string> out(1);
-  for (char c : s) {
-    if (c == ':') {
-      out.emplace_back();
-    } else {
-      out.back() += c;
-    }
-  }
-  return out;
-}
-
 Result<std::vector<Selector>> ParseAll(const std::vector<std::string>& matchers) {
   std::vector<Selector> out;
   for (const std::string& m : matchers) {
@@ -89,7 +77,7 @@ std::vector<ProfileTypeInfo> ProfileTypes(const Sources& sources, store::TimeRan
   }
   std::vector<ProfileTypeInfo> out;
   for (const std::string& id : ids) {
-    const std::vector<std::string> parts = SplitColons(id);
+    const std::vector<std::string> parts = ProfileTypeParts(id);
     ProfileTypeInfo info{id, "", "", "", "", ""};
     if (parts.size() >= 5) {
       info = {id, parts[0], parts[1], parts[2], parts[3], parts[4]};
@@ -167,15 +155,7 @@ Result<std::vector<model::Labels>> Series(const Sources& sources,
 
 Result<FunctionTree> MergeStacktraces(const Sources& sources, const std::string& profile_type,
                                       const std::string& selector, store::TimeRange range) {
-  if (SplitColons(profile_type).size() != 5) {
-    return InvalidArgumentError(
-        "profile type \"" + profile_type +
-        "\" is not of the form <name>:<sample-type>:<sample-unit>:<period-type>:<period-unit>");
-  }
-  FLAMEDB_ASSIGN_OR_RETURN(Selector sel, ParseSelector(selector.empty() ? "{}" : selector));
-  FLAMEDB_ASSIGN_OR_RETURN(Matcher type, MakeMatcher("__profile_type__", MatchOp::kEqual,
-                                                     profile_type));
-  sel.matchers.push_back(std::move(type));
+  FLAMEDB_ASSIGN_OR_RETURN(Selector sel, ProfileSelector(profile_type, selector));
   bool known = false;
   FunctionTree tree;
   for (const store::ProfileSource* s : sources) {

@@ -32,6 +32,31 @@ std::vector<uint32_t> SelectIds(const store::ProfileSource& source, const Select
   return out;
 }
 
+std::vector<std::string> ProfileTypeParts(std::string_view id) {
+  std::vector<std::string> out(1);
+  for (char c : id) {
+    if (c == ':') {
+      out.emplace_back();
+    } else {
+      out.back() += c;
+    }
+  }
+  return out;
+}
+
+Result<Selector> ProfileSelector(const std::string& profile_type, const std::string& selector) {
+  if (ProfileTypeParts(profile_type).size() != 5) {
+    return InvalidArgumentError(
+        "profile type \"" + profile_type +
+        "\" is not of the form <name>:<sample-type>:<sample-unit>:<period-type>:<period-unit>");
+  }
+  FLAMEDB_ASSIGN_OR_RETURN(Selector sel, ParseSelector(selector.empty() ? "{}" : selector));
+  FLAMEDB_ASSIGN_OR_RETURN(Matcher type,
+                           MakeMatcher("__profile_type__", MatchOp::kEqual, profile_type));
+  sel.matchers.push_back(std::move(type));
+  return sel;
+}
+
 bool Overlaps(const store::ProfileSource& s, store::TimeRange r) {
   const store::TimeRange have = s.Range();
   return have.min_nanos <= have.max_nanos && have.max_nanos >= r.min_nanos &&

@@ -5,7 +5,6 @@
 #include <map>
 
 #include "query/select.h"
-#include "query/selector.h"
 
 namespace flamedb::query {
 namespace {
@@ -30,10 +29,7 @@ Result<std::vector<TimeSeries>> SelectSeries(const Sources& sources, const Serie
   // The exact request bounds in ns: boundaries are start + k*step up to end.
   const int64_t start_ns = q.start_ms * kNanosPerMilli;
   const int64_t end_ns = q.end_ms * kNanosPerMilli;
-  FLAMEDB_ASSIGN_OR_RETURN(Selector sel, ParseSelector(q.selector.empty() ? "{}" : q.selector));
-  FLAMEDB_ASSIGN_OR_RETURN(Matcher type,
-                           MakeMatcher("__profile_type__", MatchOp::kEqual, q.profile_type));
-  sel.matchers.push_back(std::move(type));
+  FLAMEDB_ASSIGN_OR_RETURN(Selector sel, ProfileSelector(q.profile_type, q.selector));
 
   std::map<std::string, std::pair<model::Labels, std::map<int64_t, Bucket>>> groups;
   for (const store::ProfileSource* s : sources) {
