@@ -13,12 +13,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <memory>
 #include <random>
-#include <sstream>
 
 #include "base/clock.h"
 #include "base/logging.h"
@@ -26,101 +24,29 @@
 #include "block/meta.h"
 #include "block/reader.h"
 #include "block/writer.h"
-#include "distributor/normalize.h"
+#include "corpus.h"
 #include "head/head.h"
 #include "ingester/record.h"
 #include "ingester/replay.h"
-#include "pprof/decoder.h"
 #include "wal/wal.h"
 
 namespace {
 
 using namespace flamedb;
 
-struct Push {
-  model::Labels labels;
-  std::shared_ptr<const model::Profile> profile;
-  std::vector<uint32_t> samples;  // The subset kept.
-};
-
-int EnvInt(const char* name, int def) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? std::atoi(v) : def;
-}
-
-model::Profile Load(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream bytes;
-  bytes << f.rdbuf();
-  auto p = pprof::DecodeProfile(bytes.str(), {.max_uncompressed_bytes = 256 << 20});
-  if (!p.ok()) {
-    std::cerr << path << ": " << p.status().ToString() << "\n";
-    std::exit(1);
-  }
-  distributor::NormalizeProfile(*p);
-  return std::move(p).value();
-}
-
-// A copy whose strings still point into `base`'s storage: `base` must outlive it.
-model::Profile CopyOf(const model::Profile& base) {
-  model::Profile p;
-  p.sample_types = base.sample_types;
-  p.samples = base.samples;
-  p.location_ids = base.location_ids;
-  p.values = base.values;
-  p.labels = base.labels;
-  p.mappings = base.mappings;
-  p.locations = base.locations;
-  p.lines = base.lines;
-  p.functions = base.functions;
-  p.string_table = base.string_table;
-  p.period_type = base.period_type;
-  p.period = base.period;
-  return p;
-}
-
-// One 10-second profile of `base`: a random 70% of its samples, values scaled.
-Push Vary(const model::Profile& base, const model::Labels& labels, int64_t time,
-          std::mt19937_64& rng) {
-  auto p = std::make_shared<model::Profile>(CopyOf(base));
-  p->time_nanos = time;
-  std::uniform_real_distribution<double> scale(0.5, 1.5);
-  std::bernoulli_distribution keep(0.7);
-  Push push{labels, nullptr, {}};
-  for (uint32_t i = 0; i < p->samples.size(); ++i) {
-    if (!keep(rng)) continue;
-    push.samples.push_back(i);
-    const model::Sample& s = p->samples[i];
-    for (uint32_t v = 0; v < s.values.size; ++v) {
-      int64_t& value = p->values[s.values.begin + v];
-      const int64_t unit = p->period > 0 && value % p->period == 0 ? p->period : 1;
-      value = std::max<int64_t>(1, static_cast<int64_t>(value / unit * scale(rng))) * unit;
-    }
-  }
-  push.profile = std::move(p);
-  return push;
-}
+using bench::EnvInt;
+using bench::Push;
+using bench::Vary;
 
 struct Corpus {
-  model::Profile cpu, heap;
+  const model::Profile& cpu;
+  const model::Profile& heap;
   int services = 0, pods = 0;
 };
 
 const Corpus& GetCorpus() {
-  static const Corpus corpus = [] {
-    const char* dir = std::getenv("FLAMEDB_BENCH_CORPUS");
-    if (dir == nullptr) {
-      std::cerr << "set FLAMEDB_BENCH_CORPUS to a directory with cpu.pb.gz and heap.pb.gz "
-                   "(bench/storage makes one)\n";
-      std::exit(1);
-    }
-    Corpus c;
-    c.cpu = Load(std::string(dir) + "/cpu.pb.gz");
-    c.heap = Load(std::string(dir) + "/heap.pb.gz");
-    c.services = EnvInt("FLAMEDB_BENCH_SERVICES", 4);
-    c.pods = EnvInt("FLAMEDB_BENCH_PODS", 4);
-    return c;
-  }();
+  static const Corpus corpus{bench::GetBaseProfiles().cpu, bench::GetBaseProfiles().heap,
+                             EnvInt("FLAMEDB_BENCH_SERVICES", 4), EnvInt("FLAMEDB_BENCH_PODS", 4)};
   return corpus;
 }
 
@@ -129,14 +55,14 @@ const Corpus& GetCorpus() {
 void ForEachPush(const std::function<void(const Push&)>& fn, size_t limit = SIZE_MAX) {
   const Corpus& c = GetCorpus();
   std::mt19937_64 rng(42);
-  const int64_t start = 1767323045LL * 1000000000LL;
+  const int64_t start = bench::kStartNanos;
   size_t n = 0;
   for (int step = 0; step < 360; ++step) {
     for (int s = 0; s < c.services; ++s) {
       for (int pod = 0; pod < c.pods; ++pod) {
         const std::string service = "svc-" + std::to_string(s);
         const std::string pod_name = service + "-" + std::to_string(pod);
-        const int64_t t = start + step * 10'000'000'000LL + pod * 1'000'000LL;
+        const int64_t t = start + step * bench::kPushIntervalNanos + pod * 1'000'000LL;
         for (const auto& [name, base] : {std::pair{"process_cpu", &c.cpu}, {"memory", &c.heap}}) {
           if (n++ >= limit) return;
           fn(Vary(*base, {{"__name__", name}, {"pod", pod_name}, {"service_name", service}}, t,

@@ -1,7 +1,10 @@
 #include "api/querier_service.h"
 
 #include "google/v1/profile.pb.h"
+#include "query/analyze.h"
 #include "query/flamegraph.h"
+#include "query/flamegraph_diff.h"
+#include "query/pprof_merge.h"
 #include "query/series.h"
 #include "querier/v1/querier.pb.h"
 #include "types/v1/types.pb.h"
@@ -37,32 +40,90 @@ void FillFlameGraph(const query::FlameGraph& fg, qv1::FlameGraph& out) {
 
 template <typename Req, typename Resp>
 UnaryMethod Method(const std::string& name, const QuerierDeps& deps,
-                   std::function<Status(const query::Sources&, const Req&, Resp&)> fn) {
+                   std::function<Status(const TenantSources&, query::QueryContext&, const Req&,
+                                        Resp&)>
+                       fn) {
   return MakeUnaryMethod<Req, Resp>(
       "/querier.v1.QuerierService/" + name, true,
-      [get = deps.sources, fn = std::move(fn)](RequestContext& ctx, const Req& req, Resp& resp) {
-        const TenantSources t = get(ctx.tenant);
-        return fn(t.sources, req, resp);
+      [deps, fn = std::move(fn)](RequestContext& ctx, const Req& req, Resp& resp) {
+        const TenantSources t = deps.sources(ctx.tenant);
+        query::QueryContext qctx = MakeQueryContext(ctx, deps);
+        return fn(t, qctx, req, resp);
       });
 }
 
 template <typename Req, typename Resp>
-UnaryMethod NotYet(const std::string& name) {
+UnaryMethod NotYet(const std::string& name, const std::string& why) {
   return MakeUnaryMethod<Req, Resp>(
       "/querier.v1.QuerierService/" + name, true,
-      [name](RequestContext&, const Req&, Resp&) {
+      [name, why](RequestContext&, const Req&, Resp&) {
         return UnimplementedError("querier.v1.QuerierService/" + name +
-                                  " is not implemented by this flamedb version yet");
+                                  " is not implemented by this flamedb version yet: " + why);
       });
 }
 
+query::StackSelector ToStackSelector(const tv1::StackTraceSelector& s) {
+  query::StackSelector out;
+  for (const tv1::Location& l : s.call_site()) out.call_site.push_back(l.name());
+  out.keep_locations = s.go_pgo().keep_locations();
+  out.aggregate_callees = s.go_pgo().aggregate_callees();
+  return out;
+}
+
+std::optional<int64_t> OptionalMaxNodes(bool has, int64_t value) {
+  return has ? std::optional<int64_t>(value) : std::nullopt;
+}
+
+// The merged tree of one SelectMergeStacktraces request (also one side of a Diff).
+Result<query::FunctionTree> MergeRequest(const TenantSources& t, query::QueryContext& qctx,
+                                         const qv1::SelectMergeStacktracesRequest& req,
+                                         const query::QueryLimits& limits) {
+  if (req.profile_id_selector_size() > 0) {
+    return UnimplementedError("profile_id_selector is only supported with the v2 query backend");
+  }
+  FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
+                           query::CheckRange(req.start(), req.end(), true, limits));
+  query::StackQuery q{req.profile_typeid(), req.label_selector(), range, {}};
+  if (req.has_stack_trace_selector()) q.stacks = ToStackSelector(req.stack_trace_selector());
+  return query::MergeStacktraces(t.sources, q, qctx);
+}
+
+void FillDiff(const query::FlameGraphDiff& d, qv1::FlameGraphDiff& out) {
+  for (const std::string& n : d.names) out.add_names(n);
+  for (const auto& level : d.levels) {
+    auto* l = out.add_levels();
+    for (int64_t v : level) l->add_values(v);
+  }
+  out.set_total(d.total);
+  out.set_max_self(d.max_self);
+  out.set_leftticks(d.left_ticks);
+  out.set_rightticks(d.right_ticks);
+}
+
+void FillScope(const std::string& kind, const query::ScopeStats& s, qv1::QueryScope& out) {
+  out.set_component_type(kind);
+  out.set_component_count(s.components);
+  out.set_block_count(kind == "Long term storage" ? s.components : 0);
+  out.set_series_count(s.series);
+  out.set_profile_count(s.profiles);
+  out.set_sample_count(s.samples);
+}
+
 }  // namespace
+
+query::QueryContext MakeQueryContext(RequestContext& ctx, const QuerierDeps& deps) {
+  return query::QueryContext({.cancelled = &ctx.cancelled,
+                              .deadline = ctx.deadline,
+                              .clock = deps.clock,
+                              .memory_budget_bytes = deps.limits.max_query_memory_bytes});
+}
 
 std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
   const query::QueryLimits limits = deps.limits;
   std::vector<UnaryMethod> out;
   out.push_back(Method<qv1::ProfileTypesRequest, qv1::ProfileTypesResponse>(
-      "ProfileTypes", deps, [limits](const query::Sources& s, const auto& req, auto& resp) {
+      "ProfileTypes", deps, [limits](const TenantSources& t, query::QueryContext&, const auto& req, auto& resp) {
+        const query::Sources& s = t.sources;
         FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
                                  query::CheckRange(req.start(), req.end(), false, limits));
         for (const query::ProfileTypeInfo& t : query::ProfileTypes(s, range)) {
@@ -77,7 +138,8 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
         return OkStatus();
       }));
   out.push_back(Method<tv1::LabelValuesRequest, tv1::LabelValuesResponse>(
-      "LabelValues", deps, [limits](const query::Sources& s, const auto& req, auto& resp) {
+      "LabelValues", deps, [limits](const TenantSources& t, query::QueryContext&, const auto& req, auto& resp) {
+        const query::Sources& s = t.sources;
         FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
                                  query::CheckRange(req.start(), req.end(), false, limits));
         FLAMEDB_ASSIGN_OR_RETURN(std::vector<std::string> values,
@@ -86,7 +148,8 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
         return OkStatus();
       }));
   out.push_back(Method<tv1::LabelNamesRequest, tv1::LabelNamesResponse>(
-      "LabelNames", deps, [limits](const query::Sources& s, const auto& req, auto& resp) {
+      "LabelNames", deps, [limits](const TenantSources& t, query::QueryContext&, const auto& req, auto& resp) {
+        const query::Sources& s = t.sources;
         FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
                                  query::CheckRange(req.start(), req.end(), false, limits));
         FLAMEDB_ASSIGN_OR_RETURN(std::vector<std::string> names,
@@ -95,7 +158,8 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
         return OkStatus();
       }));
   out.push_back(Method<qv1::SeriesRequest, qv1::SeriesResponse>(
-      "Series", deps, [limits](const query::Sources& s, const auto& req, auto& resp) {
+      "Series", deps, [limits](const TenantSources& t, query::QueryContext&, const auto& req, auto& resp) {
+        const query::Sources& s = t.sources;
         FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
                                  query::CheckRange(req.start(), req.end(), false, limits));
         FLAMEDB_ASSIGN_OR_RETURN(
@@ -108,19 +172,11 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
       }));
   out.push_back(Method<qv1::SelectMergeStacktracesRequest, qv1::SelectMergeStacktracesResponse>(
       "SelectMergeStacktraces", deps,
-      [limits](const query::Sources& s, const auto& req, auto& resp) {
-        if (req.profile_id_selector_size() > 0) {
-          return UnimplementedError("profile_id_selector is only supported with the v2 query backend");
-        }
-        FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
-                                 query::CheckRange(req.start(), req.end(), true, limits));
+      [limits](const TenantSources& t, query::QueryContext& qctx, const auto& req, auto& resp) {
         FLAMEDB_ASSIGN_OR_RETURN(
             int64_t max_nodes,
-            query::EffectiveMaxNodes(req.has_max_nodes() ? std::optional<int64_t>(req.max_nodes())
-                                                         : std::nullopt));
-        FLAMEDB_ASSIGN_OR_RETURN(
-            query::FunctionTree tree,
-            query::MergeStacktraces(s, req.profile_typeid(), req.label_selector(), range));
+            query::EffectiveMaxNodes(OptionalMaxNodes(req.has_max_nodes(), req.max_nodes())));
+        FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree tree, MergeRequest(t, qctx, req, limits));
         if (req.format() == qv1::PROFILE_FORMAT_TREE) {
           resp.set_tree(query::BuildTreeBytes(tree, max_nodes));
         } else {
@@ -128,8 +184,65 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
         }
         return OkStatus();
       }));
+  out.push_back(Method<qv1::DiffRequest, qv1::DiffResponse>(
+      "Diff", deps,
+      [limits](const TenantSources& t, query::QueryContext& qctx, const auto& req, auto& resp) {
+        const int64_t raw = std::max(req.left().max_nodes(), req.right().max_nodes());
+        FLAMEDB_ASSIGN_OR_RETURN(int64_t max_nodes, query::EffectiveMaxNodes(raw));
+        FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree left,
+                                 MergeRequest(t, qctx, req.left(), limits));
+        FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree right,
+                                 MergeRequest(t, qctx, req.right(), limits));
+        FLAMEDB_ASSIGN_OR_RETURN(query::FlameGraphDiff diff,
+                                 query::BuildFlameGraphDiff(left, right, max_nodes));
+        FillDiff(diff, *resp.mutable_flamegraph());
+        return OkStatus();
+      }));
+  out.push_back(Method<qv1::SelectMergeProfileRequest, google::v1::Profile>(
+      "SelectMergeProfile", deps,
+      [limits](const TenantSources& t, query::QueryContext& qctx, const auto& req, auto& resp) {
+        if (req.profile_id_selector_size() > 0) {
+          return UnimplementedError(
+              "profile_id_selector is only supported with the v2 query backend");
+        }
+        FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
+                                 query::CheckRange(req.start(), req.end(), true, limits));
+        // Not truncated unless asked for (Pyroscope's default, spec §4.8).
+        int64_t max_nodes = 0;
+        if (req.has_max_nodes() && req.max_nodes() != 0) {
+          FLAMEDB_ASSIGN_OR_RETURN(max_nodes, query::EffectiveMaxNodes(req.max_nodes()));
+        }
+        query::MergeProfileQuery q{{req.profile_typeid(), req.label_selector(), range, {}},
+                                   max_nodes, req.end() * 1000000,
+                                   (req.end() - req.start()) * 1000000};
+        if (req.has_stack_trace_selector()) {
+          q.stacks.stacks = ToStackSelector(req.stack_trace_selector());
+        }
+        FLAMEDB_ASSIGN_OR_RETURN(std::string pprof, query::MergeProfile(t.sources, q, qctx));
+        if (!resp.ParseFromString(pprof)) {
+          return InternalError("the merged profile does not parse as google.v1.Profile");
+        }
+        return OkStatus();
+      }));
+  out.push_back(Method<qv1::AnalyzeQueryRequest, qv1::AnalyzeQueryResponse>(
+      "AnalyzeQuery", deps,
+      [limits](const TenantSources& t, query::QueryContext& qctx, const auto& req, auto& resp) {
+        // Without a time range Pyroscope answers an empty response (spec §4.12).
+        if (req.start() == 0 || req.end() == 0) return OkStatus();
+        FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
+                                 query::CheckRange(req.start(), req.end(), true, limits));
+        FLAMEDB_ASSIGN_OR_RETURN(
+            query::QueryAnalysis a,
+            query::AnalyzeQuery(t.sources, t.heads, req.query(), range, qctx));
+        FillScope("Short term storage", a.heads, *resp.add_query_scopes());
+        FillScope("Long term storage", a.blocks, *resp.add_query_scopes());
+        resp.mutable_query_impact()->set_total_queried_series(a.heads.series + a.blocks.series);
+        resp.mutable_query_impact()->set_deduplication_needed(false);
+        return OkStatus();
+      }));
   out.push_back(Method<tv1::GetProfileStatsRequest, tv1::GetProfileStatsResponse>(
-      "GetProfileStats", deps, [](const query::Sources& s, const auto&, auto& resp) {
+      "GetProfileStats", deps, [](const TenantSources& t, query::QueryContext&, const auto&, auto& resp) {
+        const query::Sources& s = t.sources;
         const query::ProfileStats stats = query::GetProfileStats(s);
         resp.set_data_ingested(stats.data_ingested);
         resp.set_oldest_profile_time(stats.oldest_ms);
@@ -137,10 +250,10 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
         return OkStatus();
       }));
   out.push_back(NotYet<qv1::SelectMergeSpanProfileRequest, qv1::SelectMergeSpanProfileResponse>(
-      "SelectMergeSpanProfile"));
-  out.push_back(NotYet<qv1::SelectMergeProfileRequest, google::v1::Profile>("SelectMergeProfile"));
+      "SelectMergeSpanProfile", "span ids of samples are not stored yet"));
   out.push_back(Method<qv1::SelectSeriesRequest, qv1::SelectSeriesResponse>(
-      "SelectSeries", deps, [limits](const query::Sources& s, const auto& req, auto& resp) {
+      "SelectSeries", deps, [limits](const TenantSources& t, query::QueryContext& qctx, const auto& req, auto& resp) {
+        const query::Sources& s = t.sources;
         if (req.exemplar_type() == tv1::EXEMPLAR_TYPE_INDIVIDUAL ||
             req.exemplar_type() == tv1::EXEMPLAR_TYPE_SPAN) {
           return UnimplementedError("exemplars are not supported yet");
@@ -149,9 +262,12 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
                              req.step(), Strings(req.group_by()),
                              req.has_aggregation() &&
                                  req.aggregation() == tv1::TIME_SERIES_AGGREGATION_TYPE_AVERAGE,
-                             req.has_limit() ? req.limit() : 0};
+                             req.has_limit() ? req.limit() : 0, {}};
+        if (req.has_stack_trace_selector()) {
+          q.call_site = ToStackSelector(req.stack_trace_selector()).call_site;
+        }
         FLAMEDB_ASSIGN_OR_RETURN(std::vector<query::TimeSeries> series,
-                                 query::SelectSeries(s, q, limits));
+                                 query::SelectSeries(s, q, limits, qctx));
         for (const query::TimeSeries& ts : series) {
           tv1::Series* out_series = resp.add_series();
           AddLabels(ts.labels, *out_series->mutable_labels());
@@ -163,8 +279,6 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
         }
         return OkStatus();
       }));
-  out.push_back(NotYet<qv1::DiffRequest, qv1::DiffResponse>("Diff"));
-  out.push_back(NotYet<qv1::AnalyzeQueryRequest, qv1::AnalyzeQueryResponse>("AnalyzeQuery"));
   return out;
 }
 

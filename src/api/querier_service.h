@@ -16,15 +16,20 @@ namespace flamedb::api {
 struct TenantSources {
   std::shared_ptr<const void> holder;
   query::Sources sources;
+  size_t heads = 0;  // The first `heads` sources are in-memory heads, the rest blocks.
 };
 
 struct QuerierDeps {
   std::function<TenantSources(std::string_view tenant)> sources;
   query::QueryLimits limits;
+  const base::Clock* clock = nullptr;  // For deadlines; must outlive the methods.
 };
 
-// ProfileTypes, LabelValues, LabelNames, Series, SelectMergeStacktraces, GetProfileStats;
-// the other methods answer unimplemented (501) naming themselves until they land.
+// The limits of one request's query: its client, its Connect-Timeout-Ms, the memory budget.
+query::QueryContext MakeQueryContext(RequestContext& ctx, const QuerierDeps& deps);
+
+// Every querier.v1.QuerierService method (spec §4); SelectMergeSpanProfile answers
+// unimplemented (501) naming itself: span ids are not stored yet.
 std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps);
 
 }  // namespace flamedb::api

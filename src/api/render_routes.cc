@@ -139,7 +139,7 @@ Result<std::string> Render(const QuerierDeps& deps, const base::Clock& clock,
       std::vector<query::TimeSeries> series,
       query::SelectSeries(t.sources,
                           {q.profile_type, q.selector, from, until, static_cast<double>(step),
-                           group_by, average, 0},
+                           group_by, average, 0, {}},
                           deps.limits));
   std::string out = "{\"version\":1,\"flamebearer\":";
   AppendFlamebearer(out, query::BuildFlameGraph(tree, max_nodes));

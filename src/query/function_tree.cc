@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "query/stacks.h"
+
 namespace flamedb::query {
 
 FunctionTree::FunctionTree() {
@@ -102,27 +104,27 @@ class PartitionResolver {
 }  // namespace
 
 Status MergeStacks(const store::ProfileSource& source, std::span<const uint32_t> series,
-                   store::TimeRange range, FunctionTree& tree) {
+                   store::TimeRange range, const std::vector<std::string>& call_site,
+                   QueryContext& ctx, FunctionTree& tree) {
   if (series.empty()) return OkStatus();
-  // Dense sums per partition, indexed by stack id.
-  std::vector<std::vector<int64_t>> sums(source.PartitionCount());
-  FLAMEDB_RETURN_IF_ERROR(source.ForEachRow(series, range, [&](const store::RowView& row) {
-    if (row.partition >= sums.size()) sums.resize(row.partition + 1);
-    std::vector<int64_t>& s = sums[row.partition];
-    for (size_t i = 0; i < row.stacks.size(); ++i) {
-      if (row.stacks[i] >= s.size()) s.resize(std::max<size_t>(row.stacks[i] + 1, s.size() * 2));
-      s[row.stacks[i]] += row.values[i];
-    }
-  }));
+  FLAMEDB_ASSIGN_OR_RETURN(StackSums sums, SumStacks(source, series, range, ctx));
+  // What a function tree node costs: the node, its name slot and its hash table entry.
+  constexpr int64_t kNodeBytes = sizeof(FunctionTree::Node) + 24;
   for (uint32_t p = 0; p < sums.size(); ++p) {
     if (sums[p].empty()) continue;
+    const size_t before = tree.nodes().size();
     FLAMEDB_RETURN_IF_ERROR(source.WithSymbols(p, [&](const symdb::Partition& part) {
+      const std::vector<bool> mask = CallSiteMask(part, call_site);
       PartitionResolver resolver(part, tree);
       const size_t n = std::min(sums[p].size(), part.stacks());
       for (uint32_t stack = 0; stack < n; ++stack) {
-        if (sums[p][stack] != 0) tree.AddSelf(resolver.Resolve(stack), sums[p][stack]);
+        if (sums[p][stack] != 0 && mask[stack]) {
+          tree.AddSelf(resolver.Resolve(stack), sums[p][stack]);
+        }
       }
     }));
+    FLAMEDB_RETURN_IF_ERROR(
+        ctx.Charge(static_cast<int64_t>(tree.nodes().size() - before) * kNodeBytes));
   }
   return OkStatus();
 }

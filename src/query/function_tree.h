@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "query/context.h"
 #include "store/source.h"
 #include "symdb/flat_map.h"
 
@@ -50,9 +51,11 @@ class FunctionTree {
 };
 
 // Adds the rows of `series` (ascending ids) in `range` of `source` to `tree`, by function-name
-// stack. Symbols are resolved once per stack tree node that has a value, not per sample.
-// Errors: those of the source (damaged blocks).
+// stack, keeping only stacks that start with `call_site` (root-first names; empty: all).
+// Symbols are resolved once per stack tree node that has a value, not per sample.
+// Errors: those of the source (damaged blocks) and of `ctx`.
 Status MergeStacks(const store::ProfileSource& source, std::span<const uint32_t> series,
-                   store::TimeRange range, FunctionTree& tree);
+                   store::TimeRange range, const std::vector<std::string>& call_site,
+                   QueryContext& ctx, FunctionTree& tree);
 
 }  // namespace flamedb::query

@@ -153,22 +153,41 @@ Result<std::vector<model::Labels>> Series(const Sources& sources,
   return out;
 }
 
-Result<FunctionTree> MergeStacktraces(const Sources& sources, const std::string& profile_type,
-                                      const std::string& selector, store::TimeRange range) {
-  FLAMEDB_ASSIGN_OR_RETURN(Selector sel, ProfileSelector(profile_type, selector));
+Status ForEachSelected(
+    const Sources& sources, const StackQuery& query,
+    const std::function<Status(const store::ProfileSource&, std::span<const uint32_t>)>& fn) {
+  FLAMEDB_ASSIGN_OR_RETURN(Selector sel, ProfileSelector(query.profile_type, query.selector));
   bool known = false;
-  FunctionTree tree;
   for (const store::ProfileSource* s : sources) {
-    known = known || !s->Postings("__profile_type__", profile_type).empty();
-    if (!Overlaps(*s, range)) continue;
-    FLAMEDB_RETURN_IF_ERROR(MergeStacks(*s, SelectIds(*s, sel), range, tree));
+    known = known || !s->Postings("__profile_type__", query.profile_type).empty();
   }
   if (!known && !sources.empty()) {
-    return InvalidArgumentError("unknown profile type \"" + profile_type +
+    return InvalidArgumentError("unknown profile type \"" + query.profile_type +
                                 "\": no profiles of this type were ingested");
   }
+  for (const store::ProfileSource* s : sources) {
+    if (!Overlaps(*s, query.range)) continue;
+    const std::vector<uint32_t> ids = SelectIds(*s, sel);
+    if (!ids.empty()) FLAMEDB_RETURN_IF_ERROR(fn(*s, ids));
+  }
+  return OkStatus();
+}
+
+Result<FunctionTree> MergeStacktraces(const Sources& sources, const StackQuery& query,
+                                      QueryContext& ctx) {
+  FunctionTree tree;
+  FLAMEDB_RETURN_IF_ERROR(ForEachSelected(
+      sources, query, [&](const store::ProfileSource& s, std::span<const uint32_t> ids) {
+        return MergeStacks(s, ids, query.range, query.stacks.call_site, ctx, tree);
+      }));
   tree.ComputeTotals();
   return tree;
+}
+
+Result<FunctionTree> MergeStacktraces(const Sources& sources, const std::string& profile_type,
+                                      const std::string& selector, store::TimeRange range) {
+  QueryContext ctx;
+  return MergeStacktraces(sources, StackQuery{profile_type, selector, range, {}}, ctx);
 }
 
 ProfileStats GetProfileStats(const Sources& sources) {

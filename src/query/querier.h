@@ -3,13 +3,17 @@
 // source, so results count it once.
 #pragma once
 
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
 #include "model/labels.h"
+#include "query/context.h"
 #include "query/function_tree.h"
+#include "query/stacks.h"
 #include "store/source.h"
 
 namespace flamedb::query {
@@ -18,6 +22,7 @@ using Sources = std::vector<const store::ProfileSource*>;
 
 struct QueryLimits {
   int64_t max_query_length_ms = 7 * 24 * 3600 * 1000LL;  // -querier.max-query-length
+  int64_t max_query_memory_bytes = 0;                    // -querier.max-query-memory; 0: none.
 };
 
 // The range of a query in ns, from request milliseconds (inclusive at both ends).
@@ -50,10 +55,29 @@ Result<std::vector<model::Labels>> Series(const Sources& sources,
                                           const std::vector<std::string>& label_names,
                                           store::TimeRange range);
 
-// The merged stacks of `profile_type` profiles matching `selector` in `range`, totals computed.
-// Errors: kInvalidArgument (selector, malformed or unknown profile type); kDataLoss (blocks).
+// What a stack query merges: profiles of one type matching a selector in a range.
+struct StackQuery {
+  std::string profile_type;
+  std::string selector;
+  store::TimeRange range;
+  StackSelector stacks;
+};
+
+// The merged stacks of the query's profiles, totals computed.
+// Errors: kInvalidArgument (selector, malformed or unknown profile type); kDataLoss (blocks);
+// those of `ctx` (cancelled, deadline, memory budget).
+Result<FunctionTree> MergeStacktraces(const Sources& sources, const StackQuery& query,
+                                      QueryContext& ctx);
+// The same without a stack selector or limits.
 Result<FunctionTree> MergeStacktraces(const Sources& sources, const std::string& profile_type,
                                       const std::string& selector, store::TimeRange range);
+
+// Calls `fn(source, series ids)` for each source that may hold profiles of `query` (by time
+// range and series), after checking the profile type is known to some source.
+// Errors: kInvalidArgument (selector, profile type); those of `fn`.
+Status ForEachSelected(
+    const Sources& sources, const StackQuery& query,
+    const std::function<Status(const store::ProfileSource&, std::span<const uint32_t>)>& fn);
 
 struct ProfileStats {
   bool data_ingested = false;

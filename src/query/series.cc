@@ -5,6 +5,7 @@
 #include <map>
 
 #include "query/select.h"
+#include "query/stacks.h"
 
 namespace flamedb::query {
 namespace {
@@ -16,10 +17,41 @@ struct Bucket {
   int64_t count = 0;
 };
 
+// Per partition of `s`, the stacks that count (empty: all of them).
+Result<std::vector<std::vector<bool>>> Masks(const store::ProfileSource& s,
+                                             const std::vector<std::string>& call_site) {
+  std::vector<std::vector<bool>> masks;
+  if (call_site.empty()) return masks;
+  masks.resize(s.PartitionCount());
+  for (uint32_t p = 0; p < masks.size(); ++p) {
+    FLAMEDB_RETURN_IF_ERROR(s.WithSymbols(
+        p, [&](const symdb::Partition& part) { masks[p] = CallSiteMask(part, call_site); }));
+  }
+  return masks;
+}
+
+// A row's value: its total, or the sum of the stacks `masks` keeps.
+int64_t RowValue(const store::RowView& row, const std::vector<std::vector<bool>>& masks) {
+  if (masks.empty()) return row.total;
+  if (row.partition >= masks.size()) return 0;
+  const std::vector<bool>& m = masks[row.partition];
+  int64_t v = 0;
+  for (size_t i = 0; i < row.stacks.size(); ++i) {
+    if (row.stacks[i] < m.size() && m[row.stacks[i]]) v += row.values[i];
+  }
+  return v;
+}
+
 }  // namespace
 
 Result<std::vector<TimeSeries>> SelectSeries(const Sources& sources, const SeriesQuery& q,
                                              const QueryLimits& limits) {
+  QueryContext ctx;
+  return SelectSeries(sources, q, limits, ctx);
+}
+
+Result<std::vector<TimeSeries>> SelectSeries(const Sources& sources, const SeriesQuery& q,
+                                             const QueryLimits& limits, QueryContext& ctx) {
   FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range, CheckRange(q.start_ms, q.end_ms, true, limits));
   if (!(q.step_seconds > 0) || !std::isfinite(q.step_seconds)) {
     return InvalidArgumentError("step must be non-zero");
@@ -47,15 +79,19 @@ Result<std::vector<TimeSeries>> SelectSeries(const Sources& sources, const Serie
       key_of[id] = key;
       groups.try_emplace(key, std::move(group), std::map<int64_t, Bucket>{});
     }
+    FLAMEDB_ASSIGN_OR_RETURN(const std::vector<std::vector<bool>> masks, Masks(*s, q.call_site));
+    uint32_t rows = 0;
     FLAMEDB_RETURN_IF_ERROR(s->ForEachRow(ids, {start_ns, end_ns}, [&](const store::RowView& row) {
+      if (ctx.stopped() || (++rows % 256 == 0 && !ctx.Check().ok())) return;
       // The first boundary at or after the profile's time.
       const int64_t k = (row.time_nanos - start_ns + step_ns - 1) / step_ns;
       const int64_t boundary = start_ns + k * step_ns;
       if (boundary > end_ns) return;  // In the trailing partial step.
       Bucket& b = groups[key_of[row.series]].second[boundary / kNanosPerMilli];
-      b.sum += static_cast<double>(row.total);
+      b.sum += static_cast<double>(RowValue(row, masks));
       ++b.count;
     }));
+    FLAMEDB_RETURN_IF_ERROR(ctx.status());
   }
   std::vector<std::pair<double, TimeSeries>> ranked;
   for (auto& [key, group] : groups) {

@@ -20,6 +20,8 @@ struct SeriesQuery {
   std::vector<std::string> group_by;
   bool average = false;  // TIME_SERIES_AGGREGATION_TYPE_AVERAGE; else SUM.
   int64_t limit = 0;     // Top-N series by their sum; 0: all.
+  // A profile's value counts only the stacks that start with these root-first names.
+  std::vector<std::string> call_site;
 };
 
 struct Point {
@@ -35,6 +37,10 @@ struct TimeSeries {
 // A profile at time t lands on the first step boundary (start + k*step) at or after t; points
 // only where data landed, ascending; series by the sum of their points, descending.
 // Errors: kInvalidArgument (range, step 0, selector, profile type).
+// Errors also: those of `ctx` (cancelled, deadline).
+Result<std::vector<TimeSeries>> SelectSeries(const Sources& sources, const SeriesQuery& query,
+                                             const QueryLimits& limits, QueryContext& ctx);
+// The same without limits on the query's work.
 Result<std::vector<TimeSeries>> SelectSeries(const Sources& sources, const SeriesQuery& query,
                                              const QueryLimits& limits);
 

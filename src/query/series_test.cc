@@ -37,7 +37,7 @@ class SeriesTest : public ::testing::Test {
     sources_ = {&head_};
   }
   SeriesQuery Query() {
-    return SeriesQuery{kCpu, "{}", 100000, 120000, 10, {}, false, 0};
+    return SeriesQuery{kCpu, "{}", 100000, 120000, 10, {}, false, 0, {}};
   }
   head::Head head_;
   Sources sources_;

@@ -65,13 +65,15 @@ api::Router App::BuildRouter(const base::FlagSet& flags) {
       .sources =
           [ingester = ingester_.get()](std::string_view tenant) {
             auto snapshot = std::make_shared<ingester::TenantSnapshot>(ingester->Snapshot(tenant));
-            api::TenantSources out{nullptr, snapshot->Sources()};
+            api::TenantSources out{nullptr, snapshot->Sources(), snapshot->heads.size()};
             out.holder = std::move(snapshot);
             return out;
           },
       .limits = {.max_query_length_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                             config_.querier_max_query_length)
-                                            .count()}};
+                                            .count(),
+                  .max_query_memory_bytes = config_.querier_max_query_memory},
+      .clock = &clock_};
   for (api::UnaryMethod& m : api::QuerierMethods(querier)) {
     api::AddConnectRoute(router, std::move(m), clock_, max_body);
   }

@@ -118,6 +118,11 @@ void Config::Register(base::FlagSet& flags) {
   flags.Duration("querier.max-query-length", &querier_max_query_length, std::chrono::hours(24 * 7),
                  "Longest time range a query may span (400 beyond it); 0 means no limit.",
                  {.yaml = "querier.max_query_length"});
+  flags.Int("querier.max-query-memory", &querier_max_query_memory, int64_t{1} << 30,
+            "Bytes of intermediate results one query may hold (stack sums, merged trees); a "
+            "query that needs more fails with resource_exhausted instead of the process "
+            "running out of memory. 0 means no limit.",
+            {.yaml = "querier.max_query_memory"});
   flags.String("runtime-config.file", &runtime_config_file, "",
                "YAML file of per-tenant limit overrides (`overrides: {<tenant>: {<limit>: v}}`), "
                "reloaded while running.",

@@ -55,6 +55,7 @@ struct Config {
   int64_t ingester_max_block_bytes = 0;
   int64_t storage_min_free_disk_mb = 0;
   base::Duration querier_max_query_length{};
+  int64_t querier_max_query_memory = 0;
 
   // Per-tenant limits: defaults here, overrides in the runtime config file.
   distributor::Limits limits;

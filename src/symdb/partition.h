@@ -88,6 +88,9 @@ class Partition {
   std::vector<uint32_t> AddSamples(const model::Profile& profile,
                                    std::span<const uint32_t> samples);
 
+  // The tree node for `location` called from `parent` (a stack id), created when new.
+  uint32_t InternChild(uint32_t parent, uint32_t location);
+
   // Appends the locations of `stack`, leaf first, to `out`.
   void ResolveStack(uint32_t stack, std::vector<uint32_t>& out) const;
 
@@ -110,9 +113,6 @@ class Partition {
   size_t MemoryBytes() const;
 
  private:
-  // The tree node for `location` called from `parent`, created when new.
-  uint32_t InternChild(uint32_t parent, uint32_t location);
-
   struct Loaded {};
   explicit Partition(Loaded) {}
 
