@@ -1,11 +1,14 @@
 #include "api/render_routes.h"
 
+#include "api/render_params.h"
+
 #include <cmath>
 
 #include "api/errors.h"
 #include "base/json.h"
 #include "base/url.h"
 #include "ingest/attime.h"
+#include "query/dot.h"
 #include "query/flamegraph.h"
 #include "query/select.h"
 #include "query/series.h"
@@ -17,56 +20,6 @@ using std::chrono::milliseconds;
 
 constexpr int64_t kSecond = 1000, kMinute = 60 * kSecond, kHour = 60 * kMinute,
                   kDay = 24 * kHour;
-
-// A parsed render query: "<profile type>{<matchers>}".
-struct RenderQuery {
-  std::string profile_type;
-  std::string selector;
-  std::string sample_type, sample_unit;
-};
-
-Result<RenderQuery> ParseRenderQuery(const base::QueryParams& params, const std::string& key) {
-  const auto it = params.find(key);
-  if (it == params.end() || it->second.empty()) {
-    return InvalidArgumentError("\"" + key + "\" is required");
-  }
-  const std::string& q = it->second;
-  const size_t brace = q.find('{');
-  RenderQuery out{q.substr(0, brace), brace == std::string::npos ? "{}" : q.substr(brace), "", ""};
-  const std::vector<std::string> parts = query::ProfileTypeParts(out.profile_type);
-  if (out.profile_type.empty() || parts.size() != 5) {
-    return InvalidArgumentError("\"" + key + "\" must contain a profile-type selection");
-  }
-  out.sample_type = parts[1];
-  out.sample_unit = parts[2];
-  return out;
-}
-
-Result<int64_t> TimeParam(const base::QueryParams& params, const std::string& key,
-                          const base::Clock& clock) {
-  const auto it = params.find(key);
-  FLAMEDB_ASSIGN_OR_RETURN(auto t, ingest::ParseAtTime(it == params.end() ? "" : it->second,
-                                                       clock.Now()));
-  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
-}
-
-std::optional<int64_t> MaxNodesParam(const base::QueryParams& params) {
-  for (const char* key : {"maxNodes", "max-nodes"}) {
-    if (auto it = params.find(key); it != params.end() && !it->second.empty()) {
-      return std::strtoll(it->second.c_str(), nullptr, 10);
-    }
-  }
-  return std::nullopt;
-}
-
-void AppendInts(std::string& out, const std::vector<int64_t>& v) {
-  out += '[';
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i > 0) out += ',';
-    out += std::to_string(v[i]);
-  }
-  out += ']';
-}
 
 void AppendFlamebearer(std::string& out, const query::FlameGraph& fg) {
   out += "{\"names\":[";
@@ -102,32 +55,38 @@ std::string Timeline(const query::TimeSeries* series, int64_t from_ms, int64_t u
   return out + ",\"durationDelta\":" + std::to_string(step_s) + ",\"watermarks\":null}";
 }
 
-std::string Units(const std::string& sample_type, const std::string& unit) {
-  if (sample_type == "cpu") return "samples";
-  for (const char* t : {"inuse_objects", "alloc_objects", "goroutine", "samples"}) {
-    if (sample_type == t) return "objects";
-  }
-  return unit;
-}
 
-HttpResponse Json(std::string body) {
+// format=dot: a Graphviz call graph of the maxNodes (default 100) functions with the largest
+// cumulative values, as Pyroscope renders it through pprof (spec §5.1).
+Result<HttpResponse> Dot(const TenantSources& t, query::QueryContext& qctx,
+                         const query::StackQuery& q, std::optional<int64_t> max_nodes) {
+  FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree tree, query::MergeStacktraces(t.sources, q, qctx));
   HttpResponse resp;
-  resp.headers.Set("Content-Type", "application/json");
-  resp.body = std::move(body);
+  resp.headers.Set("Content-Type", "text/plain");
+  if (tree.total() != 0) {
+    resp.body = query::BuildDot(tree, q.profile_type, max_nodes.value_or(0) > 0 ? *max_nodes : 100);
+  }
   return resp;
 }
 
-Result<std::string> Render(const QuerierDeps& deps, const base::Clock& clock,
-                           const std::string& tenant, const base::QueryParams& params) {
+Result<HttpResponse> Render(const QuerierDeps& deps, const base::Clock& clock,
+                            RequestContext& ctx, const base::QueryParams& params) {
   FLAMEDB_ASSIGN_OR_RETURN(RenderQuery q, ParseRenderQuery(params, "query"));
   FLAMEDB_ASSIGN_OR_RETURN(int64_t from, TimeParam(params, "from", clock));
   FLAMEDB_ASSIGN_OR_RETURN(int64_t until, TimeParam(params, "until", clock));
   FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
                            query::CheckRange(from, until, true, deps.limits));
-  FLAMEDB_ASSIGN_OR_RETURN(int64_t max_nodes, query::EffectiveMaxNodes(MaxNodesParam(params)));
-  const TenantSources t = deps.sources(tenant);
-  FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree tree,
-                           query::MergeStacktraces(t.sources, q.profile_type, q.selector, range));
+  FLAMEDB_ASSIGN_OR_RETURN(std::optional<int64_t> max_nodes_param, MaxNodesParam(params));
+  FLAMEDB_ASSIGN_OR_RETURN(int64_t max_nodes, query::EffectiveMaxNodes(max_nodes_param));
+  const TenantSources t = deps.sources(ctx.tenant);
+  query::QueryContext qctx = MakeQueryContext(ctx, deps);
+  const auto format = params.find("format");
+  if (format != params.end() && format->second == "dot") {
+    return Dot(t, qctx, {q.profile_type, q.selector, range, {}}, max_nodes_param);
+  }
+  FLAMEDB_ASSIGN_OR_RETURN(
+      query::FunctionTree tree,
+      query::MergeStacktraces(t.sources, {q.profile_type, q.selector, range, {}}, qctx));
   const int64_t step = TimelineStepSeconds(from, until);
   std::vector<std::string> group_by;
   if (auto it = params.find("groupBy"); it != params.end() && !it->second.empty()) {
@@ -140,13 +99,13 @@ Result<std::string> Render(const QuerierDeps& deps, const base::Clock& clock,
       query::SelectSeries(t.sources,
                           {q.profile_type, q.selector, from, until, static_cast<double>(step),
                            group_by, average, 0, {}},
-                          deps.limits));
+                          deps.limits, qctx));
   std::string out = "{\"version\":1,\"flamebearer\":";
   AppendFlamebearer(out, query::BuildFlameGraph(tree, max_nodes));
   out += ",\"metadata\":{\"format\":\"single\",\"spyName\":\"\",\"sampleRate\":";
   out += q.sample_type == "cpu" ? "1000000000" : "100";
   out += ",\"units\":";
-  base::AppendJsonString(out, Units(q.sample_type, q.sample_unit));
+  base::AppendJsonString(out, RenderUnits(q.sample_type, q.sample_unit));
   out += ",\"name\":";
   base::AppendJsonString(out, q.sample_type);
   out += "},\"timeline\":" + Timeline(series.size() == 1 ? &series[0] : nullptr, from, until, step);
@@ -161,7 +120,7 @@ Result<std::string> Render(const QuerierDeps& deps, const base::Clock& clock,
     }
     out += '}';
   }
-  return out + ",\"heatmap\":null}\n";
+  return Json(out + ",\"heatmap\":null}\n");
 }
 
 std::string JsonArray(const std::vector<std::string>& items) {
@@ -174,6 +133,14 @@ std::string JsonArray(const std::vector<std::string>& items) {
 }
 
 }  // namespace
+
+std::string RenderUnits(const std::string& sample_type, const std::string& unit) {
+  if (sample_type == "cpu") return "samples";
+  for (const char* t : {"inuse_objects", "alloc_objects", "goroutine", "samples"}) {
+    if (sample_type == t) return "objects";
+  }
+  return unit;
+}
 
 int64_t TimelineStepSeconds(int64_t from_ms, int64_t until_ms) {
   const int64_t interval = (until_ms - from_ms) / 1500;
@@ -200,11 +167,11 @@ int64_t TimelineStepSeconds(int64_t from_ms, int64_t until_ms) {
 }
 
 void AddRenderRoutes(Router& router, const QuerierDeps& deps, const base::Clock& clock) {
+  AddRenderDiffRoute(router, deps, clock);
   router.Add({"GET"}, "/pyroscope/render", {.needs_tenant = true},
              [deps, &clock](HttpRequest& req, RequestContext& ctx) {
-               Result<std::string> body =
-                   Render(deps, clock, ctx.tenant, base::ParseQuery(req.query));
-               return body.ok() ? Json(std::move(body).value()) : ErrorResponse(body.status());
+               Result<HttpResponse> resp = Render(deps, clock, ctx, base::ParseQuery(req.query));
+               return resp.ok() ? std::move(resp).value() : ErrorResponse(resp.status());
              });
   router.Add({"GET"}, "/pyroscope/label-values", {.needs_tenant = true},
              [deps](HttpRequest& req, RequestContext& ctx) {

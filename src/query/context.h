@@ -18,7 +18,7 @@ class QueryContext {
  public:
   struct Options {
     const std::atomic<bool>* cancelled = nullptr;  // Set when the client disconnected.
-    std::optional<std::chrono::steady_clock::time_point> deadline;
+    std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt;
     const base::Clock* clock = nullptr;  // Required with a deadline.
     int64_t memory_budget_bytes = 0;     // 0: unlimited.
   };

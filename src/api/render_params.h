@@ -1,0 +1,34 @@
+// Parameters of the legacy render routes (spec §5), shared by render and render-diff.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/http.h"
+#include "base/clock.h"
+#include "base/status.h"
+#include "base/url.h"
+
+namespace flamedb::api {
+
+// A parsed render query: "<profile type>{<matchers>}".
+struct RenderQuery {
+  std::string profile_type;
+  std::string selector;
+  std::string sample_type, sample_unit;
+};
+
+// Errors: kInvalidArgument '"<key>" is required', '"<key>" must contain a profile-type
+// selection'.
+Result<RenderQuery> ParseRenderQuery(const base::QueryParams& params, const std::string& key);
+// Parameter `key` in attime syntax (absent: now), in ms. Errors: kInvalidArgument.
+Result<int64_t> TimeParam(const base::QueryParams& params, const std::string& key,
+                          const base::Clock& clock);
+// maxNodes, else max-nodes; absent: nullopt. Errors: kInvalidArgument for a non-integer.
+Result<std::optional<int64_t>> MaxNodesParam(const base::QueryParams& params);
+void AppendInts(std::string& out, const std::vector<int64_t>& v);
+HttpResponse Json(std::string body);
+
+}  // namespace flamedb::api
