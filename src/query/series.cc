@@ -67,6 +67,7 @@ Result<std::vector<TimeSeries>> SelectSeries(const Sources& sources, const Serie
   for (const store::ProfileSource* s : sources) {
     if (!Overlaps(*s, range)) continue;
     const std::vector<uint32_t> ids = SelectIds(*s, sel);
+    if (ids.empty()) continue;  // ForEachRow reads every series when given none.
     std::map<uint32_t, std::string> key_of;
     for (uint32_t id : ids) {
       const model::Labels labels = s->SeriesLabels(id);
