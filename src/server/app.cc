@@ -11,6 +11,7 @@
 #include "api/ingest_routes.h"
 #include "api/querier_service.h"
 #include "api/render_routes.h"
+#include "api/settings_service.h"
 #include "api/services.h"
 #include "api/status_routes.h"
 #include "base/build_info.h"
@@ -82,6 +83,10 @@ api::Router App::BuildRouter(const base::FlagSet& flags) {
                       {.flush = [ingester = ingester_.get()] { return ingester->Flush(); },
                        // main() waits for SIGTERM and shuts down gracefully.
                        .shut_down = [] { kill(getpid(), SIGTERM); }});
+  settings_ = std::make_unique<settings::Store>(*bucket_, clock_);
+  for (api::UnaryMethod& m : api::SettingsMethods(*settings_)) {
+    api::AddConnectRoute(router, std::move(m), clock_, max_body);
+  }
   // The health check answers for every Connect service, itself included; it is registered last
   // so the list is complete.
   std::vector<std::string> services = api::ConnectServiceNames(router);

@@ -17,6 +17,7 @@
 #include "server/config.h"
 #include "server/http_server.h"
 #include "server/modules.h"
+#include "settings/store.h"
 
 namespace flamedb::server {
 
@@ -51,6 +52,7 @@ class App {
   ModuleManager modules_;
   std::unique_ptr<distributor::Overrides> overrides_;
   std::unique_ptr<objstore::Bucket> bucket_;       // Before ingester_, which uses it.
+  std::unique_ptr<settings::Store> settings_;      // Tenant settings in bucket_.
   std::unique_ptr<ingester::Ingester> ingester_;  // Before distributor_, which uses it.
   std::unique_ptr<distributor::Distributor> distributor_;
   std::unique_ptr<api::Dispatcher> dispatcher_;

@@ -1,6 +1,10 @@
 // Beast is confined to this file (it is a heavy include); see http_server.h for the contract.
 #include "server/http_server.h"
 
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -241,15 +245,40 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     request->body = std::move(req.body());
     request->remote = remote_;
-    net::post(server_.handlers_, [self = shared_from_this(), request, received = received_] {
-      api::RequestContext context;
-      context.received = received;
-      api::HttpResponse response = self->server_.service_.Serve(*request, context);
+    auto context = std::make_shared<api::RequestContext>();
+    context->received = received_;
+    handling_ = true;
+    WatchForHangUp(context);
+    net::post(server_.handlers_, [self = shared_from_this(), request, context] {
+      api::HttpResponse response = self->server_.service_.Serve(*request, *context);
       net::post(self->stream_.get_executor(),
                 [self, response = std::move(response)]() mutable {
+                  self->handling_ = false;
+                  beast::error_code ignored;
+                  self->stream_.socket().cancel(ignored);  // Ends WatchForHangUp's wait.
                   self->Write(std::move(response), false);
                 });
     });
+  }
+
+  // While a handler runs nothing reads the socket; waiting for it to become readable tells
+  // when the client hangs up (EOF or reset), so long queries stop for nobody (as Go's server
+  // cancels a request's context). Pipelined bytes end the watch without cancelling.
+  void WatchForHangUp(const std::shared_ptr<api::RequestContext>& context) {
+    stream_.socket().async_wait(
+        tcp::socket::wait_read, [self = shared_from_this(), context](beast::error_code ec) {
+          if (ec || !self->handling_) return;
+          char byte;
+          const ssize_t n = ::recv(self->stream_.socket().native_handle(), &byte, 1,
+                                   MSG_PEEK | MSG_DONTWAIT);
+          if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            context->cancelled.store(true, std::memory_order_relaxed);
+            self->server_.logger_.Debug("client closed the connection during its request",
+                                        "remote", self->remote_);
+          } else if (n < 0) {
+            self->WatchForHangUp(context);
+          }
+        });
   }
 
   void RespondError(int status, std::string message) {
@@ -329,6 +358,7 @@ class Session : public std::enable_shared_from_this<Session> {
   unsigned version_ = 11;
   bool keep_alive_ = false;
   bool busy_ = false;      // Receiving, handling or answering a request.
+  bool handling_ = false;  // A handler is running for the current request.
   bool draining_ = false;  // Shutdown asked this connection to finish.
   std::chrono::steady_clock::time_point received_;
   net::steady_timer read_timer_;

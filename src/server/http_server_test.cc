@@ -26,7 +26,19 @@ class FakeService final : public api::HttpService {
  public:
   uint64_t MaxBodyBytes(std::string_view, std::string_view) const override { return 100; }
 
-  api::HttpResponse Serve(api::HttpRequest& request, api::RequestContext&) override {
+  api::HttpResponse Serve(api::HttpRequest& request, api::RequestContext& context) override {
+    if (request.path == "/hangup") {
+      // Works until the server says the client is gone (or 10 s pass: the test then fails).
+      { base::MutexLock lock(mu_); entered_ = true; cv_.NotifyAll(); }
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (!context.cancelled.load() && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::yield();
+      }
+      base::MutexLock lock(mu_);
+      saw_cancel_ = context.cancelled.load();
+      finished_ = true;
+      cv_.NotifyAll();
+    }
     if (request.path == "/block") {
       base::MutexLock lock(mu_);
       entered_ = true;
@@ -47,6 +59,12 @@ class FakeService final : public api::HttpService {
     base::MutexLock lock(mu_);
     cv_.Wait(mu_, [this]() REQUIRES(mu_) { return entered_; });
   }
+  // Whether the /hangup handler saw its request cancelled.
+  bool WaitHangUpHandled() {
+    base::MutexLock lock(mu_);
+    cv_.Wait(mu_, [this]() REQUIRES(mu_) { return finished_; });
+    return saw_cancel_;
+  }
   void Release() {
     base::MutexLock lock(mu_);
     released_ = true;
@@ -62,6 +80,8 @@ class FakeService final : public api::HttpService {
   base::CondVar cv_;
   bool entered_ GUARDED_BY(mu_) = false;
   bool released_ GUARDED_BY(mu_) = false;
+  bool finished_ GUARDED_BY(mu_) = false;
+  bool saw_cancel_ GUARDED_BY(mu_) = false;
   std::vector<int> transport_errors_ GUARDED_BY(mu_);
 };
 
@@ -206,6 +226,20 @@ TEST_F(HttpServerTest, ExpectContinueGets100ThenTheResponse) {
 
   EXPECT_THAT(interim, StartsWith("HTTP/1.1 100 Continue\r\n"));
   EXPECT_THAT(final_resp, HasSubstr("POST /up abc"));
+}
+
+TEST_F(HttpServerTest, AClientThatHangsUpCancelsItsRequest) {
+  StartServer();
+  {
+    Client client(server_->port());
+    client.Send("GET /hangup HTTP/1.1\r\n\r\n");
+    service_.WaitEntered();
+  }  // Closes the connection while the handler runs.
+  EXPECT_TRUE(service_.WaitHangUpHandled());
+  // The server still serves others.
+  Client next(server_->port());
+  next.Send("GET /after HTTP/1.1\r\n\r\n");
+  EXPECT_THAT(next.ReadResponse(), HasSubstr("GET /after"));
 }
 
 TEST_F(HttpServerTest, ShutdownFinishesInFlightRequestsAndClosesIdleOnes) {
