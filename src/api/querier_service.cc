@@ -28,14 +28,16 @@ void AddLabels(const model::Labels& labels, Repeated& out) {
   }
 }
 
-void FillFlameGraph(const query::FlameGraph& fg, qv1::FlameGraph& out) {
-  for (const std::string& n : fg.names) out.add_names(n);
-  for (const auto& level : fg.levels) {
+// names, levels, total and max_self: the fields FlameGraph and FlameGraphDiff share.
+template <typename From, typename To>
+void FillLevels(const From& from, To& out) {
+  for (const std::string& n : from.names) out.add_names(n);
+  for (const auto& level : from.levels) {
     auto* l = out.add_levels();
     for (int64_t v : level) l->add_values(v);
   }
-  out.set_total(fg.total);
-  out.set_max_self(fg.max_self);
+  out.set_total(from.total);
+  out.set_max_self(from.max_self);
 }
 
 template <typename Req, typename Resp>
@@ -89,13 +91,7 @@ Result<query::FunctionTree> MergeRequest(const TenantSources& t, query::QueryCon
 }
 
 void FillDiff(const query::FlameGraphDiff& d, qv1::FlameGraphDiff& out) {
-  for (const std::string& n : d.names) out.add_names(n);
-  for (const auto& level : d.levels) {
-    auto* l = out.add_levels();
-    for (int64_t v : level) l->add_values(v);
-  }
-  out.set_total(d.total);
-  out.set_max_self(d.max_self);
+  FillLevels(d, out);
   out.set_leftticks(d.left_ticks);
   out.set_rightticks(d.right_ticks);
 }
@@ -180,7 +176,7 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
         if (req.format() == qv1::PROFILE_FORMAT_TREE) {
           resp.set_tree(query::BuildTreeBytes(tree, max_nodes));
         } else {
-          FillFlameGraph(query::BuildFlameGraph(tree, max_nodes), *resp.mutable_flamegraph());
+          FillLevels(query::BuildFlameGraph(tree, max_nodes), *resp.mutable_flamegraph());
         }
         return OkStatus();
       }));

@@ -25,17 +25,9 @@ Result<Side> ParseSide(const base::QueryParams& params, const std::string& prefi
 }
 
 std::string DiffJson(const query::FlameGraphDiff& d, const RenderQuery& q) {
-  std::string out = "{\"version\":1,\"flamebearer\":{\"names\":[";
-  for (size_t i = 0; i < d.names.size(); ++i) {
-    if (i > 0) out += ',';
-    base::AppendJsonString(out, d.names[i]);
-  }
-  out += "],\"levels\":[";
-  for (size_t i = 0; i < d.levels.size(); ++i) {
-    if (i > 0) out += ',';
-    AppendInts(out, d.levels[i]);
-  }
-  out += "],\"numTicks\":" + std::to_string(d.total) + ",\"maxSelf\":" +
+  std::string out = "{\"version\":1,\"flamebearer\":{";
+  AppendNamesAndLevels(out, d.names, d.levels);
+  out += ",\"numTicks\":" + std::to_string(d.total) + ",\"maxSelf\":" +
          std::to_string(d.max_self) + "},\"metadata\":{\"format\":\"double\",\"spyName\":\"\"," +
          "\"sampleRate\":" + (q.sample_type == "cpu" ? "1000000000" : "100") + ",\"units\":";
   base::AppendJsonString(out, RenderUnits(q.sample_type, q.sample_unit));

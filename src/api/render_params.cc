@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "base/json.h"
 #include "ingest/attime.h"
 #include "query/select.h"
 
@@ -56,6 +57,21 @@ void AppendInts(std::string& out, const std::vector<int64_t>& v) {
   for (size_t i = 0; i < v.size(); ++i) {
     if (i > 0) out += ',';
     out += std::to_string(v[i]);
+  }
+  out += ']';
+}
+
+void AppendNamesAndLevels(std::string& out, const std::vector<std::string>& names,
+                          const std::vector<std::vector<int64_t>>& levels) {
+  out += "\"names\":[";
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += ',';
+    base::AppendJsonString(out, names[i]);
+  }
+  out += "],\"levels\":[";
+  for (size_t i = 0; i < levels.size(); ++i) {
+    if (i > 0) out += ',';
+    AppendInts(out, levels[i]);
   }
   out += ']';
 }

@@ -29,6 +29,9 @@ Result<int64_t> TimeParam(const base::QueryParams& params, const std::string& ke
 // maxNodes, else max-nodes; absent: nullopt. Errors: kInvalidArgument for a non-integer.
 Result<std::optional<int64_t>> MaxNodesParam(const base::QueryParams& params);
 void AppendInts(std::string& out, const std::vector<int64_t>& v);
+// `"names":[...],"levels":[[...],...]` of a flamebearer.
+void AppendNamesAndLevels(std::string& out, const std::vector<std::string>& names,
+                          const std::vector<std::vector<int64_t>>& levels);
 HttpResponse Json(std::string body);
 
 }  // namespace flamedb::api

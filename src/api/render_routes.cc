@@ -22,17 +22,9 @@ constexpr int64_t kSecond = 1000, kMinute = 60 * kSecond, kHour = 60 * kMinute,
                   kDay = 24 * kHour;
 
 void AppendFlamebearer(std::string& out, const query::FlameGraph& fg) {
-  out += "{\"names\":[";
-  for (size_t i = 0; i < fg.names.size(); ++i) {
-    if (i > 0) out += ',';
-    base::AppendJsonString(out, fg.names[i]);
-  }
-  out += "],\"levels\":[";
-  for (size_t i = 0; i < fg.levels.size(); ++i) {
-    if (i > 0) out += ',';
-    AppendInts(out, fg.levels[i]);
-  }
-  out += "],\"numTicks\":" + std::to_string(fg.total) + ",\"maxSelf\":" +
+  out += '{';
+  AppendNamesAndLevels(out, fg.names, fg.levels);
+  out += ",\"numTicks\":" + std::to_string(fg.total) + ",\"maxSelf\":" +
          std::to_string(fg.max_self) + "}";
 }
 

@@ -32,11 +32,9 @@ class FlameGraphBuilder {
  public:
   FlameGraphBuilder(const FunctionTree& tree, int64_t threshold)
       : tree_(tree), children_(tree.SortedChildren()), threshold_(threshold),
-        name_index_(tree.names().size(), -1) {}
+        names_(tree, out_.names) {}
 
   FlameGraph Build() {
-    out_.names.push_back("total");
-    name_index_[0] = 0;
     out_.total = tree_.total();
     Emit(0, 0, 0, tree_.nodes()[0].total, tree_.nodes()[0].self, 0);
     return std::move(out_);
@@ -56,37 +54,21 @@ class FlameGraphBuilder {
     int64_t cx = x + self;
     for (uint32_t c : kept.children) {
       const FunctionTree::Node& n = tree_.nodes()[c];
-      Emit(c, depth + 1, cx, n.total, n.self, NameIndex(n.name));
+      Emit(c, depth + 1, cx, n.total, n.self, names_.Of(n.name));
       cx += n.total;
     }
     if (kept.other > 0) {
-      Emit(kVirtual, depth + 1, cx, kept.other, kept.other, OtherIndex());
+      Emit(kVirtual, depth + 1, cx, kept.other, kept.other, names_.Other());
     }
-  }
-
-  int64_t NameIndex(uint32_t name) {
-    if (name_index_[name] < 0) {
-      name_index_[name] = static_cast<int64_t>(out_.names.size());
-      out_.names.push_back(tree_.names()[name]);
-    }
-    return name_index_[name];
-  }
-  int64_t OtherIndex() {
-    if (other_index_ < 0) {
-      other_index_ = static_cast<int64_t>(out_.names.size());
-      out_.names.emplace_back(kOther);
-    }
-    return other_index_;
   }
 
   static constexpr uint32_t kVirtual = UINT32_MAX;
   const FunctionTree& tree_;
   const std::vector<std::vector<uint32_t>> children_;
   const int64_t threshold_;
-  std::vector<int64_t> name_index_;
-  int64_t other_index_ = -1;
+  FlameGraph out_;  // Before names_, which appends to out_.names.
+  OutputNames names_;
   std::vector<int64_t> level_end_;
-  FlameGraph out_;
 };
 
 void PutUvarint(std::string& out, uint64_t v) {
@@ -122,6 +104,28 @@ void TreeBytes(const FunctionTree& tree, const std::vector<std::vector<uint32_t>
 }
 
 }  // namespace
+
+OutputNames::OutputNames(const FunctionTree& tree, std::vector<std::string>& names)
+    : tree_(tree), names_(names), index_(tree.names().size(), -1) {
+  names_.push_back("total");
+  index_[0] = 0;
+}
+
+int64_t OutputNames::Of(uint32_t name) {
+  if (index_[name] < 0) {
+    index_[name] = static_cast<int64_t>(names_.size());
+    names_.push_back(tree_.names()[name]);
+  }
+  return index_[name];
+}
+
+int64_t OutputNames::Other() {
+  if (other_ < 0) {
+    other_ = static_cast<int64_t>(names_.size());
+    names_.emplace_back(kOther);
+  }
+  return other_;
+}
 
 int64_t TruncationThreshold(const FunctionTree& tree, int64_t max_nodes) {
   const auto& nodes = tree.nodes();

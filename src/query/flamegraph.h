@@ -21,6 +21,23 @@ struct FlameGraph {
   int64_t max_self = 0;
 };
 
+// The names of an output flame graph: "total" first, then each tree name, and "other", once,
+// in the order they are first asked for. Names are appended to `names`, which must outlive it.
+class OutputNames {
+ public:
+  OutputNames(const FunctionTree& tree, std::vector<std::string>& names);
+  // The output index of tree name `name`.
+  int64_t Of(uint32_t name);
+  // The output index of the "other" node's name.
+  int64_t Other();
+
+ private:
+  const FunctionTree& tree_;
+  std::vector<std::string>& names_;
+  std::vector<int64_t> index_;  // By tree name; -1: not output yet.
+  int64_t other_ = -1;
+};
+
 // The node total a node needs to be kept when the tree has more than `max_nodes` nodes (the
 // max_nodes-th largest total); 0 keeps everything. The root does not count.
 int64_t TruncationThreshold(const FunctionTree& tree, int64_t max_nodes);

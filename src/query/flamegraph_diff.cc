@@ -1,5 +1,7 @@
 #include "query/flamegraph_diff.h"
 
+#include "query/flamegraph.h"
+
 #include <algorithm>
 #include <functional>
 
@@ -60,11 +62,9 @@ class DiffBuilder {
  public:
   DiffBuilder(const Aligned& a, int64_t threshold)
       : a_(a), children_(a.tree.SortedChildren()), threshold_(threshold),
-        name_index_(a.tree.names().size(), -1) {}
+        names_(a.tree, out_.names) {}
 
   FlameGraphDiff Build() {
-    out_.names.push_back("total");
-    name_index_[0] = 0;
     out_.left_ticks = a_.left_total[0];
     out_.right_ticks = a_.right_total[0];
     out_.total = out_.left_ticks + out_.right_ticks;
@@ -101,37 +101,21 @@ class DiffBuilder {
       }
       const Pair t{a_.left_total[c], a_.right_total[c]};
       Emit(c, depth + 1, cx, t, {a_.left_self[c], a_.right_self[c]},
-           NameIndex(a_.tree.nodes()[c].name));
+           names_.Of(a_.tree.nodes()[c].name));
       cx = {cx.left + t.left, cx.right + t.right};
     }
     if (other.left > 0 || other.right > 0) {
-      Emit(kVirtual, depth + 1, cx, other, other, OtherIndex());
+      Emit(kVirtual, depth + 1, cx, other, other, names_.Other());
     }
-  }
-
-  int64_t NameIndex(uint32_t name) {
-    if (name_index_[name] < 0) {
-      name_index_[name] = static_cast<int64_t>(out_.names.size());
-      out_.names.push_back(a_.tree.names()[name]);
-    }
-    return name_index_[name];
-  }
-  int64_t OtherIndex() {
-    if (other_index_ < 0) {
-      other_index_ = static_cast<int64_t>(out_.names.size());
-      out_.names.emplace_back(kOther);
-    }
-    return other_index_;
   }
 
   static constexpr uint32_t kVirtual = UINT32_MAX;
   const Aligned& a_;
   const std::vector<std::vector<uint32_t>> children_;
   const int64_t threshold_;
-  std::vector<int64_t> name_index_;
-  int64_t other_index_ = -1;
+  FlameGraphDiff out_;  // Before names_, which appends to out_.names.
+  OutputNames names_;
   std::vector<Pair> end_;
-  FlameGraphDiff out_;
 };
 
 }  // namespace

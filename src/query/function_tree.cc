@@ -118,7 +118,7 @@ Status MergeStacks(const store::ProfileSource& source, std::span<const uint32_t>
       PartitionResolver resolver(part, tree);
       const size_t n = std::min(sums[p].size(), part.stacks());
       for (uint32_t stack = 0; stack < n; ++stack) {
-        if (sums[p][stack] != 0 && mask[stack]) {
+        if (sums[p][stack] != 0 && (mask.empty() || mask[stack])) {
           tree.AddSelf(resolver.Resolve(stack), sums[p][stack]);
         }
       }

@@ -21,13 +21,13 @@ class PprofBuilder {
  public:
   PprofBuilder() = default;
 
-  // Adds the stacks of `sums` (by stack id of `p`) that `mask` keeps.
+  // Adds the stacks of `sums` (by stack id of `p`) that `mask` keeps (empty: all).
   void Add(const symdb::Partition& p, const std::vector<int64_t>& sums,
            const std::vector<bool>& mask) {
     Maps m(p);
     const size_t n = std::min(sums.size(), p.stacks());
     for (uint32_t stack = 1; stack < n; ++stack) {
-      if (sums[stack] == 0 || !mask[stack]) continue;
+      if (sums[stack] == 0 || (!mask.empty() && !mask[stack])) continue;
       const uint32_t node = MapNode(m, stack);
       if (node >= values_.size()) values_.resize(std::max<size_t>(node + 1, values_.size() * 2));
       values_[node] += sums[stack];

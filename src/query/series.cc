@@ -21,7 +21,7 @@ struct Bucket {
 Result<std::vector<std::vector<bool>>> Masks(const store::ProfileSource& s,
                                              const std::vector<std::string>& call_site) {
   std::vector<std::vector<bool>> masks;
-  if (call_site.empty()) return masks;
+  if (call_site.empty()) return masks;  // CallSiteMask's "all" is empty too.
   masks.resize(s.PartitionCount());
   for (uint32_t p = 0; p < masks.size(); ++p) {
     FLAMEDB_RETURN_IF_ERROR(s.WithSymbols(

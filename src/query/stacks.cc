@@ -36,10 +36,10 @@ Result<StackSums> SumStacks(const store::ProfileSource& source, std::span<const 
 std::vector<bool> CallSiteMask(const symdb::Partition& p,
                                const std::vector<std::string>& call_site) {
   const auto want = static_cast<int32_t>(call_site.size());
+  if (want == 0) return {};
   // Per node: how many call-site frames its path matched so far, or -1 after a mismatch.
   std::vector<int32_t> matched(p.stacks(), 0);
-  std::vector<bool> mask(p.stacks(), want == 0);
-  if (want == 0) return mask;
+  std::vector<bool> mask(p.stacks(), false);
   for (uint32_t n = 1; n < p.stacks(); ++n) {
     int32_t m = matched[p.stack_parent(n)];
     if (m >= 0 && m < want) {

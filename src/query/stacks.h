@@ -34,7 +34,8 @@ struct StackSelector {
 };
 
 // For each stack node of `partition`: whether its root-first frames (function names, inlined
-// lines caller first) start with `call_site`. Every node matches an empty call site.
+// lines caller first) start with `call_site`. Empty for an empty call site, which every node
+// matches (so queries without a selector allocate nothing).
 std::vector<bool> CallSiteMask(const symdb::Partition& partition,
                                const std::vector<std::string>& call_site);
 
