@@ -54,16 +54,6 @@ UnaryMethod Method(const std::string& name, const QuerierDeps& deps,
       });
 }
 
-template <typename Req, typename Resp>
-UnaryMethod NotYet(const std::string& name, const std::string& why) {
-  return MakeUnaryMethod<Req, Resp>(
-      "/querier.v1.QuerierService/" + name, true,
-      [name, why](RequestContext&, const Req&, Resp&) {
-        return UnimplementedError("querier.v1.QuerierService/" + name +
-                                  " is not implemented by this flamedb version yet: " + why);
-      });
-}
-
 query::StackSelector ToStackSelector(const tv1::StackTraceSelector& s) {
   query::StackSelector out;
   for (const tv1::Location& l : s.call_site()) out.call_site.push_back(l.name());
@@ -85,9 +75,20 @@ Result<query::FunctionTree> MergeRequest(const TenantSources& t, query::QueryCon
   }
   FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
                            query::CheckRange(req.start(), req.end(), true, limits));
-  query::StackQuery q{req.profile_typeid(), req.label_selector(), range, {}};
+  query::StackQuery q{req.profile_typeid(), req.label_selector(), range, {}, {}};
   if (req.has_stack_trace_selector()) q.stacks = ToStackSelector(req.stack_trace_selector());
   return query::MergeStacktraces(t.sources, q, qctx);
+}
+
+// The flame graph or tree of a merge, as the request's format asks (spec §4.4).
+template <typename Resp>
+void FillMerged(const query::FunctionTree& tree, qv1::ProfileFormat format, int64_t max_nodes,
+                Resp& resp) {
+  if (format == qv1::PROFILE_FORMAT_TREE) {
+    resp.set_tree(query::BuildTreeBytes(tree, max_nodes));
+  } else {
+    FillLevels(query::BuildFlameGraph(tree, max_nodes), *resp.mutable_flamegraph());
+  }
 }
 
 void FillDiff(const query::FlameGraphDiff& d, qv1::FlameGraphDiff& out) {
@@ -173,11 +174,7 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
             int64_t max_nodes,
             query::EffectiveMaxNodes(OptionalMaxNodes(req.has_max_nodes(), req.max_nodes())));
         FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree tree, MergeRequest(t, qctx, req, limits));
-        if (req.format() == qv1::PROFILE_FORMAT_TREE) {
-          resp.set_tree(query::BuildTreeBytes(tree, max_nodes));
-        } else {
-          FillLevels(query::BuildFlameGraph(tree, max_nodes), *resp.mutable_flamegraph());
-        }
+        FillMerged(tree, req.format(), max_nodes, resp);
         return OkStatus();
       }));
   out.push_back(Method<qv1::DiffRequest, qv1::DiffResponse>(
@@ -208,7 +205,7 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
         if (req.has_max_nodes() && req.max_nodes() != 0) {
           FLAMEDB_ASSIGN_OR_RETURN(max_nodes, query::EffectiveMaxNodes(req.max_nodes()));
         }
-        query::MergeProfileQuery q{{req.profile_typeid(), req.label_selector(), range, {}},
+        query::MergeProfileQuery q{{req.profile_typeid(), req.label_selector(), range, {}, {}},
                                    max_nodes, req.end() * 1000000,
                                    (req.end() - req.start()) * 1000000};
         if (req.has_stack_trace_selector()) {
@@ -245,8 +242,21 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
         resp.set_newest_profile_time(stats.newest_ms);
         return OkStatus();
       }));
-  out.push_back(NotYet<qv1::SelectMergeSpanProfileRequest, qv1::SelectMergeSpanProfileResponse>(
-      "SelectMergeSpanProfile", "span ids of samples are not stored yet"));
+  out.push_back(Method<qv1::SelectMergeSpanProfileRequest, qv1::SelectMergeSpanProfileResponse>(
+      "SelectMergeSpanProfile", deps,
+      [limits](const TenantSources& t, query::QueryContext& qctx, const auto& req, auto& resp) {
+        FLAMEDB_ASSIGN_OR_RETURN(
+            int64_t max_nodes,
+            query::EffectiveMaxNodes(OptionalMaxNodes(req.has_max_nodes(), req.max_nodes())));
+        FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
+                                 query::CheckRange(req.start(), req.end(), true, limits));
+        query::StackQuery q{req.profile_typeid(), req.label_selector(), range, {}, {}};
+        FLAMEDB_ASSIGN_OR_RETURN(q.span_ids, query::ParseSpanSelector(Strings(req.span_selector())));
+        FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree tree,
+                                 query::MergeStacktraces(t.sources, q, qctx));
+        FillMerged(tree, req.format(), max_nodes, resp);
+        return OkStatus();
+      }));
   out.push_back(Method<qv1::SelectSeriesRequest, qv1::SelectSeriesResponse>(
       "SelectSeries", deps, [limits](const TenantSources& t, query::QueryContext& qctx, const auto& req, auto& resp) {
         const query::Sources& s = t.sources;

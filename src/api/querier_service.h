@@ -28,8 +28,7 @@ struct QuerierDeps {
 // The limits of one request's query: its client, its Connect-Timeout-Ms, the memory budget.
 query::QueryContext MakeQueryContext(RequestContext& ctx, const QuerierDeps& deps);
 
-// Every querier.v1.QuerierService method (spec §4); SelectMergeSpanProfile answers
-// unimplemented (501) naming itself: span ids are not stored yet.
+// Every querier.v1.QuerierService method (spec §4).
 std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps);
 
 }  // namespace flamedb::api

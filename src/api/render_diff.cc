@@ -56,7 +56,7 @@ Result<HttpResponse> RenderDiff(const QuerierDeps& deps, const base::Clock& cloc
     FLAMEDB_ASSIGN_OR_RETURN(
         query::FunctionTree tree,
         query::MergeStacktraces(
-            t.sources, {side->query.profile_type, side->query.selector, side->range, {}}, qctx));
+            t.sources, {side->query.profile_type, side->query.selector, side->range, {}, {}}, qctx));
     trees.push_back(std::move(tree));
   }
   FLAMEDB_ASSIGN_OR_RETURN(query::FlameGraphDiff diff,

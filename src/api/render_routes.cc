@@ -74,11 +74,11 @@ Result<HttpResponse> Render(const QuerierDeps& deps, const base::Clock& clock,
   query::QueryContext qctx = MakeQueryContext(ctx, deps);
   const auto format = params.find("format");
   if (format != params.end() && format->second == "dot") {
-    return Dot(t, qctx, {q.profile_type, q.selector, range, {}}, max_nodes_param);
+    return Dot(t, qctx, {q.profile_type, q.selector, range, {}, {}}, max_nodes_param);
   }
   FLAMEDB_ASSIGN_OR_RETURN(
       query::FunctionTree tree,
-      query::MergeStacktraces(t.sources, {q.profile_type, q.selector, range, {}}, qctx));
+      query::MergeStacktraces(t.sources, {q.profile_type, q.selector, range, {}, {}}, qctx));
   const int64_t step = TimelineStepSeconds(from, until);
   std::vector<std::string> group_by;
   if (auto it = params.find("groupBy"); it != params.end() && !it->second.empty()) {

@@ -51,6 +51,7 @@ std::multiset<std::string> Rows(const store::ProfileSource& source) {
         for (uint32_t l : locations) {
           frames += std::string(p.String(p.function(p.Lines(p.location(l))[0].function).name)) + ";";
         }
+        if (!row.spans.empty() && row.spans[i] != 0) frames += "@span" + std::to_string(row.spans[i]);
         stacks[frames] += row.values[i];
       }
     }), IsOk());
@@ -110,6 +111,38 @@ TEST_F(BlockTest, ABlockHoldsExactlyWhatTheHeadHeld) {
     EXPECT_EQ(from_block[i].profiles, from_head[i].profiles);
     EXPECT_EQ(from_block[i].totals, from_head[i].totals);
   }
+}
+
+TEST(BlockSpansTest, SpanIdsOfSamplesSurviveTheBlock) {
+  testing::ProfileBuilder b;
+  b.SampleType("cpu", "nanoseconds").Period("cpu", "nanoseconds", 10);
+  b.Sample({"work", "main"}, {10}, {{"span_id", "00000000000000a1"}});
+  b.Sample({"work", "main"}, {20}, {{"span_id", "00000000000000a1"}});  // Same stack and span.
+  b.Sample({"work", "main"}, {40}, {{"span_id", "00000000000000b2"}});  // Same stack, other span.
+  b.Sample({"work", "main"}, {80});                                      // No span.
+  b.Sample({"gc"}, {160});
+  head::Head head;
+  ASSERT_THAT(head.Append(Labels("api", "a"), b.TimeNanos(5).Build(), {}), IsOk());
+  ASSERT_THAT(head.Append(Labels("api", "a"), Cpu(6, 1, 1), {}), IsOk());  // Rows without.
+
+  auto block = EncodeBlock(head, BlockMeta{});
+  ASSERT_THAT(block, IsOk());
+  auto reader = BlockReader::Open(StringSource(block->data));
+  ASSERT_THAT(reader, IsOk());
+
+  EXPECT_EQ(Rows(**reader), Rows(head));
+  EXPECT_THAT(Rows(**reader), ::testing::Contains(HasSubstr(
+                                  "@5 total=310 gc;=160 work;main;=80 work;main;@span161=30 work;main;@span178=40")));
+  std::vector<size_t> span_counts;
+  ASSERT_THAT((*reader)->ForEachRow({}, {INT64_MIN, INT64_MAX}, [&](const store::RowView& row) {
+    span_counts.push_back(row.spans.size());
+    if (!row.spans.empty()) {
+      EXPECT_EQ(row.spans.size(), row.stacks.size());
+    }
+  }), IsOk());
+  // The span row holds (work, a1), (work, b2), (work, none), (gc, none); the others none.
+  EXPECT_THAT(span_counts, ::testing::UnorderedElementsAre(4, 0, 0));
+  EXPECT_THAT((*reader)->Verify(), IsOk());
 }
 
 TEST_F(BlockTest, MetaDescribesTheBlockAndRoundTrips) {

@@ -14,6 +14,10 @@ struct BlockReader::Chunk {
   std::vector<uint64_t> offsets = {0};
   std::vector<uint32_t> stacks;
   std::vector<int64_t> values;
+  // Span ids, parallel to `stacks` up to the last row that has them; rows without are 0 in
+  // `has_spans` and read no spans.
+  std::vector<uint64_t> spans;
+  std::vector<uint8_t> has_spans;
 };
 
 Result<std::unique_ptr<BlockReader>> BlockReader::Open(std::unique_ptr<ByteSource> bytes,
@@ -104,6 +108,9 @@ Result<BlockReader::Chunk> BlockReader::ReadChunk(size_t index) const {
   const uint64_t rows = r.Varint();
   ByteReader series(r.Bytes()), partition(r.Bytes()), time(r.Bytes()), total(r.Bytes()),
       counts(r.Bytes()), stacks(r.Bytes()), values(r.Bytes());
+  // The span column came later: blocks written before it end after the values.
+  const bool span_column = r.ok() && !r.done();
+  ByteReader spans(span_column ? r.Bytes() : std::string_view());
   Chunk c;
   if (!r.ok() || !r.done() || rows != entry.rows || rows > raw.size()) {
     return DataLossError("block: row chunk " + std::to_string(index) + " does not decode");
@@ -133,9 +140,15 @@ Result<BlockReader::Chunk> BlockReader::ReadChunk(size_t index) const {
       overflow |= __builtin_mul_overflow(values.Signed(), divisor, &value);
       c.values.push_back(value);
     }
+    const bool row_spans = span_column && spans.Below(2) == 1;
+    c.has_spans.push_back(row_spans ? 1 : 0);
+    if (row_spans) {
+      c.spans.resize(c.offsets.back(), 0);
+      for (uint64_t k = 0; k < n; ++k) c.spans.push_back(spans.Fixed64());
+    }
     c.offsets.push_back(c.stacks.size());
     if (!series.ok() || !partition.ok() || !time.ok() || !total.ok() || !counts.ok() ||
-        !stacks.ok() || !values.ok() || last_series >= toc_.series || overflow) {
+        !stacks.ok() || !values.ok() || !spans.ok() || last_series >= toc_.series || overflow) {
       return DataLossError("block: row chunk " + std::to_string(index) + " is damaged");
     }
   }
@@ -162,9 +175,12 @@ Status BlockReader::ForEachRow(std::span<const uint32_t> series, store::TimeRang
       }
       const size_t begin = c.offsets[row];
       const size_t n = c.offsets[row + 1] - begin;
-      fn(store::RowView{c.series[row], c.partition[row], c.time[row], c.total[row],
-                        std::span<const uint32_t>(c.stacks).subspan(begin, n),
-                        std::span<const int64_t>(c.values).subspan(begin, n)});
+      fn(store::RowView{
+          c.series[row], c.partition[row], c.time[row], c.total[row],
+          std::span<const uint32_t>(c.stacks).subspan(begin, n),
+          std::span<const int64_t>(c.values).subspan(begin, n),
+          c.has_spans[row] ? std::span<const uint64_t>(c.spans).subspan(begin, n)
+                           : std::span<const uint64_t>()});
     }
   }
   return OkStatus();

@@ -39,8 +39,9 @@ class ObjectBuilder {
 // Rows of one chunk, column by column (docs/block-format.md "Row chunks").
 class ChunkBuilder {
  public:
+  // `spans`: parallel to `stacks`, or empty when the row has no span ids.
   void Add(uint32_t series, const store::RowView& row, std::span<const uint32_t> stacks,
-           std::span<const int64_t> values) {
+           std::span<const int64_t> values, std::span<const uint64_t> spans) {
     if (rows_ == 0) {
       entry_ = ChunkEntry{};
       entry_.first_series = series;
@@ -76,6 +77,8 @@ class ChunkBuilder {
     for (int64_t v : values) {
       values_.Signed(v / static_cast<int64_t>(divisor));
     }
+    spans_.Varint(spans.empty() ? 0 : 1);
+    for (uint64_t id : spans) spans_.Fixed64(id);  // Random ids: varints would only grow.
   }
   uint64_t rows() const { return rows_; }
   uint64_t samples() const { return entry_.samples; }
@@ -84,7 +87,7 @@ class ChunkBuilder {
     ByteWriter raw;
     raw.Varint(rows_);
     for (ByteWriter* column : {&series_, &partition_, &time_, &total_, &counts_, &stacks_,
-                               &values_}) {
+                               &values_, &spans_}) {
       raw.Bytes(column->str());
     }
     entry_.rows = rows_;
@@ -99,7 +102,7 @@ class ChunkBuilder {
   uint64_t rows_ = 0;
   uint32_t last_series_ = 0;
   int64_t last_time_ = 0;
-  ByteWriter series_, partition_, time_, total_, counts_, stacks_, values_;
+  ByteWriter series_, partition_, time_, total_, counts_, stacks_, values_, spans_;
 };
 
 }  // namespace
@@ -112,6 +115,48 @@ bool LabelsLess(const model::Labels& a, const model::Labels& b) {
       [](const model::LabelPair& x, const model::LabelPair& y) {
         return std::tie(x.name, x.value) < std::tie(y.name, y.value);
       });
+}
+
+// One sample of a row, with its stack id renumbered for the block.
+struct Pair {
+  uint32_t stack = 0;
+  uint64_t span = 0;
+  int64_t value = 0;
+};
+
+// The samples of `row` renumbered by `remap` and sorted by (stack, span), so that equal pairs
+// are adjacent. False when a stack id is out of range (the source changed).
+bool SortedPairs(const store::RowView& row, const std::vector<uint32_t>& remap,
+                 std::vector<Pair>& pairs) {
+  pairs.clear();
+  for (size_t i = 0; i < row.stacks.size(); ++i) {
+    if (row.stacks[i] >= remap.size()) return false;
+    pairs.push_back({remap[row.stacks[i]], row.spans.empty() ? 0 : row.spans[i], row.values[i]});
+  }
+  std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) {
+    return std::tie(a.stack, a.span) < std::tie(b.stack, b.span);
+  });
+  return true;
+}
+
+// Sums the values of equal (stack, span) pairs into parallel columns; `spans` stays empty
+// when no pair has a span.
+void Collapse(const std::vector<Pair>& pairs, std::vector<uint32_t>& stacks,
+              std::vector<int64_t>& values, std::vector<uint64_t>& spans) {
+  const bool with_spans =
+      std::any_of(pairs.begin(), pairs.end(), [](const Pair& p) { return p.span != 0; });
+  stacks.clear();
+  values.clear();
+  spans.clear();
+  for (const Pair& p : pairs) {
+    if (!stacks.empty() && stacks.back() == p.stack && (!with_spans || spans.back() == p.span)) {
+      values.back() += p.value;
+      continue;
+    }
+    stacks.push_back(p.stack);
+    values.push_back(p.value);
+    if (with_spans) spans.push_back(p.span);
+  }
 }
 
 // The series section; fills the label-derived fields of `meta`.
@@ -183,40 +228,23 @@ Result<EncodedBlock> EncodeBlock(const store::ProfileSource& source, BlockMeta m
 
   ChunkBuilder chunk;
   bool changed = false;  // The source changed during the call (a contract violation).
-  std::vector<std::pair<uint32_t, int64_t>> pairs;
+  std::vector<Pair> pairs;
   std::vector<uint32_t> stacks;
   std::vector<int64_t> values;
+  std::vector<uint64_t> spans;
   toc.min_time = INT64_MAX;
   toc.max_time = INT64_MIN;
   for (uint32_t id = 0; id < order.size(); ++id) {
     const uint32_t one[] = {order[id]};
     FLAMEDB_RETURN_IF_ERROR(
         source.ForEachRow(one, {INT64_MIN, INT64_MAX}, [&](const store::RowView& row) {
-          if (row.partition >= new_stack.size()) {
+          if (row.partition >= new_stack.size() ||
+              !SortedPairs(row, new_stack[row.partition], pairs)) {
             changed = true;
             return;
           }
-          const std::vector<uint32_t>& remap = new_stack[row.partition];
-          pairs.clear();
-          for (size_t i = 0; i < row.stacks.size(); ++i) {
-            if (row.stacks[i] >= remap.size()) {
-              changed = true;
-              return;
-            }
-            pairs.emplace_back(remap[row.stacks[i]], row.values[i]);
-          }
-          std::sort(pairs.begin(), pairs.end());
-          stacks.clear();
-          values.clear();
-          for (const auto& [stack, value] : pairs) {
-            if (!stacks.empty() && stacks.back() == stack) {
-              values.back() += value;
-            } else {
-              stacks.push_back(stack);
-              values.push_back(value);
-            }
-          }
-          chunk.Add(id, row, stacks, values);
+          Collapse(pairs, stacks, values, spans);
+          chunk.Add(id, row, stacks, values, spans);
           ++toc.profiles;
           toc.samples += stacks.size();
           toc.min_time = std::min(toc.min_time, row.time_nanos);

@@ -26,6 +26,25 @@ model::Labels SampleTypeSeriesLabels(const model::Labels& labels, const model::P
   return out;
 }
 
+namespace {
+
+// The span id of each of `samples` (0: none), or empty when none has one.
+std::vector<uint64_t> SampleSpans(const model::Profile& p, const std::vector<uint32_t>& samples) {
+  std::vector<uint64_t> spans;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    for (const model::Label& l : p.Labels(p.samples[samples[i]])) {
+      if (p.String(l.key) != model::kSpanIdLabel) continue;
+      const std::optional<uint64_t> id = model::ParseSpanId(p.String(l.str));
+      if (!id.has_value() || *id == 0) continue;
+      if (spans.empty()) spans.resize(samples.size(), 0);
+      spans[i] = *id;
+    }
+  }
+  return spans;
+}
+
+}  // namespace
+
 uint32_t Head::PartitionFor(std::string_view service) {
   auto it = partition_by_service_.find(service);
   if (it != partition_by_service_.end()) {
@@ -79,8 +98,9 @@ Status Head::Append(const model::Labels& labels, const model::Profile& profile,
   const uint32_t partition =
       PartitionFor(labels.Get(model::kServiceNameLabel).value_or(""));
   const std::vector<uint32_t> stacks = partitions_[partition]->AddSamples(profile, chosen);
+  const std::vector<uint64_t> spans = SampleSpans(profile, chosen);
   for (size_t type = 0; type < series.size(); ++type) {
-    ProfileRow row{series[type], partition, profile.time_nanos, {}, {}, 0};
+    ProfileRow row{series[type], partition, profile.time_nanos, {}, {}, {}, 0};
     row.stacks.reserve(chosen.size());
     row.values.reserve(chosen.size());
     for (size_t i = 0; i < chosen.size(); ++i) {
@@ -88,6 +108,7 @@ Status Head::Append(const model::Labels& labels, const model::Profile& profile,
       if (v != 0) {
         row.stacks.push_back(stacks[i]);
         row.values.push_back(v);
+        if (!spans.empty()) row.spans.push_back(spans[i]);
         row.total += v;
       }
     }
@@ -112,7 +133,8 @@ void Head::AddRow(ProfileRow row) {
   range_.max_nanos = std::max(range_.max_nanos, row.time_nanos);
   samples_ += row.stacks.size();
   row_bytes_ += sizeof(ProfileRow) + sizeof(uint32_t) +
-                row.stacks.capacity() * sizeof(uint32_t) + row.values.capacity() * sizeof(int64_t);
+                row.stacks.capacity() * sizeof(uint32_t) + row.values.capacity() * sizeof(int64_t) +
+                row.spans.capacity() * sizeof(uint64_t);
   rows_.push_back(std::move(row));
 }
 
@@ -171,7 +193,7 @@ Status Head::ForEachRow(std::span<const uint32_t> series, store::TimeRange range
       const ProfileRow& row = rows_[r];
       if (row.time_nanos >= range.min_nanos && row.time_nanos <= range.max_nanos) {
         fn(store::RowView{row.series, row.partition, row.time_nanos, row.total, row.stacks,
-                          row.values});
+                          row.values, row.spans});
       }
     }
   };

@@ -25,6 +25,7 @@ struct ProfileRow {
   int64_t time_nanos = 0;
   std::vector<uint32_t> stacks;  // Partition stack ids.
   std::vector<int64_t> values;   // One per stack.
+  std::vector<uint64_t> spans;   // One per stack (0: none), or empty when no sample has one.
   int64_t total = 0;
 };
 

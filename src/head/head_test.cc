@@ -55,6 +55,30 @@ TEST(HeadTest, ASubsetOfSamplesIsStored) {
   EXPECT_EQ((*store::Summarize({&head}))[0].totals.at("process_cpu:samples:count:cpu:nanoseconds"), 1);
 }
 
+TEST(HeadTest, SpanIdsStayWithTheirSamples) {
+  testing::ProfileBuilder b;
+  b.SampleType("cpu", "nanoseconds").Period("cpu", "nanoseconds", 10);
+  b.Sample({"a", "main"}, {10}, {{"span_id", "00000000000000aB"}});
+  b.Sample({"b", "main"}, {20}, {{"span_id", "not-a-span-id"}});  // Kept, without a span.
+  b.Sample({"c", "main"}, {30});
+  Head head;
+  ASSERT_THAT(head.Append(kLabels, b.Build(), {}), IsOk());
+  ASSERT_THAT(head.Append(kLabels, Cpu(1, 1), {}), IsOk());
+
+  std::vector<std::vector<uint64_t>> spans;
+  std::vector<int64_t> totals;
+  ASSERT_THAT(head.ForEachRow({}, {INT64_MIN, INT64_MAX}, [&](const store::RowView& row) {
+    spans.emplace_back(row.spans.begin(), row.spans.end());
+    totals.push_back(row.total);
+  }), IsOk());
+
+  ASSERT_EQ(spans.size(), 3u);  // The span profile's row, then the CPU profile's two.
+  EXPECT_EQ(totals[0], 60);
+  EXPECT_THAT(spans[0], ::testing::ElementsAre(0xab, 0, 0));
+  EXPECT_TRUE(spans[1].empty());
+  EXPECT_TRUE(spans[2].empty());
+}
+
 TEST(HeadTest, TheSeriesLimitStoresNothingOfTheProfile) {
   Head head;
 

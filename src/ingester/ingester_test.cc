@@ -333,5 +333,20 @@ TEST(RecordTest, SharedProfilesAndSampleSubsetsRoundTrip) {
   EXPECT_THAT(DecodeRecord("\x07junk"), StatusIs(StatusCode::kDataLoss));
 }
 
+TEST(RecordTest, SpanIdSampleLabelsRoundTripForReplay) {
+  testing::ProfileBuilder builder;
+  builder.SampleType("cpu", "nanoseconds").Period("cpu", "nanoseconds", 10000000);
+  builder.Sample({"work", "main"}, {7}, {{"span_id", "00000000000000a1"}});
+  const auto profile = std::make_shared<const model::Profile>(builder.Build());
+
+  Result<PushRecord> back = DecodeRecord(EncodeRecord("t", {{kLabels, profile, {}}}));
+
+  ASSERT_THAT(back, IsOk());
+  const model::Profile& p = *back->series[0].profile;
+  ASSERT_EQ(p.Labels(p.samples[0]).size(), 1u);
+  EXPECT_EQ(p.String(p.Labels(p.samples[0])[0].key), "span_id");
+  EXPECT_EQ(p.String(p.Labels(p.samples[0])[0].str), "00000000000000a1");
+}
+
 }  // namespace
 }  // namespace flamedb::ingester

@@ -45,4 +45,23 @@ std::string Labels::ToString() const {
   return out;
 }
 
+std::optional<uint64_t> ParseSpanId(std::string_view hex) {
+  if (hex.size() != 16) return std::nullopt;
+  uint64_t id = 0;
+  for (char c : hex) {
+    uint64_t digit = 0;
+    if (c >= '0' && c <= '9') {
+      digit = static_cast<uint64_t>(c - '0');
+    } else if (c >= 'a' && c <= 'f') {
+      digit = static_cast<uint64_t>(c - 'a' + 10);
+    } else if (c >= 'A' && c <= 'F') {
+      digit = static_cast<uint64_t>(c - 'A' + 10);
+    } else {
+      return std::nullopt;
+    }
+    id = id << 4 | digit;
+  }
+  return id;
+}
+
 }  // namespace flamedb::model

@@ -1,6 +1,7 @@
 // Series labels: a set of name/value pairs kept sorted by name, rendered Prometheus-style.
 #pragma once
 
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -19,6 +20,11 @@ struct LabelPair {
 inline constexpr std::string_view kMetricNameLabel = "__name__";
 inline constexpr std::string_view kServiceNameLabel = "service_name";
 inline constexpr std::string_view kProfileTypeLabel = "__profile_type__";
+// The pprof sample label that links a sample to a trace span (spec §2.4.5).
+inline constexpr std::string_view kSpanIdLabel = "span_id";
+
+// A span id written as 16 hex digits (OpenTelemetry's form), or nullopt for any other text.
+std::optional<uint64_t> ParseSpanId(std::string_view hex);
 inline constexpr std::string_view kDeltaLabel = "__delta__";
 inline constexpr std::string_view kSessionIdLabel = "__session_id__";
 

@@ -73,7 +73,7 @@ class MergeProfileTest : public ::testing::Test {
     sources_ = {&head_, block_.get()};
   }
   MergeProfileQuery Query(const std::string& selector = "{}") {
-    return {{kCpu, selector, {INT64_MIN, INT64_MAX}, {}}, 0, 3000 * kMs, 2000 * kMs};
+    return {{kCpu, selector, {INT64_MIN, INT64_MAX}, {}, {}}, 0, 3000 * kMs, 2000 * kMs};
   }
   head::Head head_;
   std::unique_ptr<block::BlockReader> block_;

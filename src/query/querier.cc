@@ -5,6 +5,7 @@
 #include <set>
 
 #include "base/duration.h"
+#include "base/json.h"
 #include "query/select.h"
 #include "query/selector.h"
 
@@ -173,12 +174,28 @@ Status ForEachSelected(
   return OkStatus();
 }
 
+Result<std::vector<uint64_t>> ParseSpanSelector(const std::vector<std::string>& span_selector) {
+  std::vector<uint64_t> ids;
+  for (const std::string& text : span_selector) {
+    if (text.size() != 16) {
+      return InvalidArgumentError("invalid span id length: " + base::JsonString(text));
+    }
+    const std::optional<uint64_t> id = model::ParseSpanId(text);
+    if (!id.has_value()) return InvalidArgumentError("invalid span id: " + base::JsonString(text));
+    ids.push_back(*id);
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
 Result<FunctionTree> MergeStacktraces(const Sources& sources, const StackQuery& query,
                                       QueryContext& ctx) {
   FunctionTree tree;
   FLAMEDB_RETURN_IF_ERROR(ForEachSelected(
       sources, query, [&](const store::ProfileSource& s, std::span<const uint32_t> ids) {
-        return MergeStacks(s, ids, query.range, query.stacks.call_site, ctx, tree);
+        return MergeStacks(s, ids, query.range, query.stacks.call_site, query.span_ids, ctx,
+                           tree);
       }));
   tree.ComputeTotals();
   return tree;
@@ -187,7 +204,7 @@ Result<FunctionTree> MergeStacktraces(const Sources& sources, const StackQuery& 
 Result<FunctionTree> MergeStacktraces(const Sources& sources, const std::string& profile_type,
                                       const std::string& selector, store::TimeRange range) {
   QueryContext ctx;
-  return MergeStacktraces(sources, StackQuery{profile_type, selector, range, {}}, ctx);
+  return MergeStacktraces(sources, StackQuery{profile_type, selector, range, {}, {}}, ctx);
 }
 
 ProfileStats GetProfileStats(const Sources& sources) {

@@ -61,7 +61,13 @@ struct StackQuery {
   std::string selector;
   store::TimeRange range;
   StackSelector stacks;
+  // Sorted span ids: only samples linked to one of them count; empty: every sample.
+  std::vector<uint64_t> span_ids;
 };
+
+// The span ids of a span selector (16 hex digits each, as Pyroscope), sorted and unique.
+// Errors: kInvalidArgument `invalid span id length: "<id>"` or `invalid span id: "<id>"`.
+Result<std::vector<uint64_t>> ParseSpanSelector(const std::vector<std::string>& span_selector);
 
 // The merged stacks of the query's profiles, totals computed.
 // Errors: kInvalidArgument (selector, malformed or unknown profile type); kDataLoss (blocks);

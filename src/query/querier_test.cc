@@ -105,3 +105,52 @@ TEST_F(QuerierTest, ErrorsNameTheProblem) {
 
 }  // namespace
 }  // namespace flamedb::query
+
+namespace flamedb::query {
+namespace {
+
+model::Profile SpanCpu(int64_t time_ms, int64_t a1, int64_t b2, int64_t none) {
+  testing::ProfileBuilder b;
+  b.SampleType("cpu", "nanoseconds").Period("cpu", "nanoseconds", 10000000);
+  b.Sample({"handle", "main"}, {a1}, {{"span_id", "00000000000000a1"}});
+  b.Sample({"handle", "main"}, {b2}, {{"span_id", "00000000000000b2"}});
+  b.Sample({"idle", "main"}, {none});
+  return b.TimeNanos(time_ms * kMs).Build();
+}
+
+TEST(SpanProfileTest, OnlySamplesOfTheSelectedSpansCountInHeadsAndBlocks) {
+  head::Head old;
+  ASSERT_THAT(old.Append(L("api", "a"), SpanCpu(1000, 1, 2, 4), {}), IsOk());
+  auto encoded = block::EncodeBlock(old, block::BlockMeta{});
+  ASSERT_THAT(encoded, IsOk());
+  auto block = block::BlockReader::Open(block::StringSource(encoded->data));
+  ASSERT_THAT(block, IsOk());
+  head::Head head;
+  ASSERT_THAT(head.Append(L("api", "a"), SpanCpu(2000, 8, 16, 32), {}), IsOk());
+  ASSERT_THAT(head.Append(L("api", "a"), Cpu(3000, 64, 128), {}), IsOk());  // No spans.
+  const Sources sources = {&head, block->get()};
+  QueryContext ctx;
+  auto merge = [&](std::vector<std::string> selector) -> int64_t {
+    StackQuery q{kCpu, "{}", {INT64_MIN, INT64_MAX}, {}, *ParseSpanSelector(selector)};
+    auto tree = MergeStacktraces(sources, q, ctx);
+    EXPECT_THAT(tree, IsOk());
+    return tree.ok() ? tree->total() : -1;
+  };
+
+  EXPECT_EQ(merge({"00000000000000a1"}), 1 + 8);
+  EXPECT_EQ(merge({"00000000000000b2", "00000000000000A1"}), 1 + 2 + 8 + 16);
+  EXPECT_EQ(merge({"00000000000000c3"}), 0);
+  EXPECT_EQ(merge({}), 1 + 2 + 4 + 8 + 16 + 32 + 64 + 128);  // No selector: every sample.
+}
+
+TEST(SpanProfileTest, BadSpanIdsAreInvalidArguments) {
+  EXPECT_THAT(ParseSpanSelector({"tooshort"}),
+              StatusIs(StatusCode::kInvalidArgument, "invalid span id length: \"tooshort\""));
+  EXPECT_THAT(ParseSpanSelector({"00000000000000zz"}),
+              StatusIs(StatusCode::kInvalidArgument, "invalid span id: \"00000000000000zz\""));
+  EXPECT_THAT(*ParseSpanSelector({"00000000000000b2", "00000000000000a1", "00000000000000b2"}),
+              ElementsAre(0xa1, 0xb2));
+}
+
+}  // namespace
+}  // namespace flamedb::query

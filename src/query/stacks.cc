@@ -11,12 +11,14 @@ constexpr uint32_t kCheckEveryRows = 64;
 }  // namespace
 
 Result<StackSums> SumStacks(const store::ProfileSource& source, std::span<const uint32_t> series,
-                            store::TimeRange range, QueryContext& ctx) {
+                            store::TimeRange range, QueryContext& ctx,
+                            std::span<const uint64_t> span_ids) {
   StackSums sums(source.PartitionCount());
   if (series.empty()) return sums;
   uint32_t rows = 0;
   FLAMEDB_RETURN_IF_ERROR(source.ForEachRow(series, range, [&](const store::RowView& row) {
     if (ctx.stopped() || (++rows % kCheckEveryRows == 0 && !ctx.Check().ok())) return;
+    if (!span_ids.empty() && row.spans.empty()) return;  // No sample of the row has a span.
     if (row.partition >= sums.size()) sums.resize(row.partition + 1);
     std::vector<int64_t>& s = sums[row.partition];
     if (!row.stacks.empty()) {
@@ -27,7 +29,15 @@ Result<StackSums> SumStacks(const store::ProfileSource& source, std::span<const 
         s.resize(grown);
       }
     }
-    for (size_t i = 0; i < row.stacks.size(); ++i) s[row.stacks[i]] += row.values[i];
+    if (span_ids.empty()) {
+      for (size_t i = 0; i < row.stacks.size(); ++i) s[row.stacks[i]] += row.values[i];
+      return;
+    }
+    for (size_t i = 0; i < row.stacks.size(); ++i) {
+      if (std::binary_search(span_ids.begin(), span_ids.end(), row.spans[i])) {
+        s[row.stacks[i]] += row.values[i];
+      }
+    }
   }));
   FLAMEDB_RETURN_IF_ERROR(ctx.status());
   return sums;

@@ -18,10 +18,13 @@ namespace flamedb::query {
 // partition no row refers to is empty).
 using StackSums = std::vector<std::vector<int64_t>>;
 
-// Sums the rows of `series` (ascending ids) of `source` in `range`. The arrays are charged to
-// `ctx`. Errors: those of the source (damaged blocks) and of `ctx` (cancelled, deadline, budget).
+// Sums the rows of `series` (ascending ids) of `source` in `range`. With `span_ids` (sorted),
+// only samples linked to one of those spans count (SelectMergeSpanProfile); empty: every
+// sample. The arrays are charged to `ctx`. Errors: those of the source (damaged blocks) and of
+// `ctx` (cancelled, deadline, budget).
 Result<StackSums> SumStacks(const store::ProfileSource& source, std::span<const uint32_t> series,
-                            store::TimeRange range, QueryContext& ctx);
+                            store::TimeRange range, QueryContext& ctx,
+                            std::span<const uint64_t> span_ids = {});
 
 // types.v1.StackTraceSelector (spec §4.5).
 struct StackSelector {

@@ -16,7 +16,9 @@
 
 namespace flamedb::store {
 
-// One profile of one series: parallel stack ids (of `partition`) and values.
+// One profile of one series: parallel stack ids (of `partition`) and values, and the span id
+// of each sample (trace correlation, spec §2.4.5) when any sample of the row has one: `spans`
+// is then parallel to `stacks` with 0 for "no span", and empty otherwise.
 struct RowView {
   uint32_t series = 0;
   uint32_t partition = 0;
@@ -24,6 +26,7 @@ struct RowView {
   int64_t total = 0;
   std::span<const uint32_t> stacks;
   std::span<const int64_t> values;
+  std::span<const uint64_t> spans;
 };
 
 // Inclusive time bounds in Unix nanoseconds.

@@ -1,0 +1,126 @@
+// SelectMergeSpanProfile (traces to profiles) against the real binary. A real Go program
+// (profilegen -spans) labels its CPU work with span_id, as the Go SDK's OpenTelemetry
+// integration does; sdkpush uploads it the Go SDK's way. The merged profile of some spans
+// must equal google/pprof's totals of the samples with those labels, from the head, after a
+// crash and WAL replay, and from a block; span ids never become series labels.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+
+import { pprofTotals, runGoTool } from './lib/gotools.mjs';
+import { httpRequest } from './lib/http.mjs';
+import { loadProtos } from './lib/proto.mjs';
+import { makeTempDir, removeTempDir, startServer } from './lib/server.mjs';
+
+const QUERIER_PROTO = 'querier/v1/querier.proto';
+const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
+const SPANS = { hash: '5a1e0000000000a1', fib: '5a1e0000000000c3' };  // profilegen's ids.
+const T = { timeout: 60_000 };
+
+describe('SelectMergeSpanProfile', () => {
+  let srv;
+  let pb;
+  let genDir;
+  let dataDir;
+  let cpuFile;
+  const reference = {};  // 'all' | span name -> google/pprof summary
+  const clients = {};
+
+  const start = async () => {
+    srv = await startServer(['-storage.min-free-disk-mb=0'], { dataDir });
+    for (const [codec, binary] of [['proto', true], ['json', false]]) {
+      const transport = createConnectTransport({ baseUrl: srv.baseUrl, httpVersion: '1.1', useBinaryFormat: binary });
+      clients[codec] = createClient(pb[QUERIER_PROTO].QuerierService, transport);
+    }
+  };
+
+  before(async () => {
+    [genDir, dataDir] = await Promise.all([makeTempDir('flamedb-spans-gen-'), makeTempDir('flamedb-spans-data-')]);
+    const gen = await runGoTool('profilegen', ['-out', genDir, '-seconds', '2', '-spans'], { timeoutMs: 60_000 });
+    assert.equal(gen.code, 0, `profilegen failed: ${gen.stderr}`);
+    cpuFile = path.join(genDir, 'cpu.pb.gz');
+    [reference.all] = await pprofTotals([cpuFile]);
+    for (const [name, id] of Object.entries(SPANS)) {
+      const { stdout, code, stderr } = await runGoTool('totals', ['-tag', `span_id=${id}`, cpuFile]);
+      assert.equal(code, 0, stderr);
+      reference[name] = JSON.parse(stdout.replace(/(-?\d{16,})/g, '"$1"'));
+      assert.ok(BigInt(reference[name].totals[1]) > 0n, `profilegen gave span ${name} no CPU samples`);
+    }
+    pb = await loadProtos([QUERIER_PROTO]);
+    await start();
+    const res = await runGoTool('sdkpush', ['-url', srv.baseUrl, '-file', cpuFile, '-kind', 'cpu', '-app', 'spanapp']);
+    assert.equal(res.code, 0, `sdkpush: ${res.stdout} ${res.stderr}`);
+  });
+  after(async () => {
+    await srv?.stop();
+    removeTempDir(genDir);
+    removeTempDir(dataDir);
+  });
+
+  const range = () => ({ start: BigInt(Date.now() - 3600_000), end: BigInt(Date.now() + 60_000) });
+  const spanProfile = (codec, spanSelector, extra = {}) => clients[codec].selectMergeSpanProfile({
+    profileTypeID: CPU, labelSelector: '{service_name="spanapp"}', spanSelector, ...range(), ...extra,
+  });
+  const cpuOf = (name) => BigInt(reference[name].totals[1]);
+
+  // The checks that must hold wherever the profile is stored.
+  const checkAnswers = async (where) => {
+    for (const codec of ['proto', 'json']) {
+      const hash = await spanProfile(codec, [SPANS.hash]);
+      assert.equal(hash.flamegraph.total, cpuOf('hash'), `${where}, ${codec}: the hash span's CPU`);
+      assert.ok(hash.flamegraph.names.includes('main.hashLoop'), `${where}, ${codec}: ${hash.flamegraph.names}`);
+      assert.ok(!hash.flamegraph.names.includes('main.fib'), `${where}, ${codec}: fib is another span`);
+      const both = await spanProfile(codec, [SPANS.fib, SPANS.hash]);
+      assert.equal(both.flamegraph.total, cpuOf('hash') + cpuOf('fib'), `${where}, ${codec}: two spans add up`);
+      const none = await spanProfile(codec, ['00000000000000ff']);
+      assert.equal(BigInt(none.flamegraph?.total ?? 0n), 0n, `${where}, ${codec}: an unknown span has nothing`);
+      const all = await clients[codec].selectMergeStacktraces({ profileTypeID: CPU, labelSelector: '{}', ...range() });
+      assert.equal(all.flamegraph.total, BigInt(reference.all.totals[1]), `${where}, ${codec}: span ids do not split the profile`);
+    }
+  };
+
+  test('the merged profile of spans equals google/pprof\'s totals of their samples (head)', T, async () => {
+    await checkAnswers('head');
+  });
+
+  test('tree format and max_nodes', T, async () => {
+    const tree = await spanProfile('proto', [SPANS.hash], { format: 2 /* PROFILE_FORMAT_TREE */ });
+    assert.ok(tree.tree.length > 0, 'a tree');
+    // fib's recursion gives stacks of many depths, so few nodes cannot hold them all.
+    const full = await spanProfile('json', [SPANS.hash, SPANS.fib]);
+    const small = await spanProfile('json', [SPANS.hash, SPANS.fib], { maxNodes: 4n });
+    assert.equal(small.flamegraph.total, full.flamegraph.total, 'max_nodes keeps the total');
+    assert.ok(small.flamegraph.names.includes('other'), `truncated: ${small.flamegraph.names}`);
+    assert.ok(small.flamegraph.names.length < full.flamegraph.names.length);
+  });
+
+  test('span_id is sample data, never a series label', T, async () => {
+    const names = (await clients.proto.labelNames({ matchers: ['{service_name="spanapp"}'], ...range() })).names;
+    assert.ok(!names.includes('span_id') && !names.includes('profile_id'), `label names: ${names}`);
+  });
+
+  test('a bad span id is a 400 that names it', T, async () => {
+    for (const [id, message] of [['tooshort', /invalid span id length: "tooshort"/], ['5a1e00000000zzzz', /invalid span id: "5a1e00000000zzzz"/]]) {
+      const res = await httpRequest(srv.baseUrl, '/querier.v1.QuerierService/SelectMergeSpanProfile', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ profileTypeID: CPU, labelSelector: '{}', spanSelector: [id], start: String(Date.now() - 60_000), end: String(Date.now()) }),
+      });
+      assert.equal(res.status, 400, res.text);
+      const doc = JSON.parse(res.text);
+      assert.equal(doc.code, 'invalid_argument');
+      assert.match(doc.message, message);
+    }
+  });
+
+  test('the same answers after a crash (WAL replay) and after the head is cut into a block', T, async () => {
+    await srv.stop('SIGKILL');
+    await start();
+    await checkAnswers('after replay');
+    const flush = await httpRequest(srv.baseUrl, '/ingester/flush', { method: 'POST' });
+    assert.equal(flush.status, 204, flush.text);
+    await checkAnswers('block');
+  });
+});
