@@ -74,7 +74,7 @@ size_t Merge(const Stored& s) {
     query::QueryContext ctx;
     const query::Sources sources{s.head.get()};
     auto out =
-        query::MergeProfile(sources, {{type, "{}", {INT64_MIN, INT64_MAX}, {}}, 0, 1, 1}, ctx);
+        query::MergeProfile(sources, {{type, "{}", {INT64_MIN, INT64_MAX}, {}, {}}, 0, 1, 1}, ctx);
     if (!out.ok()) {
       std::cerr << out.status().ToString() << "\n";
       std::exit(1);
