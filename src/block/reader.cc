@@ -1,11 +1,25 @@
 #include "block/reader.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "block/coding.h"
+#include "block/symbol_cache.h"
 #include "block/symbols.h"
 
 namespace flamedb::block {
+namespace {
+
+std::atomic<uint64_t> next_reader_id{1};
+
+}  // namespace
+
+BlockReader::BlockReader(std::unique_ptr<ByteSource> bytes, const ReaderOptions& options)
+    : bytes_(std::move(bytes)), options_(options), id_(next_reader_id.fetch_add(1)) {}
+
+BlockReader::~BlockReader() {
+  if (options_.symbol_cache != nullptr) options_.symbol_cache->Forget(id_);
+}
 
 // One decoded row chunk: columns, with row i's samples at [offsets[i], offsets[i + 1]).
 struct BlockReader::Chunk {
@@ -205,7 +219,10 @@ Result<std::shared_ptr<const symdb::Partition>> BlockReader::Symbols(uint32_t pa
   if (partition >= toc_.partitions.size()) {
     return NotFoundError("block: no symbol partition " + std::to_string(partition));
   }
-  {
+  SymbolCache* cache = options_.symbol_cache;
+  if (cache != nullptr) {
+    if (auto hit = cache->Get(id_, partition)) return hit;
+  } else {
     base::MutexLock lock(mu_);
     if (partitions_[partition] != nullptr) {
       return partitions_[partition];
@@ -219,6 +236,10 @@ Result<std::shared_ptr<const symdb::Partition>> BlockReader::Symbols(uint32_t pa
                          " has a stack count other than its table of contents says");
   }
   std::shared_ptr<const symdb::Partition> shared(std::move(decoded));
+  if (cache != nullptr) {
+    cache->Put(id_, partition, shared, shared->MemoryBytes());
+    return shared;
+  }
   base::MutexLock lock(mu_);
   partitions_[partition] = shared;
   return shared;

@@ -16,14 +16,21 @@
 
 namespace flamedb::block {
 
+class SymbolCache;
+
 struct ReaderOptions {
   bool verify_checksums = true;         // Off only for fuzzing the decoders behind them.
   uint64_t max_section_bytes = 1u << 30;  // Largest decompressed section accepted.
+  // Where decoded symbol partitions are kept: a cache shared by the server's blocks (it must
+  // outlive the reader), or null for each block to keep all of its own (tools and tests).
+  SymbolCache* symbol_cache = nullptr;
 };
 
 // Thread-safe; immutable apart from the cache of decoded symbol partitions.
 class BlockReader final : public store::ProfileSource {
  public:
+  ~BlockReader() override;
+
   // Errors: kDataLoss (not a block, damaged footer, TOC or series section).
   static Result<std::unique_ptr<BlockReader>> Open(std::unique_ptr<ByteSource> bytes,
                                                    const ReaderOptions& options = {});
@@ -54,8 +61,7 @@ class BlockReader final : public store::ProfileSource {
 
  private:
   struct Chunk;
-  BlockReader(std::unique_ptr<ByteSource> bytes, const ReaderOptions& options)
-      : bytes_(std::move(bytes)), options_(options) {}
+  BlockReader(std::unique_ptr<ByteSource> bytes, const ReaderOptions& options);
   Result<std::string> ReadSection(const SectionRef& ref, std::string_view what) const;
   Status LoadSeries();
   Result<Chunk> ReadChunk(size_t index) const;
@@ -64,10 +70,11 @@ class BlockReader final : public store::ProfileSource {
 
   const std::unique_ptr<ByteSource> bytes_;
   const ReaderOptions options_;
+  const uint64_t id_;  // Process-unique: this reader's key in the shared symbol cache.
   Toc toc_;
   head::SeriesIndex series_;
   mutable base::Mutex mu_;
-  // Decoded on first use. (A bounded cache shared by all blocks comes with the query engine.)
+  // Decoded on first use and kept, when there is no shared cache.
   mutable std::vector<std::shared_ptr<const symdb::Partition>> partitions_ GUARDED_BY(mu_);
 };
 

@@ -72,7 +72,8 @@ Status Ingester::UploadHead(const std::string& tenant, const head::Head& head,
   loaded->meta = encoded.meta;
   FLAMEDB_ASSIGN_OR_RETURN(loaded->reader,
                            block::BlockReader::Open(block::BucketSource(
-                               bucket_, data_key, encoded.meta.data_bytes)));
+                                                        bucket_, data_key, encoded.meta.data_bytes),
+                                                    {.symbol_cache = options_.symbol_cache}));
   {
     // One step for readers: the head leaves and the block arrives, so no profile is seen twice
     // or missed.

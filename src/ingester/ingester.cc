@@ -84,8 +84,10 @@ Status Ingester::LoadBlocks() {
       FLAMEDB_RETURN_IF_ERROR(meta_json.status());
       Result<block::BlockMeta> meta = block::MetaFromJson(*meta_json);
       Result<std::unique_ptr<block::BlockReader>> reader =
-          meta.ok() ? block::BlockReader::Open(block::BucketSource(
-                          bucket_, dir + std::string(block::kDataFile), meta->data_bytes))
+          meta.ok() ? block::BlockReader::Open(
+                          block::BucketSource(bucket_, dir + std::string(block::kDataFile),
+                                              meta->data_bytes),
+                          {.symbol_cache = options_.symbol_cache})
                     : meta.status();
       if (!reader.ok()) {
         blocks_damaged_.Inc();

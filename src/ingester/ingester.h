@@ -39,6 +39,9 @@ struct IngesterOptions {
   // Writes are refused (503) while a volume of these paths has less free space.
   std::vector<std::string> disk_paths = {};
   uint64_t min_free_disk_bytes = 0;
+  // The decoded symbol partitions of every block (null: each block keeps its own). Must
+  // outlive the ingester.
+  block::SymbolCache* symbol_cache = nullptr;
 };
 
 // A block the ingester knows: its meta and an open reader.

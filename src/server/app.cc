@@ -1,5 +1,6 @@
 #include "server/app.h"
 
+#include <algorithm>
 #include <signal.h>
 #include <unistd.h>
 
@@ -117,6 +118,9 @@ Result<std::unique_ptr<App>> App::Start(const Config& config, const base::FlagSe
   FLAMEDB_RETURN_IF_ERROR(app->StartRuntimeConfig());
   FLAMEDB_ASSIGN_OR_RETURN(app->bucket_,
                            objstore::FilesystemBucket::Open(config.storage_filesystem_dir));
+  app->symbol_cache_ = std::make_unique<block::SymbolCache>(
+      static_cast<uint64_t>(std::max<int64_t>(config.querier_symbols_cache_bytes, 0)),
+      &app->metrics_);
   // Loads the blocks and replays the WAL: every acknowledged push is back before the server
   // accepts new ones.
   FLAMEDB_ASSIGN_OR_RETURN(
@@ -128,7 +132,8 @@ Result<std::unique_ptr<App>> App::Start(const Config& config, const base::FlagSe
            .max_block_duration = config.ingester_max_block_duration,
            .max_head_bytes = static_cast<uint64_t>(config.ingester_max_block_bytes),
            .disk_paths = {config.WalDir(), config.storage_filesystem_dir},
-           .min_free_disk_bytes = static_cast<uint64_t>(config.storage_min_free_disk_mb) << 20},
+           .min_free_disk_bytes = static_cast<uint64_t>(config.storage_min_free_disk_mb) << 20,
+           .symbol_cache = app->symbol_cache_.get()},
           *app->bucket_, *app->overrides_, clock, logger, app->metrics_));
   app->distributor_ = std::make_unique<distributor::Distributor>(
       *app->ingester_, *app->overrides_, clock, logger, app->metrics_);

@@ -11,6 +11,7 @@
 #include "base/flags.h"
 #include "base/logging.h"
 #include "base/metrics.h"
+#include "block/symbol_cache.h"
 #include "distributor/distributor.h"
 #include "ingester/ingester.h"
 #include "objstore/filesystem_bucket.h"
@@ -52,6 +53,7 @@ class App {
   ModuleManager modules_;
   std::unique_ptr<distributor::Overrides> overrides_;
   std::unique_ptr<objstore::Bucket> bucket_;       // Before ingester_, which uses it.
+  std::unique_ptr<block::SymbolCache> symbol_cache_;  // Before ingester_'s block readers.
   std::unique_ptr<settings::Store> settings_;      // Tenant settings in bucket_.
   std::unique_ptr<ingester::Ingester> ingester_;  // Before distributor_, which uses it.
   std::unique_ptr<distributor::Distributor> distributor_;

@@ -123,6 +123,10 @@ void Config::Register(base::FlagSet& flags) {
             "query that needs more fails with resource_exhausted instead of the process "
             "running out of memory. 0 means no limit.",
             {.yaml = "querier.max_query_memory"});
+  flags.Int("querier.symbols-cache-bytes", &querier_symbols_cache_bytes, int64_t{512} << 20,
+            "Bytes of decoded block symbol partitions kept for later queries, shared by all "
+            "blocks and tenants (least recently used leave first). 0 keeps none.",
+            {.yaml = "querier.symbols_cache_bytes"});
   flags.String("runtime-config.file", &runtime_config_file, "",
                "YAML file of per-tenant limit overrides (`overrides: {<tenant>: {<limit>: v}}`), "
                "reloaded while running.",

@@ -56,6 +56,7 @@ struct Config {
   int64_t storage_min_free_disk_mb = 0;
   base::Duration querier_max_query_length{};
   int64_t querier_max_query_memory = 0;
+  int64_t querier_symbols_cache_bytes = 0;
 
   // Per-tenant limits: defaults here, overrides in the runtime config file.
   distributor::Limits limits;

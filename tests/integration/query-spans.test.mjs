@@ -12,6 +12,7 @@ import { createConnectTransport } from '@connectrpc/connect-node';
 
 import { pprofTotals, runGoTool } from './lib/gotools.mjs';
 import { httpRequest } from './lib/http.mjs';
+import { sampleValue } from './lib/metrics.mjs';
 import { loadProtos } from './lib/proto.mjs';
 import { makeTempDir, removeTempDir, startServer } from './lib/server.mjs';
 
@@ -122,5 +123,10 @@ describe('SelectMergeSpanProfile', () => {
     const flush = await httpRequest(srv.baseUrl, '/ingester/flush', { method: 'POST' });
     assert.equal(flush.status, 204, flush.text);
     await checkAnswers('block');
+    // The block's symbols were decoded once and then served from the shared cache.
+    const metrics = (await httpRequest(srv.baseUrl, '/metrics')).text;
+    assert.ok(sampleValue(metrics, 'flamedb_symbol_cache_misses_total') >= 1, 'decoded once');
+    assert.ok(sampleValue(metrics, 'flamedb_symbol_cache_hits_total') >= 5, 'then cached');
+    assert.ok(sampleValue(metrics, 'flamedb_symbol_cache_bytes') > 0);
   });
 });
