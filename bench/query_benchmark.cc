@@ -278,8 +278,10 @@ CorpusBlocks& Blocks() {
 
 // One flame graph request, as the render and SelectMergeStacktraces handlers serve it.
 // Returns the merged tree's node count.
-size_t RenderFlameGraph(const query::Sources& sources, store::TimeRange range) {
-  Result<query::FunctionTree> tree = query::MergeStacktraces(sources, kCpuType, kSelector, range);
+size_t RenderFlameGraph(const query::Sources& sources, store::TimeRange range, int threads = 1) {
+  query::QueryContext ctx({.threads = threads});
+  Result<query::FunctionTree> tree =
+      query::MergeStacktraces(sources, {kCpuType, kSelector, range, {}, {}}, ctx);
   if (!tree.ok()) Die("MergeStacktraces", tree.status());
   const query::FlameGraph graph = query::BuildFlameGraph(*tree, query::kDefaultMaxNodes);
   benchmark::DoNotOptimize(graph.total);
@@ -319,7 +321,8 @@ void BM_FlameGraphHead(benchmark::State& state) {
 BENCHMARK(BM_FlameGraphHead)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // `hours` (0: the whole day) of one service from one-hour blocks.
-void BM_FlameGraphBlocks(benchmark::State& state, int hours, bool warm) {
+// `threads`: sources read at once (-querier.query-threads).
+void BM_FlameGraphBlocks(benchmark::State& state, int hours, bool warm, int threads) {
   if (hours == 0) hours = DayHours();
   CorpusBlocks& blocks = Blocks();
   blocks.Prepare(hours);
@@ -329,29 +332,37 @@ void BM_FlameGraphBlocks(benchmark::State& state, int hours, bool warm) {
   size_t nodes = 0;
   for (auto _ : state) {
     if (warm) {
-      nodes = RenderFlameGraph(SourcesOf(opened), range);
+      nodes = RenderFlameGraph(SourcesOf(opened), range, threads);
     } else {
       const Readers cold = blocks.Open(hours);
-      nodes = RenderFlameGraph(SourcesOf(cold), range);
+      nodes = RenderFlameGraph(SourcesOf(cold), range, threads);
     }
   }
   SetInputCounters(state, blocks.InputOf(hours));
   SetBlockCounters(state, hours);
   state.counters["tree_nodes"] = static_cast<double>(nodes);
   state.SetLabel(std::to_string(hours) + " h, " + std::to_string(Pods()) + " pods, " +
-                 (warm ? "warm" : "cold"));
+                 (warm ? "warm" : "cold") + ", " + std::to_string(threads) + " thread(s)");
 }
-BENCHMARK_CAPTURE(BM_FlameGraphBlocks, hour_cold, 1, false)
+BENCHMARK_CAPTURE(BM_FlameGraphBlocks, hour_cold, 1, false, 1)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
-BENCHMARK_CAPTURE(BM_FlameGraphBlocks, hour_warm, 1, true)
+BENCHMARK_CAPTURE(BM_FlameGraphBlocks, hour_warm, 1, true, 1)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
-BENCHMARK_CAPTURE(BM_FlameGraphBlocks, day_cold, 0, false)
+BENCHMARK_CAPTURE(BM_FlameGraphBlocks, day_cold, 0, false, 1)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(3)
     ->UseRealTime();
-BENCHMARK_CAPTURE(BM_FlameGraphBlocks, day_warm, 0, true)
+BENCHMARK_CAPTURE(BM_FlameGraphBlocks, day_warm, 0, true, 1)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_FlameGraphBlocks, day_cold_2_threads, 0, false, 2)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_FlameGraphBlocks, day_warm_2_threads, 0, true, 2)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(3)
     ->UseRealTime();

@@ -112,7 +112,8 @@ query::QueryContext MakeQueryContext(RequestContext& ctx, const QuerierDeps& dep
   return query::QueryContext({.cancelled = &ctx.cancelled,
                               .deadline = ctx.deadline,
                               .clock = deps.clock,
-                              .memory_budget_bytes = deps.limits.max_query_memory_bytes});
+                              .memory_budget_bytes = deps.limits.max_query_memory_bytes,
+                              .threads = deps.limits.query_threads});
 }
 
 std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {

@@ -183,6 +183,29 @@ TEST_F(BlockTest, ReadsOnlyTheRowsAskedFor) {
   EXPECT_THAT(times, ElementsAre(2001, 2001));  // Both sample types of the one profile in range.
 }
 
+TEST_F(BlockTest, TotalsOnlyReadsGiveTheSameRowsWithoutSamples) {
+  const EncodedBlock block = Encode({.chunk_rows = 3});
+  auto reader = BlockReader::Open(StringSource(block.data));
+  ASSERT_THAT(reader, IsOk());
+  for (const store::ProfileSource* source : {static_cast<const store::ProfileSource*>(&head_),
+                                             static_cast<const store::ProfileSource*>(reader->get())}) {
+    std::vector<std::string> full, totals;
+    auto text = [](const store::RowView& r) {
+      return std::to_string(r.series) + "/" + std::to_string(r.partition) + "@" +
+             std::to_string(r.time_nanos) + "=" + std::to_string(r.total);
+    };
+    ASSERT_THAT(source->ForEachRow({}, {1500, 3001}, [&](const store::RowView& r) {
+      full.push_back(text(r));
+    }), IsOk());
+    ASSERT_THAT(source->ForEachRowTotal({}, {1500, 3001}, [&](const store::RowView& r) {
+      totals.push_back(text(r));
+      EXPECT_TRUE(r.stacks.empty() && r.values.empty() && r.spans.empty());
+    }), IsOk());
+    EXPECT_EQ(totals, full);
+    EXPECT_EQ(full.size(), 10u);  // Profiles at 2000, 2001, 2002, 3000, 3001, x 2 types.
+  }
+}
+
 TEST_F(BlockTest, AnEmptyHeadMakesAnEmptyBlock) {
   head::Head empty;
   auto block = EncodeBlock(empty, BlockMeta{});

@@ -46,6 +46,10 @@ class ByteReader {
   explicit ByteReader(std::string_view data) : data_(data) {}
 
   uint64_t Varint() {
+    // Most stored varints (stack id deltas, scaled values) are one byte.
+    if (pos_ < data_.size() && static_cast<uint8_t>(data_[pos_]) < 0x80) [[likely]] {
+      return static_cast<uint8_t>(data_[pos_++]);
+    }
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       if (pos_ >= data_.size()) {

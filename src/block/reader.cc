@@ -115,19 +115,73 @@ Status BlockReader::LoadSeries() {
   return OkStatus();
 }
 
-Result<BlockReader::Chunk> BlockReader::ReadChunk(size_t index) const {
+namespace {
+
+// The sample columns of a chunk, read row by row.
+struct SampleColumns {
+  ByteReader counts, stacks, values, spans;
+  bool span_column = false;
+
+  bool ok() const { return counts.ok() && stacks.ok() && values.ok() && spans.ok(); }
+};
+
+// Appends one row's samples (ids checked against `limit`, the partition's stack count) to the
+// chunk's columns. False on arithmetic overflow (damage).
+template <typename Chunk>
+bool ReadSamples(SampleColumns& col, uint64_t limit, Chunk& c) {
+  const uint64_t n = col.counts.Below(col.stacks.remaining() + 1);
+  uint64_t stack = 0;
+  for (uint64_t k = 0; k < n; ++k) {
+    stack += col.stacks.Varint();
+    c.stacks.push_back(static_cast<uint32_t>(stack < limit ? stack : 0));
+    if (stack >= limit) col.stacks.Below(0);  // Out of range: mark the column bad.
+  }
+  bool overflow = false;  // Arithmetic on damaged values must not overflow (UB); it is damage.
+  const auto divisor = static_cast<int64_t>(col.values.Below(uint64_t{INT64_MAX} + 1));
+  if (divisor == 1) {
+    for (uint64_t k = 0; k < n; ++k) c.values.push_back(col.values.Signed());
+  } else {
+    for (uint64_t k = 0; k < n; ++k) {
+      int64_t value = 0;
+      overflow |= __builtin_mul_overflow(col.values.Signed(), divisor, &value);
+      c.values.push_back(value);
+    }
+  }
+  const bool row_spans = col.span_column && col.spans.Below(2) == 1;
+  c.has_spans.push_back(row_spans ? 1 : 0);
+  if (row_spans) {
+    c.spans.resize(c.offsets.back(), 0);
+    for (uint64_t k = 0; k < n; ++k) c.spans.push_back(col.spans.Fixed64());
+  }
+  c.offsets.push_back(c.stacks.size());
+  return !overflow;
+}
+
+}  // namespace
+
+Result<BlockReader::Chunk> BlockReader::ReadChunk(size_t index, bool samples) const {
   const ChunkEntry& entry = toc_.chunks[index];
   FLAMEDB_ASSIGN_OR_RETURN(std::string raw, ReadSection(entry.section, "a row chunk"));
   ByteReader r(raw);
   const uint64_t rows = r.Varint();
-  ByteReader series(r.Bytes()), partition(r.Bytes()), time(r.Bytes()), total(r.Bytes()),
-      counts(r.Bytes()), stacks(r.Bytes()), values(r.Bytes());
+  ByteReader series(r.Bytes()), partition(r.Bytes()), time(r.Bytes()), total(r.Bytes());
+  SampleColumns col{ByteReader(r.Bytes()), ByteReader(r.Bytes()), ByteReader(r.Bytes()),
+                    ByteReader(std::string_view())};
   // The span column came later: blocks written before it end after the values.
-  const bool span_column = r.ok() && !r.done();
-  ByteReader spans(span_column ? r.Bytes() : std::string_view());
-  Chunk c;
+  col.span_column = r.ok() && !r.done();
+  if (col.span_column) col.spans = ByteReader(r.Bytes());
   if (!r.ok() || !r.done() || rows != entry.rows || rows > raw.size()) {
     return DataLossError("block: row chunk " + std::to_string(index) + " does not decode");
+  }
+  Chunk c;
+  // Reserved from the sizes of the bytes at hand, never from a stored count: a sample takes at
+  // least one byte of the stack column.
+  for (auto* v : {&c.series, &c.partition}) v->reserve(rows);
+  for (auto* v : {&c.time, &c.total}) v->reserve(rows);
+  if (samples) {
+    c.offsets.reserve(rows + 1);
+    c.stacks.reserve(std::min<uint64_t>(entry.samples, col.stacks.remaining()));
+    c.values.reserve(c.stacks.capacity());
   }
   uint64_t last_series = 0;
   int64_t last_time = 0;
@@ -140,29 +194,11 @@ Result<BlockReader::Chunk> BlockReader::ReadChunk(size_t index) const {
     overflow |= __builtin_add_overflow(last_time, time.Signed(), &last_time);
     c.time.push_back(last_time);
     c.total.push_back(total.Signed());
-    const uint64_t n = counts.Below(stacks.remaining() + 1);
-    const uint64_t limit = partition.ok() ? toc_.partitions[p].stacks : 0;
-    uint64_t stack = 0;
-    for (uint64_t k = 0; k < n; ++k) {
-      stack += stacks.Varint();
-      c.stacks.push_back(static_cast<uint32_t>(stack < limit ? stack : 0));
-      if (stack >= limit) stacks.Below(0);  // Out of range: mark the column bad.
+    if (samples) {
+      overflow |= !ReadSamples(col, partition.ok() ? toc_.partitions[p].stacks : 0, c);
     }
-    const auto divisor = static_cast<int64_t>(values.Below(uint64_t{INT64_MAX} + 1));
-    for (uint64_t k = 0; k < n; ++k) {
-      int64_t value = 0;
-      overflow |= __builtin_mul_overflow(values.Signed(), divisor, &value);
-      c.values.push_back(value);
-    }
-    const bool row_spans = span_column && spans.Below(2) == 1;
-    c.has_spans.push_back(row_spans ? 1 : 0);
-    if (row_spans) {
-      c.spans.resize(c.offsets.back(), 0);
-      for (uint64_t k = 0; k < n; ++k) c.spans.push_back(spans.Fixed64());
-    }
-    c.offsets.push_back(c.stacks.size());
-    if (!series.ok() || !partition.ok() || !time.ok() || !total.ok() || !counts.ok() ||
-        !stacks.ok() || !values.ok() || !spans.ok() || last_series >= toc_.series || overflow) {
+    if (!series.ok() || !partition.ok() || !time.ok() || !total.ok() || !col.ok() ||
+        last_series >= toc_.series || overflow) {
       return DataLossError("block: row chunk " + std::to_string(index) + " is damaged");
     }
   }
@@ -171,6 +207,17 @@ Result<BlockReader::Chunk> BlockReader::ReadChunk(size_t index) const {
 
 Status BlockReader::ForEachRow(std::span<const uint32_t> series, store::TimeRange range,
                                const std::function<void(const store::RowView&)>& fn) const {
+  return VisitRows(series, range, true, fn);
+}
+
+Status BlockReader::ForEachRowTotal(std::span<const uint32_t> series, store::TimeRange range,
+                                    const std::function<void(const store::RowView&)>& fn) const {
+  return VisitRows(series, range, false, fn);
+}
+
+Status BlockReader::VisitRows(std::span<const uint32_t> series, store::TimeRange range,
+                              bool samples,
+                              const std::function<void(const store::RowView&)>& fn) const {
   for (size_t i = 0; i < toc_.chunks.size(); ++i) {
     const ChunkEntry& e = toc_.chunks[i];
     if (e.max_time < range.min_nanos || e.min_time > range.max_nanos) {
@@ -181,10 +228,14 @@ Status BlockReader::ForEachRow(std::span<const uint32_t> series, store::TimeRang
     if (!series.empty() && (first == series.end() || *first > e.last_series)) {
       continue;
     }
-    FLAMEDB_ASSIGN_OR_RETURN(Chunk c, ReadChunk(i));
+    FLAMEDB_ASSIGN_OR_RETURN(Chunk c, ReadChunk(i, samples));
     for (size_t row = 0; row < c.series.size(); ++row) {
       if (c.time[row] < range.min_nanos || c.time[row] > range.max_nanos ||
           (!series.empty() && !std::binary_search(series.begin(), series.end(), c.series[row]))) {
+        continue;
+      }
+      if (!samples) {
+        fn(store::RowView{c.series[row], c.partition[row], c.time[row], c.total[row], {}, {}, {}});
         continue;
       }
       const size_t begin = c.offsets[row];
@@ -259,7 +310,7 @@ Status BlockReader::Verify() const {
   uint64_t rows = 0;
   uint64_t samples = 0;
   for (size_t i = 0; i < toc_.chunks.size(); ++i) {
-    FLAMEDB_ASSIGN_OR_RETURN(Chunk c, ReadChunk(i));
+    FLAMEDB_ASSIGN_OR_RETURN(Chunk c, ReadChunk(i, true));
     rows += c.series.size();
     samples += c.stacks.size();
   }

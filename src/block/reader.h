@@ -53,6 +53,8 @@ class BlockReader final : public store::ProfileSource {
   }
   Status ForEachRow(std::span<const uint32_t> series, store::TimeRange range,
                     const std::function<void(const store::RowView&)>& fn) const override;
+  Status ForEachRowTotal(std::span<const uint32_t> series, store::TimeRange range,
+                         const std::function<void(const store::RowView&)>& fn) const override;
   size_t PartitionCount() const override { return toc_.partitions.size(); }
   std::string PartitionName(uint32_t partition) const override;
   Status WithSymbols(uint32_t partition,
@@ -64,7 +66,10 @@ class BlockReader final : public store::ProfileSource {
   BlockReader(std::unique_ptr<ByteSource> bytes, const ReaderOptions& options);
   Result<std::string> ReadSection(const SectionRef& ref, std::string_view what) const;
   Status LoadSeries();
-  Result<Chunk> ReadChunk(size_t index) const;
+  // With `samples` false only the per-row columns are decoded (stacks, values, spans empty).
+  Result<Chunk> ReadChunk(size_t index, bool samples) const;
+  Status VisitRows(std::span<const uint32_t> series, store::TimeRange range, bool samples,
+                   const std::function<void(const store::RowView&)>& fn) const;
   Result<std::shared_ptr<const symdb::Partition>> Symbols(uint32_t partition) const
       EXCLUDES(mu_);
 

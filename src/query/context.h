@@ -8,12 +8,14 @@
 #include <optional>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 #include "base/status.h"
 
 namespace flamedb::query {
 
-// Not thread-safe: one query, one thread. The first error is sticky, so callbacks that cannot
-// return a Status (ProfileSource::ForEachRow) stop working and the caller reads status() after.
+// Thread-safe: the workers of one query share it. The first error is sticky, so callbacks
+// that cannot return a Status (ProfileSource::ForEachRow) stop working and the caller reads
+// status() after.
 class QueryContext {
  public:
   struct Options {
@@ -21,25 +23,33 @@ class QueryContext {
     std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt;
     const base::Clock* clock = nullptr;  // Required with a deadline.
     int64_t memory_budget_bytes = 0;     // 0: unlimited.
+    int threads = 1;                     // Sources read at once (-querier.query-threads).
   };
 
   QueryContext() = default;  // No limits: for tests, benchmarks and internal callers.
   explicit QueryContext(Options options) : options_(options) {}
+  QueryContext(const QueryContext&) = delete;
+  QueryContext& operator=(const QueryContext&) = delete;
 
   // OK while the query may go on. Errors: kCancelled (client gone), kDeadlineExceeded.
-  Status Check();
+  Status Check() EXCLUDES(mu_);
   // Accounts for `bytes` more memory held by this query's intermediate results.
   // Errors: kResourceExhausted once the budget is passed (and those of Check()).
-  Status Charge(int64_t bytes);
+  Status Charge(int64_t bytes) EXCLUDES(mu_);
   // The first error seen by Check() or Charge(), or OK.
-  const Status& status() const { return status_; }
-  bool stopped() const { return !status_.ok(); }
-  int64_t charged_bytes() const { return charged_; }
+  Status status() const EXCLUDES(mu_);
+  bool stopped() const { return stopped_.load(std::memory_order_relaxed); }
+  int64_t charged_bytes() const { return charged_.load(std::memory_order_relaxed); }
+  int threads() const { return options_.threads < 1 ? 1 : options_.threads; }
 
  private:
-  Options options_;
-  int64_t charged_ = 0;
-  Status status_;
+  Status Fail(Status s) EXCLUDES(mu_);
+
+  const Options options_;
+  std::atomic<int64_t> charged_{0};
+  std::atomic<bool> stopped_{false};
+  mutable base::Mutex mu_;
+  Status status_ GUARDED_BY(mu_);
 };
 
 }  // namespace flamedb::query

@@ -103,11 +103,9 @@ class PartitionResolver {
 
 }  // namespace
 
-Status MergeStacks(const store::ProfileSource& source, std::span<const uint32_t> series,
-                   store::TimeRange range, const std::vector<std::string>& call_site,
-                   std::span<const uint64_t> span_ids, QueryContext& ctx, FunctionTree& tree) {
-  if (series.empty()) return OkStatus();
-  FLAMEDB_ASSIGN_OR_RETURN(StackSums sums, SumStacks(source, series, range, ctx, span_ids));
+Status AddStackSums(const store::ProfileSource& source, const StackSums& sums,
+                    const std::vector<std::string>& call_site, QueryContext& ctx,
+                    FunctionTree& tree) {
   // What a function tree node costs: the node, its name slot and its hash table entry.
   constexpr int64_t kNodeBytes = sizeof(FunctionTree::Node) + 24;
   for (uint32_t p = 0; p < sums.size(); ++p) {

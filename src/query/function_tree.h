@@ -10,6 +10,7 @@
 
 #include "base/status.h"
 #include "query/context.h"
+#include "query/stacks.h"
 #include "store/source.h"
 #include "symdb/flat_map.h"
 
@@ -50,13 +51,12 @@ class FunctionTree {
   symdb::FlatMap children_;  // parent << 32 | name -> node.
 };
 
-// Adds the rows of `series` (ascending ids) in `range` of `source` to `tree`, by function-name
-// stack, keeping only stacks that start with `call_site` (root-first names; empty: all) and,
-// with `span_ids` (sorted; empty: all), only samples linked to one of those spans.
-// Symbols are resolved once per stack tree node that has a value, not per sample.
+// Adds `sums` (SumStacks of `source`) to `tree`, by function-name stack, keeping only stacks
+// that start with `call_site` (root-first names; empty: all). Symbols are resolved once per
+// stack tree node that has a value, not per sample.
 // Errors: those of the source (damaged blocks) and of `ctx`.
-Status MergeStacks(const store::ProfileSource& source, std::span<const uint32_t> series,
-                   store::TimeRange range, const std::vector<std::string>& call_site,
-                   std::span<const uint64_t> span_ids, QueryContext& ctx, FunctionTree& tree);
+Status AddStackSums(const store::ProfileSource& source, const StackSums& sums,
+                    const std::vector<std::string>& call_site, QueryContext& ctx,
+                    FunctionTree& tree);
 
 }  // namespace flamedb::query

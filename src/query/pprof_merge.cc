@@ -226,21 +226,20 @@ Result<std::string> MergeProfile(const Sources& sources, const MergeProfileQuery
   bool any = false;
   // What an output stack node costs: parent, location and its hash table entry, and a value.
   constexpr int64_t kNodeBytes = 32;
-  FLAMEDB_RETURN_IF_ERROR(ForEachSelected(
-      sources, q.stacks, [&](const store::ProfileSource& s, std::span<const uint32_t> ids) {
-        FLAMEDB_ASSIGN_OR_RETURN(StackSums sums, SumStacks(s, ids, q.stacks.range, ctx));
-        for (uint32_t p = 0; p < sums.size(); ++p) {
-          if (sums[p].empty()) continue;
-          any = true;
-          const size_t before = builder.nodes();
-          FLAMEDB_RETURN_IF_ERROR(s.WithSymbols(p, [&](const symdb::Partition& part) {
-            builder.Add(part, sums[p], CallSiteMask(part, q.stacks.stacks.call_site));
-          }));
-          FLAMEDB_RETURN_IF_ERROR(
-              ctx.Charge(static_cast<int64_t>(builder.nodes() - before) * kNodeBytes));
-        }
-        return OkStatus();
+  FLAMEDB_ASSIGN_OR_RETURN(std::vector<SourceSums> summed, SumSelected(sources, q.stacks, ctx));
+  for (SourceSums& s : summed) {
+    for (uint32_t p = 0; p < s.sums.size(); ++p) {
+      if (s.sums[p].empty()) continue;
+      any = true;
+      const size_t before = builder.nodes();
+      FLAMEDB_RETURN_IF_ERROR(s.source->WithSymbols(p, [&](const symdb::Partition& part) {
+        builder.Add(part, s.sums[p], CallSiteMask(part, q.stacks.stacks.call_site));
       }));
+      FLAMEDB_RETURN_IF_ERROR(
+          ctx.Charge(static_cast<int64_t>(builder.nodes() - before) * kNodeBytes));
+    }
+    s.sums = StackSums();  // Done with it: give the memory back before the next source.
+  }
   if (!any) return std::string();
   return builder.Build(q, q.stacks.stacks);
 }

@@ -6,6 +6,7 @@
 
 #include "base/duration.h"
 #include "base/json.h"
+#include "query/parallel.h"
 #include "query/select.h"
 #include "query/selector.h"
 
@@ -189,14 +190,32 @@ Result<std::vector<uint64_t>> ParseSpanSelector(const std::vector<std::string>& 
   return ids;
 }
 
-Result<FunctionTree> MergeStacktraces(const Sources& sources, const StackQuery& query,
-                                      QueryContext& ctx) {
-  FunctionTree tree;
+Result<std::vector<SourceSums>> SumSelected(const Sources& sources, const StackQuery& query,
+                                            QueryContext& ctx) {
+  std::vector<std::pair<const store::ProfileSource*, std::vector<uint32_t>>> selected;
   FLAMEDB_RETURN_IF_ERROR(ForEachSelected(
       sources, query, [&](const store::ProfileSource& s, std::span<const uint32_t> ids) {
-        return MergeStacks(s, ids, query.range, query.stacks.call_site, query.span_ids, ctx,
-                           tree);
+        selected.emplace_back(&s, std::vector<uint32_t>(ids.begin(), ids.end()));
+        return OkStatus();
       }));
+  std::vector<SourceSums> out(selected.size());
+  FLAMEDB_RETURN_IF_ERROR(ParallelFor(selected.size(), ctx.threads(), [&](size_t i) -> Status {
+    out[i].source = selected[i].first;
+    FLAMEDB_ASSIGN_OR_RETURN(out[i].sums, SumStacks(*selected[i].first, selected[i].second,
+                                                    query.range, ctx, query.span_ids));
+    return OkStatus();
+  }));
+  return out;
+}
+
+Result<FunctionTree> MergeStacktraces(const Sources& sources, const StackQuery& query,
+                                      QueryContext& ctx) {
+  FLAMEDB_ASSIGN_OR_RETURN(std::vector<SourceSums> summed, SumSelected(sources, query, ctx));
+  FunctionTree tree;
+  for (SourceSums& s : summed) {
+    FLAMEDB_RETURN_IF_ERROR(AddStackSums(*s.source, s.sums, query.stacks.call_site, ctx, tree));
+    s.sums = StackSums();  // Done with it: give the memory back before the next source.
+  }
   tree.ComputeTotals();
   return tree;
 }

@@ -23,6 +23,7 @@ using Sources = std::vector<const store::ProfileSource*>;
 struct QueryLimits {
   int64_t max_query_length_ms = 7 * 24 * 3600 * 1000LL;  // -querier.max-query-length
   int64_t max_query_memory_bytes = 0;                    // -querier.max-query-memory; 0: none.
+  int query_threads = 1;                                 // -querier.query-threads (resolved).
 };
 
 // The range of a query in ns, from request milliseconds (inclusive at both ends).
@@ -84,6 +85,18 @@ Result<FunctionTree> MergeStacktraces(const Sources& sources, const std::string&
 Status ForEachSelected(
     const Sources& sources, const StackQuery& query,
     const std::function<Status(const store::ProfileSource&, std::span<const uint32_t>)>& fn);
+
+// The stack sums of one source that may hold profiles of a query.
+struct SourceSums {
+  const store::ProfileSource* source = nullptr;
+  StackSums sums;
+};
+
+// SumStacks of every source ForEachSelected picks (rows of the query's series and range,
+// samples of its span ids), in source order, reading up to `ctx.threads()` sources at once.
+// Errors: those of ForEachSelected and SumStacks.
+Result<std::vector<SourceSums>> SumSelected(const Sources& sources, const StackQuery& query,
+                                            QueryContext& ctx);
 
 struct ProfileStats {
   bool data_ingested = false;

@@ -82,7 +82,10 @@ Result<std::vector<TimeSeries>> SelectSeries(const Sources& sources, const Serie
     }
     FLAMEDB_ASSIGN_OR_RETURN(const std::vector<std::vector<bool>> masks, Masks(*s, q.call_site));
     uint32_t rows = 0;
-    FLAMEDB_RETURN_IF_ERROR(s->ForEachRow(ids, {start_ns, end_ns}, [&](const store::RowView& row) {
+    // Without a call site only row totals count, which blocks read without their samples.
+    const auto read = masks.empty() ? &store::ProfileSource::ForEachRowTotal
+                                    : &store::ProfileSource::ForEachRow;
+    FLAMEDB_RETURN_IF_ERROR((s->*read)(ids, {start_ns, end_ns}, [&](const store::RowView& row) {
       if (ctx.stopped() || (++rows % 256 == 0 && !ctx.Check().ok())) return;
       // The first boundary at or after the profile's time.
       const int64_t k = (row.time_nanos - start_ns + step_ns - 1) / step_ns;

@@ -74,7 +74,8 @@ api::Router App::BuildRouter(const base::FlagSet& flags) {
       .limits = {.max_query_length_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                             config_.querier_max_query_length)
                                             .count(),
-                  .max_query_memory_bytes = config_.querier_max_query_memory},
+                  .max_query_memory_bytes = config_.querier_max_query_memory,
+                  .query_threads = config_.QueryThreads()},
       .clock = &clock_};
   for (api::UnaryMethod& m : api::QuerierMethods(querier)) {
     api::AddConnectRoute(router, std::move(m), clock_, max_body);

@@ -1,6 +1,7 @@
 #include "server/config.h"
 
 #include <algorithm>
+#include <thread>
 
 #include "base/logging.h"
 #include "base/strings.h"
@@ -123,6 +124,10 @@ void Config::Register(base::FlagSet& flags) {
             "query that needs more fails with resource_exhausted instead of the process "
             "running out of memory. 0 means no limit.",
             {.yaml = "querier.max_query_memory"});
+  flags.Int("querier.query-threads", &querier_query_threads, 0,
+            "Blocks and heads one query reads at once, each on its own thread; 0 means one per "
+            "CPU core.",
+            {.yaml = "querier.query_threads"});
   flags.Int("querier.symbols-cache-bytes", &querier_symbols_cache_bytes, int64_t{512} << 20,
             "Bytes of decoded block symbol partitions kept for later queries, shared by all "
             "blocks and tenants (least recently used leave first). 0 keeps none.",
@@ -187,11 +192,22 @@ Status Config::Validate() const {
   if (storage_min_free_disk_mb < 0) {
     return InvalidArgumentError("-storage.min-free-disk-mb must not be negative");
   }
+  if (querier_query_threads < 0 || querier_symbols_cache_bytes < 0) {
+    return InvalidArgumentError(
+        "-querier.query-threads and -querier.symbols-cache-bytes must not be negative");
+  }
   if (ingester_wal_sync != "always" && ingester_wal_sync != "none") {
     return InvalidArgumentError("invalid -ingester.wal-sync \"" + ingester_wal_sync +
                                 "\": want always or none");
   }
   return OkStatus();
+}
+
+int Config::QueryThreads() const {
+  const int64_t n = querier_query_threads > 0
+                        ? querier_query_threads
+                        : static_cast<int64_t>(std::thread::hardware_concurrency());
+  return static_cast<int>(std::clamp<int64_t>(n, 1, 64));
 }
 
 std::string Config::WalDir() const {

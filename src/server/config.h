@@ -57,6 +57,9 @@ struct Config {
   base::Duration querier_max_query_length{};
   int64_t querier_max_query_memory = 0;
   int64_t querier_symbols_cache_bytes = 0;
+  int64_t querier_query_threads = 0;
+  // -querier.query-threads with 0 resolved to the number of cores (at least 1, at most 64).
+  int QueryThreads() const;
 
   // Per-tenant limits: defaults here, overrides in the runtime config file.
   distributor::Limits limits;

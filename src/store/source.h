@@ -57,6 +57,14 @@ class ProfileSource {
   // Errors: kDataLoss when stored data is damaged (blocks).
   virtual Status ForEachRow(std::span<const uint32_t> series, TimeRange range,
                             const std::function<void(const RowView&)>& fn) const = 0;
+  // The same rows with only series, partition, time and total set (no samples): for callers
+  // that need each row's total (SelectSeries), which blocks read without decoding samples.
+  virtual Status ForEachRowTotal(std::span<const uint32_t> series, TimeRange range,
+                                 const std::function<void(const RowView&)>& fn) const {
+    return ForEachRow(series, range, [&fn](const RowView& row) {
+      fn(RowView{row.series, row.partition, row.time_nanos, row.total, {}, {}, {}});
+    });
+  }
 
   // The symbol partitions rows refer to, by index, and the service each belongs to.
   virtual size_t PartitionCount() const = 0;
