@@ -44,7 +44,8 @@ describe('SelectMergeProfile, Diff and friends', () => {
   let srv;
   let pb;
   let dir;
-  let client;
+  let client;  // proto
+  const clients = {};
   let cpuFiles;
   let reference;  // google/pprof totals of each CPU file
   const as = (tenant) => ({ headers: { 'X-Scope-OrgID': tenant } });
@@ -75,16 +76,19 @@ describe('SelectMergeProfile, Diff and friends', () => {
     }
     const debug = await httpRequest(srv.baseUrl, '/debug/ingested', { headers: { 'X-Scope-OrgID': 'team-a' } });
     assert.match(debug.text, /"blocks":2/, `two blocks and a head: ${debug.text}`);
-    const transport = createConnectTransport({ baseUrl: srv.baseUrl, httpVersion: '1.1', useBinaryFormat: true });
-    client = createClient(pb[QUERIER_PROTO].QuerierService, transport);
+    for (const [codec, binary] of [['proto', true], ['json', false]]) {
+      const transport = createConnectTransport({ baseUrl: srv.baseUrl, httpVersion: '1.1', useBinaryFormat: binary });
+      clients[codec] = createClient(pb[QUERIER_PROTO].QuerierService, transport);
+    }
+    client = clients.proto;
   });
   after(async () => {
     await srv?.stop();
     removeTempDir(dir);
   });
 
-  const mergeProfile = (extra = {}, tenant = 'team-a') =>
-    client.selectMergeProfile({ profileTypeID: CPU, labelSelector: '{service_name="goapp"}', ...range, ...extra }, as(tenant));
+  const mergeProfile = (extra = {}, tenant = 'team-a', codec = 'proto') =>
+    clients[codec].selectMergeProfile({ profileTypeID: CPU, labelSelector: '{service_name="goapp"}', ...range, ...extra }, as(tenant));
   const save = async (profile, name) => {
     const file = path.join(dir, name);
     await writeFile(file, toBinary(pb[PROFILE_PROTO].ProfileSchema, profile));
@@ -98,8 +102,8 @@ describe('SelectMergeProfile, Diff and friends', () => {
     assert.deepEqual(ours, theirs);
   });
 
-  test('the merged profile holds the sum of the files and the requested type', T, async () => {
-    const p = await mergeProfile();
+  for (const codec of ['proto', 'json']) test(`${codec}: the merged profile holds the sum of the files and the requested type`, T, async () => {
+    const p = await mergeProfile({}, 'team-a', codec);
     const s = (i) => p.stringTable[Number(i)];
     assert.deepEqual(p.sampleType.map((t) => [s(t.type), s(t.unit)]), [['cpu', 'nanoseconds']]);
     assert.deepEqual([s(p.periodType.type), s(p.periodType.unit)], ['cpu', 'nanoseconds']);
@@ -108,7 +112,7 @@ describe('SelectMergeProfile, Diff and friends', () => {
     assert.ok(p.function.every((f) => s(f.name).length > 0), 'every function has a name');
     assert.ok(p.location.some((l) => l.line.some((ln) => ln.line > 0n)), 'line numbers are kept');
     assert.equal(p.timeNanos, range.end * 1_000_000n);
-    const one = await mergeProfile({ labelSelector: '{run="r1"}' });
+    const one = await mergeProfile({ labelSelector: '{run="r1"}' }, 'team-a', codec);
     assert.equal(one.sample.reduce((a, x) => a + x.value[0], 0n), reference[1].totals[1]);
   });
 
@@ -126,9 +130,9 @@ describe('SelectMergeProfile, Diff and friends', () => {
     assert.equal(none.stringTable.length, 0);
   });
 
-  test('max_nodes and the call-site selector restrict the merged profile', T, async () => {
-    const full = await mergeProfile();
-    const small = await mergeProfile({ maxNodes: 10n });
+  for (const codec of ['proto', 'json']) test(`${codec}: max_nodes and the call-site selector restrict the merged profile, flame graph and series`, T, async () => {
+    const full = await mergeProfile({}, 'team-a', codec);
+    const small = await mergeProfile({ maxNodes: 10n }, 'team-a', codec);
     const s = (p, i) => p.stringTable[Number(i)];
     assert.ok(small.sample.length < full.sample.length, 'fewer samples after truncation');
     assert.ok(small.function.some((f) => s(small, f.name) === 'other'), 'an "other" frame');
@@ -141,18 +145,21 @@ describe('SelectMergeProfile, Diff and friends', () => {
     };
     const biggest = full.sample.reduce((a, b) => (a.value[0] > b.value[0] ? a : b));
     const root = rootName(full, biggest);
-    const site = await mergeProfile({ stackTraceSelector: { callSite: [{ name: root }] } });
+    const site = await mergeProfile({ stackTraceSelector: { callSite: [{ name: root }] } }, 'team-a', codec);
     assert.ok(site.sample.length > 0 && site.sample.every((x) => rootName(site, x) === root));
     const expected = full.sample.filter((x) => rootName(full, x) === root).reduce((a, x) => a + x.value[0], 0n);
     assert.equal(sum(site), expected);
-    const series = await client.selectSeries({ profileTypeID: CPU, labelSelector: '{}', ...range, step: 15,
+    const series = await clients[codec].selectSeries({ profileTypeID: CPU, labelSelector: '{}', ...range, step: 15,
       stackTraceSelector: { callSite: [{ name: root }] } }, as('team-a'));
     assert.equal(BigInt(Math.round(series.series.reduce((a, x) => a + x.points.reduce((b, p) => b + p.value, 0), 0))), expected);
+    const graph = await clients[codec].selectMergeStacktraces({ profileTypeID: CPU, labelSelector: '{}', ...range,
+      stackTraceSelector: { callSite: [{ name: root }] } }, as('team-a'));
+    assert.equal(graph.flamegraph.total, expected, 'the flame graph under the call site');
   });
 
-  test('Diff of two runs: totals per side, 7 ints per node', T, async () => {
+  for (const codec of ['proto', 'json']) test(`${codec}: Diff of two runs: totals per side, 7 ints per node`, T, async () => {
     const side = (run) => ({ profileTypeID: CPU, labelSelector: `{run="${run}"}`, ...range });
-    const res = await client.diff({ left: side('r0'), right: side('r1') }, as('team-a'));
+    const res = await clients[codec].diff({ left: side('r0'), right: side('r1') }, as('team-a'));
     const fg = res.flamegraph;
     assert.equal(fg.leftTicks, reference[0].totals[1]);
     assert.equal(fg.rightTicks, reference[1].totals[1]);
@@ -191,8 +198,8 @@ describe('SelectMergeProfile, Diff and friends', () => {
     assert.match(res.text, /^N\d+ -> N\d+ \[label=" \d+" weight=\d+\]$/m);
   });
 
-  test('AnalyzeQuery counts what heads and blocks hold for the query', T, async () => {
-    const res = await client.analyzeQuery({ ...range, query: `${CPU}{service_name="goapp"}` }, as('team-a'));
+  for (const codec of ['proto', 'json']) test(`${codec}: AnalyzeQuery counts what heads and blocks hold for the query`, T, async () => {
+    const res = await clients[codec].analyzeQuery({ ...range, query: `${CPU}{service_name="goapp"}` }, as('team-a'));
     const [short, long] = res.queryScopes;
     assert.equal(short.componentType, 'Short term storage');
     assert.equal(long.componentType, 'Long term storage');
@@ -203,11 +210,17 @@ describe('SelectMergeProfile, Diff and friends', () => {
     assert.equal(res.queryImpact.totalQueriedSeries, 3n);
   });
 
-  test('tenant B sees none of A through the new methods', T, async () => {
-    const b = await mergeProfile({ labelSelector: '{}' }, 'team-b');
+  for (const codec of ['proto', 'json']) test(`${codec}: tenant B sees none of A through the new methods`, T, async () => {
+    const b = await mergeProfile({ labelSelector: '{}' }, 'team-b', codec);
     assert.equal(b.sample.length, 0);
-    const res = await client.analyzeQuery({ ...range, query: `${CPU}{}` }, as('team-b'));
+    const res = await clients[codec].analyzeQuery({ ...range, query: `${CPU}{}` }, as('team-b'));
     assert.ok(res.queryScopes.every((s) => s.profileCount === 0n));
+    const diff = await clients[codec].diff({ left: { profileTypeID: CPU, labelSelector: '{}', ...range },
+      right: { profileTypeID: CPU, labelSelector: '{}', ...range } }, as('team-b'));
+    assert.equal(BigInt(diff.flamegraph?.total ?? 0n), 0n);
+    const spans = await clients[codec].selectMergeSpanProfile({ profileTypeID: CPU, labelSelector: '{}', ...range,
+      spanSelector: [] }, as('team-b'));
+    assert.equal(BigInt(spans.flamegraph?.total ?? 0n), 0n);
   });
 
   const errorCases = [
