@@ -5,7 +5,9 @@
 //   - /debug/ingested has the app's wall (with cpu time) and memory series;
 //   - for each kind, the sum over the saved pprof payloads of what google/pprof's `totals`
 //     reads equals what the server stored. The SDK sends a wrong sampleRate (17): for pprof the
-//     server must ignore it and keep the profile's own values.
+//     server must ignore it and keep the profile's own values;
+//   - the query API (Connect client, proto and JSON; /pyroscope/render) answers those same
+//     totals for every profile type the SDK sent, from the head and from a block.
 // Runs ~15 s of profiling (FLAMEDB_NODE_SDK_RUN_MS overrides; FLAMEDB_NODE_SDK_FLUSH_MS the
 // SDK's flush interval).
 import assert from 'node:assert/strict';
@@ -15,9 +17,14 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
+import { createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+
 import { pprofTotals, totalsById } from './lib/gotools.mjs';
+import { httpRequest } from './lib/http.mjs';
 import { getIngested, seriesMatching, totalsMatching } from './lib/ingest.mjs';
 import { integrationDir } from './lib/paths.mjs';
+import { loadProtos } from './lib/proto.mjs';
 import { makeTempDir, startServer } from './lib/server.mjs';
 
 const RUN_MS = Number(process.env.FLAMEDB_NODE_SDK_RUN_MS ?? 15_000);
@@ -143,6 +150,53 @@ describe('Pyroscope Node.js SDK → recording proxy → flamedb', { timeout: RUN
       assert.deepEqual(totalsMatching(ing, { service_name: APP, __name__: metric }), want,
         `${metric}: stored totals vs the uploaded pprof files (the SDK sent sampleRate=${[...rates]}, which must not matter)`);
     }
+  });
+
+  test('queries answer the uploads\' totals per profile type, from the head and from a block', async () => {
+    const summaries = await pprofTotals(uploads.map((u) => u.file));
+    const expected = {};  // profile type id -> total over the uploads
+    summaries.forEach((s) => {
+      const metric = s.sample_types.some((t) => t.startsWith('wall/')) ? 'wall' : 'memory';
+      for (const [id, v] of Object.entries(totalsById(s, metric))) expected[id] = (expected[id] ?? 0n) + v;
+    });
+    const QUERIER_PROTO = 'querier/v1/querier.proto';
+    const pb = await loadProtos([QUERIER_PROTO]);
+    const clients = Object.fromEntries([['proto', true], ['json', false]].map(([codec, binary]) => [codec,
+      createClient(pb[QUERIER_PROTO].QuerierService,
+        createConnectTransport({ baseUrl: srv.baseUrl, httpVersion: '1.1', useBinaryFormat: binary }))]));
+    const as = { headers: { 'X-Scope-OrgID': TENANT } };
+    const range = { start: BigInt(Date.now() - 3600_000), end: BigInt(Date.now() + 60_000) };
+    const selector = `{service_name="${APP}"}`;
+    const check = async (where) => {
+      for (const codec of ['proto', 'json']) {
+        const types = (await clients[codec].profileTypes(range, as)).profileTypes.map((t) => t.ID);
+        for (const [id, total] of Object.entries(expected)) {
+          if (total === 0n) continue;
+          assert.ok(types.includes(id), `${where}, ${codec}: ProfileTypes lacks ${id}: ${types}`);
+          const res = await clients[codec].selectMergeStacktraces({ profileTypeID: id, labelSelector: selector, ...range }, as);
+          assert.equal(res.flamegraph.total, total, `${where}, ${codec}: flame graph total of ${id}`);
+          if (id.startsWith('wall:cpu:')) {
+            // Node frames are named file:function:line.
+            assert.ok(res.flamegraph.names.some((f) => /node-sdk-app\.mjs:(fib|sortWork|hashWork):\d+$/.test(f)),
+              `${where}: the app's functions in the CPU flame graph: ${res.flamegraph.names.slice(0, 40)}`);
+          }
+          const series = await clients[codec].selectSeries({ profileTypeID: id, labelSelector: selector, ...range, step: 10 }, as);
+          const sum = series.series.reduce((a, x) => a + x.points.reduce((b, pt) => b + pt.value, 0), 0);
+          assert.equal(BigInt(Math.round(sum)), total, `${where}, ${codec}: SelectSeries sum of ${id}`);
+        }
+      }
+      const cpu = Object.keys(expected).find((id) => id.startsWith('wall:cpu:'));
+      const q = encodeURIComponent(`${cpu}${selector}`);
+      const render = await httpRequest(srv.baseUrl, `/pyroscope/render?query=${q}&from=now-1h&until=now%2B1m`, as);
+      assert.equal(render.status, 200, render.text);
+      assert.equal(BigInt(render.json().flamebearer.numTicks), expected[cpu], `${where}: /pyroscope/render numTicks`);
+      const workloads = (await clients.json.labelValues({ name: 'workload', matchers: [selector], ...range }, as)).names;
+      assert.ok(workloads.includes('sort') && workloads.includes('fib'), `${where}: workload values ${workloads}`);
+    };
+    await check('head');
+    const flush = await httpRequest(srv.baseUrl, '/ingester/flush', { method: 'POST' });
+    assert.equal(flush.status, 204, flush.text);
+    await check('block');
   });
 
   test('wrapWithLabels labels became series labels of the wall profile', async () => {
