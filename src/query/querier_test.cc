@@ -154,3 +154,48 @@ TEST(SpanProfileTest, BadSpanIdsAreInvalidArguments) {
 
 }  // namespace
 }  // namespace flamedb::query
+
+namespace flamedb::query {
+namespace {
+
+// Counts the reads a block makes after it was opened.
+class CountingSource final : public block::ByteSource {
+ public:
+  CountingSource(std::string data, std::atomic<int>& reads) : data_(std::move(data)), reads_(reads) {}
+  uint64_t size() const override { return data_.size(); }
+  Result<std::string_view> Read(uint64_t offset, uint64_t length, std::string&) const override {
+    reads_.fetch_add(1);
+    return std::string_view(data_).substr(offset, length);
+  }
+
+ private:
+  const std::string data_;
+  std::atomic<int>& reads_;
+};
+
+TEST(PruningTest, BlocksOutsideTheRangeOrSelectorAreNotRead) {
+  head::Head old;
+  ASSERT_THAT(old.Append(L("api", "a"), Cpu(1000, 30, 10), {}), IsOk());
+  auto encoded = block::EncodeBlock(old, block::BlockMeta{});
+  ASSERT_THAT(encoded, IsOk());
+  std::atomic<int> reads{0};
+  auto block = block::BlockReader::Open(std::make_unique<CountingSource>(encoded->data, reads));
+  ASSERT_THAT(block, IsOk());
+  const Sources sources = {block->get()};
+  reads = 0;  // Open read the footer, TOC and series index.
+
+  auto later = MergeStacktraces(sources, kCpu, "{}", {2000 * kMs, 3000 * kMs});
+  auto other = MergeStacktraces(sources, kCpu, R"({service_name="db"})", {0, 3000 * kMs});
+  ASSERT_THAT(later, IsOk());
+  ASSERT_THAT(other, IsOk());
+  EXPECT_EQ(later->total() + other->total(), 0);
+  EXPECT_EQ(reads.load(), 0);
+
+  auto hit = MergeStacktraces(sources, kCpu, R"({service_name="api"})", {0, 3000 * kMs});
+  ASSERT_THAT(hit, IsOk());
+  EXPECT_EQ(hit->total(), 40);
+  EXPECT_EQ(reads.load(), 2);  // One row chunk and one symbol partition.
+}
+
+}  // namespace
+}  // namespace flamedb::query
