@@ -31,9 +31,16 @@ namespace {
 // The span id of each of `samples` (0: none), or empty when none has one.
 std::vector<uint64_t> SampleSpans(const model::Profile& p, const std::vector<uint32_t>& samples) {
   std::vector<uint64_t> spans;
+  // Samples repeat the same few label keys: compare each key's text once in a row.
+  int64_t last_key = -1;
+  bool last_is_span = false;
   for (size_t i = 0; i < samples.size(); ++i) {
     for (const model::Label& l : p.Labels(p.samples[samples[i]])) {
-      if (p.String(l.key) != model::kSpanIdLabel) continue;
+      if (l.key != last_key) {
+        last_key = l.key;
+        last_is_span = p.String(l.key) == model::kSpanIdLabel;
+      }
+      if (!last_is_span) continue;
       const std::optional<uint64_t> id = model::ParseSpanId(p.String(l.str));
       if (!id.has_value() || *id == 0) continue;
       if (spans.empty()) spans.resize(samples.size(), 0);
