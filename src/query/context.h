@@ -45,7 +45,7 @@ class QueryContext {
  private:
   Status Fail(Status s) EXCLUDES(mu_);
 
-  const Options options_;
+  const Options options_ = {};
   std::atomic<int64_t> charged_{0};
   std::atomic<bool> stopped_{false};
   mutable base::Mutex mu_;
