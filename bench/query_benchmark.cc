@@ -368,7 +368,7 @@ BENCHMARK_CAPTURE(BM_FlameGraphBlocks, day_warm_2_threads, 0, true, 2)
     ->UseRealTime();
 
 // The day's per-pod CPU time series (step 60 s, sum), as Grafana's timeline asks for it.
-void BM_SelectSeries(benchmark::State& state, bool warm) {
+void BM_SelectSeries(benchmark::State& state, bool warm, int threads) {
   const int hours = DayHours();
   CorpusBlocks& blocks = Blocks();
   blocks.Prepare(hours);
@@ -386,8 +386,9 @@ void BM_SelectSeries(benchmark::State& state, bool warm) {
   size_t series = 0, points = 0;
   for (auto _ : state) {
     const Readers cold = warm ? Readers() : blocks.Open(hours);
+    query::QueryContext ctx({.threads = threads});
     Result<std::vector<query::TimeSeries>> result =
-        query::SelectSeries(SourcesOf(warm ? opened : cold), q, limits);
+        query::SelectSeries(SourcesOf(warm ? opened : cold), q, limits, ctx);
     if (!result.ok()) Die("SelectSeries", result.status());
     series = result->size();
     points = 0;
@@ -398,13 +399,21 @@ void BM_SelectSeries(benchmark::State& state, bool warm) {
   state.counters["out_series"] = static_cast<double>(series);
   state.counters["out_points"] = static_cast<double>(points);
   state.SetLabel(std::to_string(hours) + " h, " + std::to_string(Pods()) + " pods, " +
-                 (warm ? "warm" : "cold"));
+                 (warm ? "warm" : "cold") + ", " + std::to_string(threads) + " thread(s)");
 }
-BENCHMARK_CAPTURE(BM_SelectSeries, day_cold, false)
+BENCHMARK_CAPTURE(BM_SelectSeries, day_cold, false, 1)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(3)
     ->UseRealTime();
-BENCHMARK_CAPTURE(BM_SelectSeries, day_warm, true)
+BENCHMARK_CAPTURE(BM_SelectSeries, day_warm, true, 1)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_SelectSeries, day_cold_2_threads, false, 2)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_SelectSeries, day_warm_2_threads, true, 2)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(3)
     ->UseRealTime();

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include "query/parallel.h"
 #include "query/select.h"
 #include "query/stacks.h"
 
@@ -42,6 +43,58 @@ int64_t RowValue(const store::RowView& row, const std::vector<std::vector<bool>>
   return v;
 }
 
+// One source's part of a SelectSeries: its groups (by group_by labels) and their buckets.
+struct SourcePart {
+  std::vector<model::Labels> labels;                // By local group.
+  std::vector<std::map<int64_t, Bucket>> buckets;  // By local group: boundary ms -> bucket.
+};
+
+// The step grid of a query: boundaries start + k*step up to end, in ns.
+struct Steps {
+  int64_t start_ns = 0;
+  int64_t end_ns = 0;
+  int64_t step_ns = 0;
+};
+
+// Reads the rows of `s` that `sel` picks into `out`. Errors: those of the source and `ctx`.
+Status ReadSource(const store::ProfileSource& s, const Selector& sel, const SeriesQuery& q,
+                  const Steps& steps, QueryContext& ctx, SourcePart& out) {
+  const std::vector<uint32_t> ids = SelectIds(s, sel);
+  if (ids.empty()) return OkStatus();  // ForEachRow reads every series when given none.
+  std::map<std::string, uint32_t> group_index;
+  std::vector<uint32_t> group_of(ids.size());  // By position in `ids`.
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const model::Labels labels = s.SeriesLabels(ids[i]);
+    std::vector<model::LabelPair> kept;
+    for (const std::string& name : q.group_by) {
+      if (auto v = labels.Get(name); v.has_value()) kept.push_back({name, std::string(*v)});
+    }
+    model::Labels group(std::move(kept));
+    const auto [it, added] =
+        group_index.try_emplace(group.ToString(), static_cast<uint32_t>(out.labels.size()));
+    if (added) out.labels.push_back(std::move(group));
+    group_of[i] = it->second;
+  }
+  out.buckets.resize(out.labels.size());
+  FLAMEDB_ASSIGN_OR_RETURN(const std::vector<std::vector<bool>> masks, Masks(s, q.call_site));
+  uint32_t rows = 0;
+  // Without a call site only row totals count, which blocks read without their samples.
+  const auto read = masks.empty() ? &store::ProfileSource::ForEachRowTotal
+                                  : &store::ProfileSource::ForEachRow;
+  FLAMEDB_RETURN_IF_ERROR((s.*read)(ids, {steps.start_ns, steps.end_ns}, [&](const store::RowView& row) {
+    if (ctx.stopped() || (++rows % 256 == 0 && !ctx.Check().ok())) return;
+    // The first boundary at or after the profile's time.
+    const int64_t k = (row.time_nanos - steps.start_ns + steps.step_ns - 1) / steps.step_ns;
+    const int64_t boundary = steps.start_ns + k * steps.step_ns;
+    if (boundary > steps.end_ns) return;  // In the trailing partial step.
+    const size_t at = std::lower_bound(ids.begin(), ids.end(), row.series) - ids.begin();
+    Bucket& b = out.buckets[group_of[at]][boundary / kNanosPerMilli];
+    b.sum += static_cast<double>(RowValue(row, masks));
+    ++b.count;
+  }));
+  return ctx.status();
+}
+
 }  // namespace
 
 Result<std::vector<TimeSeries>> SelectSeries(const Sources& sources, const SeriesQuery& q,
@@ -59,43 +112,27 @@ Result<std::vector<TimeSeries>> SelectSeries(const Sources& sources, const Serie
   const auto step_ns = static_cast<int64_t>(std::llround(q.step_seconds * 1e9));
   if (step_ns <= 0) return InvalidArgumentError("step must be non-zero");
   // The exact request bounds in ns: boundaries are start + k*step up to end.
-  const int64_t start_ns = q.start_ms * kNanosPerMilli;
-  const int64_t end_ns = q.end_ms * kNanosPerMilli;
+  const Steps steps{q.start_ms * kNanosPerMilli, q.end_ms * kNanosPerMilli, step_ns};
   FLAMEDB_ASSIGN_OR_RETURN(Selector sel, ProfileSelector(q.profile_type, q.selector));
 
+  // Sources are read in parallel, then merged in source order.
+  std::vector<SourcePart> parts(sources.size());
+  FLAMEDB_RETURN_IF_ERROR(ParallelFor(sources.size(), ctx.threads(), [&](size_t i) {
+    if (!Overlaps(*sources[i], range)) return OkStatus();
+    return ReadSource(*sources[i], sel, q, steps, ctx, parts[i]);
+  }));
   std::map<std::string, std::pair<model::Labels, std::map<int64_t, Bucket>>> groups;
-  for (const store::ProfileSource* s : sources) {
-    if (!Overlaps(*s, range)) continue;
-    const std::vector<uint32_t> ids = SelectIds(*s, sel);
-    if (ids.empty()) continue;  // ForEachRow reads every series when given none.
-    std::map<uint32_t, std::string> key_of;
-    for (uint32_t id : ids) {
-      const model::Labels labels = s->SeriesLabels(id);
-      std::vector<model::LabelPair> kept;
-      for (const std::string& name : q.group_by) {
-        if (auto v = labels.Get(name); v.has_value()) kept.push_back({name, std::string(*v)});
+  for (SourcePart& part : parts) {
+    for (size_t g = 0; g < part.labels.size(); ++g) {
+      auto& [labels, buckets] = groups[part.labels[g].ToString()];
+      if (buckets.empty()) labels = part.labels[g];
+      for (const auto& [t, b] : part.buckets[g]) {
+        Bucket& into = buckets[t];
+        into.sum += b.sum;
+        into.count += b.count;
       }
-      model::Labels group(std::move(kept));
-      const std::string key = group.ToString();
-      key_of[id] = key;
-      groups.try_emplace(key, std::move(group), std::map<int64_t, Bucket>{});
     }
-    FLAMEDB_ASSIGN_OR_RETURN(const std::vector<std::vector<bool>> masks, Masks(*s, q.call_site));
-    uint32_t rows = 0;
-    // Without a call site only row totals count, which blocks read without their samples.
-    const auto read = masks.empty() ? &store::ProfileSource::ForEachRowTotal
-                                    : &store::ProfileSource::ForEachRow;
-    FLAMEDB_RETURN_IF_ERROR((s->*read)(ids, {start_ns, end_ns}, [&](const store::RowView& row) {
-      if (ctx.stopped() || (++rows % 256 == 0 && !ctx.Check().ok())) return;
-      // The first boundary at or after the profile's time.
-      const int64_t k = (row.time_nanos - start_ns + step_ns - 1) / step_ns;
-      const int64_t boundary = start_ns + k * step_ns;
-      if (boundary > end_ns) return;  // In the trailing partial step.
-      Bucket& b = groups[key_of[row.series]].second[boundary / kNanosPerMilli];
-      b.sum += static_cast<double>(RowValue(row, masks));
-      ++b.count;
-    }));
-    FLAMEDB_RETURN_IF_ERROR(ctx.status());
+    part = SourcePart();
   }
   std::vector<std::pair<double, TimeSeries>> ranked;
   for (auto& [key, group] : groups) {

@@ -85,3 +85,47 @@ TEST_F(SeriesTest, Errors) {
 
 }  // namespace
 }  // namespace flamedb::query
+
+namespace flamedb::query {
+namespace {
+
+TEST(SeriesThreadsTest, SourcesReadOnSeveralThreadsGiveTheSameSeries) {
+  // Four heads, each with pods a and b at overlapping steps.
+  std::vector<std::unique_ptr<head::Head>> heads;
+  Sources sources;
+  for (int h = 0; h < 4; ++h) {
+    heads.push_back(std::make_unique<head::Head>());
+    for (auto [pod, t] : {std::pair{"a", 100000}, {"b", 105000}, {"a", 111000}, {"c", 119000}}) {
+      EXPECT_THAT(heads.back()->Append(L(pod), Cpu(t + h * 10, 1 << h), {}), IsOk());
+    }
+    sources.push_back(heads.back().get());
+  }
+  SeriesQuery q{kCpu, "{}", 100000, 120000, 10, {"pod"}, false, 0, {}};
+  QueryContext one;
+  QueryContext three({.threads = 3});
+
+  auto serial = SelectSeries(sources, q, {}, one);
+  auto parallel = SelectSeries(sources, q, {}, three);
+
+  ASSERT_THAT(serial, IsOk());
+  ASSERT_THAT(parallel, IsOk());
+  ASSERT_EQ(serial->size(), 3u);
+  ASSERT_EQ(parallel->size(), serial->size());
+  for (size_t i = 0; i < serial->size(); ++i) {
+    EXPECT_EQ((*parallel)[i].labels, (*serial)[i].labels);
+    ASSERT_EQ((*parallel)[i].points.size(), (*serial)[i].points.size());
+    for (size_t k = 0; k < (*serial)[i].points.size(); ++k) {
+      EXPECT_EQ((*parallel)[i].points[k].timestamp_ms, (*serial)[i].points[k].timestamp_ms);
+      EXPECT_EQ((*parallel)[i].points[k].value, (*serial)[i].points[k].value);
+    }
+  }
+  // Pod a: head 0's 100.000 s lands on 100 s, heads 1-3's 100.0x s on 110 s, 111.0x s on 120 s.
+  EXPECT_EQ((*serial)[0].labels.ToString(), R"({pod="a"})");
+  ASSERT_EQ((*serial)[0].points.size(), 3u);
+  EXPECT_EQ((*serial)[0].points[0].value, 1);
+  EXPECT_EQ((*serial)[0].points[1].value, 2 + 4 + 8);
+  EXPECT_EQ((*serial)[0].points[2].value, 15);
+}
+
+}  // namespace
+}  // namespace flamedb::query
