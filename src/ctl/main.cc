@@ -1,0 +1,147 @@
+// flamectl: the command-line client of flamedb (and of Pyroscope servers where the API is the
+// same). Exit codes: 0 ok, 1 failure, 2 usage error; errors are one line on stderr.
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "base/build_info.h"
+#include "base/duration.h"
+#include "ctl/args.h"
+#include "ctl/blocks.h"
+#include "ctl/http_client.h"
+#include "objstore/filesystem_bucket.h"
+
+namespace {
+
+using namespace flamedb;  // NOLINT: a program's main file.
+
+constexpr int kOk = 0;
+constexpr int kFailure = 1;
+constexpr int kUsage = 2;
+
+constexpr char kUsageText[] = R"(flamectl: the command-line client of flamedb
+
+Usage:
+  flamectl <command> [flags]
+
+Commands:
+  ready                 exit 0 when the server is ready (GET /ready answers 200)
+  blocks list           the blocks of a bucket directory, read without a server
+  blocks inspect ID     one block in detail; every section is read and checked
+
+Run 'flamectl <command> --help' for a command's flags and examples.
+)";
+
+constexpr char kReadyHelp[] = R"(flamectl ready: exit 0 when the server is ready, 1 when not.
+
+Flags:
+  --url URL          the server (default http://localhost:4040)
+  --timeout DURATION how long to wait for an answer (default 5s)
+
+Example:
+  flamectl ready --url http://localhost:4040 && echo up
+)";
+
+constexpr char kBlocksHelp[] = R"(flamectl blocks list | inspect ID: read a bucket directory without a server.
+
+Flags:
+  --dir DIR          the bucket directory (the server's -storage.filesystem.dir)
+  --tenant-id ID     only this tenant (inspect: required unless there is one tenant)
+  --output FORMAT    table (default) or json
+
+Examples:
+  flamectl blocks list --dir ./data
+  flamectl blocks inspect --dir ./data --tenant-id anonymous 01JABCDEF0123456789ABCDEFG
+)";
+
+int Usage(std::string_view message) {
+  std::fprintf(stderr, "flamectl: %.*s (run 'flamectl --help')\n", static_cast<int>(message.size()),
+               message.data());
+  return kUsage;
+}
+
+int Fail(const Status& status) {
+  const std::string message(status.message());
+  std::fprintf(stderr, "flamectl: %s\n", message.c_str());
+  return kFailure;
+}
+
+int Ready(std::span<const std::string> argv) {
+  Result<ctl::Args> args = ctl::ParseArgs(argv, {"url", "timeout"});
+  if (!args.ok()) return Usage(args.status().message());
+  if (args->help) return std::fputs(kReadyHelp, stdout), kOk;
+  if (!args->positional.empty()) return Usage("ready takes no arguments");
+  Result<ctl::HttpTarget> target = ctl::ParseUrl(args->Get("url", "http://localhost:4040"));
+  if (!target.ok()) return Usage(target.status().message());
+  Result<base::Duration> timeout = base::ParseDuration(args->Get("timeout", "5s"));
+  if (!timeout.ok()) return Usage("--timeout: " + std::string(timeout.status().message()));
+  Result<ctl::HttpReply> reply = ctl::HttpRequest(
+      *target, "GET", "/ready", {}, "",
+      std::chrono::duration_cast<std::chrono::milliseconds>(*timeout));
+  if (!reply.ok()) return Fail(reply.status());
+  if (reply->status != 200) {
+    std::string body = reply->body.substr(0, reply->body.find('\n'));
+    return Fail(UnavailableError("not ready: HTTP " + std::to_string(reply->status) + " " + body));
+  }
+  std::puts("ready");
+  return kOk;
+}
+
+int Blocks(std::span<const std::string> argv) {
+  Result<ctl::Args> args = ctl::ParseArgs(argv, {"dir", "tenant-id", "output"});
+  if (!args.ok()) return Usage(args.status().message());
+  if (args->help || args->positional.empty()) {
+    if (args->help) return std::fputs(kBlocksHelp, stdout), kOk;
+    return Usage("blocks needs a subcommand: list or inspect");
+  }
+  const std::string& sub = args->positional[0];
+  const std::string output = args->Get("output", "table");
+  if (output != "table" && output != "json") return Usage("--output must be table or json");
+  if (!args->Has("dir")) return Usage("blocks " + sub + " needs --dir");
+  Result<std::unique_ptr<objstore::FilesystemBucket>> bucket =
+      objstore::FilesystemBucket::Open(args->Get("dir"));
+  if (!bucket.ok()) return Fail(bucket.status());
+  const std::string tenant = args->Get("tenant-id");
+  if (sub == "list") {
+    if (args->positional.size() != 1) return Usage("blocks list takes no arguments");
+    Result<std::vector<ctl::BlockEntry>> blocks = ctl::ListBlocks(**bucket, tenant);
+    if (!blocks.ok()) return Fail(blocks.status());
+    std::fputs(ctl::FormatBlocks(*blocks, output == "json").c_str(), stdout);
+    return kOk;
+  }
+  if (sub != "inspect") return Usage("unknown blocks subcommand \"" + sub + "\"");
+  if (args->positional.size() != 2) return Usage("blocks inspect needs one block id");
+  std::string owner = tenant;
+  if (owner.empty()) {
+    Result<std::vector<ctl::BlockEntry>> all = ctl::ListBlocks(**bucket, "");
+    if (!all.ok()) return Fail(all.status());
+    for (const ctl::BlockEntry& b : *all) {
+      if (b.id == args->positional[1]) owner = b.tenant;
+    }
+    if (owner.empty()) return Fail(NotFoundError("no block " + args->positional[1]));
+  }
+  Result<std::string> text =
+      ctl::InspectBlock(**bucket, owner, args->positional[1], output == "json");
+  if (!text.ok()) return Fail(text.status());
+  std::fputs(text->c_str(), stdout);
+  return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    std::fputs(kUsageText, args.empty() ? stderr : stdout);
+    return args.empty() ? kUsage : kOk;
+  }
+  if (args[0] == "--version" || args[0] == "version") {
+    std::printf("flamectl %s\n", std::string(flamedb::base::GetBuildInfo().version).c_str());
+    return kOk;
+  }
+  const std::span<const std::string> rest(args.data() + 1, args.size() - 1);
+  if (args[0] == "ready") return Ready(rest);
+  if (args[0] == "blocks") return Blocks(rest);
+  return Usage("unknown command \"" + args[0] + "\"");
+}
