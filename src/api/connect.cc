@@ -110,6 +110,167 @@ Result<std::string> Encode(Codec codec, const google::protobuf::Message& message
   return out;
 }
 
+// Decodes `body` in `codec`, calls `method` unless the deadline has passed, and encodes its
+// response. `timeout_text` names the timeout in the deadline error.
+Result<std::string> RunUnary(const UnaryMethod& method, Codec codec, const std::string& body,
+                             RequestContext& context, const base::Clock& clock,
+                             const std::string& timeout_text) {
+  std::unique_ptr<google::protobuf::Message> req(method.request_prototype->New());
+  if (Status s = Decode(codec, body, *req); !s.ok()) {
+    return s;
+  }
+  const auto timed_out = [&] { return context.deadline && clock.SteadyNow() >= *context.deadline; };
+  const Status deadline_error =
+      DeadlineExceededError("the call did not finish within its " + timeout_text);
+  if (timed_out()) {
+    return deadline_error;
+  }
+  std::unique_ptr<google::protobuf::Message> resp(method.response_prototype->New());
+  if (Status s = method.call(context, *req, *resp); !s.ok()) {
+    return s;
+  }
+  if (timed_out()) {
+    return deadline_error;
+  }
+  return Encode(codec, *resp);
+}
+
+void SetDeadline(RequestContext& context, const base::Clock& clock,
+                 std::optional<std::chrono::milliseconds> timeout) {
+  if (!timeout.has_value()) {
+    return;
+  }
+  const auto start = context.received == std::chrono::steady_clock::time_point{}
+                         ? clock.SteadyNow()
+                         : context.received;
+  context.deadline = start + *timeout;
+}
+
+// gRPC-Web (grpc/grpc doc/PROTOCOL-WEB.md): application/grpc-web[+proto|+json]; the body is
+// length-prefixed frames (flags byte, 4-byte big-endian length); the status travels in a
+// trailer frame (flags 0x80) of a 200 response.
+constexpr std::string_view kGrpcWebType = "application/grpc-web";
+
+std::string MediaType(const HttpRequest& request) {
+  const std::string_view type = request.headers.Get("Content-Type").value_or("");
+  return base::AsciiLowercase(base::TrimSpace(type.substr(0, type.find(';'))));
+}
+
+std::optional<Codec> GrpcWebCodecFor(const std::string& media) {
+  if (media == kGrpcWebType || media == "application/grpc-web+proto") {
+    return Codec::kProto;
+  }
+  if (media == "application/grpc-web+json") {
+    return Codec::kJson;
+  }
+  return std::nullopt;
+}
+
+// grpc-timeout: 1 to 8 digits and a unit (H, M, S, m, u, n).
+Result<std::optional<std::chrono::milliseconds>> ParseGrpcTimeout(
+    std::optional<std::string_view> header) {
+  if (!header.has_value()) {
+    return std::optional<std::chrono::milliseconds>();
+  }
+  const Status invalid = InvalidArgumentError("invalid grpc-timeout \"" + std::string(*header) +
+                                              "\": want 1 to 8 digits and a unit H, M, S, m, u or n");
+  if (header->size() < 2 || header->size() > 9) {
+    return invalid;
+  }
+  int64_t n = 0;
+  for (char c : header->substr(0, header->size() - 1)) {
+    if (c < '0' || c > '9') {
+      return invalid;
+    }
+    n = n * 10 + (c - '0');
+  }
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  switch (header->back()) {
+    case 'H': return std::optional(duration_cast<milliseconds>(std::chrono::hours(n)));
+    case 'M': return std::optional(duration_cast<milliseconds>(std::chrono::minutes(n)));
+    case 'S': return std::optional(duration_cast<milliseconds>(std::chrono::seconds(n)));
+    case 'm': return std::optional(milliseconds(n));
+    case 'u': return std::optional(duration_cast<milliseconds>(std::chrono::microseconds(n)));
+    case 'n': return std::optional(duration_cast<milliseconds>(std::chrono::nanoseconds(n)));
+    default: return invalid;
+  }
+}
+
+std::string Frame(uint8_t flags, std::string_view payload) {
+  std::string out;
+  out.reserve(5 + payload.size());
+  out.push_back(static_cast<char>(flags));
+  const auto n = static_cast<uint32_t>(payload.size());
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out.push_back(static_cast<char>((n >> shift) & 0xff));
+  }
+  out.append(payload);
+  return out;
+}
+
+// grpc-message is percent-encoded outside printable ASCII (and '%' itself).
+std::string PercentEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (c >= 0x20 && c <= 0x7e && c != '%') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  return out;
+}
+
+HttpResponse GrpcWebReply(const std::string& media, const Status& status,
+                          std::string_view message) {
+  HttpResponse out;
+  out.headers.Set("Content-Type", media);
+  if (status.ok()) {
+    out.body = Frame(0, message);
+  }
+  const std::string trailer = "grpc-status: " + std::to_string(static_cast<int>(status.code())) +
+                              "\r\ngrpc-message: " + PercentEncode(status.message()) + "\r\n";
+  out.body += Frame(0x80, trailer);
+  return out;
+}
+
+// The one message of a unary gRPC-Web request body, decompressed per grpc-encoding.
+Result<std::string> GrpcWebMessage(const HttpRequest& request, uint64_t max_body_bytes) {
+  const std::string& body = request.body;
+  if (body.size() < 5) {
+    return InvalidArgumentError("gRPC-Web request body holds no message frame (" +
+                                std::to_string(body.size()) + " bytes)");
+  }
+  const auto flags = static_cast<uint8_t>(body[0]);
+  uint64_t length = 0;
+  for (int i = 1; i < 5; ++i) {
+    length = (length << 8) | static_cast<uint8_t>(body[i]);
+  }
+  if ((flags & 0x80) != 0 || length != body.size() - 5) {
+    return InvalidArgumentError("gRPC-Web request body must be exactly one message frame: frame of " +
+                                std::to_string(length) + " bytes in a body of " +
+                                std::to_string(body.size()));
+  }
+  std::string payload = body.substr(5);
+  if ((flags & 1) == 0) {
+    return payload;
+  }
+  const std::string encoding =
+      base::AsciiLowercase(base::TrimSpace(request.headers.Get("grpc-encoding").value_or("")));
+  if (encoding != "gzip") {
+    return UnimplementedError("compressed gRPC-Web message with grpc-encoding \"" + encoding +
+                              "\": only gzip is supported");
+  }
+  Result<std::string> plain = base::GunzipCapped(payload, max_body_bytes);
+  if (!plain.ok() && plain.status().code() == StatusCode::kInvalidArgument) {
+    return InvalidArgumentError("gRPC-Web message is not valid gzip: " +
+                                std::string(plain.status().message()));
+  }
+  return plain;
+}
+
 }  // namespace
 
 HttpResponse ServeConnectUnary(const UnaryMethod& method, uint64_t max_body_bytes,
@@ -133,12 +294,7 @@ HttpResponse ServeConnectUnary(const UnaryMethod& method, uint64_t max_body_byte
   if (!timeout.ok()) {
     return ErrorResponse(timeout.status());
   }
-  if (timeout->has_value()) {
-    const auto start = context.received == std::chrono::steady_clock::time_point{}
-                           ? clock.SteadyNow()
-                           : context.received;
-    context.deadline = start + **timeout;
-  }
+  SetDeadline(context, clock, *timeout);
   Result<std::string> body = RequestBody(request, max_body_bytes);
   if (!body.ok()) {
     if (body.status().code() == StatusCode::kResourceExhausted) {
@@ -147,25 +303,10 @@ HttpResponse ServeConnectUnary(const UnaryMethod& method, uint64_t max_body_byte
     }
     return ErrorResponse(body.status());
   }
-  std::unique_ptr<google::protobuf::Message> req(method.request_prototype->New());
-  if (Status s = Decode(*codec, *body, *req); !s.ok()) {
-    return ErrorResponse(s);
-  }
-  const auto timed_out = [&] { return context.deadline && clock.SteadyNow() >= *context.deadline; };
-  const Status deadline_error = DeadlineExceededError(
-      "the call did not finish within its Connect-Timeout-Ms of " +
-      std::to_string(timeout->value_or(std::chrono::milliseconds(0)).count()) + " ms");
-  if (timed_out()) {
-    return ErrorResponse(deadline_error);
-  }
-  std::unique_ptr<google::protobuf::Message> resp(method.response_prototype->New());
-  if (Status s = method.call(context, *req, *resp); !s.ok()) {
-    return ErrorResponse(s);
-  }
-  if (timed_out()) {
-    return ErrorResponse(deadline_error);
-  }
-  Result<std::string> encoded = Encode(*codec, *resp);
+  const std::string timeout_text =
+      "Connect-Timeout-Ms of " +
+      std::to_string(timeout->value_or(std::chrono::milliseconds(0)).count()) + " ms";
+  Result<std::string> encoded = RunUnary(method, *codec, *body, context, clock, timeout_text);
   if (!encoded.ok()) {
     return ErrorResponse(encoded.status());
   }
@@ -173,6 +314,39 @@ HttpResponse ServeConnectUnary(const UnaryMethod& method, uint64_t max_body_byte
   out.headers.Set("Content-Type", std::string(*codec == Codec::kProto ? kProtoType : kJsonType));
   out.body = std::move(encoded).value();
   return out;
+}
+
+bool IsGrpcWeb(const HttpRequest& request) {
+  return MediaType(request).starts_with(kGrpcWebType);
+}
+
+HttpResponse ServeGrpcWebUnary(const UnaryMethod& method, uint64_t max_body_bytes,
+                               const HttpRequest& request, RequestContext& context,
+                               const base::Clock& clock) {
+  const std::string media = MediaType(request);
+  const std::optional<Codec> codec = GrpcWebCodecFor(media);
+  if (!codec.has_value()) {
+    return ErrorResponse(415, "unsupported Content-Type \"" + media +
+                                  "\": gRPC-Web calls use application/grpc-web+proto or +json");
+  }
+  Result<std::optional<std::chrono::milliseconds>> timeout =
+      ParseGrpcTimeout(request.headers.Get("grpc-timeout"));
+  if (!timeout.ok()) {
+    return GrpcWebReply(media, timeout.status(), "");
+  }
+  SetDeadline(context, clock, *timeout);
+  Result<std::string> message = GrpcWebMessage(request, max_body_bytes);
+  if (!message.ok()) {
+    return GrpcWebReply(media, message.status(), "");
+  }
+  const std::string timeout_text =
+      "grpc-timeout of " +
+      std::to_string(timeout->value_or(std::chrono::milliseconds(0)).count()) + " ms";
+  Result<std::string> encoded = RunUnary(method, *codec, *message, context, clock, timeout_text);
+  if (!encoded.ok()) {
+    return GrpcWebReply(media, encoded.status(), "");
+  }
+  return GrpcWebReply(media, OkStatus(), *encoded);
 }
 
 void AddConnectRoute(Router& router, UnaryMethod method, const base::Clock& clock,
@@ -186,6 +360,9 @@ void AddConnectRoute(Router& router, UnaryMethod method, const base::Clock& cloc
   router.Add({"POST"}, std::move(path), options,
              [method = std::move(method), max_body, &clock](HttpRequest& request,
                                                             RequestContext& context) {
+               if (IsGrpcWeb(request)) {
+                 return ServeGrpcWebUnary(method, max_body, request, context, clock);
+               }
                return ServeConnectUnary(method, max_body, request, context, clock);
              });
 }

@@ -1,9 +1,8 @@
 // The Connect unary protocol (connectrpc.com/docs/protocol) on top of the router: typed
 // handlers are registered once, and the protocol adapter decodes, calls and encodes.
 //
-// A handler sees only messages and a RequestContext, never the wire: gRPC and gRPC-Web adapters
-// (same paths, framed bodies, trailers) can be added beside the Connect one without touching
-// handlers, by serving the same UnaryMethod table.
+// A handler sees only messages and a RequestContext, never the wire: the gRPC-Web adapter
+// (same paths, framed bodies, trailers) serves the same UnaryMethod table as the Connect one.
 #pragma once
 
 #include <google/protobuf/message.h>
@@ -46,8 +45,8 @@ UnaryMethod MakeUnaryMethod(std::string path, bool needs_tenant,
   return m;
 }
 
-// Adds `method` to `router` as a Connect unary route: POST only; request Content-Type
-// application/proto or application/json (415 otherwise); optional Content-Encoding gzip;
+// Adds `method` to `router` as a Connect unary route (and gRPC-Web, see IsGrpcWeb): POST
+// only; request Content-Type application/proto or application/json (415 otherwise); optional Content-Encoding gzip;
 // Connect-Timeout-Ms; the response in the request's codec; errors as Connect JSON.
 // `clock` must outlive the router. Bodies decompress to at most method.max_body_bytes, or
 // `default_max_body_bytes` when that is 0.
@@ -60,5 +59,14 @@ HttpResponse ServeConnectUnary(const UnaryMethod& method, uint64_t max_body_byte
                                const HttpRequest& request, RequestContext& context,
                                const base::Clock& clock);
 
+// Whether `request` is a gRPC-Web call (Content-Type application/grpc-web...). AddConnectRoute
+// serves those on the same path with ServeGrpcWebUnary.
+bool IsGrpcWeb(const HttpRequest& request);
 
+// The gRPC-Web unary call: one length-prefixed message frame in (optionally gzip with
+// grpc-encoding), grpc-timeout honoured; answered 200 with a message frame and a trailer frame
+// carrying grpc-status and grpc-message (errors: the trailer frame only).
+HttpResponse ServeGrpcWebUnary(const UnaryMethod& method, uint64_t max_body_bytes,
+                               const HttpRequest& request, RequestContext& context,
+                               const base::Clock& clock);
 }  // namespace flamedb::api

@@ -49,7 +49,29 @@ class ConnectTest : public ::testing::Test {
     }
     req.body = std::move(body);
     RequestContext ctx;
-    return ServeConnectUnary(method_, 1 << 20, req, ctx, clock_);
+    return IsGrpcWeb(req) ? ServeGrpcWebUnary(method_, 1 << 20, req, ctx, clock_)
+                          : ServeConnectUnary(method_, 1 << 20, req, ctx, clock_);
+  }
+
+  // A gRPC-Web frame: flags, 4-byte big-endian length, payload.
+  static std::string Frame(uint8_t flags, const std::string& payload) {
+    std::string out(1, static_cast<char>(flags));
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      out.push_back(static_cast<char>((payload.size() >> shift) & 0xff));
+    }
+    return out + payload;
+  }
+
+  // Splits a gRPC-Web response body into its message (if any) and its trailer text.
+  static std::pair<std::string, std::string> Unframe(const std::string& body) {
+    std::pair<std::string, std::string> out;
+    for (size_t at = 0; at + 5 <= body.size();) {
+      size_t n = 0;
+      for (size_t i = 1; i < 5; ++i) n = (n << 8) | static_cast<uint8_t>(body[at + i]);
+      (static_cast<uint8_t>(body[at]) & 0x80 ? out.second : out.first) = body.substr(at + 5, n);
+      at += 5 + n;
+    }
+    return out;
   }
 
   static std::string ProtoRequest(std::vector<std::string> matchers) {
@@ -170,6 +192,66 @@ TEST_F(ConnectTest, RegisteredRouteTakesOnlyPost) {
   ASSERT_NE(route, nullptr);
   EXPECT_THAT(route->methods, ::testing::ElementsAre("POST"));
   EXPECT_EQ(route->name, "types_v1_test_echo");
+}
+
+TEST_F(ConnectTest, GrpcWebCallsAnswerAMessageFrameAndATrailer) {
+  HttpResponse resp = Call("application/grpc-web+proto", Frame(0, ProtoRequest({"a"})));
+
+  ASSERT_EQ(resp.status, 200);
+  EXPECT_EQ(resp.headers.Get("Content-Type"), "application/grpc-web+proto");
+  auto [message, trailer] = Unframe(resp.body);
+  LabelNamesResponse out;
+  ASSERT_TRUE(out.ParseFromString(message));
+  EXPECT_THAT(out.names(), ::testing::ElementsAre("a", "start=42"));
+  EXPECT_EQ(trailer, "grpc-status: 0\r\ngrpc-message: \r\n");
+}
+
+TEST_F(ConnectTest, GrpcWebTakesJsonAndGzipFrames) {
+  HttpResponse json = Call("application/grpc-web+json", Frame(0, R"({"matchers":["j"]})"));
+  HttpResponse gz = Call("application/grpc-web", Frame(1, base::Gzip(ProtoRequest({"z"}))),
+                         {{"grpc-encoding", "gzip"}});
+
+  EXPECT_EQ(Unframe(json.body).first, R"({"names":["j","start=0"]})");
+  LabelNamesResponse out;
+  ASSERT_TRUE(out.ParseFromString(Unframe(gz.body).first));
+  EXPECT_EQ(out.names(0), "z");
+}
+
+TEST_F(ConnectTest, GrpcWebErrorsTravelInTheTrailer) {
+  struct Case {
+    std::string name, body;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string trailer_part;
+  };
+  const Case cases[] = {
+      {"handler", Frame(0, ProtoRequest({"fail"})), {}, "grpc-status: 8\r\ngrpc-message: too much"},
+      {"no frame", "ab", {}, "grpc-status: 3\r\ngrpc-message: gRPC-Web request body holds no"},
+      {"short frame", Frame(0, "abcdef").substr(0, 8), {}, "exactly one message frame"},
+      {"two frames", Frame(0, "") + Frame(0, ""), {}, "exactly one message frame"},
+      {"bad proto", Frame(0, "\xff\xff"), {}, "grpc-status: 3\r\ngrpc-message: could not decode"},
+      {"compressed, no encoding", Frame(1, "x"), {}, "grpc-status: 12"},
+      {"not gzip", Frame(1, "x"), {{"grpc-encoding", "gzip"}}, "not valid gzip"},
+      {"bad timeout", Frame(0, ""), {{"grpc-timeout", "5x"}}, "invalid grpc-timeout"},
+      {"slow", Frame(0, ProtoRequest({"sleep:100"})), {{"grpc-timeout", "50m"}}, "grpc-status: 4"},
+  };
+  for (const Case& c : cases) {
+    HttpResponse resp = Call("application/grpc-web+proto", c.body, c.headers);
+    EXPECT_EQ(resp.status, 200) << c.name;
+    auto [message, trailer] = Unframe(resp.body);
+    EXPECT_EQ(message, "") << c.name;
+    EXPECT_THAT(trailer, HasSubstr(c.trailer_part)) << c.name << ": " << trailer;
+  }
+  EXPECT_EQ(Call("application/grpc-web-text", "").status, 415);
+}
+
+TEST_F(ConnectTest, GrpcWebMessagesArePercentEncoded) {
+  method_.call = [](RequestContext&, const google::protobuf::Message&, google::protobuf::Message&) {
+    return InvalidArgumentError("100% bad\nline");
+  };
+
+  HttpResponse resp = Call("application/grpc-web", Frame(0, ""));
+
+  EXPECT_THAT(Unframe(resp.body).second, HasSubstr("grpc-message: 100%25 bad%0Aline\r\n"));
 }
 
 }  // namespace
