@@ -9,6 +9,7 @@
 #include "base/duration.h"
 #include "ctl/args.h"
 #include "ctl/blocks.h"
+#include "ctl/cli.h"
 #include "ctl/http_client.h"
 #include "objstore/filesystem_bucket.h"
 
@@ -16,9 +17,10 @@ namespace {
 
 using namespace flamedb;  // NOLINT: a program's main file.
 
-constexpr int kOk = 0;
-constexpr int kFailure = 1;
-constexpr int kUsage = 2;
+using ctl::Fail;
+using ctl::kOk;
+using ctl::kUsage;
+using ctl::Usage;
 
 constexpr char kUsageText[] = R"(flamectl: the command-line client of flamedb
 
@@ -26,9 +28,16 @@ Usage:
   flamectl <command> [flags]
 
 Commands:
+  upload FILE...        push pprof (gzipped or raw) and folded files
+  query SUBCOMMAND      read: profile, flamegraph, top, series, labels, label-values, diff
+  canary                probe the server end to end, once or on an interval with metrics
   ready                 exit 0 when the server is ready (GET /ready answers 200)
   blocks list           the blocks of a bucket directory, read without a server
   blocks inspect ID     one block in detail; every section is read and checked
+
+Flags of the server commands: --url (default http://localhost:4040), --tenant-id,
+--username/--password, --token, --protocol connect|grpc-web, --timeout.
+Exit codes: 0 ok, 1 failure, 2 usage error.
 
 Run 'flamectl <command> --help' for a command's flags and examples.
 )";
@@ -54,18 +63,6 @@ Examples:
   flamectl blocks list --dir ./data
   flamectl blocks inspect --dir ./data --tenant-id anonymous 01JABCDEF0123456789ABCDEFG
 )";
-
-int Usage(std::string_view message) {
-  std::fprintf(stderr, "flamectl: %.*s (run 'flamectl --help')\n", static_cast<int>(message.size()),
-               message.data());
-  return kUsage;
-}
-
-int Fail(const Status& status) {
-  const std::string message(status.message());
-  std::fprintf(stderr, "flamectl: %s\n", message.c_str());
-  return kFailure;
-}
 
 int Ready(std::span<const std::string> argv) {
   Result<ctl::Args> args = ctl::ParseArgs(argv, {"url", "timeout"});
@@ -142,6 +139,9 @@ int main(int argc, char** argv) {
   }
   const std::span<const std::string> rest(args.data() + 1, args.size() - 1);
   if (args[0] == "ready") return Ready(rest);
+  if (args[0] == "upload") return flamedb::ctl::UploadCommand(rest);
+  if (args[0] == "query") return flamedb::ctl::QueryCommand(rest);
+  if (args[0] == "canary") return flamedb::ctl::CanaryCommand(rest);
   if (args[0] == "blocks") return Blocks(rest);
   return Usage("unknown command \"" + args[0] + "\"");
 }
