@@ -183,9 +183,7 @@ class Probe {
 
  private:
   Status Call(const char* method, const google::protobuf::Message& req, google::protobuf::Message& resp) {
-    Status s = client_.Call(std::string("/querier.v1.QuerierService/") + method, req, resp);
-    if (!s.ok()) return Status(s.code(), std::string(method) + ": " + std::string(s.message()));
-    return s;
+    return client_.Call(std::string("/querier.v1.QuerierService/") + method, req, resp);
   }
 
   static Status Contains(const google::protobuf::RepeatedPtrField<std::string>& names,
@@ -217,9 +215,7 @@ Status Push(const RpcClient& client, const std::string& service, int64_t now_ms,
   }
   series->add_samples()->set_raw_profile(CanaryProfile(now_ms, nonce));
   push::v1::PushResponse resp;
-  Status s = client.Call("/push.v1.PusherService/Push", req, resp);
-  if (!s.ok()) return Status(s.code(), "Push: " + std::string(s.message()));
-  return s;
+  return client.Call("/push.v1.PusherService/Push", req, resp);
 }
 
 }  // namespace

@@ -117,6 +117,10 @@ Subcommands:
   diff           the biggest changes between two selections
 
 Run 'flamectl query SUBCOMMAND --help' for its flags.
+
+Examples:
+  flamectl query top --query '{service_name="checkout"}' --from now-15m
+  flamectl query labels --url http://pyroscope:4040 --tenant-id team-a
 )") + kQueryCommonFlags;
   return overview.c_str();
 }

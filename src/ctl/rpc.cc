@@ -151,8 +151,11 @@ Status RpcClient::Call(std::string_view path, const google::protobuf::Message& r
                        google::protobuf::Message& response) const {
   std::string body;
   if (!request.SerializeToString(&body)) return InternalError("could not encode the request");
-  return options_.protocol == Protocol::kGrpcWeb ? CallGrpcWeb(path, body, response)
-                                                 : CallConnect(path, body, response);
+  Status s = options_.protocol == Protocol::kGrpcWeb ? CallGrpcWeb(path, body, response)
+                                                     : CallConnect(path, body, response);
+  if (s.ok()) return s;
+  const std::string_view method = path.substr(path.rfind('/') + 1);  // npos + 1 == 0.
+  return Status(s.code(), std::string(method) + ": " + std::string(s.message()));
 }
 
 Status RpcClient::CallConnect(std::string_view path, const std::string& body,

@@ -44,7 +44,8 @@ class RpcClient {
   explicit RpcClient(ClientOptions options) : options_(std::move(options)) {}
 
   // Calls `path` ("/querier.v1.QuerierService/LabelNames"), filling `response`.
-  // Errors: the server's code and message; kUnavailable when it cannot be reached.
+  // Errors: the server's code and message, after the method's name ("LabelNames: ...");
+  // kUnavailable when it cannot be reached.
   Status Call(std::string_view path, const google::protobuf::Message& request,
               google::protobuf::Message& response) const;
 

@@ -13,7 +13,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
@@ -25,6 +24,7 @@ import { httpRequest } from './lib/http.mjs';
 import { getIngested, seriesMatching, totalsMatching } from './lib/ingest.mjs';
 import { integrationDir } from './lib/paths.mjs';
 import { loadProtos } from './lib/proto.mjs';
+import { recordingProxy } from './lib/proxy.mjs';
 import { makeTempDir, startServer } from './lib/server.mjs';
 
 const RUN_MS = Number(process.env.FLAMEDB_NODE_SDK_RUN_MS ?? 15_000);
@@ -32,41 +32,6 @@ const FLUSH_MS = Number(process.env.FLAMEDB_NODE_SDK_FLUSH_MS ?? 5_000);
 const APP = 'node-sdk-app';
 const TENANT = 'node-sdk';
 const fmt = (v) => JSON.stringify(v, (k, x) => (typeof x === 'bigint' ? `${x}n` : x));
-
-/** An HTTP proxy to `target` that records { method, url, headers, body, status, response }. */
-function recordingProxy(target) {
-  const records = [];
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const rec = { method: req.method, url: req.url, headers: req.headers, body };
-      records.push(rec);
-      const headers = { ...req.headers, host: new URL(target).host };
-      const out = http.request(`${target}${req.url}`, { method: req.method, headers, agent: false }, (up) => {
-        const back = [];
-        up.on('data', (c) => back.push(c));
-        up.on('end', () => {
-          rec.status = up.statusCode;
-          rec.response = Buffer.concat(back).toString('utf8');
-          res.writeHead(up.statusCode, up.headers);
-          res.end(Buffer.concat(back));
-        });
-      });
-      out.on('error', (err) => {
-        rec.status = 502;
-        rec.response = String(err);
-        res.writeHead(502);
-        res.end(String(err));
-      });
-      out.end(body);
-    });
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve({ records, url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) }));
-  });
-}
 
 describe('Pyroscope Node.js SDK → recording proxy → flamedb', { timeout: RUN_MS + 90_000 }, () => {
   let srv;
