@@ -12,6 +12,20 @@ namespace {
 // Bigger than any server's limit: the server, not flamectl, decides what it takes.
 constexpr size_t kMaxProfileBytes = 256u << 20;
 
+// The server's guess (ingest::PprofMetricName), plus Go's profiles it cannot tell without a
+// sample_type_config: mutex and block (contentions, delay; the file name decides) and goroutine.
+std::string GuessMetric(const std::string& file_name, const model::Profile& profile) {
+  std::string metric = ingest::PprofMetricName(profile, {});
+  std::vector<std::string_view> types;
+  for (const model::ValueType& vt : profile.sample_types) types.push_back(profile.String(vt.type));
+  if (types.size() == 2 && types[0] == "contentions" && types[1] == "delay") {
+    const std::string base = file_name.substr(file_name.rfind('/') + 1);
+    return base.find("block") != std::string::npos ? "block" : "mutex";
+  }
+  if (types.size() == 1 && types[0] == "goroutine") return "goroutine";
+  return metric;
+}
+
 Result<PreparedUpload> PreparePprof(const std::string& file_name, std::string contents,
                                     const UploadOptions& options) {
   PreparedUpload out;
@@ -22,7 +36,7 @@ Result<PreparedUpload> PreparePprof(const std::string& file_name, std::string co
     return InvalidArgumentError(file_name + ": not a pprof profile: " +
                                 std::string(profile.status().message()));
   }
-  out.metric = options.type.empty() ? ingest::PprofMetricName(*profile, {}) : options.type;
+  out.metric = options.type.empty() ? GuessMetric(file_name, *profile) : options.type;
   out.samples = profile->samples.size();
   return out;
 }

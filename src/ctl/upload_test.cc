@@ -45,6 +45,19 @@ TEST(UploadTest, PprofKeepsItsBytesAndGuessesTheType) {
   EXPECT_EQ(gz->metric, "custom");
 }
 
+TEST(UploadTest, GoMutexBlockAndGoroutineProfilesGetTheirNames) {
+  testing::ProfileBuilder contention;
+  contention.SampleType("contentions", "count").SampleType("delay", "nanoseconds");
+  contention.Sample({"lock"}, {1, 100});
+  const std::string pb = pprof::EncodeProfile(contention.Build());
+  testing::ProfileBuilder goroutine;
+  goroutine.SampleType("goroutine", "count").Sample({"park"}, {4});
+
+  EXPECT_EQ(PrepareUpload("out/mutex.pb.gz", pb, {})->metric, "mutex");
+  EXPECT_EQ(PrepareUpload("out/block.pb.gz", pb, {})->metric, "block");
+  EXPECT_EQ(PrepareUpload("g.pb", pprof::EncodeProfile(goroutine.Build()), {})->metric, "goroutine");
+}
+
 TEST(UploadTest, FoldedBecomesACpuPprofWithTheSampleRate) {
   UploadOptions o;
   o.service_name = "svc";

@@ -104,6 +104,12 @@ describe('flamectl upload and query', () => {
       { service_name: 'typed', __name__: 'custom_cpu' }, { service_name: 'foldy', __name__: 'process_cpu' }]) {
       assert.ok(sets.some((s) => Object.entries(want).every(([k, v]) => s[k] === v)), `${JSON.stringify(want)} in ${JSON.stringify(sets)}`);
     }
+    const kinds = await flamectl(['upload', '--url', srv.baseUrl, '--tenant-id', TENANT, '--service-name', 'gokinds',
+      ...['mutex', 'block', 'goroutine'].map((k) => path.join(dir, `${k}.pb.gz`))]);
+    assert.equal(kinds.code, 0, kinds.stderr);
+    assert.match(kinds.stderr, /\[1\/3\] .*mutex\.pb\.gz: mutex,.*\n.*\[2\/3\] .*block\.pb\.gz: block,.*\n.*\[3\/3\] .*goroutine\.pb\.gz: goroutine,/);
+    const names = await api('LabelValues', { name: '__name__', matchers: ['{service_name="gokinds"}'], start: FROM, end: TO });
+    assert.deepEqual(names.names, ['block', 'goroutine', 'mutex']);
     const types = await api('ProfileTypes', { start: FROM, end: TO });
     assert.ok(types.profileTypes.some((t) => t.ID === 'custom_cpu:cpu:nanoseconds:cpu:nanoseconds'), JSON.stringify(types));
   });
@@ -174,7 +180,7 @@ describe('flamectl upload and query', () => {
     assert.deepEqual(JSON.parse(series.stdout), direct);
     const table = await query('series', '--label-names', 'service_name');
     assert.deepEqual(table.stdout.trim().split('\n').sort(),
-      ['{service_name="foldy"}', '{service_name="goapp"}', '{service_name="rawapp"}', '{service_name="typed"}']);
+      ['{service_name="foldy"}', '{service_name="goapp"}', '{service_name="gokinds"}', '{service_name="rawapp"}', '{service_name="typed"}']);
 
     const labels = await query('labels', '--output', 'json');
     assert.equal(labels.code, 0, labels.stderr);
@@ -184,7 +190,7 @@ describe('flamectl upload and query', () => {
       want[name] = ((await api('LabelValues', { name, matchers: ['{}'], start: FROM, end: TO })).names ?? []).length;
     }
     assert.deepEqual(JSON.parse(labels.stdout), want);
-    assert.equal(want.service_name, 4);
+    assert.equal(want.service_name, 5);
 
     const values = await query('label-values', 'service_name', '--output', 'json');
     assert.equal(values.code, 0, values.stderr);
