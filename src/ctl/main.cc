@@ -6,11 +6,11 @@
 #include <vector>
 
 #include "base/build_info.h"
-#include "base/duration.h"
 #include "ctl/args.h"
 #include "ctl/blocks.h"
 #include "ctl/cli.h"
 #include "ctl/http_client.h"
+#include "ctl/rpc.h"
 #include "objstore/filesystem_bucket.h"
 
 namespace {
@@ -47,6 +47,7 @@ constexpr char kReadyHelp[] = R"(flamectl ready: exit 0 when the server is ready
 Flags:
   --url URL          the server (default http://localhost:4040)
   --timeout DURATION how long to wait for an answer (default 5s)
+  --tenant-id, --username/--password, --token: sent as for every server command
 
 Example:
   flamectl ready --url http://localhost:4040 && echo up
@@ -65,17 +66,16 @@ Examples:
 )";
 
 int Ready(std::span<const std::string> argv) {
-  Result<ctl::Args> args = ctl::ParseArgs(argv, {"url", "timeout"});
+  Result<ctl::Args> args = ctl::ParseArgs(argv, ctl::ClientFlags());
   if (!args.ok()) return Usage(args.status().message());
   if (args->help) return std::fputs(kReadyHelp, stdout), kOk;
   if (!args->positional.empty()) return Usage("ready takes no arguments");
-  Result<ctl::HttpTarget> target = ctl::ParseUrl(args->Get("url", "http://localhost:4040"));
-  if (!target.ok()) return Usage(target.status().message());
-  Result<base::Duration> timeout = base::ParseDuration(args->Get("timeout", "5s"));
-  if (!timeout.ok()) return Usage("--timeout: " + std::string(timeout.status().message()));
-  Result<ctl::HttpReply> reply = ctl::HttpRequest(
-      *target, "GET", "/ready", {}, "",
-      std::chrono::duration_cast<std::chrono::milliseconds>(*timeout));
+  ctl::Args with_default = *args;
+  if (!with_default.Has("timeout")) with_default.flags["timeout"] = {"5s"};
+  Result<ctl::ClientOptions> options = ctl::ClientOptionsFromArgs(with_default);
+  if (!options.ok()) return Usage(options.status().message());
+  Result<ctl::HttpReply> reply = ctl::HttpRequest(options->target, "GET", "/ready",
+                                                  ctl::CommonHeaders(*options), "", options->timeout);
   if (!reply.ok()) return Fail(reply.status());
   if (reply->status != 200) {
     std::string body = reply->body.substr(0, reply->body.find('\n'));
