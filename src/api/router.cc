@@ -35,9 +35,23 @@ void Router::Add(std::vector<std::string> methods, std::string path, RouteOption
                                    std::move(handler)});
 }
 
+void Router::AddPrefix(std::vector<std::string> methods, std::string prefix, RouteOptions options,
+                       HttpHandler handler) {
+  FLAMEDB_CHECK(!prefix.empty() && prefix.back() == '/');
+  for (const Route& r : prefixes_) FLAMEDB_CHECK(r.path != prefix);
+  std::string name = RouteName(prefix);
+  prefixes_.push_back(api::Route{std::move(methods), std::move(prefix), std::move(name), options,
+                                 std::move(handler)});
+}
+
 const Route* Router::Find(std::string_view path) const {
   auto it = routes_.find(std::string(path));
-  return it == routes_.end() ? nullptr : &it->second;
+  if (it != routes_.end()) return &it->second;
+  const Route* best = nullptr;
+  for (const Route& r : prefixes_) {
+    if (path.starts_with(r.path) && (best == nullptr || r.path.size() > best->path.size())) best = &r;
+  }
+  return best;
 }
 
 std::vector<std::string> Router::Paths() const {

@@ -34,18 +34,24 @@ struct Route {
 // "version_v1_version_version").
 std::string RouteName(std::string_view path);
 
-// Exact-path routes. Built at startup, then read-only (and so thread-safe).
+// Exact-path routes, and prefix routes for what no exact route takes (the longest prefix wins).
+// Built at startup, then read-only (and so thread-safe).
 class Router {
  public:
   // REQUIRES: `path` not yet added.
   void Add(std::vector<std::string> methods, std::string path, RouteOptions options,
            HttpHandler handler);
+  // A route for every path that starts with `prefix`. REQUIRES: `prefix` ends in '/', not yet
+  // added.
+  void AddPrefix(std::vector<std::string> methods, std::string prefix, RouteOptions options,
+                 HttpHandler handler);
   const Route* Find(std::string_view path) const;
   // The paths of every route, sorted.
   std::vector<std::string> Paths() const;
 
  private:
   std::unordered_map<std::string, Route> routes_;
+  std::vector<Route> prefixes_;  // Few: a linear scan is cheapest.
 };
 
 struct DispatcherOptions {

@@ -12,6 +12,7 @@
 #include "api/ingest_routes.h"
 #include "api/querier_service.h"
 #include "api/render_routes.h"
+#include "api/ui_routes.h"
 #include "api/settings_service.h"
 #include "api/services.h"
 #include "api/status_routes.h"
@@ -81,6 +82,7 @@ api::Router App::BuildRouter(const base::FlagSet& flags) {
     api::AddConnectRoute(router, std::move(m), clock_, max_body);
   }
   api::AddRenderRoutes(router, querier, clock_);
+  api::AddUiRoutes(router);
   api::AddAdminRoutes(router,
                       {.flush = [ingester = ingester_.get()] { return ingester->Flush(); },
                        // main() waits for SIGTERM and shuts down gracefully.

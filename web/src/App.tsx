@@ -1,0 +1,59 @@
+// The app shell: navigation between views, the theme, and the URL as the one place the view's
+// state lives (pushState on change, popstate on back/forward).
+import { useCallback, useEffect, useState } from 'react';
+
+import { setTenant } from './api/client';
+import { formatLocation, parseLocation, type View, type ViewState } from './app/state';
+import { ComparisonView } from './views/ComparisonView';
+import { SingleView } from './views/SingleView';
+
+const VIEWS: { view: View; label: string }[] = [
+  { view: 'single', label: 'Single view' },
+  { view: 'comparison', label: 'Comparison' },
+];
+
+function useTheme(): [string, () => void] {
+  const [theme, setTheme] = useState(() => localStorage.getItem('flamedb-theme')
+    ?? (window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'));
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+    localStorage.setItem('flamedb-theme', theme);
+  }, [theme]);
+  return [theme, () => setTheme(theme === 'dark' ? 'light' : 'dark')];
+}
+
+export function App() {
+  const [state, setState] = useState<ViewState>(() => parseLocation(location.pathname, location.search));
+  const [theme, toggleTheme] = useTheme();
+  setTenant(state.tenant);
+  useEffect(() => {
+    const onPop = () => setState(parseLocation(location.pathname, location.search));
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+  const update = useCallback((patch: Partial<ViewState>) => {
+    setState((s) => {
+      const next = { ...s, ...patch };
+      const url = formatLocation(next);
+      if (url !== location.pathname + location.search) history.pushState(null, '', url);
+      return next;
+    });
+  }, []);
+  return (
+    <div className="app">
+      <header>
+        <span className="logo">flamedb</span>
+        <nav>
+          {VIEWS.map((v) => (
+            <a key={v.view} href={formatLocation({ ...state, view: v.view })} className={state.view === v.view ? 'active' : ''}
+              onClick={(e) => { e.preventDefault(); update({ view: v.view }); }}>{v.label}</a>
+          ))}
+        </nav>
+        <button type="button" className="theme" aria-label="toggle theme" onClick={toggleTheme}>{theme === 'dark' ? '☀ light' : '☾ dark'}</button>
+      </header>
+      <main>
+        {state.view === 'comparison' ? <ComparisonView state={state} update={update} /> : <SingleView state={state} update={update} />}
+      </main>
+    </div>
+  );
+}

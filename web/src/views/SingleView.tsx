@@ -1,0 +1,47 @@
+// The single view: service and profile type pickers, label filter, time range, timeline, flame
+// graph with the top table, search, focus and sandwich.
+import { type Selection, serviceOf, type ViewState, withService } from '../app/state';
+import { LabelFilter } from '../components/LabelFilter';
+import { ProfileTypePicker, ServicePicker } from '../components/Pickers';
+import { ErrorBox } from '../components/Status';
+import { TimePicker } from '../components/TimePicker';
+import { SelectionPanel, useRange } from './Selection';
+
+export interface ViewProps { state: ViewState; update: (patch: Partial<ViewState>) => void }
+
+export function SelectionControls({ sel, onChange, withPickers, testId }:
+  { sel: Selection; onChange: (s: Selection) => void; withPickers: boolean; testId: string }) {
+  const { range, error } = useRange(sel);
+  const service = serviceOf(sel);
+  const others = sel.matchers.filter((m) => !(m.name === 'service_name' && m.op === '=' && withPickers));
+  return (
+    <div className="controls" data-testid={testId}>
+      {withPickers && range && <ServicePicker service={service} range={range} onChange={(s) => onChange(withService(sel, s))} />}
+      {withPickers && range && <ProfileTypePicker profileType={sel.profileType} range={range} onChange={(t) => onChange({ ...sel, profileType: t })} />}
+      <TimePicker from={sel.from} until={sel.until} onChange={(from, until) => onChange({ ...sel, from, until })} testId={`${testId}-time`} />
+      {range && (
+        <LabelFilter matchers={others} range={range} testId={`${testId}-filter`}
+          onChange={(m) => onChange({ ...sel, matchers: withPickers && service ? [{ name: 'service_name', op: '=', value: service }, ...m] : m })} />
+      )}
+      {error && <ErrorBox message={error} />}
+    </div>
+  );
+}
+
+export function SingleView({ state, update }: ViewProps) {
+  const { range } = useRange(state.main);
+  const setMain = (main: Selection) => update({ main, focus: '', sandwich: '' });
+  return (
+    <div className="single-view">
+      <SelectionControls sel={state.main} onChange={setMain} withPickers testId="main-controls" />
+      <input className="search" type="search" aria-label="search frames" placeholder="Search functions…"
+        value={state.search} onChange={(e) => update({ search: e.target.value })} />
+      {range && (
+        <SelectionPanel sel={state.main} range={range} search={state.search} focus={state.focus} sandwichOf={state.sandwich}
+          showTable testId="main"
+          onRange={(r) => setMain({ ...state.main, from: String(r.from), until: String(r.until) })}
+          onFocus={(focus) => update({ focus })} onSandwich={(sandwich) => update({ sandwich })} />
+      )}
+    </div>
+  );
+}
