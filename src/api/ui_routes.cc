@@ -1,5 +1,8 @@
 #include "api/ui_routes.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "api/errors.h"
 #include "ui/assets.h"
 
@@ -41,6 +44,10 @@ HttpResponse AssetFile(HttpRequest& request, RequestContext&) {
 
 void AddUiRoutes(Router& router) {
   for (const char* page : kPages) router.Add({"GET"}, page, {}, Index);
+  for (const ui::Asset& asset : ui::Assets()) {  // Top-level files such as /favicon.svg.
+    const bool page = std::find(std::begin(kPages), std::end(kPages), asset.path) != std::end(kPages);
+    if (!asset.immutable && !page) router.Add({"GET"}, std::string(asset.path), {}, AssetFile);
+  }
   router.AddPrefix({"GET"}, "/assets/", {}, AssetFile);
 }
 

@@ -45,6 +45,9 @@ TEST(UiRoutesTest, PagesServeTheIndexUncachedAndAssetsCachedForever) {
   EXPECT_EQ(js.headers.Get("Cache-Control"), "public, max-age=31536000, immutable");
   EXPECT_EQ(js.body, ui::FindAsset(script[1].str())->data);
   EXPECT_EQ(Get(router, "/assets/nope.js").status, 404);
+  HttpResponse icon = Get(router, "/favicon.svg");
+  EXPECT_EQ(icon.headers.Get("Content-Type"), "image/svg+xml");
+  EXPECT_EQ(icon.headers.Get("Cache-Control"), "no-cache");
   EXPECT_EQ(router.Find("/querier.v1.QuerierService/LabelNames"), nullptr);
 }
 

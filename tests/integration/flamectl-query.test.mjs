@@ -9,19 +9,17 @@ import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
 
-import { pprofTotals, runGoTool } from './lib/gotools.mjs';
+import { goPprofTop as pprofTop, pprofTotals, runGoTool } from './lib/gotools.mjs';
 import { connectUnary } from './lib/http.mjs';
 import { loadProtos } from './lib/proto.mjs';
 import { recordingProxy } from './lib/proxy.mjs';
 import { makeTempDir, removeTempDir, startServer } from './lib/server.mjs';
 
-const execFileAsync = promisify(execFile);
 const FLAMECTL = process.env.FLAMECTL_BIN
   ?? path.join(path.dirname(process.env.FLAMEDB_BIN ?? 'build/bin/flamedb'), 'flamectl');
 const T = { timeout: 60_000 };
@@ -38,18 +36,6 @@ function flamectl(args) {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
   });
-}
-
-/** `go tool pprof -top` in nanoseconds, every node: Map name → { flat, cum } (BigInt). */
-async function pprofTop(file) {
-  const { stdout } = await execFileAsync('go', ['tool', 'pprof', '-top', '-unit=ns', '-nodefraction=0',
-    '-nodecount=1000000', file], { maxBuffer: 64 << 20 });
-  const rows = new Map();
-  for (const line of stdout.split('\n')) {
-    const m = /^\s*(\d+)(?:ns)?\s+[\d.]+%\s+[\d.]+%\s+(\d+)(?:ns)?\s+[\d.]+%\s+(.+)$/.exec(line); // 0 has no unit.
-    if (m) rows.set(m[3].replace(/ \(inline\)$/, ''), { flat: BigInt(m[1]), cum: BigInt(m[2]) });
-  }
-  return { rows, text: stdout };
 }
 
 describe('flamectl upload and query', () => {

@@ -72,3 +72,15 @@ export function totalsById(summary, metric) {
   });
   return out;
 }
+
+/** `go tool pprof -top` in nanoseconds, every node: { rows: Map name → { flat, cum } (BigInt), text }. */
+export async function goPprofTop(file, args = []) {
+  const { stdout } = await execFileAsync('go', ['tool', 'pprof', '-top', '-unit=ns', '-nodefraction=0',
+    '-nodecount=1000000', ...args, file], { maxBuffer: 64 << 20 });
+  const rows = new Map();
+  for (const line of stdout.split('\n')) {
+    const m = /^\s*(\d+)(?:ns)?\s+[\d.]+%\s+[\d.]+%\s+(\d+)(?:ns)?\s+[\d.]+%\s+(.+)$/.exec(line); // 0 has no unit.
+    if (m) rows.set(m[3].replace(/ \(inline\)$/, ''), { flat: BigInt(m[1]), cum: BigInt(m[2]) });
+  }
+  return { rows, text: stdout };
+}

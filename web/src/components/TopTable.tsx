@@ -23,6 +23,7 @@ export function TopTable({ rows, unit, total, search, onPick, limit = 500 }:
   );
   const pct = (v: number) => `${(100 * v / (total || 1)).toFixed(2)}%`;
   return (
+    <div className="table-scroll">
     <table className="top-table" data-testid="top-table">
       <thead><tr>{header('name', 'Function')}{header('self', 'Self')}{header('total', 'Total')}</tr></thead>
       <tbody>
@@ -35,5 +36,6 @@ export function TopTable({ rows, unit, total, search, onPick, limit = 500 }:
         ))}
       </tbody>
     </table>
+    </div>
   );
 }

@@ -1,0 +1,176 @@
+// The built-in web UI in headless Chromium (Debian's chromium, driven by playwright-core) against
+// the real binary, filled with two real Go runtime/pprof CPU profiles (env=prod and env=dev)
+// through flamectl. Each view is checked against Google's pprof of the same files; screenshots of
+// every view are kept in <build dir>/ui-screenshots/.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+
+import { chromium } from 'playwright-core';
+
+import { goPprofTop, runGoTool } from './lib/gotools.mjs';
+import { flamedbBin } from './lib/paths.mjs';
+import { makeTempDir, removeTempDir, startServer } from './lib/server.mjs';
+
+const execFileAsync = promisify(execFile);
+const FLAMECTL = path.join(path.dirname(flamedbBin), 'flamectl');
+const CHROMIUM = process.env.FLAMEDB_CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = path.join(path.dirname(path.dirname(flamedbBin)), 'ui-screenshots');
+const T = { timeout: 90_000 };
+const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
+const q = (selector) => encodeURIComponent(`${CPU}${selector}`);
+
+/** The widest frames the flame graph `testId` drew (its accessible list): [{ name, total }]. */
+async function frames(page, testId) {
+  return page.locator(`[data-testid="${testId}-frames"] li`).evaluateAll((lis) =>
+    lis.map((li) => ({ name: li.dataset.name, total: Number(li.dataset.total) })));
+}
+
+/** The merged total a selection panel shows, once it has loaded. */
+async function panelTotal(page, testId) {
+  const el = page.locator(`[data-testid="${testId}-total"]`);
+  await el.waitFor({ timeout: 20_000 });
+  return Number(await el.getAttribute('data-total'));
+}
+
+const sum = (rows) => [...rows.values()].reduce((s, r) => s + r.flat, 0n);
+
+describe('web UI in Chromium', () => {
+  let srv;
+  let dir;
+  let browser;
+  let page;
+  let prod;
+  let dev;
+  let both;
+  const shot = (name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: scripts/setup installs Debian's chromium`);
+    mkdirSync(SHOTS, { recursive: true });
+    dir = await makeTempDir('flamedb-ui-');
+    const gens = await Promise.all(['prod', 'dev'].map((env) =>
+      runGoTool('profilegen', ['-out', path.join(dir, env), '-seconds', '1'], { timeoutMs: 60_000 })));
+    gens.forEach((g) => assert.equal(g.code, 0, g.stderr));
+    srv = await startServer(['-storage.min-free-disk-mb=0']);
+    for (const env of ['prod', 'dev']) {
+      await execFileAsync(FLAMECTL, ['upload', '--url', srv.baseUrl, '--service-name', 'goapp', '--label', `env=${env}`,
+        path.join(dir, env, 'cpu.pb.gz'), path.join(dir, env, 'heap.pb.gz')]);
+    }
+    [prod, dev, both] = await Promise.all([
+      goPprofTop(path.join(dir, 'prod', 'cpu.pb.gz')),
+      goPprofTop(path.join(dir, 'dev', 'cpu.pb.gz')),
+      goPprofTop(path.join(dir, 'prod', 'cpu.pb.gz'), [path.join(dir, 'dev', 'cpu.pb.gz')]),
+    ]);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on('pageerror', (err) => { throw err; });
+  });
+  after(async () => {
+    await browser?.close();
+    await srv?.stop();
+    removeTempDir(dir);
+  });
+
+  test('single view: widest frame, table and total are what pprof says of the two files', T, async () => {
+    await page.goto(`${srv.baseUrl}/?query=${q('{service_name="goapp"}')}&from=now-1h&until=now`);
+    assert.equal(BigInt(await panelTotal(page, 'main')), sum(both.rows));
+    const [widest] = await frames(page, 'main-flamegraph');
+    const topByCum = [...both.rows.entries()].sort((a, b) => Number(b[1].cum - a[1].cum))[0];
+    assert.equal(widest.name, topByCum[0]);
+    assert.equal(BigInt(widest.total), topByCum[1].cum);
+
+    const rows = await page.locator('[data-testid="top-table"] tbody tr').evaluateAll((trs) => trs.slice(0, 15).map((tr) => ({
+      name: tr.querySelector('.name').textContent, self: Number(tr.children[1].dataset.value), total: Number(tr.children[2].dataset.value),
+    })));
+    assert.equal(rows.length, 15);
+    for (const r of rows) {
+      assert.equal(BigInt(r.self), both.rows.get(r.name).flat, r.name);
+      assert.equal(BigInt(r.total), both.rows.get(r.name).cum, r.name);
+    }
+    assert.deepEqual(rows.map((r) => r.self), rows.map((r) => r.self).sort((a, b) => b - a), 'sorted by self');
+    await page.locator('[data-testid="top-table"] th button', { hasText: 'Total' }).click();
+    const firstByTotal = await page.locator('[data-testid="top-table"] tbody tr .name').first().textContent();
+    assert.equal(firstByTotal, topByCum[0]);
+    assert.ok(await page.locator('[data-testid="service-picker"] option', { hasText: 'goapp' }).count() === 1);
+    assert.ok(await page.locator('[data-testid="type-picker"] option', { hasText: 'memory:inuse_space:bytes:space:bytes' }).count() === 1);
+    await shot('single-view');
+  });
+
+  test('the label filter narrows the data to one profile', T, async () => {
+    await page.goto(`${srv.baseUrl}/?query=${q('{service_name="goapp"}')}&from=now-1h&until=now`);
+    await panelTotal(page, 'main');
+    const filter = page.locator('[data-testid="main-controls-filter"]');
+    await filter.getByLabel('label name').selectOption('env');
+    await filter.getByLabel('label value').fill('dev');
+    await filter.getByRole('button', { name: 'Add' }).click();
+    await page.waitForURL(/env%3D%22dev%22/);
+    await page.waitForFunction((want) => document.querySelector('[data-testid="main-total"]')?.dataset.total === want,
+      String(sum(dev.rows)));
+    assert.match(await filter.locator('.chip').textContent(), /env="dev"/);
+    await shot('label-filter');
+  });
+
+  test('search, focus and sandwich live in the URL; a copied link restores them', T, async () => {
+    await page.goto(`${srv.baseUrl}/?query=${q('{service_name="goapp"}')}&from=now-1h&until=now`);
+    await panelTotal(page, 'main');
+    await page.getByLabel('search frames').fill('fib');
+    const names = await page.locator('[data-testid="top-table"] tbody tr .name').allTextContents();
+    assert.ok(names.length > 0 && names.every((n) => n.toLowerCase().includes('fib')), names.join(', '));
+    const canvas = page.locator('[data-testid="main-flamegraph"] canvas');
+    const box = await canvas.boundingBox();
+    const [widest] = await frames(page, 'main-flamegraph');
+    await canvas.click({ position: { x: box.width * 0.3, y: 18 + 9 } }); // Depth 1: the widest child of the root.
+    await page.waitForURL(/focus=/);
+    assert.equal(new URL(page.url()).searchParams.get('focus'), widest.name);
+    assert.ok(await page.getByRole('button', { name: 'Reset focus' }).isVisible());
+    await page.locator('[data-testid="top-table"] tbody tr', { hasText: 'main.fib' }).first().click();
+    await page.locator('[data-testid="sandwich"]').waitFor();
+    const callers = await frames(page, 'sandwich-callers');
+    assert.ok(callers.some((f) => f.name === 'main.fibWork'), JSON.stringify(callers));
+    await shot('sandwich');
+
+    const link = page.url();
+    const again = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await again.goto(link);
+    await again.locator('[data-testid="sandwich"]').waitFor();
+    assert.equal(await again.getByLabel('search frames').inputValue(), 'fib');
+    assert.match(await again.locator('.sandwich-head b').textContent(), /main\.fib/);
+    await again.close();
+    await page.goto(link.replace(/&sandwich=[^&]*/, ''));
+    await page.getByRole('button', { name: 'Reset focus' }).waitFor();
+    const focused = await frames(page, 'main-flamegraph');
+    assert.equal(focused[0].name, widest.name, 'the focused frame fills the width');
+  });
+
+  test('comparison: two selections side by side, each its own profile', T, async () => {
+    await page.goto(`${srv.baseUrl}/comparison?query=${q('{service_name="goapp"}')}`
+      + `&leftquery=${q('{service_name="goapp", env="prod"}')}&leftfrom=now-1h&leftuntil=now`
+      + `&rightquery=${q('{service_name="goapp", env="dev"}')}&rightfrom=now-2h&rightuntil=now`);
+    assert.equal(BigInt(await panelTotal(page, 'left')), sum(prod.rows));
+    assert.equal(BigInt(await panelTotal(page, 'right')), sum(dev.rows));
+    assert.ok((await frames(page, 'left-flamegraph')).length > 0);
+    assert.ok((await frames(page, 'right-flamegraph')).length > 0);
+    await shot('comparison');
+  });
+
+  test('errors are shown in words; the dark theme applies', T, async () => {
+    await page.goto(`${srv.baseUrl}/?query=${q('{service_name="goapp"}')}&from=yesterday&until=now`);
+    const alert = page.locator('[data-testid="error"]').first();
+    await alert.waitFor();
+    assert.match(await alert.textContent(), /"yesterday" is not a time/);
+    await page.goto(`${srv.baseUrl}/?query=${encodeURIComponent('nosuch:type:x:y:z{service_name="goapp"}')}`);
+    await page.locator('[data-testid="error"]', { hasText: 'unknown profile type "nosuch:type:x:y:z"' }).waitFor();
+    await page.goto(`${srv.baseUrl}/?query=${q('{service_name="nobody"}')}`);
+    assert.match(await page.locator('[data-testid="main-empty"]').textContent(), /No profiles match/);
+    await page.getByLabel('toggle theme').click();
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    await page.goto(`${srv.baseUrl}/?query=${q('{service_name="goapp"}')}`);
+    await panelTotal(page, 'main');
+    await shot('single-view-dark');
+    await page.getByLabel('toggle theme').click();
+  });
+});
