@@ -16,5 +16,5 @@ export default defineConfig({
       '/ready': api,
     },
   },
-  test: { environment: 'node', include: ['src/**/*.test.ts'] },
+  test: { environment: 'node', include: ['src/**/*.test.ts'], benchmark: { include: ['src/**/*.bench.ts'] } },
 });

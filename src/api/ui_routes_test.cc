@@ -29,7 +29,7 @@ TEST(UiRoutesTest, PagesServeTheIndexUncachedAndAssetsCachedForever) {
     EXPECT_THAT(Get(router, "/").body, HasSubstr("built without its web UI"));
     return;
   }
-  for (const std::string page : {"/", "/comparison", "/diff", "/tag-explorer"}) {
+  for (const std::string page : {"/", "/comparison", "/diff", "/tag-explorer", "/upload"}) {
     HttpResponse resp = Get(router, page);
     EXPECT_EQ(resp.status, 200) << page;
     EXPECT_EQ(resp.headers.Get("Content-Type"), "text/html; charset=utf-8") << page;

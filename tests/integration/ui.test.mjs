@@ -4,7 +4,7 @@
 // every view are kept in <build dir>/ui-screenshots/.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -155,6 +155,73 @@ describe('web UI in Chromium', () => {
     assert.ok((await frames(page, 'left-flamegraph')).length > 0);
     assert.ok((await frames(page, 'right-flamegraph')).length > 0);
     await shot('comparison');
+  });
+
+  test('diff: one flame graph of both sides with a legend; the table has each side', T, async () => {
+    await page.goto(`${srv.baseUrl}/diff?query=${q('{service_name="goapp"}')}`
+      + `&leftquery=${q('{service_name="goapp", env="prod"}')}&leftfrom=now-1h&leftuntil=now`
+      + `&rightquery=${q('{service_name="goapp", env="dev"}')}&rightfrom=now-1h&rightuntil=now`);
+    const ticks = page.locator('[data-testid="diff-ticks"]');
+    await ticks.waitFor();
+    assert.equal(BigInt(await ticks.getAttribute('data-left')), sum(prod.rows));
+    assert.equal(BigInt(await ticks.getAttribute('data-right')), sum(dev.rows));
+    const rows = await page.locator('[data-testid="diff-table"] tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ({ name: tr.dataset.name, left: BigInt(tr.dataset.left), right: BigInt(tr.dataset.right) })));
+    assert.ok(rows.length >= 10);
+    for (const r of rows) {
+      assert.equal(r.left, prod.rows.get(r.name)?.flat ?? 0n, r.name);
+      assert.equal(r.right, dev.rows.get(r.name)?.flat ?? 0n, r.name);
+    }
+    assert.ok(await page.locator('[data-testid="diff-legend"] .swatch').count() >= 5);
+    const [widest] = await frames(page, 'diff-flamegraph');
+    assert.equal(BigInt(widest.total), prod.rows.get(widest.name).cum + dev.rows.get(widest.name).cum);
+    await shot('diff');
+  });
+
+  test('tag explorer: the values of a label with their totals; a value opens the single view', T, async () => {
+    await page.goto(`${srv.baseUrl}/tag-explorer?query=${q('{service_name="goapp"}')}&from=now-1h&until=now&groupBy=env`);
+    const table = page.locator('[data-testid="tag-table"]');
+    await table.locator('tbody tr').first().waitFor();
+    const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.dataset.value, Number(tr.dataset.total)]));
+    assert.deepEqual(new Map(rows), new Map([['prod', Number(sum(prod.rows))], ['dev', Number(sum(dev.rows))]]));
+    await shot('tag-explorer');
+    await table.locator('tbody tr[data-value="dev"]').click();
+    await page.waitForURL((u) => u.pathname === '/' && u.search.includes('env%3D%22dev%22'));
+    assert.equal(BigInt(await panelTotal(page, 'main')), sum(dev.rows));
+  });
+
+  test('upload: a pprof or folded file is shown without being stored', T, async () => {
+    await page.goto(`${srv.baseUrl}/upload`);
+    await page.getByLabel('profile file').setInputFiles(path.join(dir, 'prod', 'cpu.pb.gz'));
+    const total = page.locator('[data-testid="upload-total"]');
+    await total.waitFor();
+    assert.equal(BigInt(await total.getAttribute('data-total')), sum(prod.rows));
+    const [widest] = await frames(page, 'upload-flamegraph');
+    const topByCum = [...prod.rows.entries()].sort((a, b) => Number(b[1].cum - a[1].cum))[0];
+    assert.equal(widest.name, topByCum[0]);
+    await shot('upload');
+    await page.getByLabel('profile file').setInputFiles({ name: 'x.folded', mimeType: 'text/plain', buffer: Buffer.from('main;a 3\nmain;b 1\n') });
+    await page.waitForFunction(() => document.querySelector('[data-testid="upload-total"]')?.dataset.total === '4');
+    await page.getByLabel('profile file').setInputFiles({ name: 'bad.pb', mimeType: 'application/octet-stream', buffer: Buffer.from([0x0a, 0x7f, 0x01]) });
+    assert.match(await page.locator('[data-testid="error"]').textContent(), /bad\.pb: .*truncated/);
+  });
+
+  test('export: pprof that go tool pprof reads, flamebearer JSON and PNG', T, async () => {
+    await page.goto(`${srv.baseUrl}/?query=${q('{service_name="goapp"}')}&from=now-1h&until=now`);
+    await panelTotal(page, 'main');
+    const save = async (button) => {
+      const [dl] = await Promise.all([page.waitForEvent('download'), page.locator('.exports button', { hasText: button }).click()]);
+      const file = path.join(dir, dl.suggestedFilename());
+      await dl.saveAs(file);
+      return file;
+    };
+    const pprofFile = await save('pprof');
+    assert.deepEqual((await goPprofTop(pprofFile)).rows, both.rows);
+    const fb = JSON.parse(readFileSync(await save('flamebearer JSON'), 'utf8'));
+    assert.equal(BigInt(fb.flamebearer.numTicks), sum(both.rows));
+    assert.equal(fb.metadata.format, 'single');
+    const png = readFileSync(await save('PNG'));
+    assert.deepEqual([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
   });
 
   test('errors are shown in words; the dark theme applies', T, async () => {

@@ -5,11 +5,17 @@ import { useCallback, useEffect, useState } from 'react';
 import { setTenant } from './api/client';
 import { formatLocation, parseLocation, type View, type ViewState } from './app/state';
 import { ComparisonView } from './views/ComparisonView';
+import { DiffView } from './views/DiffView';
 import { SingleView } from './views/SingleView';
+import { TagExplorer } from './views/TagExplorer';
+import { UploadView } from './views/UploadView';
 
 const VIEWS: { view: View; label: string }[] = [
   { view: 'single', label: 'Single view' },
   { view: 'comparison', label: 'Comparison' },
+  { view: 'diff', label: 'Diff' },
+  { view: 'tags', label: 'Tag explorer' },
+  { view: 'upload', label: 'Upload' },
 ];
 
 function useTheme(): [string, () => void] {
@@ -52,7 +58,11 @@ export function App() {
         <button type="button" className="theme" aria-label="toggle theme" onClick={toggleTheme}>{theme === 'dark' ? '☀ light' : '☾ dark'}</button>
       </header>
       <main>
-        {state.view === 'comparison' ? <ComparisonView state={state} update={update} /> : <SingleView state={state} update={update} />}
+        {state.view === 'comparison' && <ComparisonView state={state} update={update} />}
+        {state.view === 'diff' && <DiffView state={state} update={update} />}
+        {state.view === 'tags' && <TagExplorer state={state} update={update} />}
+        {state.view === 'upload' && <UploadView />}
+        {state.view === 'single' && <SingleView state={state} update={update} />}
       </main>
     </div>
   );

@@ -9,6 +9,7 @@ export class ApiError extends Error {
 let tenant = '';
 /** X-Scope-OrgID for every call ("" sends none). */
 export function setTenant(t: string) { tenant = t; }
+export const getTenant = () => tenant;
 
 async function call<T>(method: string, body: unknown, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
@@ -77,5 +78,24 @@ export async function mergeStacktraces(profileType: string, selector: string, st
     names: fg.names ?? [],
     levels: (fg.levels ?? []).map((l) => (l.values ?? []).map(Number)),
     total: Number(fg.total ?? 0),
+  };
+}
+
+export interface DiffData { names: string[]; levels: number[][]; leftTicks: number; rightTicks: number }
+
+/** The diff flame graph of two selections (levels of 7 numbers per node). */
+export async function diff(profileType: string, leftSelector: string, left: { from: number; until: number },
+  rightSelector: string, right: { from: number; until: number }, signal?: AbortSignal): Promise<DiffData> {
+  const side = (selector: string, r: { from: number; until: number }) => ({
+    profileTypeID: profileType, labelSelector: selector, start: String(r.from), end: String(r.until), maxNodes: '8192',
+  });
+  const res = await call<{ flamegraph?: { names?: string[]; levels?: { values?: string[] }[]; leftTicks?: string; rightTicks?: string } }>(
+    'Diff', { left: side(leftSelector, left), right: side(rightSelector, right) }, signal);
+  const fg = res.flamegraph ?? {};
+  return {
+    names: fg.names ?? [],
+    levels: (fg.levels ?? []).map((l) => (l.values ?? []).map(Number)),
+    leftTicks: Number(fg.leftTicks ?? 0),
+    rightTicks: Number(fg.rightTicks ?? 0),
   };
 }

@@ -1,7 +1,7 @@
 // Everything a view shows lives in the URL, so a copied link reproduces it. Parameter names
 // follow Pyroscope's UI where it has one (query, from, until, groupBy, left*/right*).
 
-export type View = 'single' | 'comparison' | 'diff' | 'tags';
+export type View = 'single' | 'comparison' | 'diff' | 'tags' | 'upload';
 
 export interface Selection {
   profileType: string; // process_cpu:cpu:nanoseconds:cpu:nanoseconds
@@ -24,7 +24,9 @@ export interface ViewState {
   tenant: string; // X-Scope-OrgID for multi-tenant servers, "" for none
 }
 
-const VIEW_PATHS: Record<View, string> = { single: '/', comparison: '/comparison', diff: '/diff', tags: '/tag-explorer' };
+const VIEW_PATHS: Record<View, string> = {
+  single: '/', comparison: '/comparison', diff: '/diff', tags: '/tag-explorer', upload: '/upload',
+};
 
 export const DEFAULT_TYPE = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
 

@@ -40,6 +40,10 @@ function hue(name: string): number {
 
 interface Props {
   root: FlameNode;
+  /** Overrides the frame colour (the diff view colours by change). */
+  colorOf?: (n: FlameNode, dark: boolean) => string;
+  /** More tooltip lines for a frame. */
+  details?: (n: FlameNode) => string[];
   focus: FlameNode;
   unit: string;
   search: string;
@@ -48,7 +52,7 @@ interface Props {
   testId?: string;
 }
 
-export function FlameGraph({ root, focus, unit, search, onFocus, onSandwich, testId = 'flamegraph' }: Props) {
+export function FlameGraph({ root, focus, unit, search, onFocus, onSandwich, colorOf, details, testId = 'flamegraph' }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const [width, setWidth] = useState(800);
   const [hover, setHover] = useState<{ box: Box; x: number; y: number } | null>(null);
@@ -80,6 +84,7 @@ export function FlameGraph({ root, focus, unit, search, onFocus, onSandwich, tes
       const faded = (search !== '' && !hit) || b.ancestor;
       ctx.fillStyle = b.n.parent === null ? (dark ? '#555' : '#bbb')
         : `hsl(${hue(b.n.name)} ${faded ? 15 : 60}% ${dark ? (faded ? 30 : 40) : (faded ? 80 : 65)}%)`;
+      if (colorOf && b.n.parent !== null) ctx.fillStyle = colorOf(b.n, dark);
       if (hit) ctx.fillStyle = dark ? '#d946ef' : '#e879f9';
       ctx.fillRect(b.x, b.y, Math.max(b.w - 0.5, 0.5), ROW - 1);
       if (b.w > 30) {
@@ -89,7 +94,7 @@ export function FlameGraph({ root, focus, unit, search, onFocus, onSandwich, tes
         ctx.fillText(label.length > room ? `${label.slice(0, Math.max(room - 1, 0))}…` : label, b.x + 3, b.y + ROW / 2);
       }
     }
-  }, [boxes, width, height, search]);
+  }, [boxes, width, height, search, colorOf]);
 
   const boxAt = (e: React.MouseEvent) => {
     const r = (e.target as HTMLCanvasElement).getBoundingClientRect();
@@ -116,6 +121,7 @@ export function FlameGraph({ root, focus, unit, search, onFocus, onSandwich, tes
           <div className="tooltip-name">{hover.box.n.name}</div>
           <div>total {formatValue(hover.box.n.total, unit)} ({(100 * hover.box.n.total / (root.total || 1)).toFixed(2)}%)</div>
           <div>self {formatValue(hover.box.n.self, unit)}</div>
+          {details?.(hover.box.n).map((line) => <div key={line}>{line}</div>)}
           <div className="hint">click to focus · right click for the sandwich</div>
         </div>
       )}

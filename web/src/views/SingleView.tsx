@@ -1,6 +1,13 @@
 // The single view: service and profile type pickers, label filter, time range, timeline, flame
 // graph with the top table, search, focus and sandwich.
-import { type Selection, serviceOf, type ViewState, withService } from '../app/state';
+import { useState } from 'react';
+
+import { mergeStacktraces } from '../api/client';
+import { download, downloadPng, fetchPprof } from '../api/export';
+import { type Selection, selectorOf, serviceOf, type ViewState, withService } from '../app/state';
+import type { Range } from '../app/time';
+import { toFlamebearer } from '../flame/formats';
+import { decodeFlameGraph, unitOf } from '../flame/model';
 import { LabelFilter } from '../components/LabelFilter';
 import { ProfileTypePicker, ServicePicker } from '../components/Pickers';
 import { ErrorBox } from '../components/Status';
@@ -28,14 +35,40 @@ export function SelectionControls({ sel, onChange, withPickers, testId }:
   );
 }
 
+/** Export buttons: the merged profile as pprof, the flame graph as flamebearer JSON or PNG. */
+function Exports({ sel, range }: { sel: Selection; range: Range }) {
+  const [error, setError] = useState('');
+  const name = (serviceOf(sel) || 'profile').replace(/[^\w.-]+/g, '_');
+  const run = (f: () => Promise<void> | void) => async () => {
+    setError('');
+    try { await f(); } catch (e) { setError((e as Error).message); }
+  };
+  const selector = selectorOf(sel.matchers);
+  return (
+    <span className="exports">
+      Export:
+      <button type="button" onClick={run(async () => download(`${name}.pb`, await fetchPprof(sel.profileType, selector, range.from, range.until) as BlobPart, 'application/octet-stream'))}>pprof</button>
+      <button type="button" onClick={run(async () => {
+        const fg = await mergeStacktraces(sel.profileType, selector, range.from, range.until);
+        download(`${name}.flamebearer.json`, JSON.stringify(toFlamebearer(decodeFlameGraph(fg.names, fg.levels), unitOf(sel.profileType), name)), 'application/json');
+      })}>flamebearer JSON</button>
+      <button type="button" onClick={run(() => downloadPng('main-flamegraph', `${name}.png`))}>PNG</button>
+      {error && <span className="field-error" role="alert">{error}</span>}
+    </span>
+  );
+}
+
 export function SingleView({ state, update }: ViewProps) {
   const { range } = useRange(state.main);
   const setMain = (main: Selection) => update({ main, focus: '', sandwich: '' });
   return (
     <div className="single-view">
       <SelectionControls sel={state.main} onChange={setMain} withPickers testId="main-controls" />
-      <input className="search" type="search" aria-label="search frames" placeholder="Search functions…"
-        value={state.search} onChange={(e) => update({ search: e.target.value })} />
+      <div className="toolbar">
+        <input className="search" type="search" aria-label="search frames" placeholder="Search functions…"
+          value={state.search} onChange={(e) => update({ search: e.target.value })} />
+        {range && <Exports sel={state.main} range={range} />}
+      </div>
       {range && (
         <SelectionPanel sel={state.main} range={range} search={state.search} focus={state.focus} sandwichOf={state.sandwich}
           showTable testId="main"
