@@ -3,7 +3,7 @@
 // through flamectl. Each view is checked against Google's pprof of the same files; screenshots of
 // every view are kept in <build dir>/ui-screenshots/.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -12,7 +12,8 @@ import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 
 import { goPprofTop, runGoTool } from './lib/gotools.mjs';
-import { flamedbBin } from './lib/paths.mjs';
+import { connectUnary } from './lib/http.mjs';
+import { flamedbBin, integrationDir } from './lib/paths.mjs';
 import { makeTempDir, removeTempDir, startServer } from './lib/server.mjs';
 
 const execFileAsync = promisify(execFile);
@@ -60,6 +61,18 @@ describe('web UI in Chromium', () => {
       await execFileAsync(FLAMECTL, ['upload', '--url', srv.baseUrl, '--service-name', 'goapp', '--label', `env=${env}`,
         path.join(dir, env, 'cpu.pb.gz'), path.join(dir, env, 'heap.pb.gz')]);
     }
+    // The real Pyroscope Node.js SDK profiles a small program and uploads to the server.
+    const nodeApp = await new Promise((resolve) => {
+      const child = spawn(process.execPath, [path.join(integrationDir, 'fixtures', 'node-sdk-app.mjs')], {
+        cwd: integrationDir, stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, PYROSCOPE_SERVER_ADDRESS: srv.baseUrl, APP_NAME: 'node-ui-app', RUN_MS: '4000', FLUSH_MS: '2000' },
+      });
+      let out = '';
+      child.stdout.on('data', (d) => { out += d; });
+      child.stderr.on('data', (d) => { out += d; });
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    assert.equal(nodeApp.code, 0, nodeApp.out.slice(-2000));
     [prod, dev, both] = await Promise.all([
       goPprofTop(path.join(dir, 'prod', 'cpu.pb.gz')),
       goPprofTop(path.join(dir, 'dev', 'cpu.pb.gz')),
@@ -98,6 +111,37 @@ describe('web UI in Chromium', () => {
     assert.ok(await page.locator('[data-testid="service-picker"] option', { hasText: 'goapp' }).count() === 1);
     assert.ok(await page.locator('[data-testid="type-picker"] option', { hasText: 'memory:inuse_space:bytes:space:bytes' }).count() === 1);
     await shot('single-view');
+  });
+
+  test('single view of the Node SDK\'s wall profiles: total, widest frame and table equal the API', T, async () => {
+    const api = async (method, body) => JSON.parse((await connectUnary(srv.baseUrl, `/querier.v1.QuerierService/${method}`, JSON.stringify(body))).text);
+    const now = Date.now();
+    const types = await api('ProfileTypes', { start: String(now - 3_600_000), end: String(now) });
+    const wall = types.profileTypes.map((t) => t.ID).find((id) => id.startsWith('wall:wall:'));
+    assert.ok(wall, JSON.stringify(types));
+    const sel = '{service_name="node-ui-app"}';
+    await page.goto(`${srv.baseUrl}/?query=${encodeURIComponent(wall + sel)}&from=now-1h&until=now`);
+    const total = await panelTotal(page, 'main');
+    const fg = (await api('SelectMergeStacktraces', { profileTypeID: wall, labelSelector: sel, start: String(now - 3_600_000),
+      end: String(Date.now() + 60_000), maxNodes: '8192', format: 'PROFILE_FORMAT_FLAMEGRAPH' })).flamegraph;
+    assert.equal(total, Number(fg.total));
+    const selfByName = new Map();
+    const depth1 = [];
+    fg.levels.forEach((l, d) => {
+      const v = (l.values ?? []).map(Number);
+      for (let i = 0; i < v.length; i += 4) {
+        if (d > 0) selfByName.set(fg.names[v[i + 3]], (selfByName.get(fg.names[v[i + 3]]) ?? 0) + v[i + 2]);
+        if (d === 1) depth1.push({ name: fg.names[v[i + 3]], total: v[i + 1] });
+      }
+    });
+    const [widest] = await frames(page, 'main-flamegraph');
+    depth1.sort((a, b) => b.total - a.total);
+    assert.deepEqual(widest, depth1[0], 'the widest frame is the widest child of the root');
+    const rows = await page.locator('[data-testid="top-table"] tbody tr').evaluateAll((trs) => trs.slice(0, 10).map((tr) => [
+      tr.querySelector('.name').textContent, Number(tr.children[1].dataset.value)]));
+    assert.ok(rows.length >= 3, 'the Node profile has functions');
+    for (const [name, self] of rows) assert.equal(self, selfByName.get(name), name);
+    await shot('single-view-node-sdk');
   });
 
   test('the label filter narrows the data to one profile', T, async () => {
