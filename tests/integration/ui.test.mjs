@@ -156,6 +156,22 @@ describe('web UI in Chromium', () => {
       String(sum(dev.rows)));
     assert.match(await filter.locator('.chip').textContent(), /env="dev"/);
     await shot('label-filter');
+
+    // Dragging across the timeline zooms into that part of the range: from/until become its ends.
+    const svg = page.locator('[data-testid="main-timeline"] svg');
+    const b = await svg.boundingBox();
+    const before = Date.now();
+    await page.mouse.move(b.x + b.width * 0.5, b.y + b.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(b.x + b.width * 0.75, b.y + b.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForURL((u) => /^\d{13}$/.test(u.searchParams.get('from') ?? ''));
+    const u = new URL(page.url());
+    const [from, until] = [Number(u.searchParams.get('from')), Number(u.searchParams.get('until'))];
+    const span = until - from;
+    assert.ok(span > 0.2 * 3_600_000 && span < 0.3 * 3_600_000, `a quarter of the hour: ${span} ms`);
+    assert.ok(Math.abs(from - (before - 1_800_000)) < 120_000, `from is the middle of the hour: ${new Date(from).toISOString()}`);
+    assert.match(u.search, /env%3D%22dev%22/, 'the filter stays');
   });
 
   test('search, focus and sandwich live in the URL; a copied link restores them', T, async () => {
