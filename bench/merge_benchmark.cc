@@ -12,7 +12,6 @@
 #include <iostream>
 #include <sstream>
 
-#include "base/memory.h"
 #include "corpus.h"
 #include "head/head.h"
 #include "query/pprof_merge.h"
@@ -111,10 +110,4 @@ BENCHMARK(BM_IngestAndMerge)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  flamedb::base::TuneAllocator();  // As the server does.
-  benchmark::Initialize(&argc, argv);
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+// main(): bench/main.cc.

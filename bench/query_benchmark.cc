@@ -32,7 +32,6 @@
 #include <string_view>
 #include <vector>
 
-#include "base/memory.h"
 #include "base/status.h"
 #include "block/bytes.h"
 #include "block/meta.h"
@@ -482,10 +481,4 @@ BENCHMARK_CAPTURE(BM_LabelValues, pod_service_and_type, true)->Unit(benchmark::k
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  flamedb::base::TuneAllocator();  // As the server does.
-  benchmark::Initialize(&argc, argv);
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+// main(): bench/main.cc.

@@ -20,7 +20,6 @@
 
 #include "base/clock.h"
 #include "base/logging.h"
-#include "base/memory.h"
 #include "block/meta.h"
 #include "block/reader.h"
 #include "block/writer.h"
@@ -227,10 +226,4 @@ BENCHMARK(BM_HeadSeriesOverhead)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  flamedb::base::TuneAllocator();  // As the server does.
-  benchmark::Initialize(&argc, argv);
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+// main(): bench/main.cc.
