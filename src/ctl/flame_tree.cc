@@ -193,8 +193,7 @@ std::vector<FunctionRow> TopFunctions(const FlameNode& root) {
   std::vector<FunctionRow> out;
   for (auto& [name, row] : rows) out.push_back(std::move(row));
   std::sort(out.begin(), out.end(), [](const FunctionRow& a, const FunctionRow& b) {
-    if (a.self != b.self) return a.self > b.self;
-    if (a.total != b.total) return a.total > b.total;
+    if (a.self != b.self) return a.self > b.self;  // pprof -top's order: flat, then name.
     return a.name < b.name;
   });
   return out;

@@ -44,7 +44,7 @@ struct FunctionRow {
 };
 
 // Self and total per function name; a name counts once per stack (recursion does not double
-// its total), as pprof's -top. The root is left out. Sorted by self, then total, then name.
+// its total), as pprof's -top. The root is left out. Sorted as pprof -top: self, then name.
 std::vector<FunctionRow> TopFunctions(const FlameNode& root);
 
 // `limit` rows (0: all) of a top table (flat, flat%, sum%, cum, cum%, name, as pprof -top) or

@@ -42,7 +42,7 @@ TEST(FlameTreeTest, TopCountsARecursiveFunctionOnce) {
   std::vector<FunctionRow> rows = TopFunctions(*DecodeFlameGraph(kNames, kLevels, false));
 
   ASSERT_EQ(rows.size(), 3u);
-  EXPECT_EQ(rows[0].name, "a");  // Self 5 as b's, but the bigger total.
+  EXPECT_EQ(rows[0].name, "a");  // Self 5 as b's: by name, as pprof.
   EXPECT_EQ(rows[0].self, 5);
   EXPECT_EQ(rows[0].total, 10);  // 6 under the root, 4 under c (its recursive call not again).
   EXPECT_EQ(rows[1].name, "b");

@@ -114,7 +114,7 @@ describe('flamectl upload and query', () => {
     const lines = table.stdout.trim().split('\n');
     assert.equal(lines.length, 4, table.stdout);
     assert.match(lines[0], /flat\s+flat%\s+sum%\s+cum\s+cum%\s+name/);
-    const top = [...want.entries()].sort((a, b) => Number(b[1].flat - a[1].flat))[0][0];
+    const top = [...want.entries()].sort((a, b) => Number(b[1].flat - a[1].flat) || (a[0] < b[0] ? -1 : 1))[0][0]; // pprof's order.
     assert.ok(lines[1].endsWith(`  ${top}`), `${lines[1]} is ${top}`);
   });
 

@@ -80,7 +80,12 @@ export async function goPprofTop(file, args = []) {
   const rows = new Map();
   for (const line of stdout.split('\n')) {
     const m = /^\s*(\d+)(?:ns)?\s+[\d.]+%\s+[\d.]+%\s+(\d+)(?:ns)?\s+[\d.]+%\s+(.+)$/.exec(line); // 0 has no unit.
-    if (m) rows.set(m[3].replace(/ \(inline\)$/, ''), { flat: BigInt(m[1]), cum: BigInt(m[2]) });
+    if (!m) continue;
+    // pprof lists a function inlined in some places and not in others twice ("f" and
+    // "f (inline)"); a flame graph has one frame name for both, so their values add up.
+    const name = m[3].replace(/ \(inline\)$/, '');
+    const row = rows.get(name) ?? { flat: 0n, cum: 0n };
+    rows.set(name, { flat: row.flat + BigInt(m[1]), cum: row.cum + BigInt(m[2]) });
   }
   return { rows, text: stdout };
 }

@@ -86,7 +86,7 @@ export function topTable(root: FlameNode): TopRow[] {
     onStack.set(n.name, depth);
   };
   root.children.forEach(walk);
-  return [...rows.values()].sort((a, b) => b.self - a.self || b.total - a.total || a.name.localeCompare(b.name));
+  return [...rows.values()].sort((a, b) => b.self - a.self || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)); // As pprof -top.
 }
 
 /** Adds `value` along `names` under `into`, merging equal names. */
