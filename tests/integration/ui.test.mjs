@@ -47,6 +47,20 @@ describe('web UI in Chromium', () => {
   let prod;
   let dev;
   let both;
+  /** Self per function name in the API's flame graph of `selector` (CPU, the last hour). */
+  const apiSelfByName = async (selector) => {
+    const now = Date.now();
+    const res = await connectUnary(srv.baseUrl, '/querier.v1.QuerierService/SelectMergeStacktraces', JSON.stringify({
+      profileTypeID: CPU, labelSelector: selector, start: String(now - 3_600_000), end: String(now + 60_000),
+      maxNodes: '8192', format: 'PROFILE_FORMAT_FLAMEGRAPH' }));
+    const fg = JSON.parse(res.text).flamegraph;
+    const out = new Map();
+    fg.levels.forEach((l, d) => {
+      const v = (l.values ?? []).map(Number);
+      for (let i = 0; d > 0 && i < v.length; i += 4) out.set(fg.names[v[i + 3]], (out.get(fg.names[v[i + 3]]) ?? 0) + v[i + 2]);
+    });
+    return out;
+  };
   const shot = (name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 
   before(async () => {
@@ -226,11 +240,13 @@ describe('web UI in Chromium', () => {
     assert.equal(BigInt(await ticks.getAttribute('data-left')), sum(prod.rows));
     assert.equal(BigInt(await ticks.getAttribute('data-right')), sum(dev.rows));
     const rows = await page.locator('[data-testid="diff-table"] tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => ({ name: tr.dataset.name, left: BigInt(tr.dataset.left), right: BigInt(tr.dataset.right) })));
+      trs.map((tr) => ({ name: tr.dataset.name, left: Number(tr.dataset.left), right: Number(tr.dataset.right) })));
     assert.ok(rows.length >= 10);
+    // Each side's self per function is what the API's own flame graph of that side says.
+    const [left, right] = await Promise.all(['prod', 'dev'].map((env) => apiSelfByName(`{service_name="goapp", env="${env}"}`)));
     for (const r of rows) {
-      assert.equal(r.left, prod.rows.get(r.name)?.flat ?? 0n, r.name);
-      assert.equal(r.right, dev.rows.get(r.name)?.flat ?? 0n, r.name);
+      assert.equal(r.left, left.get(r.name) ?? 0, r.name);
+      assert.equal(r.right, right.get(r.name) ?? 0, r.name);
     }
     assert.ok(await page.locator('[data-testid="diff-legend"] .swatch').count() >= 5);
     const [widest] = await frames(page, 'diff-flamegraph');
