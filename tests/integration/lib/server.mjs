@@ -164,7 +164,7 @@ function probeStatus(port, urlPath, timeoutMs) {
  * returns null.
  */
 export async function startServer(extraArgs = [], opts = {}) {
-  const { env = {}, listenPort = 0, dataDir = null, readyTimeoutMs = 20_000 } = opts;
+  const { env = {}, listenPort = 0, dataDir = null, readyTimeoutMs = 60_000 } = opts;  // Sanitizer builds replay the WAL slowly.
   const dir = dataDir ?? (await makeTempDir('flamedb-data-'));
   const args = ['-server.http-listen-address=127.0.0.1'];
   if (listenPort !== null) args.push(`-server.http-listen-port=${listenPort}`);
