@@ -16,12 +16,14 @@ enum class Codec { kProto, kJson };
 constexpr std::string_view kProtoType = "application/proto";
 constexpr std::string_view kJsonType = "application/json";
 
-// The codec named by a Content-Type (parameters such as charset are allowed), if supported.
-std::optional<Codec> CodecFor(std::optional<std::string_view> content_type) {
-  if (!content_type.has_value()) {
-    return std::nullopt;
-  }
-  const std::string media = base::AsciiLowercase(base::TrimSpace(content_type->substr(0, content_type->find(';'))));
+// The lowercased media type of the request's Content-Type, without parameters such as charset.
+std::string MediaType(const HttpRequest& request) {
+  const std::string_view type = request.headers.Get("Content-Type").value_or("");
+  return base::AsciiLowercase(base::TrimSpace(type.substr(0, type.find(';'))));
+}
+
+// The Connect codec named by a media type, if supported.
+std::optional<Codec> CodecFor(const std::string& media) {
   if (media == kProtoType) {
     return Codec::kProto;
   }
@@ -151,11 +153,6 @@ void SetDeadline(RequestContext& context, const base::Clock& clock,
 // trailer frame (flags 0x80) of a 200 response.
 constexpr std::string_view kGrpcWebType = "application/grpc-web";
 
-std::string MediaType(const HttpRequest& request) {
-  const std::string_view type = request.headers.Get("Content-Type").value_or("");
-  return base::AsciiLowercase(base::TrimSpace(type.substr(0, type.find(';'))));
-}
-
 std::optional<Codec> GrpcWebCodecFor(const std::string& media) {
   if (media == kGrpcWebType || media == "application/grpc-web+proto") {
     return Codec::kProto;
@@ -276,7 +273,7 @@ Result<std::string> GrpcWebMessage(const HttpRequest& request, uint64_t max_body
 HttpResponse ServeConnectUnary(const UnaryMethod& method, uint64_t max_body_bytes,
                                const HttpRequest& request, RequestContext& context,
                                const base::Clock& clock) {
-  const std::optional<Codec> codec = CodecFor(request.headers.Get("Content-Type"));
+  const std::optional<Codec> codec = CodecFor(MediaType(request));
   if (!codec.has_value()) {
     HttpResponse resp = ErrorResponse(
         415, "unsupported Content-Type \"" +
