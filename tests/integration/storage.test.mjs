@@ -66,6 +66,9 @@ describe('storage engine', () => {
         let stop = false;
         let flushed;
         const firstFlush = new Promise((resolve) => { flushed = resolve; });
+        let ackedThisCycle = 0;
+        let enoughAcked;
+        const someAcked = new Promise((resolve) => { enoughAcked = resolve; });
         // Every other cycle starts its pushes only once a first cut has finished (or 30 s have
         // passed). Pushing through that cut lets the WAL grow by all the cut's duration, which
         // the next restart replays into a bigger head and a slower cut: on a slow (TSan) build
@@ -90,6 +93,7 @@ describe('storage engine', () => {
             }
             unknown.delete(id);
             acked.set(id, files[kind].total);
+            if (++ackedThisCycle === 2 * CLIENTS) enoughAcked();
           }
         };
         const flusher = async () => {
@@ -105,9 +109,11 @@ describe('storage engine', () => {
           }
         };
         const work = [...Array.from({ length: CLIENTS }, (_, c) => client(c)), flusher()];
-        // The kill comes at a random moment: during pushes, during a cut, or between the two.
+        // Once every client had pushes acknowledged (however slow the build), the kill comes at a
+        // random moment: during pushes, during a cut, or between the two.
         await gate;
-        await sleep(300 + Math.random() * 800);
+        await Promise.race([someAcked, sleep(30_000)]);
+        await sleep(Math.random() * 800);
         srv.proc.kill('SIGKILL');
         await srv.exited;
         stop = true;
