@@ -1,6 +1,8 @@
 // The query engine on a realistic corpus: CPU flame graphs (MergeStacktraces + BuildFlameGraph,
 // max_nodes 8192) over an hour from the head and from blocks, cold and warm, and over a day from
-// blocks; SelectSeries over a day; LabelNames and LabelValues on a head of 10,000 series.
+// blocks; SelectSeries over a day; LabelNames and LabelValues over an hour and a day of blocks
+// and on a head of 10,000 series. Each reports peak_MB: how far resident memory rose during one
+// query (bench/peak_memory.h).
 //
 // The corpus is one service ("svc") of $FLAMEDB_BENCH_PODS pods (default 100), each sending the
 // real runtime/pprof CPU profile of $FLAMEDB_BENCH_CORPUS (bench/query makes it with the
@@ -11,16 +13,21 @@
 // `profilegen -seconds 10`, 858 samples, 100 pods keep ~16%: ~137 samples per profile). The
 // head holds that first hour: 36,000 profiles, 72,000 rows (one per sample type), 200 series.
 // The day is $FLAMEDB_BENCH_HOURS (default 24) one-hour blocks, each that same head shifted by a
-// whole number of hours and cut with block::EncodeBlock, kept in a MemoryBucket and read by
-// range gets through block::BucketSource, as the ingester reads the blocks it cuts. "Cold"
-// opens every reader inside the timed loop, so no symbols are cached (the bytes are in memory:
-// no disk I/O); "warm" opens them once and runs one query before timing.
+// whole number of hours and cut with block::EncodeBlock, stored in a FilesystemBucket under
+// $TMPDIR (the -storage.backend=filesystem layout) and read by range gets through
+// block::BucketSource, as the ingester reads the blocks it cuts. "Cold" evicts the block files
+// from the page cache (posix_fadvise DONTNEED, outside the timing) and opens every reader inside
+// the timed loop, so every byte comes from the disk and no symbols are cached; "warm" opens
+// them once and runs one query before timing.
 // The counters give each benchmark's input: samples, profiles (rows) and series of the queried
 // type, blocks and their bytes. The corpus is built once, outside the timed loops, on first use.
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
@@ -39,7 +46,8 @@
 #include "block/writer.h"
 #include "corpus.h"
 #include "head/head.h"
-#include "objstore/memory_bucket.h"
+#include "objstore/filesystem_bucket.h"
+#include "peak_memory.h"
 #include "query/flamegraph.h"
 #include "query/querier.h"
 #include "query/series.h"
@@ -232,6 +240,19 @@ class CorpusBlocks {
     return in;
   }
 
+  // Drops the first `hours` block files from the page cache, so the next reads hit the disk.
+  void Evict(int hours) {
+    Prepare(hours);
+    for (int h = 0; h < hours; ++h) {
+      const std::string path = owned_bucket_->dir() + "/" + blocks_[h].key;
+      const int fd = open(path.c_str(), O_RDONLY);
+      if (fd < 0) Die("evict", InternalError("cannot open " + path));
+      (void)fdatasync(fd);
+      (void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+      close(fd);
+    }
+  }
+
   uint64_t Bytes(int hours) {
     Prepare(hours);
     uint64_t bytes = 0;
@@ -266,7 +287,19 @@ class CorpusBlocks {
     return b;
   }
 
-  objstore::MemoryBucket bucket_;
+  // The bucket's directory, removed at exit.
+  static std::unique_ptr<objstore::FilesystemBucket> MakeBucket() {
+    std::string dir = (std::filesystem::temp_directory_path() / "flamedb-query-bench-XXXXXX");
+    if (mkdtemp(dir.data()) == nullptr) Die("mkdtemp", InternalError(dir));
+    Result<std::unique_ptr<objstore::FilesystemBucket>> b = objstore::FilesystemBucket::Open(dir);
+    if (!b.ok()) Die("bucket", b.status());
+    static const std::string removed_at_exit = dir;
+    std::atexit([] { std::filesystem::remove_all(removed_at_exit); });
+    return std::move(b).value();
+  }
+
+  std::unique_ptr<objstore::FilesystemBucket> owned_bucket_ = MakeBucket();
+  objstore::Bucket& bucket_ = *owned_bucket_;
   std::vector<Stored> blocks_;
 };
 
@@ -298,6 +331,11 @@ void SetInputCounters(benchmark::State& state, const Input& in) {
   state.counters["series"] = static_cast<double>(in.series);
 }
 
+// How far resident memory rose during one run of `fn` (bench/peak_memory.h), in MB.
+void SetPeakCounter(benchmark::State& state, const std::function<void()>& fn) {
+  state.counters["peak_MB"] = bench::PeakResidentGrowth(fn) / 1e6;
+}
+
 void SetBlockCounters(benchmark::State& state, int hours) {
   state.counters["blocks"] = static_cast<double>(hours);
   state.counters["block_bytes"] = static_cast<double>(Blocks().Bytes(hours));
@@ -309,6 +347,7 @@ void BM_FlameGraphHead(benchmark::State& state) {
   const query::Sources sources{hour.head.get()};
   const store::TimeRange range = QueryRange(1);
   size_t nodes = 0;
+  SetPeakCounter(state, [&] { nodes = RenderFlameGraph(sources, range); });
   for (auto _ : state) {
     nodes = RenderFlameGraph(sources, range);
   }
@@ -329,13 +368,23 @@ void BM_FlameGraphBlocks(benchmark::State& state, int hours, bool warm, int thre
   const Readers opened = warm ? blocks.Open(hours) : Readers();
   if (warm) (void)RenderFlameGraph(SourcesOf(opened), range);  // Decodes and caches the symbols.
   size_t nodes = 0;
-  for (auto _ : state) {
+  const auto query = [&] {
     if (warm) {
       nodes = RenderFlameGraph(SourcesOf(opened), range, threads);
     } else {
       const Readers cold = blocks.Open(hours);
       nodes = RenderFlameGraph(SourcesOf(cold), range, threads);
     }
+  };
+  if (!warm) blocks.Evict(hours);
+  SetPeakCounter(state, query);
+  for (auto _ : state) {
+    if (!warm) {
+      state.PauseTiming();
+      blocks.Evict(hours);
+      state.ResumeTiming();
+    }
+    query();
   }
   SetInputCounters(state, blocks.InputOf(hours));
   SetBlockCounters(state, hours);
@@ -383,7 +432,7 @@ void BM_SelectSeries(benchmark::State& state, bool warm, int threads) {
   limits.max_query_length_ms = 0;
   const Readers opened = warm ? blocks.Open(hours) : Readers();
   size_t series = 0, points = 0;
-  for (auto _ : state) {
+  const auto query = [&] {
     const Readers cold = warm ? Readers() : blocks.Open(hours);
     query::QueryContext ctx({.threads = threads});
     Result<std::vector<query::TimeSeries>> result =
@@ -392,6 +441,17 @@ void BM_SelectSeries(benchmark::State& state, bool warm, int threads) {
     series = result->size();
     points = 0;
     for (const query::TimeSeries& ts : *result) points += ts.points.size();
+  };
+  if (warm) query();
+  if (!warm) blocks.Evict(hours);
+  SetPeakCounter(state, query);
+  for (auto _ : state) {
+    if (!warm) {
+      state.PauseTiming();
+      blocks.Evict(hours);
+      state.ResumeTiming();
+    }
+    query();
   }
   SetInputCounters(state, blocks.InputOf(hours));
   SetBlockCounters(state, hours);
@@ -450,12 +510,14 @@ void BM_LabelNames(benchmark::State& state, bool selected) {
   const query::Sources sources{&head};
   const std::vector<std::string> matchers = LabelMatchers(selected);
   size_t names = 0;
-  for (auto _ : state) {
+  const auto query = [&] {
     Result<std::vector<std::string>> result =
         query::LabelNames(sources, matchers, {INT64_MIN, INT64_MAX});
     if (!result.ok()) Die("LabelNames", result.status());
     names = result->size();
-  }
+  };
+  SetPeakCounter(state, query);
+  for (auto _ : state) query();
   state.counters["series"] = static_cast<double>(head.series());
   state.counters["out_names"] = static_cast<double>(names);
 }
@@ -467,17 +529,63 @@ void BM_LabelValues(benchmark::State& state, bool selected) {
   const query::Sources sources{&head};
   const std::vector<std::string> matchers = LabelMatchers(selected);
   size_t values = 0;
-  for (auto _ : state) {
+  const auto query = [&] {
     Result<std::vector<std::string>> result =
         query::LabelValues(sources, "pod", matchers, {INT64_MIN, INT64_MAX});
     if (!result.ok()) Die("LabelValues", result.status());
     values = result->size();
-  }
+  };
+  SetPeakCounter(state, query);
+  for (auto _ : state) query();
   state.counters["series"] = static_cast<double>(head.series());
   state.counters["out_values"] = static_cast<double>(values);
 }
 BENCHMARK_CAPTURE(BM_LabelValues, pod_all, false)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_LabelValues, pod_service_and_type, true)->Unit(benchmark::kMicrosecond);
+
+// LabelNames and LabelValues(pod) with Grafana's matchers over `hours` (0: the day) of the
+// 100-pod corpus' blocks, cold (evicted from the page cache, opened in the loop) or warm.
+void BM_LabelsBlocks(benchmark::State& state, int hours, bool warm, bool values) {
+  if (hours == 0) hours = DayHours();
+  CorpusBlocks& blocks = Blocks();
+  blocks.Prepare(hours);
+  const store::TimeRange range = QueryRange(hours);
+  const std::vector<std::string> matchers = LabelMatchers(true);
+  const Readers opened = warm ? blocks.Open(hours) : Readers();
+  size_t out = 0;
+  const auto query = [&] {
+    const Readers cold = warm ? Readers() : blocks.Open(hours);
+    const query::Sources sources = SourcesOf(warm ? opened : cold);
+    Result<std::vector<std::string>> result =
+        values ? query::LabelValues(sources, "pod", matchers, range)
+               : query::LabelNames(sources, matchers, range);
+    if (!result.ok()) Die("labels", result.status());
+    out = result->size();
+  };
+  if (!warm) blocks.Evict(hours);
+  SetPeakCounter(state, query);
+  for (auto _ : state) {
+    if (!warm) {
+      state.PauseTiming();
+      blocks.Evict(hours);
+      state.ResumeTiming();
+    }
+    query();
+  }
+  SetBlockCounters(state, hours);
+  state.counters[values ? "out_values" : "out_names"] = static_cast<double>(out);
+  state.SetLabel(std::string(values ? "LabelValues(pod)" : "LabelNames") + ", " +
+                 std::to_string(hours) + " h, " + std::to_string(Pods()) + " pods, " +
+                 (warm ? "warm" : "cold"));
+}
+BENCHMARK_CAPTURE(BM_LabelsBlocks, names_hour_cold, 1, false, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LabelsBlocks, names_hour_warm, 1, true, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LabelsBlocks, names_day_cold, 0, false, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LabelsBlocks, names_day_warm, 0, true, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LabelsBlocks, values_hour_cold, 1, false, true)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LabelsBlocks, values_hour_warm, 1, true, true)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LabelsBlocks, values_day_cold, 0, false, true)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LabelsBlocks, values_day_warm, 0, true, true)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

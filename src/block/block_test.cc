@@ -113,6 +113,30 @@ TEST_F(BlockTest, ABlockHoldsExactlyWhatTheHeadHeld) {
   }
 }
 
+// Rows of thousands of samples over thousands of stacks (the cut sorts those with a radix sort),
+// with stacks repeated within a row, keep every stack's summed value.
+TEST(BlockLargeRowsTest, LargeRowsWithRepeatedStacksSurviveTheBlock) {
+  head::Head head;
+  for (int64_t t = 0; t < 3; ++t) {
+    testing::ProfileBuilder builder;
+    builder.SampleType("cpu", "nanoseconds").Period("cpu", "nanoseconds", 10000000);
+    for (int i = 0; i < 6000; ++i) {
+      const int stack = (i * 7919 + static_cast<int>(t) * 13) % 2500;  // Each stack about twice.
+      builder.Sample({"leaf" + std::to_string(stack), "mid" + std::to_string(stack % 50), "main"},
+                     {(1 + i % 5) * 10000000});
+    }
+    ASSERT_THAT(head.Append(Labels("api", "a"), builder.TimeNanos(1000 + t).Build(), {}), IsOk());
+  }
+  BlockMeta meta;
+  meta.ulid = "01ARYZ6S41TSV4RRFFQ69G5FAV";
+  meta.tenant = "t1";
+  Result<EncodedBlock> block = EncodeBlock(head, meta, {});
+  ASSERT_THAT(block, IsOk());
+  auto reader = BlockReader::Open(StringSource(block->data));
+  ASSERT_THAT(reader, IsOk());
+  EXPECT_EQ(Rows(**reader), Rows(head));
+}
+
 TEST(BlockSpansTest, SpanIdsOfSamplesSurviveTheBlock) {
   testing::ProfileBuilder b;
   b.SampleType("cpu", "nanoseconds").Period("cpu", "nanoseconds", 10);

@@ -1,59 +1,70 @@
 #include "distributor/delta.h"
 
 #include <algorithm>
+#include <optional>
+#include <unordered_map>
 
 namespace flamedb::distributor {
 namespace {
 
 // Hashes samples by their symbolized stack and labels: location ids are not stable from one
-// profile of a process to the next, function names and lines are.
+// profile of a process to the next, function names and lines are. Each location's hash is
+// computed once per profile (from its functions' names and lines, or its address), so a sample
+// costs one multiply per frame.
 class StackHasher {
  public:
   explicit StackHasher(const model::Profile& p) : p_(p) {
-    for (size_t i = 0; i < p.locations.size(); ++i) {
-      locations_.emplace(p.locations[i].id, i);
-    }
-    for (size_t i = 0; i < p.functions.size(); ++i) {
-      functions_.emplace(p.functions[i].id, i);
+    std::unordered_map<uint64_t, uint64_t> function_hash;
+    for (const model::Function& f : p.functions) function_hash[f.id] = Bytes(p.String(f.name));
+    for (const model::Location& location : p.locations) {
+      uint64_t h = 0x84222325cbf29ce4ULL;
+      for (const model::Line& line : p.Lines(location)) {
+        auto f = function_hash.find(line.function_id);
+        Mix(h, f == function_hash.end() ? Bytes({}) : f->second);
+        Mix(h, static_cast<uint64_t>(line.line));
+      }
+      if (location.lines.size == 0) Mix(h, location.address);
+      if (location.id < kDenseIds) {
+        if (dense_.size() <= location.id) dense_.resize(location.id + 1, kMissing);
+        dense_[location.id] = h;
+      } else {
+        sparse_[location.id] = h;
+      }
     }
   }
 
   uint64_t operator()(const model::Sample& s) const {
     uint64_t h = 0xcbf29ce484222325ULL;
     for (uint64_t id : p_.LocationIds(s)) {
-      auto loc = locations_.find(id);
-      if (loc == locations_.end()) {
-        continue;
-      }
-      const model::Location& location = p_.locations[loc->second];
-      for (const model::Line& line : p_.Lines(location)) {
-        auto f = functions_.find(line.function_id);
-        Mix(h, f == functions_.end() ? std::string_view() : p_.String(p_.functions[f->second].name));
-        Mix(h, static_cast<uint64_t>(line.line));
-      }
-      if (location.lines.size == 0) {
-        Mix(h, location.address);
-      }
+      const uint64_t location = Location(id);
+      if (location != kMissing) Mix(h, location);
     }
     for (const model::Label& l : p_.Labels(s)) {
-      Mix(h, p_.String(l.key));
-      Mix(h, p_.String(l.str));
+      Mix(h, Bytes(p_.String(l.key)));
+      Mix(h, Bytes(p_.String(l.str)));
     }
     return h;
   }
 
  private:
-  static void Mix(uint64_t& h, std::string_view bytes) {
-    for (char c : bytes) {
-      h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
-    }
-    Mix(h, uint64_t{0xff});
+  static constexpr uint64_t kDenseIds = 1 << 20;  // pprof ids are usually 1..n.
+  static constexpr uint64_t kMissing = 0;          // Location hashes are never 0 in practice.
+
+  uint64_t Location(uint64_t id) const {
+    if (id < dense_.size()) return dense_[id];
+    auto it = sparse_.find(id);
+    return it == sparse_.end() ? kMissing : it->second;
   }
-  static void Mix(uint64_t& h, uint64_t v) { h = (h ^ v) * 0x9e3779b97f4a7c15ULL; }
+  static uint64_t Bytes(std::string_view bytes) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (char c : bytes) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
+    return h | 1;
+  }
+  static void Mix(uint64_t& h, uint64_t v) { h = (h ^ v) * 0x9e3779b97f4a7c15ULL + 0x632be5ab; }
 
   const model::Profile& p_;
-  std::unordered_map<uint64_t, size_t> locations_;
-  std::unordered_map<uint64_t, size_t> functions_;
+  std::vector<uint64_t> dense_;
+  std::unordered_map<uint64_t, uint64_t> sparse_;
 };
 
 // Removes sample types `columns` (ascending) and their values from every sample.
@@ -76,6 +87,105 @@ void RemoveSampleTypes(model::Profile& p, const std::vector<size_t>& columns) {
   }
 }
 
+// A sample's stack hash and index, sorted by hash then index: the first of a run of equal
+// hashes is the stack's first sample in the profile.
+struct Keyed {
+  uint64_t stack;
+  uint32_t sample;
+  bool operator<(const Keyed& o) const {
+    return stack != o.stack ? stack < o.stack : sample < o.sample;
+  }
+};
+
+// The profile's samples by stack, and their summed `columns` values per stack. run_start[k]
+// indexes `keyed` where stack k's samples start (one extra entry ends the last run).
+struct ByStack {
+  std::vector<Keyed> keyed;
+  std::vector<uint32_t> run_start;
+  CumulativeValues sums;
+};
+
+ByStack GroupByStack(const model::Profile& p, const std::vector<size_t>& columns) {
+  const size_t width = columns.size();
+  ByStack g;
+  g.sums.columns = width;
+  g.keyed.resize(p.samples.size());
+  const StackHasher hash(p);
+  for (uint32_t i = 0; i < g.keyed.size(); ++i) g.keyed[i] = {hash(p.samples[i]), i};
+  std::sort(g.keyed.begin(), g.keyed.end());
+  for (uint32_t i = 0; i < g.keyed.size(); ++i) {
+    if (g.sums.stacks.empty() || g.sums.stacks.back() != g.keyed[i].stack) {
+      g.sums.stacks.push_back(g.keyed[i].stack);
+      g.sums.values.resize(g.sums.values.size() + width, 0);
+      g.run_start.push_back(i);
+    }
+    const auto v = p.Values(p.samples[g.keyed[i].sample]);
+    int64_t* sum = g.sums.values.data() + g.sums.values.size() - width;
+    for (size_t c = 0; c < width; ++c) sum[c] += v[columns[c]];
+  }
+  g.run_start.push_back(static_cast<uint32_t>(g.keyed.size()));
+  return g;
+}
+
+constexpr size_t kNone = ~size_t{0};
+
+// For each stack of `current`, its index in `previous` or kNone (a merge join). Empty when a
+// value went down, which means the process restarted.
+std::optional<std::vector<size_t>> MatchPrevious(const CumulativeValues& previous,
+                                                 const CumulativeValues& current) {
+  const size_t width = current.columns;
+  std::vector<size_t> prev_of(current.stacks.size(), kNone);
+  for (size_t k = 0, j = 0; k < current.stacks.size(); ++k) {
+    while (j < previous.stacks.size() && previous.stacks[j] < current.stacks[k]) ++j;
+    if (j == previous.stacks.size() || previous.stacks[j] != current.stacks[k]) continue;
+    prev_of[k] = j;
+    for (size_t c = 0; c < width; ++c) {
+      if (current.values[k * width + c] < previous.values[j * width + c]) return std::nullopt;
+    }
+  }
+  return prev_of;
+}
+
+// Writes each stack's growth since `previous` into its first sample's alloc_* values (further
+// samples of the same stack get 0).
+void AssignGrowth(const std::vector<size_t>& columns, const ByStack& g,
+                  const CumulativeValues& previous, const std::vector<size_t>& prev_of,
+                  model::Profile& p) {
+  const size_t width = columns.size();
+  for (size_t k = 0; k < g.sums.stacks.size(); ++k) {
+    const size_t j = prev_of[k];
+    for (uint32_t r = g.run_start[k]; r < g.run_start[k + 1]; ++r) {
+      const model::Sample& s = p.samples[g.keyed[r].sample];
+      for (size_t c = 0; c < width; ++c) {
+        const int64_t before = j == kNone ? 0 : previous.values[j * width + c];
+        p.values[s.values.begin + columns[c]] =
+            r == g.run_start[k] ? g.sums.values[k * width + c] - before : 0;
+      }
+    }
+  }
+}
+
+// `previous` moved forward by `current`: stacks absent from `current` keep their last values.
+CumulativeValues Merged(const CumulativeValues& previous, const CumulativeValues& current) {
+  const size_t width = current.columns;
+  CumulativeValues merged{width, {}, {}};
+  merged.stacks.reserve(previous.stacks.size() + current.stacks.size());
+  merged.values.reserve(merged.stacks.capacity() * width);
+  const auto take = [&merged, width](const CumulativeValues& from, size_t i) {
+    merged.stacks.push_back(from.stacks[i]);
+    merged.values.insert(merged.values.end(), from.values.begin() + i * width,
+                         from.values.begin() + (i + 1) * width);
+  };
+  size_t j = 0;
+  for (size_t k = 0; k < current.stacks.size(); ++k) {
+    while (j < previous.stacks.size() && previous.stacks[j] < current.stacks[k]) take(previous, j++);
+    if (j < previous.stacks.size() && previous.stacks[j] == current.stacks[k]) ++j;
+    take(current, k);
+  }
+  while (j < previous.stacks.size()) take(previous, j++);
+  return merged;
+}
+
 }  // namespace
 
 bool DeltaTracker::Applies(const model::Labels& labels) {
@@ -95,15 +205,7 @@ bool DeltaTracker::Apply(std::string_view tenant, const model::Labels& labels,
   if (columns.empty()) {
     return true;
   }
-  const StackHasher hash(p);
-  Values current;  // Cumulative values of this profile, by stack.
-  for (const model::Sample& s : p.samples) {
-    std::vector<int64_t>& v = current[hash(s)];
-    v.resize(columns.size());
-    for (size_t c = 0; c < columns.size(); ++c) {
-      v[c] += p.Values(s)[columns[c]];
-    }
-  }
+  ByStack g = GroupByStack(p, columns);
   const std::string key = std::string(tenant) + '\n' + labels.ToString();
   base::MutexLock lock(mu_);
   auto it = series_.find(key);
@@ -112,38 +214,21 @@ bool DeltaTracker::Apply(std::string_view tenant, const model::Labels& labels,
       series_.erase(order_.front());
       order_.erase(order_.begin());
     }
-    series_.emplace(key, std::move(current));
+    series_.emplace(key, std::move(g.sums));
     order_.push_back(key);
     RemoveSampleTypes(p, columns);  // The baseline: no growth to store yet.
     return !p.sample_types.empty();
   }
-  Values& previous = it->second;
-  for (const auto& [stack, values] : current) {
-    auto prev = previous.find(stack);
-    for (size_t c = 0; prev != previous.end() && c < values.size(); ++c) {
-      if (values[c] < prev->second[c]) {
-        previous = std::move(current);  // A restart: this profile is the new baseline.
-        RemoveSampleTypes(p, columns);
-        return !p.sample_types.empty();
-      }
-    }
+  CumulativeValues& previous = it->second;
+  std::optional<std::vector<size_t>> prev_of;
+  if (previous.columns == columns.size()) prev_of = MatchPrevious(previous, g.sums);
+  if (!prev_of) {
+    previous = std::move(g.sums);  // A restart (or other sample types): a new baseline.
+    RemoveSampleTypes(p, columns);
+    return !p.sample_types.empty();
   }
-  // A stack's growth goes to its first sample; further samples of the same stack get 0.
-  std::unordered_map<uint64_t, bool> assigned;
-  for (const model::Sample& s : p.samples) {
-    const uint64_t stack = hash(s);
-    const bool first = assigned.emplace(stack, true).second;
-    const std::vector<int64_t>& cur = current.at(stack);
-    auto prev = previous.find(stack);
-    for (size_t c = 0; c < columns.size(); ++c) {
-      p.values[s.values.begin + columns[c]] =
-          first ? cur[c] - (prev == previous.end() ? 0 : prev->second[c]) : 0;
-    }
-  }
-  // Stacks absent from this profile keep their last value; the others move forward.
-  for (auto& [stack, values] : current) {
-    previous[stack] = std::move(values);
-  }
+  AssignGrowth(columns, g, previous, *prev_of, p);
+  previous = Merged(previous, g.sums);
   return true;
 }
 

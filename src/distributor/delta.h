@@ -13,6 +13,14 @@
 
 namespace flamedb::distributor {
 
+// A series' cumulative alloc_* values: `columns` values per stack hash, the hashes ascending and
+// unique, so a profile is compared and merged with one linear pass and no per-stack allocation.
+struct CumulativeValues {
+  size_t columns = 0;
+  std::vector<uint64_t> stacks;
+  std::vector<int64_t> values;  // stacks.size() * columns.
+};
+
 // Remembers, per tenant and series, the last cumulative alloc_objects/alloc_space value of every
 // stack. Thread-safe. Memory is bounded: at most `max_series` series are remembered; beyond that
 // the least recently added is forgotten (its next profile becomes a new baseline).
@@ -33,11 +41,9 @@ class DeltaTracker {
       EXCLUDES(mu_);
 
  private:
-  using Values = std::unordered_map<uint64_t, std::vector<int64_t>>;  // By stack hash.
-
   const size_t max_series_;
   base::Mutex mu_;
-  std::unordered_map<std::string, Values> series_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, CumulativeValues> series_ GUARDED_BY(mu_);
   std::vector<std::string> order_ GUARDED_BY(mu_);  // Insertion order, for eviction.
 };
 

@@ -75,5 +75,27 @@ TEST(DeltaTrackerTest, TenantsAndSeriesAreSeparateAndBounded) {
   EXPECT_FALSE(tracker.Apply("t1", kHeap, a2));  // t1 was evicted (max 1 series): baseline again.
 }
 
+// A stack sampled twice gets its growth once, on its first sample; a stack missing from one
+// profile keeps its last cumulative value for the next.
+TEST(DeltaTrackerTest, RepeatedStacksGrowOnceAndAbsentStacksKeepTheirValue) {
+  DeltaTracker tracker;
+  const auto build = [](std::vector<std::pair<std::string, int64_t>> samples) {
+    ProfileBuilder b;
+    b.SampleType("alloc_objects", "count");
+    for (const auto& [leaf, v] : samples) b.Sample({leaf, "main"}, {v});
+    return b.Build();
+  };
+  model::Profile first = build({{"a", 10}, {"b", 4}});
+  model::Profile second = build({{"a", 6}, {"a", 6}});  // a: 12 in all; b absent.
+  model::Profile third = build({{"b", 9}, {"a", 12}});
+
+  ASSERT_FALSE(tracker.Apply("t", kHeap, first));  // Only alloc_objects: nothing to store yet.
+  ASSERT_TRUE(tracker.Apply("t", kHeap, second));
+  ASSERT_TRUE(tracker.Apply("t", kHeap, third));
+
+  EXPECT_EQ(Values(second), (std::vector<int64_t>{2, 0}));
+  EXPECT_EQ(Values(third), (std::vector<int64_t>{5, 0}));  // b grew from 4 to 9; a did not.
+}
+
 }  // namespace
 }  // namespace flamedb::distributor
