@@ -57,7 +57,7 @@ uint32_t Head::PartitionFor(std::string_view service) {
   if (it != partition_by_service_.end()) {
     return it->second;
   }
-  partitions_.push_back(std::make_unique<symdb::Partition>());
+  partitions_.push_back(std::make_unique<PartitionSlot>());
   partition_names_.emplace_back(service);
   const auto id = static_cast<uint32_t>(partitions_.size() - 1);
   partition_by_service_.emplace(std::string(service), id);
@@ -86,26 +86,35 @@ Status Head::Append(const model::Labels& labels, const model::Profile& profile,
     std::iota(all.begin(), all.end(), 0);
   }
   const std::vector<uint32_t>& chosen = samples.empty() ? all : samples;
-  base::WriterLock lock(mu_);
-  // Check the limit for all the series first, so that an error stores nothing.
-  std::vector<model::Labels> series_labels;
-  size_t missing = 0;
-  for (size_t type = 0; type < profile.sample_types.size(); ++type) {
-    series_labels.push_back(SampleTypeSeriesLabels(labels, profile, type));
-    missing += series_.Contains(series_labels.back()) ? 0 : 1;
-  }
-  if (max_series > 0 && missing > 0 && series_.size() + missing > max_series) {
-    return SeriesLimitError(series_.size(), max_series);
-  }
   std::vector<uint32_t> series;
-  for (const model::Labels& l : series_labels) {
-    FLAMEDB_ASSIGN_OR_RETURN(uint32_t id, series_.GetOrCreate(l));
-    series.push_back(id);
+  uint32_t partition = 0;
+  PartitionSlot* slot = nullptr;
+  {
+    base::WriterLock lock(mu_);
+    // Check the limit for all the series first, so that an error stores nothing.
+    std::vector<model::Labels> series_labels;
+    size_t missing = 0;
+    for (size_t type = 0; type < profile.sample_types.size(); ++type) {
+      series_labels.push_back(SampleTypeSeriesLabels(labels, profile, type));
+      missing += series_.Contains(series_labels.back()) ? 0 : 1;
+    }
+    if (max_series > 0 && missing > 0 && series_.size() + missing > max_series) {
+      return SeriesLimitError(series_.size(), max_series);
+    }
+    for (const model::Labels& l : series_labels) {
+      FLAMEDB_ASSIGN_OR_RETURN(uint32_t id, series_.GetOrCreate(l));
+      series.push_back(id);
+    }
+    partition = PartitionFor(labels.Get(model::kServiceNameLabel).value_or(""));
+    slot = partitions_[partition].get();
   }
-  const uint32_t partition =
-      PartitionFor(labels.Get(model::kServiceNameLabel).value_or(""));
-  const std::vector<uint32_t> stacks = partitions_[partition]->AddSamples(profile, chosen);
+  std::vector<uint32_t> stacks;
+  {
+    base::WriterLock lock(slot->mu);
+    stacks = slot->symbols.AddSamples(profile, chosen);
+  }
   const std::vector<uint64_t> spans = SampleSpans(profile, chosen);
+  std::vector<ProfileRow> rows;
   for (size_t type = 0; type < series.size(); ++type) {
     ProfileRow row{series[type], partition, profile.time_nanos, {}, {}, {}, 0};
     row.stacks.reserve(chosen.size());
@@ -119,8 +128,10 @@ Status Head::Append(const model::Labels& labels, const model::Profile& profile,
         row.total += v;
       }
     }
-    AddRow(std::move(row));
+    rows.push_back(std::move(row));
   }
+  base::WriterLock lock(mu_);
+  for (ProfileRow& row : rows) AddRow(std::move(row));
   return OkStatus();
 }
 
@@ -159,7 +170,8 @@ size_t Head::MemoryBytes() const {
   base::ReaderLock lock(mu_);
   size_t bytes = row_bytes_ + series_.MemoryBytes();
   for (const auto& p : partitions_) {
-    bytes += p->MemoryBytes();
+    base::ReaderLock symbols(p->mu);
+    bytes += p->symbols.MemoryBytes();
   }
   return bytes;
 }
@@ -227,12 +239,18 @@ std::string Head::PartitionName(uint32_t partition) const {
 
 Status Head::WithSymbols(uint32_t partition,
                          const std::function<void(const symdb::Partition&)>& fn) const {
-  base::ReaderLock lock(mu_);
-  if (partition >= partitions_.size()) {
+  const PartitionSlot* slot = Slot(partition);
+  if (slot == nullptr) {
     return NotFoundError("head: no symbol partition " + std::to_string(partition));
   }
-  fn(*partitions_[partition]);
+  base::ReaderLock lock(slot->mu);
+  fn(slot->symbols);
   return OkStatus();
+}
+
+const Head::PartitionSlot* Head::Slot(uint32_t partition) const {
+  base::ReaderLock lock(mu_);
+  return partition < partitions_.size() ? partitions_[partition].get() : nullptr;
 }
 
 }  // namespace flamedb::head

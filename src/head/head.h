@@ -72,9 +72,20 @@ class Head final : public store::ProfileSource {
   uint32_t PartitionFor(std::string_view service) REQUIRES(mu_);
   void AddRow(ProfileRow row) REQUIRES(mu_);
 
+  // One service's symbols under their own lock: appends of different services intern their
+  // symbols in parallel, and the head's lock is held only to create series and add rows.
+  // Lock order: mu_ before a slot's mu (nothing takes mu_ while holding a slot's lock).
+  struct PartitionSlot {
+    mutable base::SharedMutex mu;
+    symdb::Partition symbols GUARDED_BY(mu);
+  };
+
+  // The slot of `partition`, or nullptr. Slots live as long as the head.
+  const PartitionSlot* Slot(uint32_t partition) const EXCLUDES(mu_);
+
   mutable base::SharedMutex mu_;
   SeriesIndex series_ GUARDED_BY(mu_);
-  std::vector<std::unique_ptr<symdb::Partition>> partitions_ GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<PartitionSlot>> partitions_ GUARDED_BY(mu_);
   std::vector<std::string> partition_names_ GUARDED_BY(mu_);
   std::map<std::string, uint32_t, std::less<>> partition_by_service_ GUARDED_BY(mu_);
   std::vector<ProfileRow> rows_ GUARDED_BY(mu_);

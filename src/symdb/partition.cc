@@ -199,9 +199,10 @@ std::vector<uint32_t> Partition::AddSamples(const model::Profile& p,
     }
     begin[i + 1] = static_cast<uint32_t>(frames.size());
   }
-  // Samples of a profile often share their callers with the sample before: the tree nodes of
-  // the common root-side part are reused instead of looked up again (a hash probe, usually a
-  // cache miss, per frame). (Sorting the stacks first shares more, but costs more than it saves.)
+  // A stack seen before is found by its hash in one probe. A new one is walked down the tree;
+  // samples of a profile often share their callers with the sample walked before, so the tree
+  // nodes of the common root-side part are reused instead of looked up again (a hash probe,
+  // usually a cache miss, per frame).
   auto frames_of = [&](uint32_t i) {
     return std::span<const uint32_t>(frames.data() + begin[i], begin[i + 1] - begin[i]);
   };
@@ -210,6 +211,11 @@ std::vector<uint32_t> Partition::AddSamples(const model::Profile& p,
   std::vector<uint32_t> prev_nodes;  // prev_nodes[k]: the node of prev[0..k].
   for (uint32_t i = 0; i < samples.size(); ++i) {
     const auto stack = frames_of(i);
+    const StackHash hash = HashStack(stack);
+    if (const uint32_t known = stack_cache_.Find(hash); known != StackCache::kMissing) {
+      out[i] = known;
+      continue;
+    }
     size_t shared = 0;
     while (shared < stack.size() && shared < prev.size() && prev[shared] == stack[shared]) {
       ++shared;
@@ -221,6 +227,7 @@ std::vector<uint32_t> Partition::AddSamples(const model::Profile& p,
       prev_nodes.push_back(node);
     }
     prev = stack;
+    stack_cache_.Insert(hash, node);
     out[i] = node;
   }
   return out;
@@ -294,7 +301,7 @@ size_t Partition::MemoryBytes() const {
   bytes += locations_.capacity() * sizeof(Location) + lines_.capacity() * sizeof(Line) +
            location_index_.MemoryBytes();
   bytes += (stack_parent_.capacity() + stack_location_.capacity()) * sizeof(uint32_t) +
-           stack_index_.MemoryBytes();
+           stack_index_.MemoryBytes() + stack_cache_.MemoryBytes();
   return bytes;
 }
 

@@ -13,6 +13,7 @@
 #include "base/status.h"
 #include "model/profile.h"
 #include "symdb/flat_map.h"
+#include "symdb/stack_cache.h"
 
 namespace flamedb::symdb {
 
@@ -130,6 +131,7 @@ class Partition {
   std::vector<uint32_t> stack_parent_;    // By node; node 0 is the root.
   std::vector<uint32_t> stack_location_;  // By node.
   FlatMap stack_index_;                   // Key: parent << 32 | location (exact, no hash).
+  StackCache stack_cache_;                // Whole stacks AddSamples has interned.
 };
 
 }  // namespace flamedb::symdb
