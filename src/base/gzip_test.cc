@@ -52,5 +52,15 @@ TEST(GzipTest, GarbageAndTruncationAreInvalidArgument) {
   EXPECT_THAT(GunzipCapped("", 100), StatusIs(StatusCode::kInvalidArgument));
 }
 
+// The one-call fast path trusts nothing: a stream whose trailer lies about its size, or one
+// followed by bytes that are not gzip, gets the streaming decoder's answer.
+TEST(GzipTest, ALyingSizeTrailerOrTrailingBytesGetTheStreamingDecodersAnswer) {
+  std::string lying = Gzip(std::string(5000, 'b'));
+  lying[lying.size() - 4] = 0x10;  // ISIZE now claims 4112 bytes, not 5000.
+
+  EXPECT_THAT(GunzipCapped(lying, 1 << 20), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_EQ(*GunzipCapped(Gzip("abc") + "trailing junk", 100), "abc");
+}
+
 }  // namespace
 }  // namespace flamedb::base
