@@ -110,9 +110,13 @@ class Connection {
     Recorder& r = run_.result.recorder;
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - scheduled_);
     r.latencies_us.push_back(static_cast<uint32_t>(us.count()));
+    const Payload& payload = run_.factory.payload(job_.payload);
+    r.latencies_by_kind_us[std::string(ShapeName(job_.series->shape)) + " " +
+                           (payload.runtime == Runtime::kNode ? "node " : "go ") + payload.kind]
+        .push_back(static_cast<uint32_t>(us.count()));
     ++r.by_status[status];
     if (status < 200 || status >= 300) return;
-    const Payload& p = run_.factory.payload(job_.payload);
+    const Payload& p = payload;
     ++r.acked;
     r.acked_gz_bytes += static_cast<int64_t>(p.gz.size());
     r.acked_raw_bytes += p.uncompressed_bytes;

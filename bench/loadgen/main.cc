@@ -92,6 +92,10 @@ nlohmann::json Report(const Config& c, const LoadResult& r) {
   for (const auto& [status, n] : rec.by_status) j["by_status"][std::to_string(status)] = n;
   for (const auto& [e, n] : rec.transport_errors) j["transport_errors"][e] = n;
   for (const auto& [shape, n] : rec.acked_by_shape) j["acked_by_shape"][shape] = n;
+  for (const auto& [kind, l] : rec.latencies_by_kind_us) {
+    j["latency_ms_by_kind"][kind] = {{"p50", Recorder::Quantile(l, 0.5) / 1e3},
+                                     {"p99", Recorder::Quantile(l, 0.99) / 1e3}};
+  }
   return j;
 }
 
@@ -106,6 +110,12 @@ void PrintReport(const nlohmann::json& j) {
   std::printf("  ack latency p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms\n",
               l["p50"].get<double>(), l["p99"].get<double>(), l["p999"].get<double>(),
               l["max"].get<double>());
+  const nlohmann::json none = nlohmann::json::object();
+  const nlohmann::json& kinds = j.contains("latency_ms_by_kind") ? j["latency_ms_by_kind"] : none;
+  for (const auto& [kind, q] : kinds.items()) {
+    std::printf("    %-20s p50 %.2f ms, p99 %.2f ms\n", kind.c_str(), q["p50"].get<double>(),
+                q["p99"].get<double>());
+  }
   std::printf("  by status %s", j.value("by_status", nlohmann::json::object()).dump().c_str());
   if (j.contains("transport_errors")) std::printf(", transport errors %s", j["transport_errors"].dump().c_str());
   std::printf("\n  server: %.2f cores, peak RSS %.0f MB (end %.0f MB); loadgen: %.2f cores\n",

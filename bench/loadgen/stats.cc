@@ -9,9 +9,8 @@
 
 namespace flamedb::loadgen {
 
-double Recorder::LatencyQuantileUs(double q) const {
-  if (latencies_us.empty()) return 0;
-  std::vector<uint32_t> sorted = latencies_us;
+double Recorder::Quantile(std::vector<uint32_t> sorted, double q) {
+  if (sorted.empty()) return 0;
   // Nearest rank: the smallest latency with at least q of the latencies at or below it.
   const double n = static_cast<double>(sorted.size());
   size_t k = q <= 0 ? 0 : static_cast<size_t>(std::ceil(q * n)) - 1;

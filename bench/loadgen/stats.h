@@ -20,9 +20,12 @@ struct Recorder {
   int64_t acked_raw_bytes = 0;
   int64_t acked_samples = 0;
   std::map<std::string, int64_t> acked_by_shape;
+  // Latencies by upload kind ("multipart go heap", ...), to tell which uploads make the tail.
+  std::map<std::string, std::vector<uint32_t>> latencies_by_kind_us;
 
-  // The q-quantile (0..1) of the latencies in microseconds; 0 when there are none.
-  double LatencyQuantileUs(double q) const;
+  // The q-quantile (0..1) of `latencies` in microseconds (nearest rank); 0 when empty.
+  static double Quantile(std::vector<uint32_t> latencies, double q);
+  double LatencyQuantileUs(double q) const { return Quantile(latencies_us, q); }
 };
 
 // CPU and RSS of one process, read from /proc/<pid>/stat and /proc/<pid>/status.

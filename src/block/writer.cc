@@ -1,13 +1,12 @@
 #include "block/writer.h"
 
 #include <algorithm>
-#include <array>
 #include <map>
 #include <numeric>
 #include <set>
 #include <tuple>
-#include <utility>
 
+#include "base/radix_sort.h"
 #include "block/coding.h"
 #include "block/format.h"
 #include "block/symbols.h"
@@ -129,27 +128,6 @@ struct Pair {
   int64_t value = 0;
 };
 
-// Sorts `pairs` by stack with a least-significant-digit radix sort (11-bit digits, as many as
-// the largest stack id needs), using `scratch`. Stable, so equal stacks stay adjacent in input
-// order; the cut sorts every sample of every row, and this is several times faster than a
-// comparison sort there (rows of thousands of samples over stack ids of up to ~2^22).
-void RadixSortByStack(std::vector<Pair>& pairs, std::vector<Pair>& scratch) {
-  constexpr int kBits = 11;
-  constexpr uint32_t kBuckets = 1u << kBits;
-  uint32_t max_stack = 0;
-  for (const Pair& p : pairs) max_stack = std::max(max_stack, p.stack);
-  scratch.resize(pairs.size());
-  std::array<uint32_t, kBuckets> count;
-  for (int shift = 0; shift == 0 || (shift < 32 && (max_stack >> shift) != 0); shift += kBits) {
-    count.fill(0);
-    for (const Pair& p : pairs) ++count[(p.stack >> shift) & (kBuckets - 1)];
-    uint32_t sum = 0;
-    for (uint32_t& c : count) sum += std::exchange(c, sum);
-    for (const Pair& p : pairs) scratch[count[(p.stack >> shift) & (kBuckets - 1)]++] = p;
-    pairs.swap(scratch);
-  }
-}
-
 // The samples of `row` renumbered by `remap` and sorted by (stack, span), so that equal pairs
 // are adjacent. False when a stack id is out of range (the source changed).
 bool SortedPairs(const store::RowView& row, const std::vector<uint32_t>& remap,
@@ -160,7 +138,8 @@ bool SortedPairs(const store::RowView& row, const std::vector<uint32_t>& remap,
     pairs.push_back({remap[row.stacks[i]], row.spans.empty() ? 0 : row.spans[i], row.values[i]});
   }
   if (row.spans.empty() && pairs.size() >= 256) {
-    RadixSortByStack(pairs, scratch);
+    // The cut sorts every sample of every row: a radix sort is several times faster here.
+    base::RadixSortBy(pairs, scratch, [](const Pair& p) { return p.stack; });
     return true;
   }
   std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) {

@@ -114,20 +114,15 @@ Status Head::Append(const model::Labels& labels, const model::Profile& profile,
     stacks = slot->symbols.AddSamples(profile, chosen);
   }
   const std::vector<uint64_t> spans = SampleSpans(profile, chosen);
+  const std::vector<uint32_t> order = AscendingStackOrder(stacks);  // Shared by the types.
   std::vector<ProfileRow> rows;
+  std::vector<int64_t> values(chosen.size());
   for (size_t type = 0; type < series.size(); ++type) {
-    ProfileRow row{series[type], partition, profile.time_nanos, {}, {}, {}, 0};
-    row.stacks.reserve(chosen.size());
-    row.values.reserve(chosen.size());
     for (size_t i = 0; i < chosen.size(); ++i) {
-      const int64_t v = profile.Values(profile.samples[chosen[i]])[type];
-      if (v != 0) {
-        row.stacks.push_back(stacks[i]);
-        row.values.push_back(v);
-        if (!spans.empty()) row.spans.push_back(spans[i]);
-        row.total += v;
-      }
+      values[i] = profile.Values(profile.samples[chosen[i]])[type];
     }
+    ProfileRow row{series[type], partition, profile.time_nanos, {}, 0};
+    row.samples = PackSamples(order, stacks, values, spans, row.total);
     rows.push_back(std::move(row));
   }
   base::WriterLock lock(mu_);
@@ -149,10 +144,8 @@ void Head::AddRow(ProfileRow row) {
   by_time.insert(at, index);
   range_.min_nanos = std::min(range_.min_nanos, row.time_nanos);
   range_.max_nanos = std::max(range_.max_nanos, row.time_nanos);
-  samples_ += row.stacks.size();
-  row_bytes_ += sizeof(ProfileRow) + sizeof(uint32_t) +
-                row.stacks.capacity() * sizeof(uint32_t) + row.values.capacity() * sizeof(int64_t) +
-                row.spans.capacity() * sizeof(uint64_t);
+  samples_ += row.samples.count;
+  row_bytes_ += sizeof(ProfileRow) + sizeof(uint32_t) + row.samples.bytes.capacity();
   rows_.push_back(std::move(row));
 }
 
@@ -201,19 +194,15 @@ std::vector<std::string> Head::LabelValues(std::string_view name) const {
   return series_.LabelValues(name);
 }
 
-Status Head::ForEachRow(std::span<const uint32_t> series, store::TimeRange range,
-                        const std::function<void(const store::RowView&)>& fn) const {
-  base::ReaderLock lock(mu_);
+void Head::VisitRows(std::span<const uint32_t> series, store::TimeRange range,
+                     const std::function<void(const ProfileRow&)>& fn) const {
   auto visit = [&](uint32_t s) REQUIRES_SHARED(mu_) {
     if (s >= rows_by_series_.size()) {
       return;
     }
     for (uint32_t r : rows_by_series_[s]) {
       const ProfileRow& row = rows_[r];
-      if (row.time_nanos >= range.min_nanos && row.time_nanos <= range.max_nanos) {
-        fn(store::RowView{row.series, row.partition, row.time_nanos, row.total, row.stacks,
-                          row.values, row.spans});
-      }
+      if (row.time_nanos >= range.min_nanos && row.time_nanos <= range.max_nanos) fn(row);
     }
   };
   if (series.empty()) {
@@ -224,6 +213,27 @@ Status Head::ForEachRow(std::span<const uint32_t> series, store::TimeRange range
   for (uint32_t s : series) {
     visit(s);
   }
+}
+
+Status Head::ForEachRow(std::span<const uint32_t> series, store::TimeRange range,
+                        const std::function<void(const store::RowView&)>& fn) const {
+  base::ReaderLock lock(mu_);
+  std::vector<uint32_t> stacks;  // The row being visited, unpacked.
+  std::vector<int64_t> values;
+  std::vector<uint64_t> spans;
+  VisitRows(series, range, [&](const ProfileRow& row) {
+    UnpackSamples(row.samples, stacks, values, spans);
+    fn(store::RowView{row.series, row.partition, row.time_nanos, row.total, stacks, values, spans});
+  });
+  return OkStatus();
+}
+
+Status Head::ForEachRowTotal(std::span<const uint32_t> series, store::TimeRange range,
+                             const std::function<void(const store::RowView&)>& fn) const {
+  base::ReaderLock lock(mu_);
+  VisitRows(series, range, [&](const ProfileRow& row) {
+    fn(store::RowView{row.series, row.partition, row.time_nanos, row.total, {}, {}, {}});
+  });
   return OkStatus();
 }
 

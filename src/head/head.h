@@ -13,6 +13,7 @@
 #include "head/series_index.h"
 #include "model/labels.h"
 #include "model/profile.h"
+#include "head/packed_row.h"
 #include "store/source.h"
 #include "symdb/partition.h"
 
@@ -23,9 +24,7 @@ struct ProfileRow {
   uint32_t series = 0;
   uint32_t partition = 0;   // The symbol partition (service) the stacks belong to.
   int64_t time_nanos = 0;
-  std::vector<uint32_t> stacks;  // Partition stack ids.
-  std::vector<int64_t> values;   // One per stack.
-  std::vector<uint64_t> spans;   // One per stack (0: none), or empty when no sample has one.
+  PackedSamples samples;  // Partition stack ids, values and span ids (head/packed_row.h).
   int64_t total = 0;
 };
 
@@ -62,6 +61,10 @@ class Head final : public store::ProfileSource {
   Status ForEachRow(std::span<const uint32_t> series, store::TimeRange range,
                     const std::function<void(const store::RowView&)>& fn) const override
       EXCLUDES(mu_);
+  // Rows without unpacking their samples.
+  Status ForEachRowTotal(std::span<const uint32_t> series, store::TimeRange range,
+                         const std::function<void(const store::RowView&)>& fn) const override
+      EXCLUDES(mu_);
   size_t PartitionCount() const override EXCLUDES(mu_);
   std::string PartitionName(uint32_t partition) const override EXCLUDES(mu_);
   Status WithSymbols(uint32_t partition,
@@ -71,6 +74,9 @@ class Head final : public store::ProfileSource {
  private:
   uint32_t PartitionFor(std::string_view service) REQUIRES(mu_);
   void AddRow(ProfileRow row) REQUIRES(mu_);
+  // Calls `fn` with each row of `series` (empty: all) in `range`, series then time order.
+  void VisitRows(std::span<const uint32_t> series, store::TimeRange range,
+                 const std::function<void(const ProfileRow&)>& fn) const REQUIRES_SHARED(mu_);
 
   // One service's symbols under their own lock: appends of different services intern their
   // symbols in parallel, and the head's lock is held only to create series and add rows.

@@ -1,0 +1,94 @@
+#include "head/packed_row.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "base/byte_coding.h"
+#include "base/radix_sort.h"
+
+namespace flamedb::head {
+namespace {
+
+// The common divisor of the values (CPU values are multiples of the sampling period), or 1.
+uint64_t CommonDivisor(std::span<const uint32_t> order, std::span<const int64_t> values) {
+  uint64_t divisor = 0;
+  for (const uint32_t i : order) {
+    const int64_t v = values[i];
+    const uint64_t magnitude = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+    if (divisor == 1 || (divisor != 0 && magnitude % divisor == 0)) continue;
+    divisor = std::gcd(divisor, magnitude);
+  }
+  return divisor == 0 || divisor > static_cast<uint64_t>(INT64_MAX) ? 1 : divisor;
+}
+
+}  // namespace
+
+std::vector<uint32_t> AscendingStackOrder(std::span<const uint32_t> stacks) {
+  struct Item {
+    uint32_t stack, index;
+  };
+  std::vector<Item> items(stacks.size()), scratch;
+  for (uint32_t i = 0; i < stacks.size(); ++i) items[i] = {stacks[i], i};
+  if (items.size() >= 256) {
+    base::RadixSortBy(items, scratch, [](const Item& it) { return it.stack; });
+  } else {
+    std::stable_sort(items.begin(), items.end(),
+                     [](const Item& a, const Item& b) { return a.stack < b.stack; });
+  }
+  std::vector<uint32_t> order(items.size());
+  for (size_t i = 0; i < items.size(); ++i) order[i] = items[i].index;
+  return order;
+}
+
+PackedSamples PackSamples(std::span<const uint32_t> order, std::span<const uint32_t> stacks,
+                          std::span<const int64_t> values, std::span<const uint64_t> spans,
+                          int64_t& total) {
+  std::vector<uint32_t> kept;
+  kept.reserve(order.size());
+  for (const uint32_t i : order) {
+    if (values[i] != 0) kept.push_back(i);
+  }
+  PackedSamples out;
+  out.count = static_cast<uint32_t>(kept.size());
+  out.has_spans = !spans.empty() && std::any_of(kept.begin(), kept.end(),
+                                                [&](uint32_t i) { return spans[i] != 0; });
+  const uint64_t divisor = CommonDivisor(kept, values);
+  base::ByteWriter w;
+  w.str().reserve(kept.size() * 3 + 16);
+  w.Varint(divisor);
+  uint32_t last = 0;
+  total = 0;
+  for (const uint32_t i : kept) {
+    w.Varint(stacks[i] - last);
+    last = stacks[i];
+    w.Signed(values[i] / static_cast<int64_t>(divisor));
+    total += values[i];
+  }
+  if (out.has_spans) {
+    for (const uint32_t i : kept) w.Fixed64(spans[i]);
+  }
+  out.bytes = std::move(w.str());
+  out.bytes.shrink_to_fit();
+  return out;
+}
+
+void UnpackSamples(const PackedSamples& packed, std::vector<uint32_t>& stacks,
+                   std::vector<int64_t>& values, std::vector<uint64_t>& spans) {
+  stacks.resize(packed.count);
+  values.resize(packed.count);
+  spans.clear();
+  base::ByteReader r(packed.bytes);  // Written by PackSamples in this process: never damaged.
+  const auto divisor = static_cast<int64_t>(r.Varint());
+  uint32_t stack = 0;
+  for (uint32_t i = 0; i < packed.count; ++i) {
+    stack += static_cast<uint32_t>(r.Varint());
+    stacks[i] = stack;
+    values[i] = r.Signed() * divisor;
+  }
+  if (packed.has_spans) {
+    spans.resize(packed.count);
+    for (uint32_t i = 0; i < packed.count; ++i) spans[i] = r.Fixed64();
+  }
+}
+
+}  // namespace flamedb::head
