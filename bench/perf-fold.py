@@ -4,8 +4,9 @@
    perf script -i perf.data | bench/perf-fold.py > server.folded
 
 Each perf sample becomes one line: the thread name as the root frame, then the call chain from
-the outermost frame to the leaf, with "+0x..." offsets and argument lists dropped so that
-samples of one function fold together. Identical stacks are summed.
+the outermost frame to the leaf, with "+0x..." offsets and argument lists dropped and template
+arguments shortened to "<>", so that samples of one function fold together and the names stay
+readable (full C++ template names would also push the profile past the server's 4 MiB limit). Identical stacks are summed.
 """
 import re
 import sys
@@ -20,13 +21,21 @@ def frame_name(line: str) -> str:
     name = re.sub(r"\+0x[0-9a-f]+$", "", name)
     if name == "[unknown]":
         return name
-    depth, out = 0, []
-    for ch in name:  # Drops argument lists, keeping template arguments.
+    depth, angle, out = 0, 0, []
+    for ch in name:  # Drops argument lists and shortens template arguments to <>.
         if ch == "(":
             depth += 1
         elif ch == ")":
             depth -= 1
-        elif depth == 0:
+        elif depth > 0:
+            continue
+        elif ch == "<":
+            angle += 1
+            if angle == 1:
+                out.append("<>")
+        elif ch == ">":
+            angle = max(0, angle - 1)
+        elif angle == 0:
             out.append(ch)
     return "".join(out).strip().replace(";", ":") or name
 

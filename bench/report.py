@@ -136,7 +136,7 @@ prof = text("profile.txt")
 if prof:
     print("## The server under load, profiled\n")
     print("`perf record --call-graph dwarf` of the server under flamedb-loadgen, stored in the server as "
-          "`flamedb.server` and drawn by its UI: `server-flamegraph.png`.\n")
+          "`flamedb-server` and drawn by its UI: `server-flamegraph.png`.\n")
     print("```\n" + text("server-top.txt").strip() + "\n```\n")
 print("## Raw outputs\n")
 for f in sorted(os.listdir(out)):
