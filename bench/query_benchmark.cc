@@ -336,6 +336,20 @@ void SetPeakCounter(benchmark::State& state, const std::function<void()>& fn) {
   state.counters["peak_MB"] = bench::PeakResidentGrowth(fn) / 1e6;
 }
 
+// The timed loop of a block query; a cold one evicts the blocks from the page cache (untimed)
+// before each run.
+void TimeQuery(benchmark::State& state, CorpusBlocks& blocks, int hours, bool warm,
+               const std::function<void()>& query) {
+  for (auto _ : state) {
+    if (!warm) {
+      state.PauseTiming();
+      blocks.Evict(hours);
+      state.ResumeTiming();
+    }
+    query();
+  }
+}
+
 void SetBlockCounters(benchmark::State& state, int hours) {
   state.counters["blocks"] = static_cast<double>(hours);
   state.counters["block_bytes"] = static_cast<double>(Blocks().Bytes(hours));
@@ -378,14 +392,7 @@ void BM_FlameGraphBlocks(benchmark::State& state, int hours, bool warm, int thre
   };
   if (!warm) blocks.Evict(hours);
   SetPeakCounter(state, query);
-  for (auto _ : state) {
-    if (!warm) {
-      state.PauseTiming();
-      blocks.Evict(hours);
-      state.ResumeTiming();
-    }
-    query();
-  }
+  TimeQuery(state, blocks, hours, warm, query);
   SetInputCounters(state, blocks.InputOf(hours));
   SetBlockCounters(state, hours);
   state.counters["tree_nodes"] = static_cast<double>(nodes);
@@ -445,14 +452,7 @@ void BM_SelectSeries(benchmark::State& state, bool warm, int threads) {
   if (warm) query();
   if (!warm) blocks.Evict(hours);
   SetPeakCounter(state, query);
-  for (auto _ : state) {
-    if (!warm) {
-      state.PauseTiming();
-      blocks.Evict(hours);
-      state.ResumeTiming();
-    }
-    query();
-  }
+  TimeQuery(state, blocks, hours, warm, query);
   SetInputCounters(state, blocks.InputOf(hours));
   SetBlockCounters(state, hours);
   state.counters["out_series"] = static_cast<double>(series);
@@ -564,14 +564,7 @@ void BM_LabelsBlocks(benchmark::State& state, int hours, bool warm, bool values)
   };
   if (!warm) blocks.Evict(hours);
   SetPeakCounter(state, query);
-  for (auto _ : state) {
-    if (!warm) {
-      state.PauseTiming();
-      blocks.Evict(hours);
-      state.ResumeTiming();
-    }
-    query();
-  }
+  TimeQuery(state, blocks, hours, warm, query);
   SetBlockCounters(state, hours);
   state.counters[values ? "out_values" : "out_names"] = static_cast<double>(out);
   state.SetLabel(std::string(values ? "LabelValues(pod)" : "LabelNames") + ", " +

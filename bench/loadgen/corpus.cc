@@ -5,6 +5,7 @@
 #include <random>
 #include <sstream>
 
+#include "../corpus.h"
 #include "base/gzip.h"
 #include "model/profile.h"
 #include "pprof/decoder.h"
@@ -32,17 +33,9 @@ Result<model::Profile> ReadProfile(const std::string& path) {
 // copied; the string table keeps pointing into `base`, which outlives the call.
 Payload MakeVariant(const model::Profile& base, const BaseFile& file, std::mt19937_64& rng,
                     double keep) {
-  model::Profile p;
-  p.sample_types = base.sample_types;
-  p.location_ids = base.location_ids;
-  p.labels = base.labels;
-  p.mappings = base.mappings;
-  p.locations = base.locations;
-  p.lines = base.lines;
-  p.functions = base.functions;
-  p.string_table = base.string_table;
-  p.period_type = base.period_type;
-  p.period = base.period;
+  model::Profile p = bench::CopyOf(base);
+  p.samples.clear();
+  p.values.clear();
   p.duration_nanos = base.duration_nanos;
   p.default_sample_type = base.default_sample_type;
   std::uniform_real_distribution<double> scale(0.5, 1.5);
