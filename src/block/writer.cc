@@ -6,6 +6,7 @@
 #include <set>
 #include <tuple>
 
+#include "base/common_divisor.h"
 #include "base/radix_sort.h"
 #include "block/coding.h"
 #include "block/format.h"
@@ -67,16 +68,9 @@ class ChunkBuilder {
       last_stack = s;
     }
     // CPU values are multiples of the sampling period: store the row's common divisor once.
-    uint64_t divisor = 0;
-    for (int64_t v : values) {
-      const uint64_t magnitude = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
-      // Most values are multiples of the divisor found so far: one modulo, not a gcd loop.
-      if (divisor == 1 || (divisor != 0 && magnitude % divisor == 0)) continue;
-      divisor = std::gcd(divisor, magnitude);
-    }
-    if (divisor == 0 || divisor > static_cast<uint64_t>(INT64_MAX)) {
-      divisor = 1;  // All zero, or only INT64_MIN values.
-    }
+    base::CommonDivisor common;
+    for (int64_t v : values) common.Add(v);
+    const uint64_t divisor = common.divisor();
     values_.Varint(divisor);
     for (int64_t v : values) {
       values_.Signed(v / static_cast<int64_t>(divisor));

@@ -1,28 +1,12 @@
 #include "head/packed_row.h"
 
 #include <algorithm>
-#include <numeric>
 
 #include "base/byte_coding.h"
+#include "base/common_divisor.h"
 #include "base/radix_sort.h"
 
 namespace flamedb::head {
-namespace {
-
-// The common divisor of the values (CPU values are multiples of the sampling period), or 1.
-uint64_t CommonDivisor(std::span<const uint32_t> order, std::span<const int64_t> values) {
-  uint64_t divisor = 0;
-  for (const uint32_t i : order) {
-    const int64_t v = values[i];
-    const uint64_t magnitude = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
-    if (divisor == 1 || (divisor != 0 && magnitude % divisor == 0)) continue;
-    divisor = std::gcd(divisor, magnitude);
-  }
-  return divisor == 0 || divisor > static_cast<uint64_t>(INT64_MAX) ? 1 : divisor;
-}
-
-}  // namespace
-
 std::vector<uint32_t> AscendingStackOrder(std::span<const uint32_t> stacks) {
   struct Item {
     uint32_t stack, index;
@@ -52,7 +36,9 @@ PackedSamples PackSamples(std::span<const uint32_t> order, std::span<const uint3
   out.count = static_cast<uint32_t>(kept.size());
   out.has_spans = !spans.empty() && std::any_of(kept.begin(), kept.end(),
                                                 [&](uint32_t i) { return spans[i] != 0; });
-  const uint64_t divisor = CommonDivisor(kept, values);
+  base::CommonDivisor common;
+  for (const uint32_t i : kept) common.Add(values[i]);
+  const uint64_t divisor = common.divisor();
   base::ByteWriter w;
   w.str().reserve(kept.size() * 3 + 16);
   w.Varint(divisor);

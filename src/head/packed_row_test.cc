@@ -13,39 +13,44 @@ namespace {
 
 using ::testing::ElementsAre;
 
+// Samples packed in ascending stack order, then unpacked.
+struct RoundTrip {
+  PackedSamples packed;
+  int64_t total = 0;
+  std::vector<uint32_t> stacks;
+  std::vector<int64_t> values;
+  std::vector<uint64_t> spans;
+};
+
+RoundTrip PackAndUnpack(const std::vector<uint32_t>& stacks, const std::vector<int64_t>& values,
+                        const std::vector<uint64_t>& spans = {}) {
+  RoundTrip r;
+  r.packed = PackSamples(AscendingStackOrder(stacks), stacks, values, spans, r.total);
+  UnpackSamples(r.packed, r.stacks, r.values, r.spans);
+  return r;
+}
+
 TEST(PackedRowTest, RoundTripsInStackOrderDroppingZeroValues) {
   const std::vector<uint32_t> stacks = {9, 3, 3, 70000, 1};
   const std::vector<int64_t> values = {20, -10, 0, 5000000000, 30};
-  int64_t total = 0;
 
-  const PackedSamples packed =
-      PackSamples(AscendingStackOrder(stacks), stacks, values, {}, total);
-  std::vector<uint32_t> s;
-  std::vector<int64_t> v;
-  std::vector<uint64_t> spans;
-  UnpackSamples(packed, s, v, spans);
+  const RoundTrip r = PackAndUnpack(stacks, values);
 
-  EXPECT_THAT(s, ElementsAre(1, 3, 9, 70000));
-  EXPECT_THAT(v, ElementsAre(30, -10, 20, 5000000000));
-  EXPECT_TRUE(spans.empty());
-  EXPECT_EQ(total, 30 - 10 + 20 + 5000000000);
+  EXPECT_THAT(r.stacks, ElementsAre(1, 3, 9, 70000));
+  EXPECT_THAT(r.values, ElementsAre(30, -10, 20, 5000000000));
+  EXPECT_TRUE(r.spans.empty());
+  EXPECT_EQ(r.total, 30 - 10 + 20 + 5000000000);
 }
 
 TEST(PackedRowTest, SpansStayWithTheirSamples) {
   const std::vector<uint32_t> stacks = {5, 2};
   const std::vector<int64_t> values = {1, 2};
   const std::vector<uint64_t> spans = {0, 0xfeedface12345678};
-  int64_t total = 0;
 
-  const PackedSamples packed =
-      PackSamples(AscendingStackOrder(stacks), stacks, values, spans, total);
-  std::vector<uint32_t> s;
-  std::vector<int64_t> v;
-  std::vector<uint64_t> out;
-  UnpackSamples(packed, s, v, out);
+  const RoundTrip r = PackAndUnpack(stacks, values, spans);
 
-  EXPECT_THAT(s, ElementsAre(2, 5));
-  EXPECT_THAT(out, ElementsAre(0xfeedface12345678, 0));
+  EXPECT_THAT(r.stacks, ElementsAre(2, 5));
+  EXPECT_THAT(r.spans, ElementsAre(0xfeedface12345678, 0));
 }
 
 // Thousands of samples (the radix sort path) with repeated stacks and period-multiple values:
@@ -60,21 +65,15 @@ TEST(PackedRowTest, LargeRowsKeepEverySampleInFewBytes) {
     values[i] = (1 + rng() % 20) * 10000000;
     want.emplace(stacks[i], values[i]);
   }
-  int64_t total = 0;
 
-  const PackedSamples packed =
-      PackSamples(AscendingStackOrder(stacks), stacks, values, {}, total);
-  std::vector<uint32_t> s;
-  std::vector<int64_t> v;
-  std::vector<uint64_t> spans;
-  UnpackSamples(packed, s, v, spans);
+  const RoundTrip r = PackAndUnpack(stacks, values);
 
   std::multimap<uint32_t, int64_t> got;
-  for (size_t i = 0; i < s.size(); ++i) got.emplace(s[i], v[i]);
-  EXPECT_TRUE(std::is_sorted(s.begin(), s.end()));
+  for (size_t i = 0; i < r.stacks.size(); ++i) got.emplace(r.stacks[i], r.values[i]);
+  EXPECT_TRUE(std::is_sorted(r.stacks.begin(), r.stacks.end()));
   using Pairs = std::multiset<std::pair<uint32_t, int64_t>>;
   EXPECT_EQ(Pairs(got.begin(), got.end()), Pairs(want.begin(), want.end()));
-  EXPECT_LE(packed.bytes.size(), 2 * stacks.size() + 16);  // vs 12 bytes as plain arrays
+  EXPECT_LE(r.packed.bytes.size(), 2 * stacks.size() + 16);  // vs 12 bytes as plain arrays
 }
 
 }  // namespace
