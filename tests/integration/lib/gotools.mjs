@@ -82,8 +82,10 @@ export async function goPprofTop(file, args = []) {
     const m = /^\s*(\d+)(?:ns)?\s+[\d.]+%\s+[\d.]+%\s+(\d+)(?:ns)?\s+[\d.]+%\s+(.+)$/.exec(line); // 0 has no unit.
     if (!m) continue;
     // pprof lists a function inlined in some places and not in others twice ("f" and
-    // "f (inline)"); a flame graph has one frame name for both, so their values add up.
-    const name = m[3].replace(/ \(inline\)$/, '');
+    // "f (inline)"), and marks one whose locations are only partly inlined "f (partial-inline)"
+    // (it depends on where the sampled PCs fell, so it varies from run to run); a flame graph
+    // has one frame name for all of them, so their values add up.
+    const name = m[3].replace(/ \((?:partial-)?inline\)$/, '');
     const row = rows.get(name) ?? { flat: 0n, cum: 0n };
     rows.set(name, { flat: row.flat + BigInt(m[1]), cum: row.cum + BigInt(m[2]) });
   }
