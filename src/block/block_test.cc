@@ -13,6 +13,7 @@
 #include "objstore/memory_bucket.h"
 #include "store/summary.h"
 #include "testing/profile_builder.h"
+#include "testing/source_rows.h"
 #include "testing/status_matchers.h"
 
 namespace flamedb::block {
@@ -35,32 +36,6 @@ model::Profile Cpu(int64_t time, int64_t a, int64_t b) {
 
 model::Labels Labels(const std::string& service, const std::string& pod) {
   return model::Labels{{"__name__", "process_cpu"}, {"pod", pod}, {"service_name", service}};
-}
-
-// Every row as text: series labels, time, total and each stack (resolved to function names)
-// with its value, so that a head and a block can be compared whatever their ids.
-std::multiset<std::string> Rows(const store::ProfileSource& source) {
-  std::multiset<std::string> out;
-  EXPECT_THAT(source.ForEachRow({}, {INT64_MIN, INT64_MAX}, [&](const store::RowView& row) {
-    std::map<std::string, int64_t> stacks;
-    EXPECT_THAT(source.WithSymbols(row.partition, [&](const symdb::Partition& p) {
-      for (size_t i = 0; i < row.stacks.size(); ++i) {
-        std::vector<uint32_t> locations;
-        p.ResolveStack(row.stacks[i], locations);
-        std::string frames;
-        for (uint32_t l : locations) {
-          frames += std::string(p.String(p.function(p.Lines(p.location(l))[0].function).name)) + ";";
-        }
-        if (!row.spans.empty() && row.spans[i] != 0) frames += "@span" + std::to_string(row.spans[i]);
-        stacks[frames] += row.values[i];
-      }
-    }), IsOk());
-    std::string text = source.SeriesLabels(row.series).ToString() + " @" +
-                       std::to_string(row.time_nanos) + " total=" + std::to_string(row.total);
-    for (const auto& [frames, value] : stacks) text += " " + frames + "=" + std::to_string(value);
-    out.insert(text);
-  }), IsOk());
-  return out;
 }
 
 class BlockTest : public ::testing::Test {
@@ -95,7 +70,7 @@ TEST_F(BlockTest, ABlockHoldsExactlyWhatTheHeadHeld) {
   ASSERT_THAT(reader, IsOk());
   const BlockReader& r = **reader;
   EXPECT_GT(r.toc().chunks.size(), 2u);
-  EXPECT_EQ(Rows(r), Rows(head_));
+  EXPECT_EQ(testing::SourceRows(r), testing::SourceRows(head_));
   EXPECT_THAT(r.Verify(), IsOk());
   EXPECT_EQ(r.SeriesCount(), head_.SeriesCount());
   EXPECT_EQ(r.LabelNames(), head_.LabelNames());
@@ -134,7 +109,7 @@ TEST(BlockLargeRowsTest, LargeRowsWithRepeatedStacksSurviveTheBlock) {
   ASSERT_THAT(block, IsOk());
   auto reader = BlockReader::Open(StringSource(block->data));
   ASSERT_THAT(reader, IsOk());
-  EXPECT_EQ(Rows(**reader), Rows(head));
+  EXPECT_EQ(testing::SourceRows(**reader), testing::SourceRows(head));
 }
 
 TEST(BlockSpansTest, SpanIdsOfSamplesSurviveTheBlock) {
@@ -154,8 +129,8 @@ TEST(BlockSpansTest, SpanIdsOfSamplesSurviveTheBlock) {
   auto reader = BlockReader::Open(StringSource(block->data));
   ASSERT_THAT(reader, IsOk());
 
-  EXPECT_EQ(Rows(**reader), Rows(head));
-  EXPECT_THAT(Rows(**reader), ::testing::Contains(HasSubstr(
+  EXPECT_EQ(testing::SourceRows(**reader), testing::SourceRows(head));
+  EXPECT_THAT(testing::SourceRows(**reader), ::testing::Contains(HasSubstr(
                                   "@5 total=310 gc;=160 work;main;=80 work;main;@span161=30 work;main;@span178=40")));
   std::vector<size_t> span_counts;
   ASSERT_THAT((*reader)->ForEachRow({}, {INT64_MIN, INT64_MAX}, [&](const store::RowView& row) {
@@ -254,8 +229,8 @@ TEST_F(BlockTest, ReadsFromABucketAndFromAMappedFile) {
 
   ASSERT_THAT(from_bucket, IsOk());
   ASSERT_THAT(from_file, IsOk());
-  EXPECT_EQ(Rows(**from_bucket), Rows(head_));
-  EXPECT_EQ(Rows(**from_file), Rows(head_));
+  EXPECT_EQ(testing::SourceRows(**from_bucket), testing::SourceRows(head_));
+  EXPECT_EQ(testing::SourceRows(**from_file), testing::SourceRows(head_));
   std::filesystem::remove(path);
   EXPECT_THAT(MappedFile(path), StatusIs(StatusCode::kNotFound));
 }

@@ -22,6 +22,18 @@ uint32_t Crc32(std::string_view data) {
 
 uint64_t Hash64(std::string_view data) { return XXH64(data.data(), data.size(), 0); }
 
+struct StreamHash64::State {
+  XXH64_state_t* xxh = XXH64_createState();
+  ~State() { XXH64_freeState(xxh); }
+};
+
+StreamHash64::StreamHash64() : state_(std::make_unique<State>()) { XXH64_reset(state_->xxh, 0); }
+StreamHash64::~StreamHash64() = default;
+void StreamHash64::Update(std::string_view data) {
+  XXH64_update(state_->xxh, data.data(), data.size());
+}
+uint64_t StreamHash64::Digest() const { return XXH64_digest(state_->xxh); }
+
 std::string Compress(std::string_view raw, int level) {
   std::string out(ZSTD_compressBound(raw.size()), '\0');
   const size_t n = ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), level);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,21 @@ using base::ByteWriter;
 
 uint32_t Crc32(std::string_view data);
 uint64_t Hash64(std::string_view data);
+
+// Hash64 of bytes fed in pieces: Digest() equals Hash64 of everything Update saw, in order.
+class StreamHash64 {
+ public:
+  StreamHash64();
+  ~StreamHash64();
+  StreamHash64(const StreamHash64&) = delete;
+  StreamHash64& operator=(const StreamHash64&) = delete;
+  void Update(std::string_view data);
+  uint64_t Digest() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // zstd at `level`.
 std::string Compress(std::string_view raw, int level);

@@ -15,6 +15,17 @@ using ::flamedb::testing::StatusIs;
 const std::vector<uint64_t> kUnsigned = {0, 1, 127, 128, UINT64_MAX};
 const std::vector<int64_t> kSigned = {0, -1, 1, INT64_MIN, INT64_MAX};
 
+TEST(CodingTest, StreamHashOfPiecesEqualsHashOfTheWhole) {
+  const std::string whole(100000, 'x');
+  StreamHash64 h;
+  h.Update(std::string_view(whole).substr(0, 7));
+  h.Update("");
+  h.Update(std::string_view(whole).substr(7));
+
+  EXPECT_EQ(h.Digest(), Hash64(whole));
+  EXPECT_NE(h.Digest(), Hash64(whole.substr(1)));
+}
+
 TEST(CodingTest, VarintsAndZigZagRoundTrip) {
   ByteWriter w;
   for (uint64_t v : kUnsigned) w.Varint(v);

@@ -205,6 +205,25 @@ Result<BlockReader::Chunk> BlockReader::ReadChunk(size_t index, bool samples) co
   return c;
 }
 
+Result<std::shared_ptr<const BlockReader::Chunk>> BlockReader::LoadChunk(size_t index,
+                                                                         bool samples) const {
+  if (options_.keep_last_chunk) {
+    base::MutexLock lock(chunk_mu_);
+    if (last_chunk_ != nullptr && last_chunk_index_ == index && (last_chunk_samples_ || !samples)) {
+      return last_chunk_;
+    }
+  }
+  FLAMEDB_ASSIGN_OR_RETURN(Chunk c, ReadChunk(index, samples));
+  auto chunk = std::make_shared<const Chunk>(std::move(c));
+  if (options_.keep_last_chunk) {
+    base::MutexLock lock(chunk_mu_);
+    last_chunk_ = chunk;
+    last_chunk_index_ = index;
+    last_chunk_samples_ = samples;
+  }
+  return chunk;
+}
+
 Status BlockReader::ForEachRow(std::span<const uint32_t> series, store::TimeRange range,
                                const std::function<void(const store::RowView&)>& fn) const {
   return VisitRows(series, range, true, fn);
@@ -228,8 +247,15 @@ Status BlockReader::VisitRows(std::span<const uint32_t> series, store::TimeRange
     if (!series.empty() && (first == series.end() || *first > e.last_series)) {
       continue;
     }
-    FLAMEDB_ASSIGN_OR_RETURN(Chunk c, ReadChunk(i, samples));
-    for (size_t row = 0; row < c.series.size(); ++row) {
+    FLAMEDB_ASSIGN_OR_RETURN(std::shared_ptr<const Chunk> loaded, LoadChunk(i, samples));
+    const Chunk& c = *loaded;
+    // Rows are ordered by series: start at the first wanted one.
+    const size_t start =
+        series.empty() ? 0
+                       : std::lower_bound(c.series.begin(), c.series.end(), series.front()) -
+                             c.series.begin();
+    for (size_t row = start; row < c.series.size(); ++row) {
+      if (!series.empty() && c.series[row] > series.back()) break;
       if (c.time[row] < range.min_nanos || c.time[row] > range.max_nanos ||
           (!series.empty() && !std::binary_search(series.begin(), series.end(), c.series[row]))) {
         continue;

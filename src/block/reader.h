@@ -24,6 +24,10 @@ struct ReaderOptions {
   // Where decoded symbol partitions are kept: a cache shared by the server's blocks (it must
   // outlive the reader), or null for each block to keep all of its own (tools and tests).
   SymbolCache* symbol_cache = nullptr;
+  // Keeps the last decoded row chunk, so that reading a block series by series (compaction,
+  // which visits every series in label order) decodes each chunk once, not once per series.
+  // Off for queries: they read each chunk once, and many open blocks would each hold one.
+  bool keep_last_chunk = false;
 };
 
 // Thread-safe; immutable apart from the cache of decoded symbol partitions.
@@ -68,6 +72,9 @@ class BlockReader final : public store::ProfileSource {
   Status LoadSeries();
   // With `samples` false only the per-row columns are decoded (stacks, values, spans empty).
   Result<Chunk> ReadChunk(size_t index, bool samples) const;
+  // ReadChunk, or the kept last chunk (keep_last_chunk).
+  Result<std::shared_ptr<const Chunk>> LoadChunk(size_t index, bool samples) const
+      EXCLUDES(chunk_mu_);
   Status VisitRows(std::span<const uint32_t> series, store::TimeRange range, bool samples,
                    const std::function<void(const store::RowView&)>& fn) const;
   Result<std::shared_ptr<const symdb::Partition>> Symbols(uint32_t partition) const
@@ -81,6 +88,10 @@ class BlockReader final : public store::ProfileSource {
   mutable base::Mutex mu_;
   // Decoded on first use and kept, when there is no shared cache.
   mutable std::vector<std::shared_ptr<const symdb::Partition>> partitions_ GUARDED_BY(mu_);
+  mutable base::Mutex chunk_mu_;
+  mutable size_t last_chunk_index_ GUARDED_BY(chunk_mu_) = 0;
+  mutable bool last_chunk_samples_ GUARDED_BY(chunk_mu_) = false;
+  mutable std::shared_ptr<const Chunk> last_chunk_ GUARDED_BY(chunk_mu_);
 };
 
 }  // namespace flamedb::block

@@ -15,27 +15,52 @@
 namespace flamedb::block {
 namespace {
 
-// The object being built: header, then sections appended one by one.
+// The object being written: header, then sections appended one by one to the sink.
 class ObjectBuilder {
  public:
-  ObjectBuilder() { data_ = EncodeHeader(); }
+  explicit ObjectBuilder(BlockSink& sink) : sink_(sink) { Write(EncodeHeader()); }
 
   SectionRef Add(std::string_view raw, int level) {
     const std::string stored = Compress(raw, level);
-    const SectionRef ref{data_.size(), stored.size(), raw.size(), Crc32(stored)};
-    data_ += stored;
+    const SectionRef ref{size_, stored.size(), raw.size(), Crc32(stored)};
+    Write(stored);
     return ref;
   }
-  std::string Finish(const Toc& toc) {
+  void Finish(const Toc& toc) {
     const std::string encoded = EncodeToc(toc);
-    const uint64_t offset = data_.size();
-    data_ += encoded;
-    data_ += EncodeFooter(offset, encoded);
-    return std::move(data_);
+    const uint64_t offset = size_;
+    Write(encoded);
+    Write(EncodeFooter(offset, encoded));
+  }
+  // The first error of the sink; later writes are skipped.
+  const Status& status() const { return status_; }
+  uint64_t size() const { return size_; }
+  uint64_t hash() const { return hash_.Digest(); }
+
+ private:
+  void Write(std::string_view bytes) {
+    if (!status_.ok()) return;
+    status_ = sink_.Append(bytes);
+    hash_.Update(bytes);
+    size_ += bytes.size();
+  }
+
+  BlockSink& sink_;
+  Status status_;
+  uint64_t size_ = 0;
+  StreamHash64 hash_;
+};
+
+class StringSink final : public BlockSink {
+ public:
+  explicit StringSink(std::string& out) : out_(out) {}
+  Status Append(std::string_view bytes) override {
+    out_ += bytes;
+    return OkStatus();
   }
 
  private:
-  std::string data_;
+  std::string& out_;
 };
 
 // Rows of one chunk, column by column (docs/block-format.md "Row chunks").
@@ -200,7 +225,15 @@ std::string EncodeSeries(const std::vector<model::Labels>& labels,
 
 Result<EncodedBlock> EncodeBlock(const store::ProfileSource& source, BlockMeta meta,
                                  const WriteOptions& options) {
-  ObjectBuilder object;
+  EncodedBlock out;
+  StringSink sink(out.data);
+  FLAMEDB_ASSIGN_OR_RETURN(out.meta, EncodeBlockTo(source, std::move(meta), sink, options));
+  return out;
+}
+
+Result<BlockMeta> EncodeBlockTo(const store::ProfileSource& source, BlockMeta meta,
+                                BlockSink& sink, const WriteOptions& options) {
+  ObjectBuilder object(sink);
   Toc toc;
   std::vector<model::Labels> labels(source.SeriesCount());
   for (uint32_t i = 0; i < labels.size(); ++i) {
@@ -237,7 +270,7 @@ Result<EncodedBlock> EncodeBlock(const store::ProfileSource& source, BlockMeta m
   std::vector<uint64_t> spans;
   toc.min_time = INT64_MAX;
   toc.max_time = INT64_MIN;
-  for (uint32_t id = 0; id < order.size(); ++id) {
+  for (uint32_t id = 0; id < order.size() && object.status().ok(); ++id) {
     const uint32_t one[] = {order[id]};
     FLAMEDB_RETURN_IF_ERROR(
         source.ForEachRow(one, {INT64_MIN, INT64_MAX}, [&](const store::RowView& row) {
@@ -266,17 +299,16 @@ Result<EncodedBlock> EncodeBlock(const store::ProfileSource& source, BlockMeta m
   if (toc.profiles == 0) {
     toc.min_time = toc.max_time = 0;
   }
-  EncodedBlock out;
-  out.data = object.Finish(toc);
+  object.Finish(toc);
+  FLAMEDB_RETURN_IF_ERROR(object.status());
   meta.min_time_nanos = toc.min_time;
   meta.max_time_nanos = toc.max_time;
   meta.series = toc.series;
   meta.profiles = toc.profiles;
   meta.samples = toc.samples;
-  meta.data_bytes = out.data.size();
-  meta.data_xxhash64 = Hash64(out.data);
-  out.meta = std::move(meta);
-  return out;
+  meta.data_bytes = object.size();
+  meta.data_xxhash64 = object.hash();
+  return meta;
 }
 
 }  // namespace flamedb::block

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 #include "block/meta.h"
@@ -21,6 +22,14 @@ struct EncodedBlock {
   BlockMeta meta;    // Complete: counts, label names, profile types, size and checksum.
 };
 
+// Where EncodeBlockTo puts the object's bytes, in order, as they are made: a file for
+// compaction, so memory does not grow with the block.
+class BlockSink {
+ public:
+  virtual ~BlockSink() = default;
+  virtual Status Append(std::string_view bytes) = 0;
+};
+
 // Series are renumbered in label order and rows sorted by (series, time); within a row, stacks
 // are ascending with duplicates summed. `meta` supplies the identity fields (ulid, tenant,
 // level, sources, source, wal_segment_end); the rest is filled in.
@@ -28,5 +37,10 @@ struct EncodedBlock {
 // Errors: those of the source's reads; kFailedPrecondition if the source changed.
 Result<EncodedBlock> EncodeBlock(const store::ProfileSource& source, BlockMeta meta,
                                  const WriteOptions& options = {});
+// The same, writing the object to `sink` section by section and returning its meta. Memory:
+// the series labels, the stack renumbering of every partition and one row chunk, whatever the
+// block's size. Errors: also those of the sink.
+Result<BlockMeta> EncodeBlockTo(const store::ProfileSource& source, BlockMeta meta,
+                                BlockSink& sink, const WriteOptions& options = {});
 
 }  // namespace flamedb::block

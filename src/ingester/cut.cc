@@ -165,8 +165,10 @@ void Ingester::Loop(std::stop_token stop) {
 }
 
 Status Ingester::Shutdown() {
+  compact_loop_.request_stop();  // A merge in progress ends at its next section.
   loop_.request_stop();
   loop_cv_.notify_all();
+  if (compact_loop_.joinable()) compact_loop_.join();
   if (loop_.joinable()) loop_.join();
   {
     base::WriterLock append(append_mu_);

@@ -39,10 +39,21 @@ Ingester::Ingester(const IngesterOptions& options, objstore::Bucket& bucket,
                                          "Blocks deleted because they passed retention.")),
       cut_failures_(metrics.AddCounter("flamedb_ingester_cut_failures_total",
                                        "Head cuts whose upload failed (retried at the next cut).")),
+      compactions_(metrics.AddCounter("flamedb_compactor_blocks_made_total",
+                                      "Blocks made by merging others (compaction).")),
+      compaction_failures_(metrics.AddCounter(
+          "flamedb_compactor_failures_total",
+          "Merges that failed; their sources stay as they were and are planned again.")),
+      compacted_bytes_(metrics.AddCounter("flamedb_compactor_input_bytes_total",
+                                          "block.bin bytes of the blocks merged.")),
+      compacted_duplicates_(metrics.AddCounter(
+          "flamedb_compactor_duplicate_profiles_total",
+          "Profiles found in two merged blocks (replicas) and written once.")),
       head_bytes_(metrics.AddGauge("flamedb_ingester_head_bytes",
                                    "Bytes held by the heads of all tenants.")) {}
 
 Ingester::~Ingester() {
+  compact_loop_.request_stop();
   loop_.request_stop();
   loop_cv_.notify_all();
 }
@@ -55,8 +66,13 @@ Result<std::unique_ptr<Ingester>> Ingester::Open(const IngesterOptions& options,
   std::unique_ptr<Ingester> ingester(
       new Ingester(options, bucket, overrides, clock, logger, metrics));
   FLAMEDB_RETURN_IF_ERROR(ingester->LoadBlocks());
+  FLAMEDB_RETURN_IF_ERROR(ingester->DropSuperseded());
   FLAMEDB_RETURN_IF_ERROR(ingester->Replay());
   ingester->loop_ = std::jthread([raw = ingester.get()](std::stop_token stop) { raw->Loop(stop); });
+  if (options.compaction_interval > base::Duration::zero()) {
+    ingester->compact_loop_ =
+        std::jthread([raw = ingester.get()](std::stop_token stop) { raw->CompactLoop(stop); });
+  }
   return ingester;
 }
 

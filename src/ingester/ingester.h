@@ -17,6 +17,7 @@
 #include "base/mutex.h"
 #include "block/meta.h"
 #include "block/reader.h"
+#include "compactor/planner.h"
 #include "distributor/limits.h"
 #include "distributor/sink.h"
 #include "head/head.h"
@@ -42,6 +43,13 @@ struct IngesterOptions {
   // The decoded symbol partitions of every block (null: each block keeps its own). Must
   // outlive the ingester.
   block::SymbolCache* symbol_cache = nullptr;
+  // Compaction (design §5): every `compaction_interval` (zero: never in the background) the
+  // blocks are merged as `compaction` plans, in a thread of low priority; the new block
+  // replaces its sources for readers in one step, and the sources leave the bucket once no
+  // reader holds them. The new block.bin is written under `compaction_dir` first.
+  base::Duration compaction_interval = base::Duration::zero();
+  compactor::PlanOptions compaction{};
+  std::string compaction_dir{};
 };
 
 // A block the ingester knows: its meta and an open reader.
@@ -89,6 +97,11 @@ class Ingester final : public distributor::ProfileSink {
   Status Shutdown() EXCLUDES(cut_mu_, mu_);
   // Deletes blocks past their tenant's retention period. Returns how many were deleted.
   Result<size_t> ApplyRetention() EXCLUDES(mu_);
+  // One compaction round over every tenant (what the background thread runs): the planned
+  // merges, then deletes the sources of earlier merges that no reader holds any more.
+  // Returns how many blocks were made. A failed merge is logged and counted, and leaves its
+  // sources as they were; the error returned is the first one.
+  Result<size_t> Compact() EXCLUDES(mu_, compact_mu_);
 
   TenantSnapshot Snapshot(std::string_view tenant) const EXCLUDES(mu_);
   std::vector<std::string> Tenants() const EXCLUDES(mu_);
@@ -121,6 +134,16 @@ class Ingester final : public distributor::ProfileSink {
       EXCLUDES(mu_);
   bool ShouldCut() const EXCLUDES(mu_);
   void Loop(std::stop_token stop);
+  void CompactLoop(std::stop_token stop);
+  // Merges `merge` and swaps the new block in for its sources. Returns false when a source
+  // left meanwhile (retention): the new block is then deleted again.
+  Result<bool> RunMerge(const compactor::PlannedMerge& merge, std::stop_token stop)
+      REQUIRES(compact_mu_) EXCLUDES(mu_);
+  Status DeleteRetired() REQUIRES(compact_mu_);
+  // At load: drops the blocks that a loaded compacted block already holds (a crash came
+  // between its upload and their deletion).
+  Status DropSuperseded() EXCLUDES(mu_);
+  Status DeleteBlock(const block::BlockMeta& meta);
 
   const IngesterOptions options_;
   objstore::Bucket& bucket_;
@@ -135,6 +158,10 @@ class Ingester final : public distributor::ProfileSink {
   base::Counter& blocks_damaged_;
   base::Counter& blocks_deleted_;
   base::Counter& cut_failures_;
+  base::Counter& compactions_;
+  base::Counter& compaction_failures_;
+  base::Counter& compacted_bytes_;
+  base::Counter& compacted_duplicates_;
   base::Gauge& head_bytes_;
   std::unique_ptr<wal::Wal> wal_;
 
@@ -150,6 +177,11 @@ class Ingester final : public distributor::ProfileSink {
 
   std::mutex loop_mu_;  // std:: types: condition_variable_any waits on a stop_token.
   std::condition_variable_any loop_cv_;
+  // One compaction round at a time. Sources of merges, kept until no reader holds them.
+  base::Mutex compact_mu_;
+  std::vector<std::weak_ptr<const LoadedBlock>> retired_ GUARDED_BY(compact_mu_);
+  std::vector<block::BlockMeta> retired_meta_ GUARDED_BY(compact_mu_);  // Parallel to retired_.
+  std::jthread compact_loop_;
   std::jthread loop_;  // Last: stopped and joined first.
 };
 

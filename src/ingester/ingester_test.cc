@@ -9,99 +9,10 @@
 #include <thread>
 
 #include "ingester/record.h"
-#include "objstore/memory_bucket.h"
-#include "testing/fake_clock.h"
-#include "testing/profile_builder.h"
-#include "testing/status_matchers.h"
+#include "ingester/test_fixture.h"
 
 namespace flamedb::ingester {
 namespace {
-
-using ::flamedb::testing::IsOk;
-using ::flamedb::testing::StatusIs;
-using ::testing::HasSubstr;
-
-// The fake clock's wall time (2026-01-02T03:04:05Z), so profiles are recent.
-constexpr int64_t kNow = 1767323045LL * 1000000000LL;
-
-std::shared_ptr<const model::Profile> Cpu(int64_t a, int64_t b, int64_t time = kNow) {
-  testing::ProfileBuilder builder;
-  builder.SampleType("cpu", "nanoseconds").Period("cpu", "nanoseconds", 10000000);
-  builder.Sample({"work", "main"}, {a}).Sample({"idle", "main"}, {b});
-  return std::make_shared<const model::Profile>(builder.TimeNanos(time).Build());
-}
-
-// A bucket whose puts fail for keys under `fail_prefix` (a full or broken store).
-class FlakyBucket final : public objstore::Bucket {
- public:
-  std::string fail_prefix = "\x01";
-  objstore::MemoryBucket inner;
-  Result<std::string> Get(std::string_view k) override { return inner.Get(k); }
-  Result<std::string> GetRange(std::string_view k, uint64_t o, uint64_t n) override {
-    return inner.GetRange(k, o, n);
-  }
-  Status Put(std::string_view k, std::string_view d) override {
-    if (k.starts_with(fail_prefix)) return InternalError("injected put failure");
-    return inner.Put(k, d);
-  }
-  Result<objstore::ListResult> List(std::string_view p, std::string_view d) override {
-    return inner.List(p, d);
-  }
-  Status Delete(std::string_view k) override { return inner.Delete(k); }
-  Result<bool> Exists(std::string_view k) override { return inner.Exists(k); }
-};
-
-class IngesterTest : public ::testing::Test {
- protected:
-  IngesterTest() {
-    static int counter = 0;
-    dir_ = ::testing::TempDir() + "ingester_test_" + std::to_string(getpid()) + "_" +
-           std::to_string(counter++);
-    std::filesystem::remove_all(dir_);
-  }
-
-  std::unique_ptr<Ingester> Open(int64_t max_series = 0, uint64_t max_head_bytes = 1 << 30) {
-    limits_.max_global_series_per_tenant = max_series;
-    overrides_ = std::make_unique<distributor::Overrides>(limits_, "");
-    metrics_ = std::make_unique<base::MetricsRegistry>();
-    auto ingester = Ingester::Open({.wal_dir = dir_,
-                                    .max_block_duration = std::chrono::hours(1),
-                                    .max_head_bytes = max_head_bytes,
-                                    .cut_check_interval = std::chrono::hours(1)},
-                                   bucket_, *overrides_, clock_, logger_, *metrics_);
-    EXPECT_THAT(ingester, IsOk());
-    return std::move(ingester).value();
-  }
-
-  std::string Json(const Ingester& ingester, std::string_view tenant) {
-    Result<std::string> json = ingester.DebugJson(tenant);
-    EXPECT_THAT(json, IsOk());
-    // The source counts differ between a head and a block; the data must not.
-    return json->substr(0, json->find("],\"heads\""));
-  }
-
-  std::vector<std::string> BlockDirs(std::string_view tenant) {
-    return bucket_.inner.List(std::string(tenant) + "/", "/")->prefixes;
-  }
-
-  size_t WalSegments() {
-    size_t n = 0;
-    for (const auto& e : std::filesystem::directory_iterator(dir_)) {
-      n += e.path().extension() == ".wal";
-    }
-    return n;
-  }
-
-  std::string dir_;
-  distributor::Limits limits_;
-  std::unique_ptr<distributor::Overrides> overrides_;
-  flamedb::testing::FakeClock clock_;
-  base::Logger logger_{clock_, stderr, base::LogLevel::kError};
-  std::unique_ptr<base::MetricsRegistry> metrics_;
-  FlakyBucket bucket_;
-};
-
-const model::Labels kLabels = {{"__name__", "process_cpu"}, {"service_name", "api"}};
 
 TEST_F(IngesterTest, AcknowledgedPushesSurviveARestart) {
   std::string before;

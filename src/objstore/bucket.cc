@@ -1,5 +1,8 @@
 #include "objstore/bucket.h"
 
+#include <fstream>
+#include <sstream>
+
 namespace flamedb::objstore {
 
 Status ValidateKey(std::string_view key) {
@@ -27,6 +30,16 @@ Status ValidateKey(std::string_view key) {
     }
     start = slash + 1;
   }
+}
+
+Status Bucket::PutFile(std::string_view key, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return NotFoundError("cannot read " + path);
+  }
+  std::ostringstream data;
+  data << in.rdbuf();
+  return Put(key, data.str());
 }
 
 }  // namespace flamedb::objstore

@@ -39,6 +39,10 @@ class Bucket {
   // Stores `data` atomically: readers see the old object or the new one, never a part; once this
   // returns OK the object survives a crash.
   virtual Status Put(std::string_view key, std::string_view data) = 0;
+  // Put with the contents of local file `path` (a compacted block, written there first so
+  // that memory does not grow with it). This default reads the whole file and calls Put;
+  // backends that can stream override it. Errors: kNotFound when `path` cannot be read.
+  virtual Status PutFile(std::string_view key, const std::string& path);
   // Objects whose key starts with `prefix`. With a `delimiter` ("/"), keys that contain it after
   // the prefix are rolled up into `prefixes`, as S3's ListObjectsV2 does.
   virtual Result<ListResult> List(std::string_view prefix, std::string_view delimiter) = 0;

@@ -50,6 +50,20 @@ TEST_P(BucketTest, PutThenGetAndOverwrite) {
   EXPECT_EQ(*bucket_->Exists("t/01J/data"), false);
 }
 
+TEST_P(BucketTest, PutFileStoresTheFilesBytes) {
+  const std::string path = TempDir() + ".src";
+  std::string data(3 << 20, '\0');  // Several of the filesystem copy's pieces, and NUL bytes.
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7);
+  std::ofstream(path, std::ios::binary) << data;
+
+  ASSERT_THAT(bucket_->PutFile("t/01J/block.bin", path), IsOk());
+
+  EXPECT_EQ(*bucket_->Get("t/01J/block.bin"), data);
+  EXPECT_THAT(bucket_->PutFile("t/x", path + ".missing"), StatusIs(StatusCode::kNotFound));
+  EXPECT_EQ(*bucket_->Exists("t/x"), false);
+  std::filesystem::remove(path);
+}
+
 TEST_P(BucketTest, MissingObjectsAreNotFound) {
   EXPECT_THAT(bucket_->Get("nope"), StatusIs(StatusCode::kNotFound));
   EXPECT_THAT(bucket_->GetRange("nope", 0, 1), StatusIs(StatusCode::kNotFound));

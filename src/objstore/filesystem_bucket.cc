@@ -128,6 +128,29 @@ Result<std::string> FilesystemBucket::GetRange(std::string_view key, uint64_t of
 }
 
 Status FilesystemBucket::Put(std::string_view key, std::string_view data) {
+  return PutWith(key, [&](int fd, const std::string& temp) { return WriteAll(fd, data, temp); });
+}
+
+Status FilesystemBucket::PutFile(std::string_view key, const std::string& path) {
+  Fd in(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.get() < 0) {
+    return errno == ENOENT ? NotFoundError("cannot read " + path + ": no such file")
+                           : IoError("cannot open", path);
+  }
+  return PutWith(key, [&](int fd, const std::string& temp) -> Status {
+    std::string buffer(1 << 20, '\0');
+    while (true) {
+      const ssize_t n = read(in.get(), buffer.data(), buffer.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return IoError("cannot read", path);
+      if (n == 0) return OkStatus();
+      FLAMEDB_RETURN_IF_ERROR(WriteAll(fd, std::string_view(buffer.data(), n), temp));
+    }
+  });
+}
+
+Status FilesystemBucket::PutWith(
+    std::string_view key, const std::function<Status(int fd, const std::string& temp)>& write) {
   FLAMEDB_RETURN_IF_ERROR(ValidateKey(key));
   const std::filesystem::path target(Path(key));
   const std::string parent = target.parent_path().string();
@@ -144,7 +167,7 @@ Status FilesystemBucket::Put(std::string_view key, std::string_view data) {
     if (fd.get() < 0) {
       return IoError("cannot create", temp);
     }
-    if (Status s = WriteAll(fd.get(), data, temp); !s.ok() || fsync(fd.get()) != 0) {
+    if (Status s = write(fd.get(), temp); !s.ok() || fsync(fd.get()) != 0) {
       unlink(temp.c_str());
       return s.ok() ? IoError("cannot sync", temp) : s;
     }

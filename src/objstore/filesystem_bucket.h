@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,8 @@ class FilesystemBucket final : public Bucket {
   Result<std::string> Get(std::string_view key) override;
   Result<std::string> GetRange(std::string_view key, uint64_t offset, uint64_t length) override;
   Status Put(std::string_view key, std::string_view data) override;
+  // Copies the file in pieces: memory stays flat whatever its size.
+  Status PutFile(std::string_view key, const std::string& path) override;
   Result<ListResult> List(std::string_view prefix, std::string_view delimiter) override;
   Status Delete(std::string_view key) override;
   Result<bool> Exists(std::string_view key) override;
@@ -30,6 +33,10 @@ class FilesystemBucket final : public Bucket {
  private:
   explicit FilesystemBucket(std::string dir) : dir_(std::move(dir)) {}
   std::string Path(std::string_view key) const { return dir_ + "/" + std::string(key); }
+  // Makes object `key` atomically from what `write` puts into the temporary file descriptor
+  // (named by the string, for errors).
+  Status PutWith(std::string_view key,
+                 const std::function<Status(int fd, const std::string& temp)>& write);
 
   const std::string dir_;
   std::atomic<uint64_t> temp_counter_{0};  // Relaxed: only makes temp names unique.

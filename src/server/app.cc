@@ -44,7 +44,25 @@ Status App::PrepareDataDir() {
     return FailedPreconditionError("data directory " + dir.string() + " is not writable");
   }
   fs::remove(probe, ec);
+  // The compactor's scratch files: any here are merges a crash interrupted.
+  const fs::path scratch(config_.CompactorDir());
+  fs::create_directories(scratch, ec);
+  if (ec) {
+    return FailedPreconditionError("cannot create compactor directory " + scratch.string() +
+                                   ": " + ec.message());
+  }
+  for (const auto& entry : fs::directory_iterator(scratch, ec)) {
+    if (entry.path().filename().string().starts_with(".flamedb-tmp-compact-")) {
+      fs::remove(entry.path(), ec);
+    }
+  }
   return OkStatus();
+}
+
+base::Duration App::CompactionInterval() const {
+  const std::vector<std::string> targets = config_.Targets();
+  const bool runs = std::find(targets.begin(), targets.end(), "compactor") != targets.end();
+  return runs ? config_.compactor_compaction_interval : base::Duration::zero();
 }
 
 api::Router App::BuildRouter(const base::FlagSet& flags) {
@@ -136,7 +154,13 @@ Result<std::unique_ptr<App>> App::Start(const Config& config, const base::FlagSe
            .max_head_bytes = static_cast<uint64_t>(config.ingester_max_block_bytes),
            .disk_paths = {config.WalDir(), config.storage_filesystem_dir},
            .min_free_disk_bytes = static_cast<uint64_t>(config.storage_min_free_disk_mb) << 20,
-           .symbol_cache = app->symbol_cache_.get()},
+           .symbol_cache = app->symbol_cache_.get(),
+           .compaction_interval = app->CompactionInterval(),
+           .compaction = {.ranges = *config.CompactorRanges(),  // Validated above.
+                          .settle = config.ingester_max_block_duration,
+                          .max_output_bytes =
+                              static_cast<uint64_t>(config.compactor_max_block_bytes)},
+           .compaction_dir = config.CompactorDir()},
           *app->bucket_, *app->overrides_, clock, logger, app->metrics_));
   app->distributor_ = std::make_unique<distributor::Distributor>(
       *app->ingester_, *app->overrides_, clock, logger, app->metrics_);

@@ -42,6 +42,8 @@ class App {
  private:
   App(const Config& config, base::Logger& logger, const base::Clock& clock);
   Status PrepareDataDir();
+  // -compactor.compaction-interval when -target runs the compactor, else zero (off).
+  base::Duration CompactionInterval() const;
   api::Router BuildRouter(const base::FlagSet& flags);
   Status StartRuntimeConfig();
   void ReloadLoop(std::stop_token stop);

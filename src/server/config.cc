@@ -114,6 +114,22 @@ void Config::Register(base::FlagSet& flags) {
   flags.Int("ingester.max-block-bytes", &ingester_max_block_bytes, int64_t{256} << 20,
             "Cut the heads into blocks once together they hold this many bytes of memory.",
             {.yaml = "ingester.max_block_bytes"});
+  flags.Duration("compactor.compaction-interval", &compactor_compaction_interval,
+                 std::chrono::minutes(10),
+                 "How often the compactor merges blocks (in the ingester's process, at low "
+                 "priority); 0 disables compaction.",
+                 {.yaml = "compactor.compaction_interval"});
+  flags.String("compactor.block-ranges", &compactor_block_ranges, "1h,2h,8h",
+               "Comma-separated, ascending time ranges of the compaction levels: range i merges "
+               "the blocks of levels up to i+1 that start in one aligned window of it.",
+               {.yaml = "compactor.block_ranges"});
+  flags.String("compactor.data-dir", &compactor_data_dir, "",
+               "Directory for blocks being merged before upload; empty means "
+               "<storage.filesystem.dir>/compactor.",
+               {.yaml = "compactor.data_dir"});
+  flags.Int("compactor.max-block-bytes", &compactor_max_block_bytes, int64_t{4} << 30,
+            "Largest block (block.bin bytes of its inputs) one merge makes.",
+            {.yaml = "compactor.max_block_bytes"});
   flags.Int("storage.min-free-disk-mb", &storage_min_free_disk_mb, 512,
             "Refuse writes (503) while the WAL or storage volume has less free space than "
             "this many MiB; they resume once space is freed. 0 disables the check.",
@@ -191,6 +207,12 @@ Status Config::Validate() const {
     return InvalidArgumentError(
         "-ingester.max-block-duration and -ingester.max-block-bytes must be positive");
   }
+  if (compactor_compaction_interval < base::Duration::zero() || compactor_max_block_bytes <= 0) {
+    return InvalidArgumentError(
+        "-compactor.compaction-interval must not be negative and -compactor.max-block-bytes "
+        "must be positive");
+  }
+  FLAMEDB_RETURN_IF_ERROR(CompactorRanges().status());
   if (storage_min_free_disk_mb < 0) {
     return InvalidArgumentError("-storage.min-free-disk-mb must not be negative");
   }
@@ -210,6 +232,27 @@ int Config::QueryThreads() const {
                         ? querier_query_threads
                         : static_cast<int64_t>(std::thread::hardware_concurrency());
   return static_cast<int>(std::clamp<int64_t>(n, 1, 64));
+}
+
+Result<std::vector<base::Duration>> Config::CompactorRanges() const {
+  std::vector<base::Duration> out;
+  for (std::string_view item : base::SplitNonEmpty(compactor_block_ranges, ',')) {
+    Result<base::Duration> d = base::ParseDuration(base::TrimSpace(item));
+    if (!d.ok() || *d <= base::Duration::zero() || (!out.empty() && *d <= out.back())) {
+      return InvalidArgumentError("invalid -compactor.block-ranges entry \"" + std::string(item) +
+                                  "\": want positive durations in ascending order, such as "
+                                  "1h,2h,8h");
+    }
+    out.push_back(*d);
+  }
+  if (out.empty()) {
+    return InvalidArgumentError("-compactor.block-ranges is empty: name at least one range");
+  }
+  return out;
+}
+
+std::string Config::CompactorDir() const {
+  return compactor_data_dir.empty() ? storage_filesystem_dir + "/compactor" : compactor_data_dir;
 }
 
 std::string Config::WalDir() const {

@@ -54,6 +54,14 @@ struct Config {
   base::Duration ingester_max_block_duration{};
   int64_t ingester_max_block_bytes = 0;
   int64_t storage_min_free_disk_mb = 0;
+  // Compactor (runs in the ingester's process).
+  base::Duration compactor_compaction_interval{};
+  std::string compactor_block_ranges;
+  std::string compactor_data_dir;  // Empty: <storage_filesystem_dir>/compactor.
+  int64_t compactor_max_block_bytes = 0;
+  // -compactor.block-ranges parsed. Errors: kInvalidArgument naming the bad entry.
+  Result<std::vector<base::Duration>> CompactorRanges() const;
+  std::string CompactorDir() const;
   base::Duration querier_max_query_length{};
   int64_t querier_max_query_memory = 0;
   int64_t querier_symbols_cache_bytes = 0;

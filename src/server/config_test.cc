@@ -73,6 +73,10 @@ TEST_F(ConfigTest, InvalidValuesNameTheFlag) {
       {{"-server.http-listen-port=70000"}, "-server.http-listen-port: want 0..65535"},
       {{"-server.http-max-request-body-bytes=0"}, "-server.http-max-request-body-bytes"},
       {{"-storage.backend=gcs"}, "unsupported -storage.backend \"gcs\""},
+      {{"-compactor.block-ranges=2h,1h"}, "-compactor.block-ranges entry \"1h\""},
+      {{"-compactor.block-ranges=1h,soon"}, "-compactor.block-ranges entry \"soon\""},
+      {{"-compactor.block-ranges=,"}, "-compactor.block-ranges is empty"},
+      {{"-compactor.compaction-interval=-1m"}, "-compactor.compaction-interval"},
   };
   for (const BadConfig& c : cases) {
     base::FlagSet flags("flamedb");

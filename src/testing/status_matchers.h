@@ -38,4 +38,13 @@ MATCHER_P2(StatusIs, code, substring,
   return s.code() == code && s.message().find(substring) != std::string_view::npos;
 }
 
+// Matches an OK Result<T> whose value matches `inner` (a value or a matcher).
+MATCHER_P(IsOkAndHolds, inner, "is OK and holds a matching value") {
+  if (!arg.ok()) {
+    *result_listener << "status is " << arg.status().ToString();
+    return false;
+  }
+  return ::testing::ExplainMatchResult(inner, *arg, result_listener);
+}
+
 }  // namespace flamedb::testing
