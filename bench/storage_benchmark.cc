@@ -23,7 +23,10 @@
 #include "block/meta.h"
 #include "block/reader.h"
 #include "block/writer.h"
+#include "compactor/compact.h"
 #include "corpus.h"
+#include "objstore/filesystem_bucket.h"
+#include "peak_memory.h"
 #include "head/head.h"
 #include "ingester/record.h"
 #include "ingester/replay.h"
@@ -206,6 +209,62 @@ void BM_WalReplay(benchmark::State& state) {
   SetSampleRates(state, pushes.size(), SamplesOf(pushes));
 }
 BENCHMARK(BM_WalReplay)->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();
+
+// Compaction (design §9: >= 50 MB/s per core, <= 512 MiB): the corpus' hour as six blocks of
+// ten minutes each (as a busy server cuts by size), in a FilesystemBucket under $TMPDIR,
+// merged into one by the compactor's engine on one thread. The rate is of input block bytes;
+// the inputs are in the page cache, as blocks cut minutes earlier are. peak_MB is how far the
+// process's RSS rose during one merge.
+void BM_Compact(benchmark::State& state) {
+  constexpr int kBlocks = 6;
+  std::string dir = std::filesystem::temp_directory_path() / "flamedb-bench-compact-XXXXXX";
+  if (mkdtemp(dir.data()) == nullptr) {
+    state.SkipWithError("mkdtemp failed");
+    return;
+  }
+  auto bucket = objstore::FilesystemBucket::Open(dir + "/bucket").value();
+  std::vector<block::BlockMeta> inputs;
+  uint64_t samples = 0, profiles = 0;
+  {
+    std::vector<head::Head> heads(kBlocks);
+    ForEachPush([&](const Push& p) {
+      const int64_t minute = (p.profile->time_nanos - bench::kStartNanos) / 60'000'000'000LL;
+      (void)heads[std::min<int64_t>(minute / 10, kBlocks - 1)].Append(p.labels, *p.profile,
+                                                                       p.samples);
+    });
+    for (int i = 0; i < kBlocks; ++i) {
+      block::BlockMeta meta;
+      meta.ulid = "01ARYZ6S41TSV4RRFFQ69G5FA" + std::to_string(i);
+      meta.tenant = "t";
+      meta.sources = {meta.ulid};
+      auto encoded = block::EncodeBlock(heads[i], meta).value();
+      (void)bucket->Put("t/" + meta.ulid + "/block.bin", encoded.data);
+      samples += encoded.meta.samples;
+      profiles += encoded.meta.profiles;
+      inputs.push_back(encoded.meta);
+    }
+  }
+  compactor::Compacted last;
+  const compactor::CompactOptions options{.scratch_dir = dir};
+  for (auto _ : state) {
+    auto done = compactor::CompactBlocks(*bucket, inputs, "01ARYZ6S41TSV4RRFFQ69G5FB0", options);
+    if (!done.ok()) {
+      state.SkipWithError(done.status().ToString().c_str());
+      break;
+    }
+    last = *done;
+  }
+  const double peak = bench::PeakResidentGrowth(
+      [&] { (void)compactor::CompactBlocks(*bucket, inputs, "01ARYZ6S41TSV4RRFFQ69G5FB1", options); });
+  std::filesystem::remove_all(dir);
+  state.SetBytesProcessed(static_cast<int64_t>(last.input_bytes * state.iterations()));
+  SetSampleRates(state, profiles, samples);
+  state.counters["input_blocks"] = kBlocks;
+  state.counters["input_MB"] = static_cast<double>(last.input_bytes) / 1e6;
+  state.counters["output_MB"] = static_cast<double>(last.meta.data_bytes) / 1e6;
+  state.counters["peak_MB"] = peak / 1e6;
+}
+BENCHMARK(BM_Compact)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 
 // Fixed memory per series: many series of one tiny profile each.
 void BM_HeadSeriesOverhead(benchmark::State& state) {

@@ -3,6 +3,7 @@
 // bound, since the bytes may come from storage and be damaged.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -10,31 +11,53 @@
 
 namespace flamedb::base {
 
-// Appends to a string.
+// Appends to a string. The string is grown in doubling steps and written through a pointer,
+// so a varint costs a few stores, not a push_back (capacity check, terminator) per byte.
 class ByteWriter {
  public:
-  void Varint(uint64_t v) {
+  // Inlined: the cut and compaction call it several times per sample.
+  [[gnu::always_inline]] void Varint(uint64_t v) {
+    char* p = Room(10);
     while (v >= 0x80) {
-      out_.push_back(static_cast<char>(v | 0x80));
+      *p++ = static_cast<char>(v | 0x80);
       v >>= 7;
     }
-    out_.push_back(static_cast<char>(v));
+    *p++ = static_cast<char>(v);
+    len_ = static_cast<size_t>(p - out_.data());
   }
-  void Signed(int64_t v) {
+  [[gnu::always_inline]] void Signed(int64_t v) {
     Varint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
   }
-  void Fixed32(uint32_t v) { out_.append(reinterpret_cast<const char*>(&v), 4); }
-  void Fixed64(uint64_t v) { out_.append(reinterpret_cast<const char*>(&v), 8); }
+  void Fixed32(uint32_t v) { Raw(std::string_view(reinterpret_cast<const char*>(&v), 4)); }
+  void Fixed64(uint64_t v) { Raw(std::string_view(reinterpret_cast<const char*>(&v), 8)); }
   void Bytes(std::string_view s) {
     Varint(s.size());
-    out_.append(s);
+    Raw(s);
   }
-  void Raw(std::string_view s) { out_.append(s); }
-  std::string& str() { return out_; }
-  size_t size() const { return out_.size(); }
+  void Raw(std::string_view s) {
+    if (s.empty()) return;
+    std::memcpy(Room(s.size()), s.data(), s.size());
+    len_ += s.size();
+  }
+  // Room for `n` more bytes up front, when the caller knows about how many come.
+  void Reserve(size_t n) { Room(n); }
+  // What was written. The writer may be used again after (the string is grown again then).
+  std::string& str() {
+    out_.resize(len_);
+    return out_;
+  }
+  size_t size() const { return len_; }
 
  private:
-  std::string out_;
+  // A pointer to at least `n` writable bytes at the end of what was written.
+  [[gnu::always_inline]] char* Room(size_t n) {
+    if (out_.size() - len_ < n) [[unlikely]] Grow(n);
+    return out_.data() + len_;
+  }
+  [[gnu::noinline]] void Grow(size_t n) { out_.resize(std::max(out_.size() * 2, len_ + n + 48)); }
+
+  std::string out_;  // Bytes [0, len_) are written; the rest is room.
+  size_t len_ = 0;
 };
 
 // Reads what ByteWriter wrote. Errors are sticky: after the first bad read every read returns

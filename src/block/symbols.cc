@@ -1,8 +1,42 @@
 #include "block/symbols.h"
 
+#include <algorithm>
+#include <tuple>
+
 #include "block/coding.h"
 
 namespace flamedb::block {
+
+namespace {
+
+// A total order on what locations hold (not their ids): the same in every partition, so every
+// block orders the children of a stack node the same way.
+int CompareLocations(const symdb::Partition& p, uint32_t a, uint32_t b) {
+  const auto cmp = [](auto x, auto y) { return x < y ? -1 : (y < x ? 1 : 0); };
+  const symdb::Location& x = p.location(a);
+  const symdb::Location& y = p.location(b);
+  const auto lx = p.Lines(x);
+  const auto ly = p.Lines(y);
+  for (size_t i = 0; i < std::min(lx.size(), ly.size()); ++i) {
+    const symdb::Function& fx = p.function(lx[i].function);
+    const symdb::Function& fy = p.function(ly[i].function);
+    if (int c = p.String(fx.name).compare(p.String(fy.name))) return c;
+    if (int c = cmp(lx[i].line, ly[i].line)) return c;
+    if (int c = p.String(fx.filename).compare(p.String(fy.filename))) return c;
+    if (int c = p.String(fx.system_name).compare(p.String(fy.system_name))) return c;
+    if (int c = cmp(fx.start_line, fy.start_line)) return c;
+  }
+  if (int c = cmp(lx.size(), ly.size())) return c;
+  if (int c = cmp(x.address, y.address)) return c;
+  const symdb::Mapping& mx = p.mapping(x.mapping);
+  const symdb::Mapping& my = p.mapping(y.mapping);
+  if (int c = p.String(mx.filename).compare(p.String(my.filename))) return c;
+  if (int c = p.String(mx.build_id).compare(p.String(my.build_id))) return c;
+  return cmp(std::tie(mx.memory_start, mx.memory_limit, mx.file_offset, mx.flags),
+             std::tie(my.memory_start, my.memory_limit, my.file_offset, my.flags));
+}
+
+}  // namespace
 
 std::vector<uint32_t> DepthFirstOrder(const symdb::Partition& p) {
   const auto n = static_cast<uint32_t>(p.stacks());
@@ -19,6 +53,15 @@ std::vector<uint32_t> DepthFirstOrder(const symdb::Partition& p) {
   for (uint32_t node = 1; node < n; ++node) {
     children[fill[p.stack_parent(node)]++] = node;
   }
+  // Siblings by location content: then each block's preorder is the same order restricted to
+  // its stacks, so blocks merged by compaction keep their rows' stacks ascending.
+  for (uint32_t node = 0; node < n; ++node) {
+    if (first[node + 1] - first[node] < 2) continue;
+    std::sort(children.begin() + first[node], children.begin() + first[node + 1],
+              [&](uint32_t a, uint32_t b) {
+                return CompareLocations(p, p.stack_location(a), p.stack_location(b)) < 0;
+              });
+  }
   std::vector<uint32_t> order;
   order.reserve(n);
   std::vector<uint32_t> pending = {0};
@@ -26,7 +69,7 @@ std::vector<uint32_t> DepthFirstOrder(const symdb::Partition& p) {
     const uint32_t node = pending.back();
     pending.pop_back();
     order.push_back(node);
-    // Pushed in reverse so that the smallest child is visited first.
+    // Pushed in reverse so that the first child is visited first.
     for (uint32_t c = first[node + 1]; c > first[node]; --c) {
       pending.push_back(children[c - 1]);
     }

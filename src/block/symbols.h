@@ -13,8 +13,9 @@
 
 namespace flamedb::block {
 
-// order[new id] = old id: the stack tree's nodes in depth-first preorder from the root, children
-// by ascending old id. Node 0 (the root) stays 0.
+// order[new id] = old id: the stack tree's nodes in depth-first preorder from the root, the
+// children of a node ordered by their locations' content (function names, lines, files,
+// address, mapping), which is the same in every partition. Node 0 (the root) stays 0.
 std::vector<uint32_t> DepthFirstOrder(const symdb::Partition& partition);
 
 // The uncompressed section of `partition`, its stack nodes in `order`.

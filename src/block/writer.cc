@@ -96,10 +96,9 @@ class ChunkBuilder {
     base::CommonDivisor common;
     for (int64_t v : values) common.Add(v);
     const uint64_t divisor = common.divisor();
+    const base::ExactDivider exact(divisor);
     values_.Varint(divisor);
-    for (int64_t v : values) {
-      values_.Signed(v / static_cast<int64_t>(divisor));
-    }
+    for (int64_t v : values) values_.Signed(exact.Divide(v));
     spans_.Varint(spans.empty() ? 0 : 1);
     for (uint64_t id : spans) spans_.Fixed64(id);  // Random ids: varints would only grow.
   }
@@ -155,6 +154,12 @@ bool SortedPairs(const store::RowView& row, const std::vector<uint32_t>& remap,
   for (size_t i = 0; i < row.stacks.size(); ++i) {
     if (row.stacks[i] >= remap.size()) return false;
     pairs.push_back({remap[row.stacks[i]], row.spans.empty() ? 0 : row.spans[i], row.values[i]});
+  }
+  // Rows often arrive ascending already (a block's rows, merged by compaction).
+  if (std::is_sorted(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) {
+        return std::tie(a.stack, a.span) < std::tie(b.stack, b.span);
+      })) {
+    return true;
   }
   if (row.spans.empty() && pairs.size() >= 256) {
     // The cut sorts every sample of every row: a radix sort is several times faster here.

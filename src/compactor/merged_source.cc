@@ -16,14 +16,15 @@ struct MergedSource::Rows {
     int64_t total = 0;
     uint32_t partition = 0;
     uint32_t source = 0;
-    size_t begin = 0;  // Samples at [begin, end) of the columns below.
+    size_t begin = 0;  // Samples at [begin, end) of stacks and values.
     size_t end = 0;
+    size_t spans = 0;  // This row's span ids at [spans, spans + end - begin) when it has them.
     bool has_spans = false;
   };
   std::vector<Row> rows;
   std::vector<uint32_t> stacks;
   std::vector<int64_t> values;
-  std::vector<uint64_t> spans;  // Parallel to stacks; 0 where a row has none.
+  std::vector<uint64_t> spans;  // Only for the rows that have span ids.
 
   void Clear() {
     rows.clear();
@@ -38,9 +39,10 @@ namespace {
 using Sample = std::tuple<uint32_t, uint64_t, int64_t>;  // Stack, span, value.
 
 std::vector<Sample> SortedSamples(const MergedSource::Rows& r, size_t row) {
+  const MergedSource::Rows::Row& x = r.rows[row];
   std::vector<Sample> out;
-  for (size_t i = r.rows[row].begin; i < r.rows[row].end; ++i) {
-    out.emplace_back(r.stacks[i], r.spans[i], r.values[i]);
+  for (size_t i = x.begin; i < x.end; ++i) {
+    out.emplace_back(r.stacks[i], x.has_spans ? r.spans[x.spans + i - x.begin] : 0, r.values[i]);
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -62,6 +64,8 @@ bool SameProfile(const MergedSource::Rows& r, size_t a, size_t b) {
 
 MergedSource::MergedSource(std::vector<const store::ProfileSource*> sources)
     : sources_(std::move(sources)) {}
+
+MergedSource::~MergedSource() = default;
 
 Result<std::unique_ptr<MergedSource>> MergedSource::Create(
     std::vector<const store::ProfileSource*> sources) {
@@ -143,16 +147,19 @@ Status MergedSource::CollectRows(uint32_t series, store::TimeRange range, Rows& 
             return;
           }
           const PartitionMap& map = maps[row.partition];
-          Rows::Row r{row.time_nanos, row.total, map.merged, m.source, out.stacks.size(), 0,
-                      !row.spans.empty()};
-          for (size_t i = 0; i < row.stacks.size(); ++i) {
-            damaged |= row.stacks[i] >= map.stacks.size();
-            out.stacks.push_back(damaged ? 0 : map.stacks[row.stacks[i]]);
-            out.values.push_back(row.values[i]);
-            out.spans.push_back(row.spans.empty() ? 0 : row.spans[i]);
+          const size_t begin = out.stacks.size(), n = row.stacks.size();
+          out.rows.push_back({row.time_nanos, row.total, map.merged, m.source, begin, begin + n,
+                              out.spans.size(), !row.spans.empty()});
+          out.stacks.resize(begin + n);
+          uint32_t* stacks = out.stacks.data() + begin;
+          const auto limit = static_cast<uint32_t>(map.stacks.size());
+          for (size_t i = 0; i < n; ++i) {
+            const uint32_t s = row.stacks[i];
+            damaged |= s >= limit;
+            stacks[i] = s < limit ? map.stacks[s] : 0;
           }
-          r.end = out.stacks.size();
-          out.rows.push_back(r);
+          out.values.insert(out.values.end(), row.values.begin(), row.values.end());
+          out.spans.insert(out.spans.end(), row.spans.begin(), row.spans.end());
         }));
   }
   if (damaged) {
@@ -166,7 +173,13 @@ Status MergedSource::CollectRows(uint32_t series, store::TimeRange range, Rows& 
 
 Status MergedSource::ForEachRow(std::span<const uint32_t> series, store::TimeRange range,
                                 const std::function<void(const store::RowView&)>& fn) const {
-  Rows rows;
+  std::unique_ptr<Rows> owned;
+  {
+    base::MutexLock lock(scratch_mu_);
+    owned = std::move(scratch_);
+  }
+  if (owned == nullptr) owned = std::make_unique<Rows>();
+  Rows& rows = *owned;
   std::vector<size_t> kept;
   const auto visit = [&](uint32_t id) -> Status {
     if (id >= members_.size()) return OkStatus();
@@ -185,17 +198,20 @@ Status MergedSource::ForEachRow(std::span<const uint32_t> series, store::TimeRan
       fn(store::RowView{id, r.partition, r.time, r.total,
                         std::span<const uint32_t>(rows.stacks).subspan(r.begin, n),
                         std::span<const int64_t>(rows.values).subspan(r.begin, n),
-                        r.has_spans ? std::span<const uint64_t>(rows.spans).subspan(r.begin, n)
+                        r.has_spans ? std::span<const uint64_t>(rows.spans).subspan(r.spans, n)
                                     : std::span<const uint64_t>()});
     }
     return OkStatus();
   };
+  Status status;
   if (series.empty()) {
-    for (uint32_t id = 0; id < members_.size(); ++id) FLAMEDB_RETURN_IF_ERROR(visit(id));
-    return OkStatus();
+    for (uint32_t id = 0; id < members_.size() && status.ok(); ++id) status = visit(id);
+  } else {
+    for (size_t i = 0; i < series.size() && status.ok(); ++i) status = visit(series[i]);
   }
-  for (uint32_t id : series) FLAMEDB_RETURN_IF_ERROR(visit(id));
-  return OkStatus();
+  base::MutexLock lock(scratch_mu_);
+  scratch_ = std::move(owned);
+  return status;
 }
 
 }  // namespace flamedb::compactor

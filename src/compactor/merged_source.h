@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/mutex.h"
 #include "base/status.h"
 #include "head/series_index.h"
 #include "store/source.h"
@@ -24,6 +25,7 @@ class MergedSource final : public store::ProfileSource {
   // Errors: those of the sources' symbol reads (kDataLoss for a damaged block).
   static Result<std::unique_ptr<MergedSource>> Create(
       std::vector<const store::ProfileSource*> sources);
+  ~MergedSource() override;
 
   // One series' rows gathered from the sources (defined and used in the .cc only).
   struct Rows;
@@ -75,6 +77,10 @@ class MergedSource final : public store::ProfileSource {
   std::vector<std::unique_ptr<symdb::Partition>> partitions_;
   std::vector<std::vector<PartitionMap>> maps_;  // [source][source partition].
   mutable std::atomic<uint64_t> duplicates_{0};
+  // ForEachRow's buffers, kept across calls (one per series when a block is written): one
+  // reader at a time uses them, others make their own.
+  mutable base::Mutex scratch_mu_;
+  mutable std::unique_ptr<Rows> scratch_ GUARDED_BY(scratch_mu_);
 };
 
 }  // namespace flamedb::compactor

@@ -59,6 +59,27 @@ TEST(MergedSourceTest, HoldsEveryRowOfEverySourceWithItsFrames) {
   EXPECT_EQ(m.duplicates(), 0u);
 }
 
+TEST(MergedSourceTest, SpanIdsStayWithTheirSamples) {
+  testing::ProfileBuilder b;
+  b.SampleType("cpu", "nanoseconds").Period("cpu", "nanoseconds", 10);
+  b.Sample({"work", "main"}, {10}, {{"span_id", "00000000000000a1"}});
+  b.Sample({"work", "main"}, {20});
+  b.Sample({"gc"}, {40}, {{"span_id", "00000000000000b2"}});
+  model::Profile with_spans = b.TimeNanos(2000).Build();
+  for (model::Location& l : with_spans.locations) l.address = 0;
+  head::Head first, second;
+  ASSERT_THAT(first.Append(Series("api", "a"), Cpu(1000, 1), {}), IsOk());  // No spans.
+  ASSERT_THAT(second.Append(Series("api", "a"), with_spans, {}), IsOk());
+  ASSERT_THAT(second.Append(Series("api", "a"), Cpu(3000, 2, true), {}), IsOk());
+
+  auto merged = MergedSource::Create({&first, &second});
+
+  ASSERT_THAT(merged, IsOk());
+  const std::multiset<std::string> rows = SourceRows(**merged);
+  EXPECT_EQ(rows, Union(SourceRows(first), SourceRows(second)));
+  EXPECT_THAT(rows, ::testing::Contains(::testing::HasSubstr("@span161=10")));
+}
+
 TEST(MergedSourceTest, ASeriesRowsComeInTimeOrderAcrossSources) {
   head::Head late, early;
   ASSERT_THAT(late.Append(Series("api", "a"), Cpu(3000, 1), {}), IsOk());

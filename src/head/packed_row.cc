@@ -39,15 +39,16 @@ PackedSamples PackSamples(std::span<const uint32_t> order, std::span<const uint3
   base::CommonDivisor common;
   for (const uint32_t i : kept) common.Add(values[i]);
   const uint64_t divisor = common.divisor();
+  const base::ExactDivider exact(divisor);
   base::ByteWriter w;
-  w.str().reserve(kept.size() * 3 + 16);
+  w.Reserve(kept.size() * 3 + 16);
   w.Varint(divisor);
   uint32_t last = 0;
   total = 0;
   for (const uint32_t i : kept) {
     w.Varint(stacks[i] - last);
     last = stacks[i];
-    w.Signed(values[i] / static_cast<int64_t>(divisor));
+    w.Signed(exact.Divide(values[i]));
     total += values[i];
   }
   if (out.has_spans) {
