@@ -112,6 +112,39 @@ TEST(BlockLargeRowsTest, LargeRowsWithRepeatedStacksSurviveTheBlock) {
   EXPECT_EQ(testing::SourceRows(**reader), testing::SourceRows(head));
 }
 
+// The leaf function names of a block's stacks in id order.
+std::vector<std::string> LeavesById(const std::string& data) {
+  auto reader = BlockReader::Open(StringSource(data));
+  EXPECT_THAT(reader, IsOk());
+  std::vector<std::string> out;
+  EXPECT_THAT((*reader)->WithSymbols(0, [&](const symdb::Partition& p) {
+    for (uint32_t s = 1; s < p.stacks(); ++s) {
+      const symdb::Location& l = p.location(p.stack_location(s));
+      out.emplace_back(p.String(p.function(p.Lines(l)[0].function).name));
+    }
+  }), IsOk());
+  return out;
+}
+
+TEST(BlockStackOrderTest, SiblingsAreNumberedByContentWhateverOrderTheyArrived) {
+  std::string blocks[2];
+  for (int i = 0; i < 2; ++i) {
+    testing::ProfileBuilder b;
+    b.SampleType("cpu", "nanoseconds");
+    // The other way round in the second head: other head ids for the same stacks.
+    for (const char* leaf : i == 0 ? std::vector{"zeta", "alpha", "mid"}
+                                   : std::vector{"mid", "zeta", "alpha"}) {
+      b.Sample({leaf, "main"}, {1});
+    }
+    head::Head head;
+    ASSERT_THAT(head.Append(Labels("api", "a"), b.Build(), {}), IsOk());
+    blocks[i] = EncodeBlock(head, BlockMeta())->data;
+  }
+
+  EXPECT_THAT(LeavesById(blocks[0]), ElementsAre("main", "alpha", "mid", "zeta"));
+  EXPECT_EQ(LeavesById(blocks[1]), LeavesById(blocks[0]));
+}
+
 TEST(BlockSpansTest, SpanIdsOfSamplesSurviveTheBlock) {
   testing::ProfileBuilder b;
   b.SampleType("cpu", "nanoseconds").Period("cpu", "nanoseconds", 10);
