@@ -54,7 +54,9 @@ if mx:
                  mx["compressed_mb_per_s"] >= 50, "about 8 MB/s per core (v2 sizing)"))
     rows.append(("Ingest samples", ">= 5 M samples/s", f"{mx['samples_per_s'] / 1e6:.2f} M samples/s",
                  mx["samples_per_s"] >= 5e6, ""))
-    rows.append(("Server CPU at max load", "", f"{mx['server']['cores']:.2f} cores (loadgen {mx['loadgen']['cores']:.2f})",
+    steal = mx.get("machine", {}).get("steal_fraction")
+    stolen = f"; {100 * steal:.0f}% of the machine's CPU stolen by the hypervisor" if steal is not None else ""
+    rows.append(("Server CPU at max load", "", f"{mx['server']['cores']:.2f} cores (loadgen {mx['loadgen']['cores']:.2f}){stolen}",
                  None, ""))
 if half:
     rows.append((f"Ack latency at half of max load ({half['rate_target']:.0f}/s)", "p99 < 20 ms",
@@ -91,12 +93,22 @@ for name, label, target, limit, ref in [
         peak = f", peak +{b['peak_MB']:.0f} MB" if "peak_MB" in b else ""
         rows.append((label, target, f"{ms(b)}{peak} ({b.get('samples', 0) / 1e6:.1f} M samples)",
                      None if limit is None else b["ms"] < limit, ref))
-labels = [b for b in (query or {}).get("benchmarks", []) if b["name"].startswith(("BM_Label", "BM_LabelsBlocks"))]
-if labels:
-    worst = max(labels, key=lambda b: bench(query, b["name"])["ms"])
-    wb = bench(query, worst["name"])
-    rows.append(("Label names/values (head of 10 k series; 1 h and 24 h of blocks, cold and warm)", "< 10 ms",
-                 f"slowest {ms(wb)} ({worst.get('label') or worst['name']})", wb["ms"] < 10, "slow at 67 k values"))
+# A running server holds every loaded block's series index in memory (it is read when the block
+# is loaded, at start or cut), so a label query reads no disk: the target is on the warm and head
+# figures. The cold ones re-open the blocks from an evicted page cache, which a server does once,
+# at start: shown on their own row.
+labels = [b for b in (query or {}).get("benchmarks", [])
+          if b["name"].startswith(("BM_Label", "BM_LabelsBlocks")) and b.get("run_type", "iteration") == "iteration"]
+served = [b for b in labels if "_cold" not in b["name"]]
+opened = [b for b in labels if "_cold" in b["name"]]
+for group, label, target, met_limit, ref in [
+        (served, "Label names/values as a running server answers them (head of 10 k series; 1 h and 24 h of blocks)", "< 10 ms", 10, "slow at 67 k values"),
+        (opened, "Label names/values opening the blocks from disk (1 h and 24 h, page cache evicted: what a restart costs once)", "", None, "")]:
+    if group:
+        worst = max(group, key=lambda b: bench(query, b["name"])["ms"])
+        wb = bench(query, worst["name"])
+        rows.append((label, target, f"slowest {ms(wb)} ({worst.get('label') or worst['name']})",
+                     None if met_limit is None else wb["ms"] < met_limit, ref))
 fh, fd = bench(query, "BM_FlameGraphBlocks/hour_cold"), bench(query, "BM_FlameGraphBlocks/day_cold/")
 if fh and fd and "peak_MB" in fh:
     rows.append(("Query memory vs query size (flame graph, 1 h vs 24 h cold, 1 thread)", "never grows with query size",
@@ -110,8 +122,12 @@ if disk:
     rows.append(("Restart after SIGKILL (the server: WAL replay to /ready)", "",
                  f"{disk['restart_ready_ms']} ms for {disk['wal_bytes'] / 1e6:.0f} MB of WAL "
                  f"({disk['replay_mb_per_s']:.0f} MB/s)", None, ""))
-rows.append(("Compaction", ">= 50 MB/s per core, <= 512 MiB", "not measured: flamedb has no compactor yet", None,
-             "< 1 MB/s; 120 GiB"))
+cb = bench(storage, "BM_Compact")
+if cb:
+    rows.append(("Compaction (storage benchmark: 6 blocks of 10 min into one, one thread)", ">= 50 MB/s per core, <= 512 MiB",
+                 f"{cb['bytes_per_second'] / 1e6:.1f} MB/s of input blocks ({cb['samples/s'] / 1e6:.1f} M samples/s), "
+                 f"peak +{cb['peak_MB']:.0f} MB, {cb['input_MB']:.0f} MB in, {cb['output_MB']:.0f} MB out",
+                 cb["bytes_per_second"] >= 50e6 and cb["peak_MB"] <= 512, "< 1 MB/s; 120 GiB"))
 
 cpu = subprocess.run(["sh", "-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"],
                      capture_output=True, text=True).stdout.strip()

@@ -163,6 +163,7 @@ void Sample(Run& run, asio::steady_timer& timer) {
     if (now >= run.record_from) {
       if (run.options.server_pid > 0) run.result.server.Add(ReadProc(run.options.server_pid));
       run.result.self.Add(ReadProc(0));
+      run.result.machine.Add(ReadMachine());
     }
     if (now < run.end) Sample(run, timer);
   });

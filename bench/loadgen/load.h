@@ -35,6 +35,7 @@ using JobSource = std::function<Job(uint64_t n)>;
 struct LoadResult {
   Recorder recorder;
   ProcTrack server, self;
+  MachineTrack machine;
   double measured_seconds = 0;  // Wall time of the recorded window.
   int64_t sent = 0;
 };

@@ -88,6 +88,7 @@ nlohmann::json Report(const Config& c, const LoadResult& r) {
       {"server", {{"cores", r.server.Cores(s)}, {"peak_rss_mb", r.server.peak_rss / 1e6},
                   {"end_rss_mb", r.server.last.rss_bytes / 1e6}}},
       {"loadgen", {{"cores", r.self.Cores(s)}}},
+      {"machine", {{"steal_fraction", r.machine.StealFraction()}}},
   };
   for (const auto& [status, n] : rec.by_status) j["by_status"][std::to_string(status)] = n;
   for (const auto& [e, n] : rec.transport_errors) j["transport_errors"][e] = n;
@@ -118,9 +119,12 @@ void PrintReport(const nlohmann::json& j) {
   }
   std::printf("  by status %s", j.value("by_status", nlohmann::json::object()).dump().c_str());
   if (j.contains("transport_errors")) std::printf(", transport errors %s", j["transport_errors"].dump().c_str());
-  std::printf("\n  server: %.2f cores, peak RSS %.0f MB (end %.0f MB); loadgen: %.2f cores\n",
-              j["server"]["cores"].get<double>(), j["server"]["peak_rss_mb"].get<double>(),
-              j["server"]["end_rss_mb"].get<double>(), j["loadgen"]["cores"].get<double>());
+  std::printf(
+      "\n  server: %.2f cores, peak RSS %.0f MB (end %.0f MB); loadgen: %.2f cores; CPU stolen "
+      "by the hypervisor: %.0f%%\n",
+      j["server"]["cores"].get<double>(), j["server"]["peak_rss_mb"].get<double>(),
+      j["server"]["end_rss_mb"].get<double>(), j["loadgen"]["cores"].get<double>(),
+      100 * j["machine"]["steal_fraction"].get<double>());
 }
 
 // Upload n goes to series n % fleet size, which alternates between its CPU (or wall) and its

@@ -55,4 +55,30 @@ double ProcTrack::Cores(double seconds) const {
   return seconds > 0 && first.ok ? (last.cpu_seconds - first.cpu_seconds) / seconds : 0;
 }
 
+MachineSample ReadMachine() {
+  MachineSample s;
+  std::ifstream stat("/proc/stat");
+  std::string cpu;
+  double v[8] = {};
+  if (!(stat >> cpu) || cpu != "cpu") return s;
+  for (double& x : v) {
+    if (!(stat >> x)) return s;
+  }
+  for (double x : v) s.total += x;
+  s.steal = v[7];
+  s.ok = true;
+  return s;
+}
+
+void MachineTrack::Add(const MachineSample& s) {
+  if (!s.ok) return;
+  if (!first.ok) first = s;
+  last = s;
+}
+
+double MachineTrack::StealFraction() const {
+  const double total = last.total - first.total;
+  return first.ok && total > 0 ? (last.steal - first.steal) / total : 0;
+}
+
 }  // namespace flamedb::loadgen

@@ -45,4 +45,20 @@ struct ProcTrack {
   double Cores(double seconds) const;
 };
 
+// The whole machine's CPU time from /proc/stat, in clock ticks: what the hypervisor took
+// (steal) tells whether a run on a shared host measured the server or its neighbours.
+struct MachineSample {
+  double total = 0;  // Every state: user, nice, system, idle, iowait, irq, softirq, steal.
+  double steal = 0;
+  bool ok = false;
+};
+MachineSample ReadMachine();
+
+struct MachineTrack {
+  MachineSample first, last;
+  void Add(const MachineSample& s);
+  // The share of CPU time stolen between the first and the last sample (0..1).
+  double StealFraction() const;
+};
+
 }  // namespace flamedb::loadgen
