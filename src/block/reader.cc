@@ -284,10 +284,6 @@ store::TimeRange BlockReader::Range() const {
   return {toc_.min_time, toc_.max_time};
 }
 
-model::Labels BlockReader::SeriesLabels(uint32_t series) const {
-  return series < series_.size() ? series_.labels(series) : model::Labels();
-}
-
 std::string BlockReader::PartitionName(uint32_t partition) const {
   return partition < toc_.partitions.size() ? toc_.partitions[partition].name : std::string();
 }

@@ -11,7 +11,7 @@
 #include "base/status.h"
 #include "block/bytes.h"
 #include "block/format.h"
-#include "head/series_index.h"
+#include "head/indexed_source.h"
 #include "store/source.h"
 
 namespace flamedb::block {
@@ -31,7 +31,7 @@ struct ReaderOptions {
 };
 
 // Thread-safe; immutable apart from the cache of decoded symbol partitions.
-class BlockReader final : public store::ProfileSource {
+class BlockReader final : public head::IndexedSource {
  public:
   ~BlockReader() override;
 
@@ -46,15 +46,7 @@ class BlockReader final : public store::ProfileSource {
 
   // store::ProfileSource.
   store::TimeRange Range() const override;
-  size_t SeriesCount() const override { return series_.size(); }
-  model::Labels SeriesLabels(uint32_t series) const override;
-  std::vector<uint32_t> Postings(std::string_view name, std::string_view value) const override {
-    return series_.Postings(name, value);
-  }
-  std::vector<std::string> LabelNames() const override { return series_.LabelNames(); }
-  std::vector<std::string> LabelValues(std::string_view name) const override {
-    return series_.LabelValues(name);
-  }
+  // SeriesCount, SeriesLabels, Postings and the label names and values: head::IndexedSource.
   Status ForEachRow(std::span<const uint32_t> series, store::TimeRange range,
                     const std::function<void(const store::RowView&)>& fn) const override;
   Status ForEachRowTotal(std::span<const uint32_t> series, store::TimeRange range,
@@ -84,7 +76,6 @@ class BlockReader final : public store::ProfileSource {
   const ReaderOptions options_;
   const uint64_t id_;  // Process-unique: this reader's key in the shared symbol cache.
   Toc toc_;
-  head::SeriesIndex series_;
   mutable base::Mutex mu_;
   // Decoded on first use and kept, when there is no shared cache.
   mutable std::vector<std::shared_ptr<const symdb::Partition>> partitions_ GUARDED_BY(mu_);

@@ -117,10 +117,6 @@ Status MergedSource::MergePartitions() {
   return OkStatus();
 }
 
-model::Labels MergedSource::SeriesLabels(uint32_t series) const {
-  return series < series_.size() ? series_.labels(series) : model::Labels();
-}
-
 std::string MergedSource::PartitionName(uint32_t partition) const {
   return partition < partition_names_.size() ? partition_names_[partition] : std::string();
 }

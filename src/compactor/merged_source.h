@@ -11,14 +11,14 @@
 
 #include "base/mutex.h"
 #include "base/status.h"
-#include "head/series_index.h"
+#include "head/indexed_source.h"
 #include "store/source.h"
 #include "symdb/partition.h"
 
 namespace flamedb::compactor {
 
 // Thread-safe for reads, like every source.
-class MergedSource final : public store::ProfileSource {
+class MergedSource final : public head::IndexedSource {
  public:
   // Reads every source's symbols once, one partition at a time, and keeps the merged ones.
   // REQUIRES: the sources outlive the merged source and do not change.
@@ -35,15 +35,6 @@ class MergedSource final : public store::ProfileSource {
   uint64_t duplicates() const { return duplicates_.load(std::memory_order_relaxed); }
 
   store::TimeRange Range() const override { return range_; }
-  size_t SeriesCount() const override { return series_.size(); }
-  model::Labels SeriesLabels(uint32_t series) const override;
-  std::vector<uint32_t> Postings(std::string_view name, std::string_view value) const override {
-    return series_.Postings(name, value);
-  }
-  std::vector<std::string> LabelNames() const override { return series_.LabelNames(); }
-  std::vector<std::string> LabelValues(std::string_view name) const override {
-    return series_.LabelValues(name);
-  }
   // Holds one series' rows from every source at a time: memory follows the largest series,
   // not the blocks. Reading series in ascending label order (what EncodeBlockTo does) reads
   // each source front to back.
@@ -71,7 +62,6 @@ class MergedSource final : public store::ProfileSource {
 
   const std::vector<const store::ProfileSource*> sources_;
   store::TimeRange range_{INT64_MAX, INT64_MIN};
-  head::SeriesIndex series_;
   std::vector<std::vector<Member>> members_;  // By merged series id.
   std::vector<std::string> partition_names_;
   std::vector<std::unique_ptr<symdb::Partition>> partitions_;

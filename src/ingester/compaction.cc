@@ -157,16 +157,11 @@ Status Ingester::DropSuperseded() {
 void Ingester::CompactLoop(std::stop_token stop) {
   // Merging is background work: ingestion and queries come first (Linux nice is per thread).
   setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
-  std::unique_lock<std::mutex> lock(loop_mu_);
-  while (!stop.stop_requested()) {
-    loop_cv_.wait_for(lock, stop, options_.compaction_interval, [] { return false; });
-    if (stop.stop_requested()) break;
-    lock.unlock();
+  Every(stop, options_.compaction_interval, [this] {
     if (Result<size_t> made = Compact(); !made.ok()) {
       logger_.Error("compaction round failed", "err", made.status());
     }
-    lock.lock();
-  }
+  });
 }
 
 }  // namespace flamedb::ingester

@@ -146,13 +146,21 @@ Result<size_t> Ingester::ApplyRetention() {
   return expired.size();
 }
 
-void Ingester::Loop(std::stop_token stop) {
-  auto last_retention = clock_.SteadyNow();
+void Ingester::Every(std::stop_token stop, base::Duration interval,
+                     const std::function<void()>& fn) {
   std::unique_lock<std::mutex> lock(loop_mu_);
   while (!stop.stop_requested()) {
-    loop_cv_.wait_for(lock, stop, options_.cut_check_interval, [] { return false; });
+    loop_cv_.wait_for(lock, stop, interval, [] { return false; });
     if (stop.stop_requested()) break;
     lock.unlock();
+    fn();
+    lock.lock();
+  }
+}
+
+void Ingester::Loop(std::stop_token stop) {
+  auto last_retention = clock_.SteadyNow();
+  Every(stop, options_.cut_check_interval, [&] {
     if (Result<bool> cut = CutIfDue(); !cut.ok()) {
       logger_.Error("head cut failed", "err", cut.status());
     }
@@ -160,8 +168,7 @@ void Ingester::Loop(std::stop_token stop) {
       last_retention = clock_.SteadyNow();
       if (auto r = ApplyRetention(); !r.ok()) logger_.Error("retention failed", "err", r.status());
     }
-    lock.lock();
-  }
+  });
 }
 
 Status Ingester::Shutdown() {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -133,6 +134,8 @@ class Ingester final : public distributor::ProfileSink {
   Status UploadHead(const std::string& tenant, const head::Head& head, uint64_t wal_end)
       EXCLUDES(mu_);
   bool ShouldCut() const EXCLUDES(mu_);
+  // Calls `fn` every `interval` until `stop` (the background threads' loop).
+  void Every(std::stop_token stop, base::Duration interval, const std::function<void()>& fn);
   void Loop(std::stop_token stop);
   void CompactLoop(std::stop_token stop);
   // Merges `merge` and swaps the new block in for its sources. Returns false when a source
