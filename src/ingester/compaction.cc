@@ -13,7 +13,7 @@
 
 namespace flamedb::ingester {
 
-Result<size_t> Ingester::Compact() {
+Result<size_t> Ingester::Compact(std::stop_token stop) {
   base::MutexLock compact(compact_mu_);
   std::vector<std::pair<std::string, std::vector<block::BlockMeta>>> tenants;
   {
@@ -32,7 +32,8 @@ Result<size_t> Ingester::Compact() {
   for (auto& [name, metas] : tenants) {
     for (const compactor::PlannedMerge& merge :
          compactor::Plan(std::move(metas), now, options_.compaction)) {
-      Result<bool> done = RunMerge(merge, compact_loop_.get_stop_token());
+      if (stop.stop_requested()) return made;
+      Result<bool> done = RunMerge(merge, stop);
       if (done.ok()) {
         made += *done ? 1 : 0;
         continue;
@@ -157,8 +158,8 @@ Status Ingester::DropSuperseded() {
 void Ingester::CompactLoop(std::stop_token stop) {
   // Merging is background work: ingestion and queries come first (Linux nice is per thread).
   setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
-  Every(stop, options_.compaction_interval, [this] {
-    if (Result<size_t> made = Compact(); !made.ok()) {
+  Every(stop, options_.compaction_interval, [this, stop] {
+    if (Result<size_t> made = Compact(stop); !made.ok()) {
       logger_.Error("compaction round failed", "err", made.status());
     }
   });

@@ -101,8 +101,9 @@ class Ingester final : public distributor::ProfileSink {
   // One compaction round over every tenant (what the background thread runs): the planned
   // merges, then deletes the sources of earlier merges that no reader holds any more.
   // Returns how many blocks were made. A failed merge is logged and counted, and leaves its
-  // sources as they were; the error returned is the first one.
-  Result<size_t> Compact() EXCLUDES(mu_, compact_mu_);
+  // sources as they were; the error returned is the first one. A stop request on `stop` ends
+  // the merge in progress and the round.
+  Result<size_t> Compact(std::stop_token stop = {}) EXCLUDES(mu_, compact_mu_);
 
   TenantSnapshot Snapshot(std::string_view tenant) const EXCLUDES(mu_);
   std::vector<std::string> Tenants() const EXCLUDES(mu_);
