@@ -172,6 +172,26 @@ bool SortedPairs(const store::RowView& row, const std::vector<uint32_t>& remap,
   return true;
 }
 
+// The stacks of a row without span ids renumbered by `remap` into `stacks`, when they come out
+// strictly ascending: then the row needs no sort and no collapse (a block's rows merged by
+// compaction). False at the first id out of order or out of range, leaving the slow path to
+// the caller; a head's rows usually stop at their first few samples.
+bool RenumberedInOrder(const store::RowView& row, const std::vector<uint32_t>& remap,
+                       std::vector<uint32_t>& stacks) {
+  if (!row.spans.empty()) return false;
+  stacks.resize(row.stacks.size());
+  const auto size = static_cast<uint32_t>(remap.size());
+  uint32_t last = 0;
+  for (size_t i = 0; i < row.stacks.size(); ++i) {
+    const uint32_t s = row.stacks[i];
+    if (s >= size) return false;
+    const uint32_t renumbered = remap[s];
+    if (i > 0 && renumbered <= last) return false;
+    stacks[i] = last = renumbered;
+  }
+  return true;
+}
+
 // Sums the values of equal (stack, span) pairs into parallel columns; `spans` stays empty
 // when no pair has a span.
 void Collapse(const std::vector<Pair>& pairs, std::vector<uint32_t>& stacks,
@@ -279,13 +299,20 @@ Result<BlockMeta> EncodeBlockTo(const store::ProfileSource& source, BlockMeta me
     const uint32_t one[] = {order[id]};
     FLAMEDB_RETURN_IF_ERROR(
         source.ForEachRow(one, {INT64_MIN, INT64_MAX}, [&](const store::RowView& row) {
-          if (row.partition >= new_stack.size() ||
-              !SortedPairs(row, new_stack[row.partition], pairs, scratch)) {
+          if (row.partition >= new_stack.size()) {
             changed = true;
             return;
           }
-          Collapse(pairs, stacks, values, spans);
-          chunk.Add(id, row, stacks, values, spans);
+          const std::vector<uint32_t>& remap = new_stack[row.partition];
+          if (RenumberedInOrder(row, remap, stacks)) {
+            chunk.Add(id, row, stacks, row.values, {});
+          } else if (SortedPairs(row, remap, pairs, scratch)) {
+            Collapse(pairs, stacks, values, spans);
+            chunk.Add(id, row, stacks, values, spans);
+          } else {
+            changed = true;
+            return;
+          }
           ++toc.profiles;
           toc.samples += stacks.size();
           toc.min_time = std::min(toc.min_time, row.time_nanos);
