@@ -72,6 +72,7 @@ Result<bool> Ingester::RunMerge(const compactor::PlannedMerge& merge, std::stop_
   std::set<std::string> inputs;
   for (const block::BlockMeta& in : merge.inputs) inputs.insert(in.ulid);
   bool swapped = false;
+  std::vector<std::shared_ptr<const LoadedBlock>> sources;
   {
     // One step for readers, as a cut: the sources leave and the merged block arrives.
     base::MutexLock lock(mu_);
@@ -82,14 +83,18 @@ Result<bool> Ingester::RunMerge(const compactor::PlannedMerge& merge, std::stop_
     if (static_cast<size_t>(present) == inputs.size()) {
       std::erase_if(blocks, [&](const std::shared_ptr<const LoadedBlock>& b) {
         if (inputs.count(b->meta.ulid) == 0) return false;
-        retired_.push_back(b);
-        retired_meta_.push_back(b->meta);
+        sources.push_back(b);
         return true;
       });
       blocks.push_back(std::move(loaded));
       swapped = true;
     }
   }
+  for (auto& b : sources) {
+    retired_meta_.push_back(b->meta);
+    retired_.push_back(std::move(b));
+  }
+  sources.clear();  // Held only by readers now: DeleteRetired sees when they let go.
   if (!swapped) {
     logger_.Warn("compacted block dropped: a source left meanwhile (retention)", "block", ulid);
     FLAMEDB_RETURN_IF_ERROR(DeleteBlock(done.meta));
