@@ -155,12 +155,6 @@ bool SortedPairs(const store::RowView& row, const std::vector<uint32_t>& remap,
     if (row.stacks[i] >= remap.size()) return false;
     pairs.push_back({remap[row.stacks[i]], row.spans.empty() ? 0 : row.spans[i], row.values[i]});
   }
-  // Rows often arrive ascending already (a block's rows, merged by compaction).
-  if (std::is_sorted(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) {
-        return std::tie(a.stack, a.span) < std::tie(b.stack, b.span);
-      })) {
-    return true;
-  }
   if (row.spans.empty() && pairs.size() >= 256) {
     // The cut sorts every sample of every row: a radix sort is several times faster here.
     base::RadixSortBy(pairs, scratch, [](const Pair& p) { return p.stack; });

@@ -135,10 +135,7 @@ Result<size_t> Ingester::ApplyRetention() {
     }
   }
   for (const auto& b : expired) {
-    const std::string dir = b->meta.tenant + "/" + b->meta.ulid + "/";
-    // meta.json first: a block without it is never loaded again, whatever happens next.
-    FLAMEDB_RETURN_IF_ERROR(bucket_.Delete(dir + std::string(block::kMetaFile)));
-    FLAMEDB_RETURN_IF_ERROR(bucket_.Delete(dir + std::string(block::kDataFile)));
+    FLAMEDB_RETURN_IF_ERROR(DeleteBlock(b->meta));  // meta.json first.
     blocks_deleted_.Inc();
     logger_.Info("block deleted by retention", "tenant", b->meta.tenant, "block", b->meta.ulid,
                  "max_time_ns", b->meta.max_time_nanos);
