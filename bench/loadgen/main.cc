@@ -128,7 +128,10 @@ void PrintReport(const nlohmann::json& j) {
 }
 
 // Upload n goes to series n % fleet size, which alternates between its CPU (or wall) and its
-// heap profile and picks a random variant of it.
+// heap profile and picks a random variant of it. Neighbouring series are half a cycle apart (as
+// pods started at different moments are), so CPU and heap uploads interleave; in lockstep every
+// series would send its heap profile in the same round, and the heavy uploads would come in
+// bursts of one per series.
 int Drive(const Config& c, const ctl::HttpTarget& target, const std::vector<Series>& fleet,
           const std::vector<Payload>& corpus) {
   std::vector<size_t> by_kind[2][2];  // [runtime][0: cpu or wall, 1: heap]
@@ -145,7 +148,7 @@ int Drive(const Config& c, const ctl::HttpTarget& target, const std::vector<Seri
   std::mt19937_64 rng(static_cast<uint64_t>(c.seed));
   const JobSource jobs = [&](uint64_t n) {
     const Series& s = fleet[n % fleet.size()];
-    const auto& choices = by_kind[s.runtime == Runtime::kNode][(n / fleet.size()) % 2];
+    const auto& choices = by_kind[s.runtime == Runtime::kNode][(n / fleet.size() + n % fleet.size()) % 2];
     return Job{&s, choices[rng() % choices.size()]};
   };
   const RequestFactory factory(corpus, target.host + ":" + target.port, c.tenant);

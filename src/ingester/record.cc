@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "base/byte_coding.h"
 #include "pprof/decoder.h"
 #include "pprof/encoder.h"
 #include "pprof/wire.h"
@@ -10,19 +11,6 @@ namespace flamedb::ingester {
 namespace {
 
 constexpr uint8_t kVersion = 1;
-
-void PutVarint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-void PutString(std::string& out, std::string_view s) {
-  PutVarint(out, s.size());
-  out.append(s);
-}
 
 Status Damaged(std::string_view what) {
   return DataLossError("wal record does not decode: " + std::string(what));
@@ -39,26 +27,29 @@ std::string EncodeRecord(std::string_view tenant,
       profiles.push_back(s.profile.get());
     }
   }
-  std::string out(1, static_cast<char>(kVersion));
-  PutString(out, tenant);
-  PutVarint(out, profiles.size());
+  base::ByteWriter out;
+  const char version = static_cast<char>(kVersion);
+  out.Raw(std::string_view(&version, 1));
+  out.Bytes(tenant);
+  out.Varint(profiles.size());
   for (const model::Profile* p : profiles) {
-    PutString(out, pprof::EncodeProfile(*p));
+    out.Bytes(pprof::EncodeProfile(*p));
   }
-  PutVarint(out, series.size());
+  out.Varint(series.size());
   for (const auto& s : series) {
-    PutVarint(out, index.at(s.profile.get()));
-    PutVarint(out, s.labels.size());
+    out.Varint(index.at(s.profile.get()));
+    out.Varint(s.labels.size());
     for (const model::LabelPair& l : s.labels.pairs()) {
-      PutString(out, l.name);
-      PutString(out, l.value);
+      out.Bytes(l.name);
+      out.Bytes(l.value);
     }
-    PutVarint(out, s.samples.size());
+    out.Varint(s.samples.size());
+    out.Reserve(s.samples.size() * 5);
     for (uint32_t i : s.samples) {
-      PutVarint(out, i);
+      out.Varint(i);
     }
   }
-  return out;
+  return std::move(out.str());
 }
 
 Result<PushRecord> DecodeRecord(std::string_view bytes) {
