@@ -148,7 +148,8 @@ int Drive(const Config& c, const ctl::HttpTarget& target, const std::vector<Seri
   std::mt19937_64 rng(static_cast<uint64_t>(c.seed));
   const JobSource jobs = [&](uint64_t n) {
     const Series& s = fleet[n % fleet.size()];
-    const auto& choices = by_kind[s.runtime == Runtime::kNode][(n / fleet.size() + n % fleet.size()) % 2];
+    const size_t round = n / fleet.size(), index = n % fleet.size();
+    const auto& choices = by_kind[s.runtime == Runtime::kNode][(round + index) % 2];
     return Job{&s, choices[rng() % choices.size()]};
   };
   const RequestFactory factory(corpus, target.host + ":" + target.port, c.tenant);

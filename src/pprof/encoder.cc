@@ -17,7 +17,8 @@ constexpr size_t VarintSize(uint64_t v) {
 template <typename T>
 size_t PackedPayload(std::span<const T> values) {
   size_t n = 0;
-  for (T v : values) n += VarintSize(static_cast<uint64_t>(v));
+  for (T v : values)
+    n += VarintSize(static_cast<uint64_t>(v));
   return n;
 }
 
@@ -42,7 +43,8 @@ class Sizer {
   void Bytes(uint32_t field, std::string_view bytes) { Delimited(field, bytes.size()); }
   template <typename T>
   void Packed(uint32_t field, std::span<const T> values) {
-    if (!values.empty()) Delimited(field, PackedPayload(values));
+    if (!values.empty())
+      Delimited(field, PackedPayload(values));
   }
   template <typename F>
   void Nested(uint32_t field, F fill) {
@@ -78,15 +80,15 @@ class Writer {
   }
   template <typename T>
   void Packed(uint32_t field, std::span<const T> values) {
-    if (!values.empty()) Packed(field, values, PackedPayload(values));
+    if (!values.empty())
+      Packed(field, values, PackedPayload(values));
   }
   // `len` is PackedPayload(values), when the caller has it already.
   template <typename T>
   void Packed(uint32_t field, std::span<const T> values, size_t len) {
-    Tag(field, 2);
-    out_.Varint(len);
-    out_.Reserve(len);
-    for (T v : values) out_.Varint(static_cast<uint64_t>(v));
+    Header(field, len);
+    for (T v : values)
+      out_.Varint(static_cast<uint64_t>(v));
   }
   template <typename F>
   void Nested(uint32_t field, F fill) {
@@ -95,7 +97,7 @@ class Writer {
     Header(field, sizer.size());
     fill(*this);
   }
-  // The tag and length of a nested message of `len` bytes, with room made for them.
+  // The tag and length of a length-delimited field of `len` bytes, with room made for them.
   void Header(uint32_t field, size_t len) {
     Tag(field, 2);
     out_.Varint(len);
@@ -125,7 +127,9 @@ void SampleLabels(Out& o, const model::Profile& p, const model::Sample& s) {
   }
 }
 
-constexpr size_t DelimitedSize(size_t len) { return len == 0 ? 0 : 1 + VarintSize(len) + len; }
+constexpr size_t DelimitedSize(size_t len) {
+  return len == 0 ? 0 : 1 + VarintSize(len) + len;
+}
 
 // Samples are most of a profile: each packed array is sized once, not once per pass.
 void WriteSample(Writer& w, const model::Profile& p, const model::Sample& s) {
@@ -136,8 +140,10 @@ void WriteSample(Writer& w, const model::Profile& p, const model::Sample& s) {
   Sizer labels;
   SampleLabels(labels, p, s);
   w.Header(2, DelimitedSize(ids_len) + DelimitedSize(values_len) + labels.size());
-  if (!ids.empty()) w.Packed(1, ids, ids_len);
-  if (!values.empty()) w.Packed(2, values, values_len);
+  if (!ids.empty())
+    w.Packed(1, ids, ids_len);
+  if (!values.empty())
+    w.Packed(2, values, values_len);
   SampleLabels(w, p, s);
 }
 
