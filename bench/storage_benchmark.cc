@@ -8,6 +8,7 @@
 // period), so consecutive profiles differ the way real ones do. Services have their own symbol
 // partitions. Sizes: $FLAMEDB_BENCH_SERVICES (default 4) x $FLAMEDB_BENCH_PODS (default 4).
 #include <benchmark/benchmark.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -170,6 +171,14 @@ void BM_BlockReadAll(benchmark::State& state) {
 }
 BENCHMARK(BM_BlockReadAll)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 
+// User and system CPU of the whole process (every thread) so far.
+double ProcessCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(u.ru_utime) + seconds(u.ru_stime);
+}
+
 // Restart: WAL records (what the ingester wrote for the corpus) back into a head. The rate is
 // of record bytes, which hold each profile as uncompressed pprof.
 void BM_WalReplay(benchmark::State& state) {
@@ -190,12 +199,16 @@ void BM_WalReplay(benchmark::State& state) {
       (void)wal->Append(record);
     }
   }
+  const double cpu_before = ProcessCpuSeconds();
+  const auto wall_before = std::chrono::steady_clock::now();
   for (auto _ : state) {
     base::MetricsRegistry replay_metrics;
     auto wal = wal::Wal::Open({.dir = dir, .sync = wal::SyncPolicy::kNone}, logger, replay_metrics)
                    .value();
     head::Head head;
-    (void)ingester::ReplayRecords(*wal, [&](Result<ingester::PushRecord> record, wal::Position) {
+    const size_t workers = ingester::ReplayWorkers();
+    (void)ingester::ReplayRecords(*wal, workers, [&](Result<ingester::PushRecord> record,
+                                                     wal::Position) {
       if (!record.ok()) return;
       const ingester::PushRecord r = std::move(record).value();
       for (const auto& s : r.series) {
@@ -204,6 +217,10 @@ void BM_WalReplay(benchmark::State& state) {
     });
     benchmark::DoNotOptimize(head.rows());
   }
+  // How many cores the replay kept busy (reader + workers), to tell CPU cost from waiting.
+  state.counters["cores"] =
+      (ProcessCpuSeconds() - cpu_before) /
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
   std::filesystem::remove_all(dir);
   state.SetBytesProcessed(static_cast<int64_t>(bytes * state.iterations()));
   SetSampleRates(state, pushes.size(), SamplesOf(pushes));

@@ -89,14 +89,17 @@ Status Head::Append(const model::Labels& labels, const model::Profile& profile,
   std::vector<uint32_t> series;
   uint32_t partition = 0;
   PartitionSlot* slot = nullptr;
+  // Built before taking the lock: appends on other threads wait for nothing but the lookups.
+  std::vector<model::Labels> series_labels;
+  for (size_t type = 0; type < profile.sample_types.size(); ++type) {
+    series_labels.push_back(SampleTypeSeriesLabels(labels, profile, type));
+  }
   {
     base::WriterLock lock(mu_);
     // Check the limit for all the series first, so that an error stores nothing.
-    std::vector<model::Labels> series_labels;
     size_t missing = 0;
-    for (size_t type = 0; type < profile.sample_types.size(); ++type) {
-      series_labels.push_back(SampleTypeSeriesLabels(labels, profile, type));
-      missing += series_.Contains(series_labels.back()) ? 0 : 1;
+    for (const model::Labels& l : series_labels) {
+      missing += series_.Contains(l) ? 0 : 1;
     }
     if (max_series > 0 && missing > 0 && series_.size() + missing > max_series) {
       return SeriesLimitError(series_.size(), max_series);

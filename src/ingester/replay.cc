@@ -1,8 +1,11 @@
 #include "ingester/replay.h"
 
+#include <algorithm>
 #include <deque>
 #include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "base/mutex.h"
 
@@ -10,20 +13,27 @@ namespace flamedb::ingester {
 namespace {
 
 struct Item {
-  Result<PushRecord> record;
+  std::string bytes;  // A copy: the WAL reuses its read buffer.
   wal::Position at;
 };
 
-// A bounded queue: the decoder stays at most kDepth records ahead, so replay memory is bounded.
+// A bounded queue: at most kDepth records wait for a worker, so replay memory is bounded.
 class Queue {
  public:
   static constexpr size_t kDepth = 64;
 
-  void Push(Item item) EXCLUDES(mu_) {
+  // Adds `item`; when the queue is full, takes the oldest item out for the caller to apply
+  // itself (so the reader works instead of waiting, and no thread is left idle).
+  std::optional<Item> PushOrTake(Item item) EXCLUDES(mu_) {
     base::MutexLock lock(mu_);
-    changed_.Wait(mu_, [&]() REQUIRES(mu_) { return items_.size() < kDepth; });
+    std::optional<Item> taken;
+    if (items_.size() >= kDepth) {
+      taken = std::move(items_.front());
+      items_.pop_front();
+    }
     items_.push_back(std::move(item));
     changed_.NotifyAll();
+    return taken;
   }
   void Close() EXCLUDES(mu_) {
     base::MutexLock lock(mu_);
@@ -34,10 +44,10 @@ class Queue {
   std::optional<Item> Pop() EXCLUDES(mu_) {
     base::MutexLock lock(mu_);
     changed_.Wait(mu_, [&]() REQUIRES(mu_) { return !items_.empty() || closed_; });
-    if (items_.empty()) return std::nullopt;
+    if (items_.empty())
+      return std::nullopt;
     Item item = std::move(items_.front());
     items_.pop_front();
-    changed_.NotifyAll();
     return item;
   }
 
@@ -50,21 +60,34 @@ class Queue {
 
 }  // namespace
 
-Status ReplayRecords(wal::Wal& wal,
+size_t ReplayWorkers() {
+  return std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+}
+
+Status ReplayRecords(wal::Wal& wal, size_t workers,
                      const std::function<void(Result<PushRecord>, wal::Position)>& apply) {
   Queue queue;
-  Status read;
-  std::thread reader([&] {
-    read = wal.Replay([&](std::string_view bytes, wal::Position at) {
-      queue.Push(Item{DecodeRecord(bytes), at});
-      return OkStatus();
+  auto run = [&](Item item) { apply(DecodeRecord(item.bytes), item.at); };
+  // The reading thread is one of the `workers`: one more thread than cores would let the
+  // scheduler preempt a worker inside the head's locks while the others wait for it.
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < workers; ++i) {
+    threads.emplace_back([&] {
+      while (std::optional<Item> item = queue.Pop())
+        run(std::move(*item));
     });
-    queue.Close();
-  });
-  while (std::optional<Item> item = queue.Pop()) {
-    apply(std::move(item->record), item->at);
   }
-  reader.join();
+  const Status read = wal.Replay([&](std::string_view bytes, wal::Position at) {
+    if (std::optional<Item> taken = queue.PushOrTake(Item{std::string(bytes), at})) {
+      run(std::move(*taken));
+    }
+    return OkStatus();
+  });
+  queue.Close();
+  while (std::optional<Item> item = queue.Pop())
+    run(std::move(*item));
+  for (std::thread& t : threads)
+    t.join();
   return read;
 }
 

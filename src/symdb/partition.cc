@@ -138,84 +138,130 @@ uint32_t Partition::InternChild(uint32_t parent, uint32_t location) {
   return id;
 }
 
+namespace {
+
+// One profile's symbols in partition ids: each string, mapping, function and location is
+// interned the first time a sample uses it and looked up in a flat array after that.
+class ProfileSymbols {
+ public:
+  ProfileSymbols(Partition& partition, const model::Profile& p)
+      : partition_(partition),
+        p_(p),
+        function_at_(p.functions),
+        mapping_at_(p.mappings),
+        location_at_(p.locations),
+        strings_(p.string_table.size(), FlatMap::kMissing),
+        functions_(p.functions.size(), FlatMap::kMissing),
+        mappings_(p.mappings.size(), FlatMap::kMissing),
+        locations_(p.locations.size(), FlatMap::kMissing) {}
+
+  // The partition location of pprof location `pprof_id` (0 for an unknown id).
+  uint32_t Location(uint64_t pprof_id) {
+    const size_t i = location_at_.IndexOf(pprof_id);
+    if (i == SIZE_MAX) return 0;
+    const uint32_t known = locations_[i];
+    return known != FlatMap::kMissing ? known : NewLocation(i);
+  }
+
+ private:
+  uint32_t String(int64_t index) {
+    if (index <= 0 || static_cast<size_t>(index) >= strings_.size()) return 0;
+    uint32_t& s = strings_[index];
+    return s != FlatMap::kMissing ? s : (s = partition_.InternString(p_.string_table[index]));
+  }
+
+  uint32_t MappingOf(uint64_t pprof_id) {
+    const size_t m = mapping_at_.IndexOf(pprof_id);
+    if (m == SIZE_MAX) return 0;
+    if (mappings_[m] == FlatMap::kMissing) {
+      const model::Mapping& pm = p_.mappings[m];
+      mappings_[m] = partition_.InternMapping(Mapping{
+          String(pm.filename), String(pm.build_id), pm.memory_start, pm.memory_limit,
+          pm.file_offset,
+          static_cast<uint8_t>(pm.has_functions | pm.has_filenames << 1 |
+                               pm.has_line_numbers << 2 | pm.has_inline_frames << 3)});
+    }
+    return mappings_[m];
+  }
+
+  uint32_t FunctionOf(uint64_t pprof_id) {
+    const size_t f = function_at_.IndexOf(pprof_id);
+    if (f == SIZE_MAX) return 0;
+    if (functions_[f] == FlatMap::kMissing) {
+      const model::Function& pf = p_.functions[f];
+      functions_[f] =
+          partition_.InternFunction(Function{String(pf.name), String(pf.system_name),
+                                             String(pf.filename),
+                                             static_cast<uint32_t>(pf.start_line)});
+    }
+    return functions_[f];
+  }
+
+  // Out of line: the first use of a location is rare next to the lookups of Location().
+  [[gnu::noinline]] uint32_t NewLocation(size_t i) {
+    const model::Location& loc = p_.locations[i];
+    const uint32_t mapping = MappingOf(loc.mapping_id);
+    lines_.clear();
+    for (const model::Line& line : p_.Lines(loc)) {
+      lines_.push_back(Line{FunctionOf(line.function_id), static_cast<int32_t>(line.line)});
+    }
+    return locations_[i] = partition_.InternLocation(mapping, loc.address, lines_);
+  }
+
+  Partition& partition_;
+  const model::Profile& p_;
+  const ById<model::Function> function_at_;
+  const ById<model::Mapping> mapping_at_;
+  const ById<model::Location> location_at_;
+  std::vector<uint32_t> strings_, functions_, mappings_, locations_;
+  std::vector<Line> lines_;
+};
+
+}  // namespace
+
 std::vector<uint32_t> Partition::AddSamples(const model::Profile& p,
                                             std::span<const uint32_t> samples) {
-  // Profile ids -> partition ids, each symbol translated once.
-  std::vector<uint32_t> strings(p.string_table.size(), FlatMap::kMissing);
-  auto str = [&](int64_t index) -> uint32_t {
-    if (index <= 0 || static_cast<size_t>(index) >= strings.size()) {
-      return 0;
-    }
-    uint32_t& s = strings[index];
-    return s != FlatMap::kMissing ? s : (s = InternString(p.string_table[index]));
-  };
-  const ById<model::Function> function_at(p.functions);
-  const ById<model::Mapping> mapping_at(p.mappings);
-  const ById<model::Location> location_at(p.locations);
-  std::vector<uint32_t> functions(p.functions.size(), FlatMap::kMissing);
-  std::vector<uint32_t> mappings(p.mappings.size(), FlatMap::kMissing);
-  std::vector<uint32_t> locations(p.locations.size(), FlatMap::kMissing);
-  std::vector<Line> lines;
-  auto location = [&](uint64_t pprof_id) -> uint32_t {
-    const size_t i = location_at.IndexOf(pprof_id);
-    if (i == SIZE_MAX) {
-      return 0;
-    }
-    if (locations[i] != FlatMap::kMissing) {
-      return locations[i];
-    }
-    const model::Location& loc = p.locations[i];
-    uint32_t mapping = 0;
-    if (const size_t m = mapping_at.IndexOf(loc.mapping_id); m != SIZE_MAX) {
-      if (mappings[m] == FlatMap::kMissing) {
-        const model::Mapping& pm = p.mappings[m];
-        mappings[m] = InternMapping(Mapping{
-            str(pm.filename), str(pm.build_id), pm.memory_start, pm.memory_limit, pm.file_offset,
-            static_cast<uint8_t>(pm.has_functions | pm.has_filenames << 1 |
-                                 pm.has_line_numbers << 2 | pm.has_inline_frames << 3)});
-      }
-      mapping = mappings[m];
-    }
-    lines.clear();
-    for (const model::Line& line : p.Lines(loc)) {
-      const size_t f = function_at.IndexOf(line.function_id);
-      if (f != SIZE_MAX && functions[f] == FlatMap::kMissing) {
-        const model::Function& pf = p.functions[f];
-        functions[f] = InternFunction(Function{str(pf.name), str(pf.system_name),
-                                               str(pf.filename),
-                                               static_cast<uint32_t>(pf.start_line)});
-      }
-      lines.push_back(Line{f == SIZE_MAX ? 0 : functions[f], static_cast<int32_t>(line.line)});
-    }
-    return locations[i] = InternLocation(mapping, loc.address, lines);
-  };
-  // Every stack as partition locations, root first, in one flat buffer.
-  std::vector<uint32_t> frames;
+  // Every stack as partition locations, root first, in one flat buffer sized up front.
   std::vector<uint32_t> begin(samples.size() + 1, 0);
   for (size_t i = 0; i < samples.size(); ++i) {
-    const auto ids = p.LocationIds(p.samples[samples[i]]);
-    for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
-      frames.push_back(location(*it));
-    }
-    begin[i + 1] = static_cast<uint32_t>(frames.size());
+    begin[i + 1] = begin[i] + static_cast<uint32_t>(p.samples[samples[i]].locations.size);
   }
+  std::vector<uint32_t> frames(begin.back());
+  ProfileSymbols symbols(*this, p);
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const auto ids = p.LocationIds(p.samples[samples[i]]);
+    uint32_t* out = frames.data() + begin[i];
+    for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
+      *out++ = symbols.Location(*it);
+    }
+  }
+  return InternStacks(frames, begin);
+}
+
+std::vector<uint32_t> Partition::InternStacks(std::span<const uint32_t> frames,
+                                              std::span<const uint32_t> begin) {
+  const size_t n = begin.size() - 1;
+  auto frames_of = [&](size_t i) { return frames.subspan(begin[i], begin[i + 1] - begin[i]); };
+  // The cache's probes are its cache misses; hashing all stacks first lets each probe's line
+  // be prefetched a few stacks ahead.
+  std::vector<StackHash> hashes(n);
+  for (size_t i = 0; i < n; ++i) hashes[i] = HashStack(frames_of(i));
+  constexpr size_t kAhead = 8;
+  for (size_t i = 0; i < std::min(n, kAhead); ++i) stack_cache_.Prefetch(hashes[i]);
   // A stack seen before is found by its hash in one probe. A new one is walked down the tree;
   // samples of a profile often share their callers with the sample walked before, so the tree
   // nodes of the common root-side part are reused instead of looked up again (a hash probe,
   // usually a cache miss, per frame).
-  auto frames_of = [&](uint32_t i) {
-    return std::span<const uint32_t>(frames.data() + begin[i], begin[i + 1] - begin[i]);
-  };
-  std::vector<uint32_t> out(samples.size());
+  std::vector<uint32_t> out(n);
   std::span<const uint32_t> prev;
   std::vector<uint32_t> prev_nodes;  // prev_nodes[k]: the node of prev[0..k].
-  for (uint32_t i = 0; i < samples.size(); ++i) {
-    const auto stack = frames_of(i);
-    const StackHash hash = HashStack(stack);
-    if (const uint32_t known = stack_cache_.Find(hash); known != StackCache::kMissing) {
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) stack_cache_.Prefetch(hashes[i + kAhead]);
+    if (const uint32_t known = stack_cache_.Find(hashes[i]); known != StackCache::kMissing) {
       out[i] = known;
       continue;
     }
+    const auto stack = frames_of(i);
     size_t shared = 0;
     while (shared < stack.size() && shared < prev.size() && prev[shared] == stack[shared]) {
       ++shared;
@@ -227,7 +273,7 @@ std::vector<uint32_t> Partition::AddSamples(const model::Profile& p,
       prev_nodes.push_back(node);
     }
     prev = stack;
-    stack_cache_.Insert(hash, node);
+    stack_cache_.Insert(hashes[i], node);
     out[i] = node;
   }
   return out;

@@ -117,6 +117,10 @@ class Partition {
   struct Loaded {};
   explicit Partition(Loaded) {}
 
+  // The stack id of each stack i of `frames` (root first, frames[begin[i] .. begin[i+1])).
+  std::vector<uint32_t> InternStacks(std::span<const uint32_t> frames,
+                                     std::span<const uint32_t> begin);
+
   std::string loaded_strings_;              // FromColumns: strings_ point into it.
   std::deque<std::string> string_storage_;  // A deque never moves its elements.
   std::vector<std::string_view> strings_;

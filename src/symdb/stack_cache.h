@@ -19,12 +19,19 @@ struct StackHash {
 inline StackHash HashStack(std::span<const uint32_t> locations_root_first) {
   uint64_t a = 0x243f6a8885a308d3ULL ^ locations_root_first.size();
   uint64_t b = 0x13198a2e03707344ULL + locations_root_first.size();
-  for (const uint32_t l : locations_root_first) {
-    a = (a ^ l) * 0x9e3779b97f4a7c15ULL;
+  // Two locations per step: each chain's multiply latency is the cost, so halving the steps
+  // halves the time (real stacks are 20-60 frames deep).
+  auto step = [&](uint64_t word) {
+    a = (a ^ word) * 0x9e3779b97f4a7c15ULL;
     a ^= a >> 29;
-    b = (b + l + 0x632be59bd9b4e019ULL) * 0xc2b2ae3d27d4eb4fULL;
+    b = (b + word + 0x632be59bd9b4e019ULL) * 0xc2b2ae3d27d4eb4fULL;
     b ^= b >> 31;
-  }
+  };
+  const uint32_t* p = locations_root_first.data();
+  const size_t n = locations_root_first.size();
+  size_t i = 0;
+  for (; i + 2 <= n; i += 2) step(uint64_t{p[i]} | uint64_t{p[i + 1]} << 32);
+  if (i < n) step(p[i]);
   return {a, b};
 }
 
@@ -41,6 +48,11 @@ class StackCache {
       if (s.stack == kMissing) return kMissing;
       if (s.hash.a == h.a && s.hash.b == h.b) return s.stack;
     }
+  }
+
+  // Starts loading the slot a Find(h) would probe first.
+  void Prefetch(const StackHash& h) const {
+    __builtin_prefetch(&slots_[h.a & (slots_.size() - 1)]);
   }
 
   // REQUIRES: `h` is not present; stack != kMissing.
