@@ -146,19 +146,14 @@ struct Pair {
   int64_t value = 0;
 };
 
-// The samples of `row` renumbered by `remap` and sorted by (stack, span), so that equal pairs
-// are adjacent. False when a stack id is out of range (the source changed).
+// The samples of a row with span ids renumbered by `remap` and sorted by (stack, span), so
+// that equal pairs are adjacent. False when a stack id is out of range (the source changed).
 bool SortedPairs(const store::RowView& row, const std::vector<uint32_t>& remap,
-                 std::vector<Pair>& pairs, std::vector<Pair>& scratch) {
+                 std::vector<Pair>& pairs) {
   pairs.clear();
   for (size_t i = 0; i < row.stacks.size(); ++i) {
     if (row.stacks[i] >= remap.size()) return false;
-    pairs.push_back({remap[row.stacks[i]], row.spans.empty() ? 0 : row.spans[i], row.values[i]});
-  }
-  if (row.spans.empty() && pairs.size() >= 256) {
-    // The cut sorts every sample of every row: a radix sort is several times faster here.
-    base::RadixSortBy(pairs, scratch, [](const Pair& p) { return p.stack; });
-    return true;
+    pairs.push_back({remap[row.stacks[i]], row.spans[i], row.values[i]});
   }
   std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) {
     return std::tie(a.stack, a.span) < std::tie(b.stack, b.span);
@@ -182,6 +177,38 @@ bool RenumberedInOrder(const store::RowView& row, const std::vector<uint32_t>& r
     const uint32_t renumbered = remap[s];
     if (i > 0 && renumbered <= last) return false;
     stacks[i] = last = renumbered;
+  }
+  return true;
+}
+
+// A row without span ids renumbered by `remap`, sorted by stack with equal stacks summed, into
+// parallel columns. Sorts 8-byte keys (stack << 32 | sample index) rather than whole pairs: a
+// third of the bytes each radix pass moves (the cut sorts every sample of every row). False
+// when a stack id is out of range (the source changed).
+bool SortedByStack(const store::RowView& row, const std::vector<uint32_t>& remap,
+                   std::vector<uint64_t>& keys, std::vector<uint64_t>& scratch,
+                   std::vector<uint32_t>& stacks, std::vector<int64_t>& values) {
+  keys.resize(row.stacks.size());
+  for (size_t i = 0; i < row.stacks.size(); ++i) {
+    if (row.stacks[i] >= remap.size()) return false;
+    keys[i] = uint64_t{remap[row.stacks[i]]} << 32 | i;
+  }
+  if (keys.size() >= 256) {
+    base::RadixSortBy(keys, scratch, [](uint64_t k) { return static_cast<uint32_t>(k >> 32); });
+  } else {
+    std::sort(keys.begin(), keys.end());  // Indexes are unique: the same order, stably.
+  }
+  stacks.clear();
+  values.clear();
+  for (const uint64_t k : keys) {
+    const auto stack = static_cast<uint32_t>(k >> 32);
+    const int64_t value = row.values[static_cast<uint32_t>(k)];
+    if (!stacks.empty() && stacks.back() == stack) {
+      values.back() += value;
+      continue;
+    }
+    stacks.push_back(stack);
+    values.push_back(value);
   }
   return true;
 }
@@ -283,7 +310,8 @@ Result<BlockMeta> EncodeBlockTo(const store::ProfileSource& source, BlockMeta me
 
   ChunkBuilder chunk;
   bool changed = false;  // The source changed during the call (a contract violation).
-  std::vector<Pair> pairs, scratch;
+  std::vector<Pair> pairs;
+  std::vector<uint64_t> keys, key_scratch;
   std::vector<uint32_t> stacks;
   std::vector<int64_t> values;
   std::vector<uint64_t> spans;
@@ -300,7 +328,10 @@ Result<BlockMeta> EncodeBlockTo(const store::ProfileSource& source, BlockMeta me
           const std::vector<uint32_t>& remap = new_stack[row.partition];
           if (RenumberedInOrder(row, remap, stacks)) {
             chunk.Add(id, row, stacks, row.values, {});
-          } else if (SortedPairs(row, remap, pairs, scratch)) {
+          } else if (row.spans.empty() && SortedByStack(row, remap, keys, key_scratch, stacks,
+                                                        values)) {
+            chunk.Add(id, row, stacks, values, {});
+          } else if (!row.spans.empty() && SortedPairs(row, remap, pairs)) {
             Collapse(pairs, stacks, values, spans);
             chunk.Add(id, row, stacks, values, spans);
           } else {
