@@ -182,6 +182,14 @@ model::Labels Head::SeriesLabels(uint32_t series) const {
   return series < series_.size() ? series_.labels(series) : model::Labels();
 }
 
+void Head::ForEachSeriesLabels(std::span<const uint32_t> series,
+                               const std::function<void(uint32_t, const model::Labels&)>& fn) const {
+  base::ReaderLock lock(mu_);
+  for (const uint32_t id : series) {
+    if (id < series_.size()) fn(id, series_.labels(id));
+  }
+}
+
 std::vector<uint32_t> Head::Postings(std::string_view name, std::string_view value) const {
   base::ReaderLock lock(mu_);
   return series_.Postings(name, value);

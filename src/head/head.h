@@ -54,6 +54,10 @@ class Head final : public store::ProfileSource {
   store::TimeRange Range() const override EXCLUDES(mu_);
   size_t SeriesCount() const override { return series(); }
   model::Labels SeriesLabels(uint32_t series) const override EXCLUDES(mu_);
+  // Holds the head's reader lock for the whole visit: appends of new series wait for it.
+  void ForEachSeriesLabels(std::span<const uint32_t> series,
+                           const std::function<void(uint32_t, const model::Labels&)>& fn) const override
+      EXCLUDES(mu_);
   std::vector<uint32_t> Postings(std::string_view name,
                                  std::string_view value) const override EXCLUDES(mu_);
   std::vector<std::string> LabelNames() const override EXCLUDES(mu_);

@@ -47,6 +47,20 @@ TEST(HeadTest, SummariesAddUpRowsPerProfileType) {
   EXPECT_EQ(s[0].totals.at("process_cpu:cpu:nanoseconds:cpu:nanoseconds"), 60000000);
 }
 
+TEST(HeadTest, LendsTheLabelsOfTheSeriesAskedForAndSkipsUnknownIds) {
+  Head head;
+  ASSERT_THAT(head.Append(kLabels, Cpu(3, 1), {}), IsOk());  // Series 0 and 1.
+  std::vector<std::pair<uint32_t, std::string>> seen;
+
+  const uint32_t ids[] = {1, 7, 0};
+  head.ForEachSeriesLabels(ids, [&](uint32_t id, const model::Labels& labels) {
+    seen.emplace_back(id, std::string(labels.Get("__type__").value_or("")));
+  });
+
+  EXPECT_THAT(seen, ::testing::ElementsAre(std::pair<uint32_t, std::string>{1, "cpu"},
+                                           std::pair<uint32_t, std::string>{0, "samples"}));
+}
+
 TEST(HeadTest, ASubsetOfSamplesIsStored) {
   Head head;
 

@@ -18,6 +18,12 @@ class IndexedSource : public store::ProfileSource {
   model::Labels SeriesLabels(uint32_t series) const override {
     return series < series_.size() ? series_.labels(series) : model::Labels();
   }
+  void ForEachSeriesLabels(std::span<const uint32_t> series,
+                           const std::function<void(uint32_t, const model::Labels&)>& fn) const override {
+    for (const uint32_t id : series) {
+      if (id < series_.size()) fn(id, series_.labels(id));
+    }
+  }
   std::vector<uint32_t> Postings(std::string_view name, std::string_view value) const override {
     return series_.Postings(name, value);
   }

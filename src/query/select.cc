@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <numeric>
 #include <optional>
 
 namespace flamedb::query {
@@ -9,7 +10,8 @@ namespace flamedb::query {
 std::vector<uint32_t> SelectIds(const store::ProfileSource& source, const Selector& selector) {
   std::optional<std::vector<uint32_t>> candidates;
   for (const Matcher& m : selector.matchers) {
-    if (m.op != MatchOp::kEqual || m.value.empty()) continue;
+    if (m.op != MatchOp::kEqual || m.value.empty())
+      continue;
     std::vector<uint32_t> ids = source.Postings(m.name, m.value);
     if (candidates.has_value()) {
       std::vector<uint32_t> both;
@@ -19,16 +21,24 @@ std::vector<uint32_t> SelectIds(const store::ProfileSource& source, const Select
     }
     candidates = std::move(ids);
   }
-  std::vector<uint32_t> out;
-  auto consider = [&](uint32_t id) {
-    if (selector.Matches(source.SeriesLabels(id))) out.push_back(id);
-  };
-  if (candidates.has_value()) {
-    for (uint32_t id : *candidates) consider(id);
-  } else {
-    const auto n = static_cast<uint32_t>(source.SeriesCount());
-    for (uint32_t id = 0; id < n; ++id) consider(id);
+  // Postings are exact: when every matcher was answered by them, the candidates are the answer.
+  const bool exact =
+      candidates.has_value() &&
+      std::all_of(selector.matchers.begin(), selector.matchers.end(),
+                  [](const Matcher& m) { return m.op == MatchOp::kEqual && !m.value.empty(); });
+  if (exact)
+    return std::move(*candidates);
+  std::vector<uint32_t> all;
+  if (!candidates.has_value()) {
+    all.resize(source.SeriesCount());
+    std::iota(all.begin(), all.end(), 0);
   }
+  std::vector<uint32_t> out;
+  source.ForEachSeriesLabels(candidates.has_value() ? *candidates : all,
+                             [&](uint32_t id, const model::Labels& labels) {
+                               if (selector.Matches(labels))
+                                 out.push_back(id);
+                             });
   return out;
 }
 

@@ -47,6 +47,16 @@ class ProfileSource {
   virtual TimeRange Range() const = 0;
   virtual size_t SeriesCount() const = 0;
   virtual model::Labels SeriesLabels(uint32_t series) const = 0;
+  // Calls `fn(id, labels)` for each id of `series` below SeriesCount(), in order. The
+  // reference is valid during the call only, and `fn` must not call into the source. The
+  // default copies each through SeriesLabels; sources holding labels in memory lend them.
+  virtual void ForEachSeriesLabels(std::span<const uint32_t> series,
+                                   const std::function<void(uint32_t, const model::Labels&)>& fn) const {
+    const size_t count = SeriesCount();
+    for (const uint32_t id : series) {
+      if (id < count) fn(id, SeriesLabels(id));
+    }
+  }
   // Ids of the series with label `name` = `value`, ascending.
   virtual std::vector<uint32_t> Postings(std::string_view name, std::string_view value) const = 0;
   virtual std::vector<std::string> LabelNames() const = 0;
