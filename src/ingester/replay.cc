@@ -44,8 +44,7 @@ class Queue {
   std::optional<Item> Pop() EXCLUDES(mu_) {
     base::MutexLock lock(mu_);
     changed_.Wait(mu_, [&]() REQUIRES(mu_) { return !items_.empty() || closed_; });
-    if (items_.empty())
-      return std::nullopt;
+    if (items_.empty()) return std::nullopt;
     Item item = std::move(items_.front());
     items_.pop_front();
     return item;
@@ -73,8 +72,7 @@ Status ReplayRecords(wal::Wal& wal, size_t workers,
   std::vector<std::thread> threads;
   for (size_t i = 1; i < workers; ++i) {
     threads.emplace_back([&] {
-      while (std::optional<Item> item = queue.Pop())
-        run(std::move(*item));
+      while (std::optional<Item> item = queue.Pop()) run(std::move(*item));
     });
   }
   const Status read = wal.Replay([&](std::string_view bytes, wal::Position at) {
@@ -84,10 +82,8 @@ Status ReplayRecords(wal::Wal& wal, size_t workers,
     return OkStatus();
   });
   queue.Close();
-  while (std::optional<Item> item = queue.Pop())
-    run(std::move(*item));
-  for (std::thread& t : threads)
-    t.join();
+  while (std::optional<Item> item = queue.Pop()) run(std::move(*item));
+  for (std::thread& t : threads) t.join();
   return read;
 }
 

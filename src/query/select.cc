@@ -10,8 +10,7 @@ namespace flamedb::query {
 std::vector<uint32_t> SelectIds(const store::ProfileSource& source, const Selector& selector) {
   std::optional<std::vector<uint32_t>> candidates;
   for (const Matcher& m : selector.matchers) {
-    if (m.op != MatchOp::kEqual || m.value.empty())
-      continue;
+    if (m.op != MatchOp::kEqual || m.value.empty()) continue;
     std::vector<uint32_t> ids = source.Postings(m.name, m.value);
     if (candidates.has_value()) {
       std::vector<uint32_t> both;
@@ -26,8 +25,7 @@ std::vector<uint32_t> SelectIds(const store::ProfileSource& source, const Select
       candidates.has_value() &&
       std::all_of(selector.matchers.begin(), selector.matchers.end(),
                   [](const Matcher& m) { return m.op == MatchOp::kEqual && !m.value.empty(); });
-  if (exact)
-    return std::move(*candidates);
+  if (exact) return std::move(*candidates);
   std::vector<uint32_t> all;
   if (!candidates.has_value()) {
     all.resize(source.SeriesCount());
@@ -36,8 +34,7 @@ std::vector<uint32_t> SelectIds(const store::ProfileSource& source, const Select
   std::vector<uint32_t> out;
   source.ForEachSeriesLabels(candidates.has_value() ? *candidates : all,
                              [&](uint32_t id, const model::Labels& labels) {
-                               if (selector.Matches(labels))
-                                 out.push_back(id);
+                               if (selector.Matches(labels)) out.push_back(id);
                              });
   return out;
 }
