@@ -3,7 +3,7 @@
 // last good rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 import { makeTempDir, startServer } from './lib/server.mjs';
@@ -20,6 +20,14 @@ const RULES = `overrides:
         target_label: team
         replacement: "\${1}"
 `;
+
+// Replaces the file in one step, as a ConfigMap update or an editor's save-and-rename does. A plain
+// writeFile truncates first, and a reload in that instant reads an empty file: a valid config with no
+// rules, which then becomes the "last good" one.
+async function replaceFile(file, text) {
+  await writeFile(`${file}.tmp`, text);
+  await rename(`${file}.tmp`, file);
+}
 
 test('runtime-config relabeling rules apply per tenant', async (t) => {
   const dir = await makeTempDir('flamedb-relabel-');
@@ -44,7 +52,7 @@ test('runtime-config relabeling rules apply per tenant', async (t) => {
   assert.equal(b.series[0].labels.team, undefined);
 
   // A broken file is refused on reload; the last good rules stay in force.
-  await writeFile(file, 'overrides:\n  team-a:\n    ingestion_relabeling_rules: [{action: explode}]\n');
+  await replaceFile(file, 'overrides:\n  team-a:\n    ingestion_relabeling_rules: [{action: explode}]\n');
   await srv.waitForStderr(/runtime config reload failed/, 5000);
   assert.equal((await send('team-a', 'other-svc.cpu{env=test}')).status, 200);
   const again = await getIngested(srv.baseUrl, 'team-a');
