@@ -130,23 +130,36 @@ struct SampleColumns {
 template <typename Chunk>
 bool ReadSamples(SampleColumns& col, uint64_t limit, Chunk& c) {
   const uint64_t n = col.counts.Below(col.stacks.remaining() + 1);
+  // n is at most the bytes left in the stack column (a varint takes at least one), so sizing
+  // by it is bounded by the input. The loops write through pointers and read through local
+  // copies of the readers: with push_back and the readers in memory every value cost several
+  // loads and stores of vector and reader fields (the query path's hottest loop).
+  const size_t base = c.stacks.size();
+  c.stacks.resize(base + n);
+  c.values.resize(base + n);
+  ByteReader stacks = col.stacks;
+  uint32_t* stack_out = c.stacks.data() + base;
   uint64_t stack = 0;
+  bool out_of_range = false;
   for (uint64_t k = 0; k < n; ++k) {
-    stack += col.stacks.Varint();
-    c.stacks.push_back(static_cast<uint32_t>(stack < limit ? stack : 0));
-    if (stack >= limit) col.stacks.Below(0);  // Out of range: mark the column bad.
+    stack += stacks.Varint();
+    out_of_range |= stack >= limit;
+    stack_out[k] = static_cast<uint32_t>(stack < limit ? stack : 0);
   }
+  if (out_of_range) stacks.Below(0);  // Mark the column bad.
+  col.stacks = stacks;
+  ByteReader values = col.values;
+  int64_t* value_out = c.values.data() + base;
   bool overflow = false;  // Arithmetic on damaged values must not overflow (UB); it is damage.
-  const auto divisor = static_cast<int64_t>(col.values.Below(uint64_t{INT64_MAX} + 1));
+  const auto divisor = static_cast<int64_t>(values.Below(uint64_t{INT64_MAX} + 1));
   if (divisor == 1) {
-    for (uint64_t k = 0; k < n; ++k) c.values.push_back(col.values.Signed());
+    for (uint64_t k = 0; k < n; ++k) value_out[k] = values.Signed();
   } else {
     for (uint64_t k = 0; k < n; ++k) {
-      int64_t value = 0;
-      overflow |= __builtin_mul_overflow(col.values.Signed(), divisor, &value);
-      c.values.push_back(value);
+      overflow |= __builtin_mul_overflow(values.Signed(), divisor, &value_out[k]);
     }
   }
+  col.values = values;
   const bool row_spans = col.span_column && col.spans.Below(2) == 1;
   c.has_spans.push_back(row_spans ? 1 : 0);
   if (row_spans) {
