@@ -46,6 +46,10 @@ class ByteWriter {
     out_.resize(len_);
     return out_;
   }
+  // What was written, without giving up the room after it (str() does).
+  std::string_view view() const { return std::string_view(out_.data(), len_); }
+  // Starts over, keeping the room: the next writes reuse the bytes already allocated.
+  void Clear() { len_ = 0; }
   size_t size() const { return len_; }
 
  private:

@@ -35,17 +35,22 @@ void StreamHash64::Update(std::string_view data) {
 uint64_t StreamHash64::Digest() const { return XXH64_digest(state_->xxh); }
 
 std::string Compress(std::string_view raw, int level) {
+  std::string buffer;
+  return std::string(CompressInto(raw, level, buffer));
+}
+
+std::string_view CompressInto(std::string_view raw, int level, std::string& buffer) {
   // One context per thread, reused: making one per section costs more than small sections.
   static thread_local const std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> ctx(
       ZSTD_createCCtx(), ZSTD_freeCCtx);
-  std::string out(ZSTD_compressBound(raw.size()), '\0');
+  const size_t bound = ZSTD_compressBound(raw.size());
+  if (buffer.size() < bound) buffer.resize(bound);
   const size_t n = ctx == nullptr
-                       ? ZSTD_compress(out.data(), out.size(), raw.data(), raw.size(), level)
-                       : ZSTD_compressCCtx(ctx.get(), out.data(), out.size(), raw.data(),
+                       ? ZSTD_compress(buffer.data(), bound, raw.data(), raw.size(), level)
+                       : ZSTD_compressCCtx(ctx.get(), buffer.data(), bound, raw.data(),
                                            raw.size(), level);
   // Compression into a buffer of compressBound bytes cannot fail.
-  out.resize(ZSTD_isError(n) ? 0 : n);
-  return out;
+  return std::string_view(buffer.data(), ZSTD_isError(n) ? 0 : n);
 }
 
 Result<std::string> Decompress(std::string_view compressed, uint64_t raw_size,
@@ -54,7 +59,12 @@ Result<std::string> Decompress(std::string_view compressed, uint64_t raw_size,
     return DataLossError("block: " + std::string(what) + " claims " + std::to_string(raw_size) +
                          " bytes, over the limit of " + std::to_string(max_bytes));
   }
-  std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> ctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  // One context per thread, reused (its window buffers are allocated once, not per section);
+  // reset, since a damaged frame may have left the last call's stream half-read.
+  static thread_local const std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> ctx(
+      ZSTD_createDCtx(), ZSTD_freeDCtx);
+  if (ctx == nullptr) return ResourceExhaustedError("block: no memory for a zstd context");
+  ZSTD_DCtx_reset(ctx.get(), ZSTD_reset_session_only);
   std::string out;
   const uint64_t cap = raw_size + 1;  // One byte more than claimed detects a longer frame.
   // Start from what the input could plausibly hold; grow only as output appears.

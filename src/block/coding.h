@@ -38,6 +38,10 @@ class StreamHash64 {
 
 // zstd at `level`.
 std::string Compress(std::string_view raw, int level);
+// The same into `buffer`, which is grown when too small and otherwise reused as it is: a writer
+// compressing section after section allocates and clears its buffer once, not per section.
+// The view points into `buffer`.
+std::string_view CompressInto(std::string_view raw, int level, std::string& buffer);
 // Decompresses one zstd frame that must hold exactly `raw_size` bytes, at most `max_bytes`.
 // Memory grows with the output actually produced, never with `raw_size` (untrusted).
 // Errors: kDataLoss naming `what`.

@@ -40,6 +40,19 @@ TEST(CodingTest, VarintsAndZigZagRoundTrip) {
   EXPECT_TRUE(r.done());
 }
 
+TEST(CodingTest, AClearedWriterStartsOverInTheRoomItHas) {
+  ByteWriter w;
+  for (uint64_t v : kUnsigned) w.Varint(v);
+  const std::string first(w.view());
+  w.Clear();
+  EXPECT_EQ(w.view(), "");
+  w.Bytes("xy");
+
+  EXPECT_EQ(w.view(), std::string_view("\x02" "xy", 3));
+  EXPECT_EQ(w.str(), w.view());
+  EXPECT_EQ(ByteReader(first).Varint(), kUnsigned[0]);
+}
+
 TEST(CodingTest, ReadsPastTheEndFailAndStayFailed) {
   ByteReader r(std::string_view("\x05" "ab", 3));  // Claims 5 bytes, has 2.
 
@@ -63,6 +76,34 @@ TEST(CodingTest, DecompressChecksTheClaimedSize) {
               StatusIs(StatusCode::kDataLoss, "t"));
   EXPECT_THAT(Decompress("not zstd", 5, 1 << 20, "t"), StatusIs(StatusCode::kDataLoss, "t"));
   EXPECT_EQ(*Decompress(Compress("", 3), 0, 1 << 20, "t"), "");
+}
+
+TEST(CodingTest, DecompressRecoversAfterAFrameLeftHalfRead) {
+  // The thread's zstd context is reused: a frame abandoned midway must not leak into the next.
+  std::string a;
+  for (int i = 0; i < 20000; ++i) a += std::to_string(i * 2654435761u);
+  const std::string b = "the next section";
+  const std::string za = Compress(a, 3), zb = Compress(b, 3);
+  EXPECT_THAT(Decompress(za, a.size() - 100, 1 << 20, "t"), StatusIs(StatusCode::kDataLoss, "t"));
+  EXPECT_EQ(*Decompress(zb, b.size(), 1 << 20, "t"), b);
+  EXPECT_THAT(Decompress(za.substr(0, za.size() / 2), a.size(), 1 << 20, "t"),
+              StatusIs(StatusCode::kDataLoss, "t"));
+  EXPECT_EQ(*Decompress(zb, b.size(), 1 << 20, "t"), b);
+  EXPECT_EQ(*Decompress(za, a.size(), 1 << 20, "t"), a);
+}
+
+TEST(CodingTest, CompressIntoReusesItsBufferForSmallerSections) {
+  std::string buffer;
+  const std::string big(100000, 'q');
+  std::string raw_small;
+  for (int i = 0; i < 300; ++i) raw_small += std::to_string(i * 7919 % 1000);
+  const std::string z_big(CompressInto(big, 3, buffer));
+  const size_t grown = buffer.size();
+  const std::string z_small(CompressInto(raw_small, 3, buffer));
+
+  EXPECT_EQ(buffer.size(), grown);  // Not cleared or shrunk for the smaller section.
+  EXPECT_EQ(*Decompress(z_big, big.size(), 1 << 20, "t"), big);
+  EXPECT_EQ(*Decompress(z_small, raw_small.size(), 1 << 20, "t"), raw_small);
 }
 
 }  // namespace

@@ -21,7 +21,7 @@ class ObjectBuilder {
   explicit ObjectBuilder(BlockSink& sink) : sink_(sink) { Write(EncodeHeader()); }
 
   SectionRef Add(std::string_view raw, int level) {
-    const std::string stored = Compress(raw, level);
+    const std::string_view stored = CompressInto(raw, level, compressed_);
     const SectionRef ref{size_, stored.size(), raw.size(), Crc32(stored)};
     Write(stored);
     return ref;
@@ -46,6 +46,7 @@ class ObjectBuilder {
   }
 
   BlockSink& sink_;
+  std::string compressed_;  // The section being written, reused from section to section.
   Status status_;
   uint64_t size_ = 0;
   StreamHash64 hash_;
@@ -105,17 +106,23 @@ class ChunkBuilder {
   uint64_t rows() const { return rows_; }
   uint64_t samples() const { return entry_.samples; }
 
+  // Writes the chunk and starts the next one. The column writers keep their room, so a block
+  // of many chunks grows (allocates, clears, copies) its buffers once, not once per chunk.
   ChunkEntry Finish(ObjectBuilder& object, int level) {
-    ByteWriter raw;
-    raw.Varint(rows_);
+    raw_.Clear();
+    raw_.Varint(rows_);
     for (ByteWriter* column : {&series_, &partition_, &time_, &total_, &counts_, &stacks_,
                                &values_, &spans_}) {
-      raw.Bytes(column->str());
+      raw_.Bytes(column->view());
+      column->Clear();
     }
     entry_.rows = rows_;
-    entry_.section = object.Add(raw.str(), level);
+    entry_.section = object.Add(raw_.view(), level);
     const ChunkEntry done = entry_;
-    *this = ChunkBuilder();
+    entry_ = ChunkEntry{};
+    rows_ = 0;
+    last_series_ = 0;
+    last_time_ = 0;
     return done;
   }
 
@@ -125,6 +132,7 @@ class ChunkBuilder {
   uint32_t last_series_ = 0;
   int64_t last_time_ = 0;
   ByteWriter series_, partition_, time_, total_, counts_, stacks_, values_, spans_;
+  ByteWriter raw_;  // The columns of the chunk being finished, one after the other.
 };
 
 }  // namespace
