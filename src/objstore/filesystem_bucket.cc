@@ -45,19 +45,38 @@ Status SyncDirectory(const std::string& dir) {
   return OkStatus();
 }
 
-Status WriteAll(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    const ssize_t n = write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) {
-      continue;
+// Writes an object's file in pieces of kSyncPiece bytes, each fdatasync'ed before the next,
+// so the filesystem never holds more than one piece of it dirty. Written whole and fsync'ed
+// once, a block of a hundred MB is flushed in one go, and the journal commit that every
+// concurrent WAL fdatasync (an acknowledgement) waits for waits for all of it. Measured on this
+// machine's ext4 with a 128 MB upload (wal_benchmark's BM_DurableAppendDuringUpload/128): the
+// appends' p99 72-84 ms written whole, 1-3 ms in 256 KiB pieces, for half the upload speed
+// (about 500 MB/s, a fraction of a second for a cut's block); 1 MiB pieces with asynchronous
+// writeback kept the speed but left p99 at 5-9 ms.
+class PieceSyncedWriter {
+ public:
+  static constexpr uint64_t kSyncPiece = 256 << 10;
+
+  PieceSyncedWriter(int fd, const std::string& path) : fd_(fd), path_(path) {}
+
+  Status Write(std::string_view data) {
+    while (!data.empty()) {
+      const size_t room = static_cast<size_t>(kSyncPiece - written_ % kSyncPiece);
+      const ssize_t n = write(fd_, data.data(), std::min(data.size(), room));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return IoError("cannot write", path_);
+      data.remove_prefix(static_cast<size_t>(n));
+      written_ += static_cast<uint64_t>(n);
+      if (written_ % kSyncPiece == 0 && fdatasync(fd_) != 0) return IoError("cannot sync", path_);
     }
-    if (n <= 0) {
-      return IoError("cannot write", path);
-    }
-    data.remove_prefix(static_cast<size_t>(n));
+    return OkStatus();
   }
-  return OkStatus();
-}
+
+ private:
+  const int fd_;
+  const std::string& path_;
+  uint64_t written_ = 0;
+};
 
 // Opens `key`'s file for reading. Errors: kNotFound when there is no such object.
 Result<int> OpenForRead(const std::string& path, std::string_view key) {
@@ -128,7 +147,9 @@ Result<std::string> FilesystemBucket::GetRange(std::string_view key, uint64_t of
 }
 
 Status FilesystemBucket::Put(std::string_view key, std::string_view data) {
-  return PutWith(key, [&](int fd, const std::string& temp) { return WriteAll(fd, data, temp); });
+  return PutWith(key, [&](int fd, const std::string& temp) {
+    return PieceSyncedWriter(fd, temp).Write(data);
+  });
 }
 
 Status FilesystemBucket::PutFile(std::string_view key, const std::string& path) {
@@ -139,12 +160,13 @@ Status FilesystemBucket::PutFile(std::string_view key, const std::string& path) 
   }
   return PutWith(key, [&](int fd, const std::string& temp) -> Status {
     std::string buffer(1 << 20, '\0');
+    PieceSyncedWriter out(fd, temp);
     while (true) {
       const ssize_t n = read(in.get(), buffer.data(), buffer.size());
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return IoError("cannot read", path);
       if (n == 0) return OkStatus();
-      FLAMEDB_RETURN_IF_ERROR(WriteAll(fd, std::string_view(buffer.data(), n), temp));
+      FLAMEDB_RETURN_IF_ERROR(out.Write(std::string_view(buffer.data(), n)));
     }
   });
 }

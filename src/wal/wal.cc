@@ -4,14 +4,15 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 
+#include "base/crc32.h"
 #include "base/mutex.h"
 
 namespace flamedb::wal {
@@ -26,10 +27,7 @@ Status IoError(std::string_view what, const std::string& path) {
   return InternalError("wal: " + std::string(what) + " " + path + ": " + std::strerror(errno));
 }
 
-uint32_t Crc(std::string_view data) {
-  return static_cast<uint32_t>(
-      crc32(0, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
-}
+uint32_t Crc(std::string_view data) { return base::Crc32(data); }
 
 bool AllZero(std::string_view bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; });
@@ -98,6 +96,13 @@ class Wal::Impl {
                                            "Bytes appended to the write-ahead log.")),
         syncs_(metrics.AddCounter("flamedb_wal_fsyncs_total",
                                   "fdatasync calls of the write-ahead log (one per group commit).")),
+        // What an acknowledgement waits on disk for: a slow tail here is the disk's (or another
+        // writer's: block uploads share the filesystem), not the server's CPU.
+        sync_seconds_(metrics
+                          .AddHistogramFamily("flamedb_wal_fsync_duration_seconds",
+                                              "Time of each group commit's fdatasync.", {},
+                                              base::LatencyBuckets())
+                          .WithLabels({})),
         corruptions_(metrics.AddCounter(
             "flamedb_wal_corruptions_total",
             "Corrupt write-ahead log data found at replay and moved to quarantine.")),
@@ -239,7 +244,10 @@ class Wal::Impl {
       const uint64_t target = written_seq_;
       const int fd = fd_;  // Rotation waits for !syncing_, so fd stays open meanwhile.
       mu_.Unlock();
+      const auto started = std::chrono::steady_clock::now();
       const int rc = fdatasync(fd);
+      sync_seconds_.Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       mu_.Lock();
       syncing_ = false;
       syncs_.Inc();
@@ -367,6 +375,7 @@ class Wal::Impl {
   base::Counter& appended_;
   base::Counter& appended_bytes_;
   base::Counter& syncs_;
+  base::Histogram& sync_seconds_;
   base::Counter& corruptions_;
   base::Counter& torn_tails_;
   std::vector<uint64_t> existing_;  // Segments found at Open; replayed, never appended to.
