@@ -50,6 +50,19 @@ TEST_P(BucketTest, PutThenGetAndOverwrite) {
   EXPECT_EQ(*bucket_->Exists("t/01J/data"), false);
 }
 
+// The filesystem bucket writes and syncs 256 KiB pieces: sizes on and off a piece boundary.
+TEST_P(BucketTest, LargeObjectsKeepEveryByte) {
+  for (const size_t size : {size_t{256 << 10}, size_t{(1 << 20) + 12345}}) {
+    std::string data(size, '\0');
+    for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((i * 2654435761u) >> 9);
+    const std::string key = "t/01J/" + std::to_string(size);
+
+    ASSERT_THAT(bucket_->Put(key, data), IsOk());
+
+    EXPECT_EQ(*bucket_->Get(key), data) << size;
+  }
+}
+
 TEST_P(BucketTest, PutFileStoresTheFilesBytes) {
   const std::string path = TempDir() + ".src";
   std::string data(3 << 20, '\0');  // Several of the filesystem copy's pieces, and NUL bytes.
