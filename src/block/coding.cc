@@ -1,24 +1,16 @@
 #include "block/coding.h"
 
 #include <xxhash.h>
-#include <zlib.h>
 #include <zstd.h>
 
 #include <algorithm>
 #include <memory>
 
+#include "base/crc32.h"
+
 namespace flamedb::block {
 
-uint32_t Crc32(std::string_view data) {
-  uLong crc = crc32(0, nullptr, 0);
-  // zlib takes 32-bit lengths; sections can be larger.
-  while (!data.empty()) {
-    const size_t n = std::min<size_t>(data.size(), 1u << 30);
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(n));
-    data.remove_prefix(n);
-  }
-  return static_cast<uint32_t>(crc);
-}
+uint32_t Crc32(std::string_view data) { return base::Crc32(data); }
 
 uint64_t Hash64(std::string_view data) { return XXH64(data.data(), data.size(), 0); }
 

@@ -18,6 +18,7 @@ namespace flamedb::block {
 using base::ByteReader;
 using base::ByteWriter;
 
+// zlib's CRC-32 (base/crc32.h), the checksum of every section and the table of contents.
 uint32_t Crc32(std::string_view data);
 uint64_t Hash64(std::string_view data);
 
