@@ -6,11 +6,7 @@
 #include <algorithm>
 #include <memory>
 
-#include "base/crc32.h"
-
 namespace flamedb::block {
-
-uint32_t Crc32(std::string_view data) { return base::Crc32(data); }
 
 uint64_t Hash64(std::string_view data) { return XXH64(data.data(), data.size(), 0); }
 

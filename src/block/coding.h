@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "base/byte_coding.h"
+#include "base/crc32.h"
 #include "base/status.h"
 
 namespace flamedb::block {
@@ -18,8 +19,8 @@ namespace flamedb::block {
 using base::ByteReader;
 using base::ByteWriter;
 
-// zlib's CRC-32 (base/crc32.h), the checksum of every section and the table of contents.
-uint32_t Crc32(std::string_view data);
+// zlib's CRC-32, the checksum of every section and the table of contents.
+using base::Crc32;
 uint64_t Hash64(std::string_view data);
 
 // Hash64 of bytes fed in pieces: Digest() equals Hash64 of everything Update saw, in order.

@@ -27,8 +27,6 @@ Status IoError(std::string_view what, const std::string& path) {
   return InternalError("wal: " + std::string(what) + " " + path + ": " + std::strerror(errno));
 }
 
-uint32_t Crc(std::string_view data) { return base::Crc32(data); }
-
 bool AllZero(std::string_view bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; });
 }
@@ -162,7 +160,7 @@ class Wal::Impl {
     FLAMEDB_RETURN_IF_ERROR(RotateIfNeeded(record.size()));
     char header[kRecordHeader];
     const auto length = static_cast<uint32_t>(record.size());
-    const uint32_t crc = Crc(record);
+    const uint32_t crc = base::Crc32(record);
     std::memcpy(header, &length, 4);
     std::memcpy(header + 4, &crc, 4);
     iovec parts[2] = {{header, kRecordHeader},
@@ -327,7 +325,7 @@ class Wal::Impl {
         return Quarantine(n, off, data, "a record length is over the limit");
       }
       const std::string_view payload(data.data() + off + kRecordHeader, length);
-      if (Crc(payload) != Load32(data.data() + off + 4)) {
+      if (base::Crc32(payload) != Load32(data.data() + off + 4)) {
         return Quarantine(n, off, data, "a record's checksum does not match");
       }
       FLAMEDB_RETURN_IF_ERROR(fn(payload, Position{n, off}));
