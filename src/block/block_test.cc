@@ -62,6 +62,22 @@ class BlockTest : public ::testing::Test {
   head::Head head_;
 };
 
+// Counts its steps; never blocks.
+class CountingPacer final : public base::Pacer {
+ public:
+  void Step() override { ++steps; }
+  base::Duration paused() const override { return base::Duration{0}; }
+  int steps = 0;
+};
+
+TEST_F(BlockTest, APacerIsSteppedAfterEachRowAndPartitionAndChangesNoByte) {
+  CountingPacer pacer;
+  const EncodedBlock paced = Encode({.chunk_rows = 4, .pacer = &pacer});
+  const EncodedBlock plain = Encode({.chunk_rows = 4});
+  EXPECT_EQ(pacer.steps, 18 + 2);  // Rows: nine profiles of two sample types; two services.
+  EXPECT_EQ(paced.data, plain.data);
+}
+
 TEST_F(BlockTest, ABlockHoldsExactlyWhatTheHeadHeld) {
   const EncodedBlock block = Encode({.chunk_rows = 4});  // Several chunks.
 

@@ -314,6 +314,7 @@ Result<BlockMeta> EncodeBlockTo(const store::ProfileSource& source, BlockMeta me
     }));
     entry.section = object.Add(raw, options.zstd_level);
     toc.partitions.push_back(std::move(entry));
+    if (options.pacer != nullptr) options.pacer->Step();
   }
 
   ChunkBuilder chunk;
@@ -353,6 +354,7 @@ Result<BlockMeta> EncodeBlockTo(const store::ProfileSource& source, BlockMeta me
           if (chunk.rows() >= options.chunk_rows || chunk.samples() >= options.chunk_samples) {
             toc.chunks.push_back(chunk.Finish(object, options.zstd_level));
           }
+          if (options.pacer != nullptr) options.pacer->Step();
         }));
   }
   if (changed) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/cpu_demand.h"
 #include "base/status.h"
 #include "block/meta.h"
 #include "store/source.h"
@@ -15,6 +16,9 @@ struct WriteOptions {
   int zstd_level = 3;
   uint64_t chunk_rows = 4096;        // A row chunk is cut at this many rows...
   uint64_t chunk_samples = 1 << 20;  // ...or samples, whichever comes first.
+  // Stepped between rows (null: never paused), so that a cut gives way to requests. Must
+  // outlive the call.
+  base::Pacer* pacer = nullptr;
 };
 
 struct EncodedBlock {

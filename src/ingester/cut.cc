@@ -7,11 +7,13 @@
 
 namespace flamedb::ingester {
 
-Status Ingester::Flush() {
+Status Ingester::Flush() { return CutHeads(nullptr); }
+
+Status Ingester::CutHeads(base::Pacer* pacer) {
   base::MutexLock cut_lock(cut_mu_);
   // Earlier cuts first, so that a tenant's blocks always cover a prefix of the WAL.
   while (!pending_.empty()) {
-    FLAMEDB_RETURN_IF_ERROR(UploadCut(pending_.front()));
+    FLAMEDB_RETURN_IF_ERROR(UploadCut(pending_.front(), pacer));
     pending_.erase(pending_.begin());
   }
   Cut cut;
@@ -28,12 +30,12 @@ Status Ingester::Flush() {
     }
   }
   pending_.push_back(std::move(cut));
-  FLAMEDB_RETURN_IF_ERROR(UploadCut(pending_.front()));
+  FLAMEDB_RETURN_IF_ERROR(UploadCut(pending_.front(), pacer));
   pending_.erase(pending_.begin());
   return OkStatus();
 }
 
-Status Ingester::UploadCut(const Cut& cut) {
+Status Ingester::UploadCut(const Cut& cut, base::Pacer* pacer) {
   for (const auto& [tenant, head] : cut.heads) {
     // A head already uploaded by an earlier attempt is no longer among the tenant's cutting.
     bool uploaded = true;
@@ -42,7 +44,7 @@ Status Ingester::UploadCut(const Cut& cut) {
       for (const auto& h : tenants_[tenant].cutting) uploaded = uploaded && h != head;
     }
     if (uploaded) continue;
-    if (Status s = UploadHead(tenant, *head, cut.wal_segment_end); !s.ok()) {
+    if (Status s = UploadHead(tenant, *head, cut.wal_segment_end, pacer); !s.ok()) {
       cut_failures_.Inc();
       logger_.Error("block upload failed; the head stays in memory and the WAL is kept",
                     "tenant", tenant, "err", s);
@@ -50,18 +52,27 @@ Status Ingester::UploadCut(const Cut& cut) {
     }
   }
   // Every record below the boundary is now in a block.
-  return wal_->Truncate(cut.wal_segment_end);
+  const auto started = clock_.SteadyNow();
+  FLAMEDB_RETURN_IF_ERROR(wal_->Truncate(cut.wal_segment_end));
+  logger_.Info("wal truncated", "below_segment", cut.wal_segment_end, "duration_ms",
+               static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        clock_.SteadyNow() - started)
+                                        .count()));
+  return OkStatus();
 }
 
-Status Ingester::UploadHead(const std::string& tenant, const head::Head& head,
-                            uint64_t wal_end) {
+Status Ingester::UploadHead(const std::string& tenant, const head::Head& head, uint64_t wal_end,
+                            base::Pacer* pacer) {
   const auto started = clock_.SteadyNow();
+  const base::Duration paused_before = pacer != nullptr ? pacer->paused() : base::Duration{0};
   block::BlockMeta meta;
   meta.ulid = base::Ulid::New(clock_.Now()).ToString();
   meta.tenant = tenant;
   meta.sources = {meta.ulid};
   meta.wal_segment_end = wal_end;
-  FLAMEDB_ASSIGN_OR_RETURN(block::EncodedBlock encoded, block::EncodeBlock(head, meta));
+  FLAMEDB_ASSIGN_OR_RETURN(block::EncodedBlock encoded,
+                           block::EncodeBlock(head, meta, {.pacer = pacer}));
+  const auto encoded_at = clock_.SteadyNow();
   const std::string dir = tenant + "/" + meta.ulid + "/";
   const std::string data_key = dir + std::string(block::kDataFile);
   // The data first, meta.json last: a block without meta.json is an unfinished upload.
@@ -82,28 +93,42 @@ Status Ingester::UploadHead(const std::string& tenant, const head::Head& head,
     std::erase_if(t.cutting, [&](const auto& h) { return h.get() == &head; });
     t.blocks.push_back(std::move(loaded));
   }
+  const auto published_at = clock_.SteadyNow();
   blocks_cut_.Inc();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.SteadyNow() -
-                                                                        started);
+  const auto ms = [](base::Duration d) {
+    return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+  };
+  const base::Duration paused = pacer != nullptr ? pacer->paused() - paused_before
+                                                 : base::Duration{0};
+  cut_paused_.Inc(std::chrono::duration<double>(paused).count());
   logger_.Info("block cut", "tenant", tenant, "block", meta.ulid, "series", encoded.meta.series,
                "profiles", encoded.meta.profiles, "samples", encoded.meta.samples, "bytes",
-               encoded.meta.data_bytes, "duration_ms", static_cast<int64_t>(ms.count()));
+               encoded.meta.data_bytes, "duration_ms", ms(published_at - started), "encode_ms",
+               ms(encoded_at - started), "paused_for_requests_ms", ms(paused), "upload_ms",
+               ms(published_at - encoded_at));
   return OkStatus();
+}
+
+size_t Ingester::LiveHeadBytes() const {
+  size_t bytes = 0;
+  base::MutexLock lock(mu_);
+  for (const auto& [name, tenant] : tenants_) {
+    if (tenant.head != nullptr) bytes += tenant.head->MemoryBytes();
+  }
+  return bytes;
 }
 
 bool Ingester::ShouldCut() const {
   const auto now = clock_.SteadyNow();
-  size_t bytes = 0;
   bool old = false;
   {
     base::MutexLock lock(mu_);
     for (const auto& [name, tenant] : tenants_) {
-      if (tenant.head == nullptr) continue;
-      bytes += tenant.head->MemoryBytes();
-      old = old || (tenant.head->rows() > 0 &&
+      old = old || (tenant.head != nullptr && tenant.head->rows() > 0 &&
                     now - tenant.head_started >= options_.max_block_duration);
     }
   }
+  const size_t bytes = LiveHeadBytes();
   head_bytes_.Set(static_cast<double>(bytes));
   return old || bytes >= options_.max_head_bytes;
 }
@@ -112,7 +137,18 @@ Result<bool> Ingester::CutIfDue() {
   if (!ShouldCut()) {
     return false;
   }
-  FLAMEDB_RETURN_IF_ERROR(Flush());
+  if (options_.demand == nullptr) {
+    FLAMEDB_RETURN_IF_ERROR(Flush());
+    return true;
+  }
+  // Gives way to requests until the heads that took this cut's place hold a quarter of what
+  // triggers a cut: under a load above what the cores can take, the next cut is then never
+  // more than that behind, and memory stays near two heads' worth.
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  base::DemandPacer pacer(
+      *options_.demand, clock_,
+      {.cores = cores, .hurry = [this] { return LiveHeadBytes() >= options_.max_head_bytes / 4; }});
+  FLAMEDB_RETURN_IF_ERROR(CutHeads(&pacer));
   return true;
 }
 

@@ -41,6 +41,9 @@ Ingester::Ingester(const IngesterOptions& options, objstore::Bucket& bucket,
                                          "Blocks deleted because they passed retention.")),
       cut_failures_(metrics.AddCounter("flamedb_ingester_cut_failures_total",
                                        "Head cuts whose upload failed (retried at the next cut).")),
+      cut_paused_(metrics.AddCounter(
+          "flamedb_ingester_cut_paused_seconds_total",
+          "Time background head cuts paused because requests needed every core.")),
       compactions_(metrics.AddCounter("flamedb_compactor_blocks_made_total",
                                       "Blocks made by merging others (compaction).")),
       compaction_failures_(metrics.AddCounter(
@@ -216,7 +219,11 @@ Status Ingester::Append(std::string_view tenant,
       return head::SeriesLimitError(head->series(), max);
     }
   }
-  FLAMEDB_RETURN_IF_ERROR(wal_->Append(EncodeRecord(tenant, profiles)).status());
+  std::string record = EncodeRecord(tenant, profiles);
+  {
+    base::CpuDemand::Waiting fsync(options_.demand);  // Waits for the disk, not the CPU.
+    FLAMEDB_RETURN_IF_ERROR(wal_->Append(record).status());
+  }
   // Durable now; apply without the limit so the head matches what a replay would build.
   return Apply(*head, profiles, 0);
 }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/cpu_demand.h"
 #include "base/logging.h"
 #include "base/metrics.h"
 #include "base/mutex.h"
@@ -51,6 +52,10 @@ struct IngesterOptions {
   base::Duration compaction_interval = base::Duration::zero();
   compactor::PlanOptions compaction{};
   std::string compaction_dir{};
+  // The server's requests (null: none). A cut the background loop starts gives way to them
+  // while they need every core (base::Pacer); Flush() and Shutdown() cut at full speed. Must
+  // outlive the ingester.
+  base::CpuDemand* demand = nullptr;
 };
 
 // A block the ingester knows: its meta and an open reader.
@@ -131,10 +136,13 @@ class Ingester final : public distributor::ProfileSink {
   std::shared_ptr<head::Head> HeadFor(std::string_view tenant) EXCLUDES(mu_);
   Status Apply(head::Head& head, const std::vector<distributor::SeriesProfile>& profiles,
                size_t max_series);
-  Status UploadCut(const Cut& cut) REQUIRES(cut_mu_) EXCLUDES(mu_);
-  Status UploadHead(const std::string& tenant, const head::Head& head, uint64_t wal_end)
-      EXCLUDES(mu_);
+  // Flush(), encoding the blocks with `pacer` (null: at full speed).
+  Status CutHeads(base::Pacer* pacer) EXCLUDES(cut_mu_, mu_);
+  Status UploadCut(const Cut& cut, base::Pacer* pacer) REQUIRES(cut_mu_) EXCLUDES(mu_);
+  Status UploadHead(const std::string& tenant, const head::Head& head, uint64_t wal_end,
+                    base::Pacer* pacer) EXCLUDES(mu_);
   bool ShouldCut() const EXCLUDES(mu_);
+  size_t LiveHeadBytes() const EXCLUDES(mu_);  // Of the heads taking pushes, not those cut.
   // Calls `fn` every `interval` until `stop` (the background threads' loop).
   void Every(std::stop_token stop, base::Duration interval, const std::function<void()>& fn);
   void Loop(std::stop_token stop);
@@ -162,6 +170,7 @@ class Ingester final : public distributor::ProfileSink {
   base::Counter& blocks_damaged_;
   base::Counter& blocks_deleted_;
   base::Counter& cut_failures_;
+  base::Counter& cut_paused_;
   base::Counter& compactions_;
   base::Counter& compaction_failures_;
   base::Counter& compacted_bytes_;

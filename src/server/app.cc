@@ -160,7 +160,8 @@ Result<std::unique_ptr<App>> App::Start(const Config& config, const base::FlagSe
                           .settle = config.ingester_max_block_duration,
                           .max_output_bytes =
                               static_cast<uint64_t>(config.compactor_max_block_bytes)},
-           .compaction_dir = config.CompactorDir()},
+           .compaction_dir = config.CompactorDir(),
+           .demand = &app->cpu_demand_},
           *app->bucket_, *app->overrides_, clock, logger, app->metrics_));
   app->distributor_ = std::make_unique<distributor::Distributor>(
       *app->ingester_, *app->overrides_, clock, logger, app->metrics_);
@@ -170,8 +171,10 @@ Result<std::unique_ptr<App>> App::Start(const Config& config, const base::FlagSe
           .multitenancy_enabled = config.multitenancy_enabled,
           .max_body_bytes = static_cast<uint64_t>(config.http_max_request_body_bytes)},
       app->metrics_, clock);
-  FLAMEDB_ASSIGN_OR_RETURN(app->http_, HttpServer::Start(config.HttpOptions(), *app->dispatcher_,
-                                                         logger, clock, app->metrics_));
+  HttpServerOptions http = config.HttpOptions();
+  http.demand = &app->cpu_demand_;
+  FLAMEDB_ASSIGN_OR_RETURN(app->http_,
+                           HttpServer::Start(http, *app->dispatcher_, logger, clock, app->metrics_));
   app->modules_.Set(std::string(kServerModule), ModuleState::kRunning);
   return app;
 }

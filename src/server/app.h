@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "api/router.h"
+#include "base/cpu_demand.h"
 #include "base/flags.h"
 #include "base/logging.h"
 #include "base/metrics.h"
@@ -57,6 +58,7 @@ class App {
   std::unique_ptr<objstore::Bucket> bucket_;       // Before ingester_, which uses it.
   std::unique_ptr<block::SymbolCache> symbol_cache_;  // Before ingester_'s block readers.
   std::unique_ptr<settings::Store> settings_;      // Tenant settings in bucket_.
+  base::CpuDemand cpu_demand_;  // The HTTP server's requests; the ingester's cuts give way.
   std::unique_ptr<ingester::Ingester> ingester_;  // Before distributor_, which uses it.
   std::unique_ptr<distributor::Distributor> distributor_;
   std::unique_ptr<api::Dispatcher> dispatcher_;

@@ -249,8 +249,11 @@ class Session : public std::enable_shared_from_this<Session> {
     context->received = received_;
     handling_ = true;
     WatchForHangUp(context);
-    net::post(server_.handlers_, [self = shared_from_this(), request, context] {
+    // Counted while it waits for a handler thread too: that wait is for the CPU.
+    auto demand = std::make_shared<base::CpuDemand::Scope>(server_.options_.demand);
+    net::post(server_.handlers_, [self = shared_from_this(), request, context, demand]() mutable {
       api::HttpResponse response = self->server_.service_.Serve(*request, *context);
+      demand.reset();
       net::post(self->stream_.get_executor(),
                 [self, response = std::move(response)]() mutable {
                   self->handling_ = false;

@@ -10,6 +10,7 @@
 
 #include "api/http.h"
 #include "base/clock.h"
+#include "base/cpu_demand.h"
 #include "base/logging.h"
 #include "base/metrics.h"
 #include "base/status.h"
@@ -25,6 +26,9 @@ struct HttpServerOptions {
   uint64_t max_header_bytes = 1 << 20;
   int io_threads = 2;
   int handler_threads = 8;
+  // Counts each request from its arrival to its answer (null: none), so that background work
+  // gives way while requests need every core. Must outlive the server.
+  base::CpuDemand* demand = nullptr;
 };
 
 // Accepts connections and serves api::HttpService on them.

@@ -47,8 +47,11 @@ class FakeService final : public api::HttpService {
     }
     api::HttpResponse resp;
     resp.body = request.method + " " + request.path + " " + request.body;
+    if (request.path == "/demand") resp.body = "busy " + std::to_string(demand->busy());
     return resp;
   }
+
+  const base::CpuDemand* demand = nullptr;  // What /demand answers.
 
   void RecordTransportError(std::string_view, int status) override {
     base::MutexLock lock(mu_);
@@ -142,11 +145,13 @@ class HttpServerTest : public ::testing::Test {
     options.port = 0;
     options.max_header_bytes = 512;
     options.handler_threads = 2;
+    options.demand = &demand_;
     auto server = HttpServer::Start(options, service_, logger_, clock_, metrics_);
     ASSERT_THAT(server, testing::IsOk());
     server_ = std::move(server).value();
   }
 
+  base::CpuDemand demand_;
   FakeService service_;
   flamedb::testing::FakeClock clock_;
   base::Logger logger_{clock_, stderr, base::LogLevel::kError};
@@ -166,6 +171,17 @@ TEST_F(HttpServerTest, ServesKeepAliveRequestsOnOneConnection) {
   EXPECT_THAT(first, StartsWith("HTTP/1.1 200 OK\r\n"));
   EXPECT_THAT(first, HasSubstr("\r\n\r\nGET /a "));
   EXPECT_THAT(second, HasSubstr("\r\n\r\nPOST /b hello"));
+}
+
+TEST_F(HttpServerTest, ARequestCountsInTheCpuDemandUntilItIsAnswered) {
+  service_.demand = &demand_;
+  StartServer();
+  Client client(server_->port());
+
+  client.Send("GET /demand HTTP/1.1\r\nHost: x\r\n\r\n");
+
+  EXPECT_THAT(client.ReadResponse(), HasSubstr("\r\n\r\nbusy 1"));
+  EXPECT_EQ(demand_.busy(), 0);
 }
 
 TEST_F(HttpServerTest, OversizedHeadersAre431) {
