@@ -122,6 +122,18 @@ TEST_P(BucketTest, DeleteIsIdempotent) {
   EXPECT_TRUE(bucket_->List("", "/")->prefixes.empty());  // No empty "directories" remain.
 }
 
+TEST_P(BucketTest, DeleteRemovesLargeObjectsAndKeepsWhatIsUnderAPrefix) {
+  ASSERT_THAT(bucket_->Put("t/b/block.bin", std::string((9 << 20) + 5, 'b')), IsOk());
+  ASSERT_THAT(bucket_->Put("t/c/meta.json", "{}"), IsOk());
+
+  EXPECT_THAT(bucket_->Delete("t/b/block.bin"), IsOk());  // Larger than a shrinking step.
+  (void)bucket_->Delete("t/c");  // A prefix, not an object: whatever it answers...
+
+  EXPECT_EQ(*bucket_->Exists("t/b/block.bin"), false);
+  EXPECT_EQ(*bucket_->Get("t/c/meta.json"), "{}");  // ...what is under it stays.
+  EXPECT_THAT(Keys(*bucket_->List("", "")), ElementsAre("t/c/meta.json"));
+}
+
 TEST_P(BucketTest, KeysThatCouldEscapeAreRefused) {
   for (const std::string& key : {std::string(""), std::string("/abs"), std::string("a//b"),
                                  std::string("../x"), std::string("a/./b"), std::string("a/.."),

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "base/remove_file.h"
 #include "objstore/memory_bucket.h"
 
 namespace flamedb::objstore {
@@ -232,8 +233,18 @@ Result<ListResult> FilesystemBucket::List(std::string_view prefix, std::string_v
 Status FilesystemBucket::Delete(std::string_view key) {
   FLAMEDB_RETURN_IF_ERROR(ValidateKey(key));
   const std::string path = Path(key);
-  if (unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR) {
-    return IoError("cannot delete", path);
+  // Out of the key's way first (a temporary name, never listed), then shrunk before it goes:
+  // deleting a large block at once stalls the WAL's fsyncs (base::RemoveFileGradually).
+  const std::filesystem::path target(path);
+  const std::string doomed = target.parent_path().string() + "/" + std::string(kTempPrefix) +
+                             target.filename().string() + ".deleting." +
+                             std::to_string(temp_counter_.fetch_add(1, std::memory_order_relaxed));
+  struct stat st {};
+  if (lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+    if (rename(path.c_str(), doomed.c_str()) != 0) return IoError("cannot delete", path);
+    FLAMEDB_RETURN_IF_ERROR(base::RemoveFileGradually(doomed));
+  } else if (unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR) {
+    return IoError("cannot delete", path);  // A directory: not an object.
   }
   // Remove directories the delete left empty, up to (not including) the root.
   std::filesystem::path dir = std::filesystem::path(path).parent_path();

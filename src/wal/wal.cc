@@ -14,6 +14,7 @@
 
 #include "base/crc32.h"
 #include "base/mutex.h"
+#include "base/remove_file.h"
 
 namespace flamedb::wal {
 namespace {
@@ -22,6 +23,8 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view kMagic = "FLWALv1\n";
 constexpr size_t kRecordHeader = 8;
+// Suffix of a segment being deleted (Truncate): no longer part of the log.
+constexpr std::string_view kDeleting = ".deleting";
 
 Status IoError(std::string_view what, const std::string& path) {
   return InternalError("wal: " + std::string(what) + " " + path + ": " + std::strerror(errno));
@@ -120,6 +123,12 @@ class Wal::Impl {
     if (ec) {
       return FailedPreconditionError("wal: cannot create " + options_.dir + ": " + ec.message());
     }
+    // Segments a truncation renamed and did not finish deleting (a crash).
+    for (const auto& entry : fs::directory_iterator(options_.dir, ec)) {
+      if (entry.path().string().ends_with(kDeleting)) {
+        FLAMEDB_RETURN_IF_ERROR(base::RemoveFileGradually(entry.path().string()));
+      }
+    }
     existing_ = Segments();
     base::MutexLock lock(mu_);
     next_segment_ = std::max(options_.min_segment, existing_.empty() ? 1 : existing_.back() + 1);
@@ -189,17 +198,28 @@ class Wal::Impl {
     return next_segment_;
   }
 
+  // Renames the segments out of the log first, so that a crash while one is being shrunk
+  // (base::RemoveFileGradually: deleting a cut's segments at once stalled the appends' fsyncs)
+  // leaves no short segment for replay to quarantine; Open() removes what is left.
   Status Truncate(uint64_t below) {
+    std::vector<std::string> doomed;
     for (uint64_t n : Segments()) {
       if (n >= below) {
         break;
       }
       const std::string path = options_.dir + "/" + SegmentName(n);
-      if (unlink(path.c_str()) != 0 && errno != ENOENT) {
-        return IoError("cannot delete", path);
+      const std::string renamed = path + std::string(kDeleting);
+      if (rename(path.c_str(), renamed.c_str()) != 0) {
+        if (errno == ENOENT) continue;
+        return IoError("cannot rename for deletion", path);
       }
+      doomed.push_back(renamed);
     }
-    return SyncDir(options_.dir);
+    FLAMEDB_RETURN_IF_ERROR(SyncDir(options_.dir));
+    for (const std::string& path : doomed) {
+      FLAMEDB_RETURN_IF_ERROR(base::RemoveFileGradually(path));
+    }
+    return doomed.empty() ? OkStatus() : SyncDir(options_.dir);
   }
 
  private:

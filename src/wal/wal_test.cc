@@ -175,6 +175,32 @@ TEST_F(WalTest, TruncateDeletesOlderSegments) {
   ASSERT_THAT(wal->Truncate(last.segment), IsOk());
 
   EXPECT_THAT(wal->Segments(), ElementsAre(last.segment));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()),
+            2);  // The segment left, and quarantine/: nothing renamed for deletion stays.
+}
+
+TEST_F(WalTest, ASegmentACrashLeftHalfDeletedIsRemovedAtOpenAndNotReplayed) {
+  uint64_t first = 0, last = 0;
+  {
+    auto wal = Open(40);
+    first = wal->Append("aaaa")->segment;
+    ASSERT_THAT(wal->Append("bbbb"), IsOk());
+    last = wal->Append("cccc")->segment;
+  }
+  ASSERT_GT(last, first);
+  // What Truncate leaves when the process dies while it shrinks a segment: renamed, cut short.
+  const std::string doomed = SegmentPath(first) + ".deleting";
+  fs::rename(SegmentPath(first), doomed);
+  fs::resize_file(doomed, 11);
+
+  auto wal = Open(40);
+
+  EXPECT_FALSE(fs::exists(doomed));
+  const std::vector<std::string> replayed = ReplayAll(*wal);
+  ASSERT_FALSE(replayed.empty());
+  EXPECT_NE(replayed.front(), "aaaa");
+  EXPECT_EQ(replayed.back(), "cccc");
+  EXPECT_THAT(metrics_->Render(), HasSubstr("flamedb_wal_corruptions_total 0\n"));
 }
 
 TEST_F(WalTest, AZeroFilledPageAtTheTailIsCut) {
