@@ -110,6 +110,10 @@ class Connection {
     Recorder& r = run_.result.recorder;
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - scheduled_);
     r.latencies_us.push_back(static_cast<uint32_t>(us.count()));
+    r.latencies_by_second_us[std::chrono::duration_cast<std::chrono::seconds>(
+                                 scheduled_ - run_.record_from)
+                                 .count()]
+        .push_back(static_cast<uint32_t>(us.count()));
     const Payload& payload = run_.factory.payload(job_.payload);
     r.latencies_by_kind_us[std::string(ShapeName(job_.series->shape)) + " " +
                            (payload.runtime == Runtime::kNode ? "node " : "go ") + payload.kind]
@@ -183,6 +187,9 @@ LoadResult RunLoad(const LoadOptions& options, const RequestFactory& factory,
   }
   run.start = Clock::now();
   run.record_from = run.start + options.warmup;
+  run.result.recorded_from =
+      std::chrono::system_clock::now() +
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(options.warmup);
   run.end = run.record_from + options.duration;
   std::vector<std::unique_ptr<Connection>> connections;
   for (int i = 0; i < options.connections; ++i) {

@@ -37,6 +37,7 @@ struct LoadResult {
   ProcTrack server, self;
   MachineTrack machine;
   double measured_seconds = 0;  // Wall time of the recorded window.
+  std::chrono::system_clock::time_point recorded_from;  // Its start, as the server logs time.
   int64_t sent = 0;
 };
 

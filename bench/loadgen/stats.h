@@ -22,6 +22,9 @@ struct Recorder {
   std::map<std::string, int64_t> acked_by_shape;
   // Latencies by upload kind ("multipart go heap", ...), to tell which uploads make the tail.
   std::map<std::string, std::vector<uint32_t>> latencies_by_kind_us;
+  // Latencies by the second of the recorded window in which each upload was scheduled, to
+  // line the tail up with what the server did then (a head's cut, a compaction: its log).
+  std::map<int64_t, std::vector<uint32_t>> latencies_by_second_us;
 
   // The q-quantile (0..1) of `latencies` in microseconds (nearest rank); 0 when empty.
   static double Quantile(std::vector<uint32_t> latencies, double q);
