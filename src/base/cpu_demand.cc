@@ -1,8 +1,18 @@
 #include "base/cpu_demand.h"
 
+#include <sched.h>
+
+#include <algorithm>
 #include <thread>
 
 namespace flamedb::base {
+
+int UsableCores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
 
 DemandPacer::DemandPacer(const CpuDemand& demand, const Clock& clock, PacerOptions options,
                          Sleep sleep)

@@ -51,6 +51,10 @@ class CpuDemand {
   std::atomic<int> busy_{0};
 };
 
+// The cores this process may run on: its CPU affinity, which taskset or a container's cpuset
+// narrows (std::thread::hardware_concurrency counts every online core). At least 1.
+int UsableCores();
+
 struct PacerOptions {
   // Step() pauses while at least this many requests count (the cores they can keep busy).
   int cores = 2;

@@ -1,6 +1,9 @@
 #include "base/cpu_demand.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
+
+#include <thread>
 
 #include "testing/fake_clock.h"
 
@@ -24,6 +27,23 @@ TEST(CpuDemandTest, ScopesCountAndWaitingUncounts) {
   EXPECT_EQ(demand.busy(), 0);
   CpuDemand::Scope nobody_counts(nullptr);  // Components built without a demand: a no-op.
   CpuDemand::Waiting nor_here(nullptr);
+}
+
+TEST(UsableCoresTest, FollowsTheAffinityAsTasksetSetsIt) {
+  EXPECT_GE(UsableCores(), 1);
+  EXPECT_LE(UsableCores(), static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  cpu_set_t all, one;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(all), &all), 0);
+  CPU_ZERO(&one);
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &all)) {
+      CPU_SET(c, &one);
+      break;
+    }
+  }
+  ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);  // This thread only.
+  EXPECT_EQ(UsableCores(), 1);
+  ASSERT_EQ(sched_setaffinity(0, sizeof(all), &all), 0);
 }
 
 // A pacer over a fake clock whose sleeps advance the clock and may end the demand.

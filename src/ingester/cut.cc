@@ -144,7 +144,7 @@ Result<bool> Ingester::CutIfDue() {
   // Gives way to requests until the heads that took this cut's place hold a quarter of what
   // triggers a cut: under a load above what the cores can take, the next cut is then never
   // more than that behind, and memory stays near two heads' worth.
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = base::UsableCores();
   base::DemandPacer pacer(
       *options_.demand, clock_,
       {.cores = cores, .hurry = [this] { return LiveHeadBytes() >= options_.max_head_bytes / 4; }});

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/cpu_demand.h"
 #include "base/mutex.h"
 
 namespace flamedb::ingester {
@@ -60,7 +61,7 @@ class Queue {
 }  // namespace
 
 size_t ReplayWorkers() {
-  return std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  return std::clamp<size_t>(static_cast<size_t>(base::UsableCores()), 1, 8);
 }
 
 Status ReplayRecords(wal::Wal& wal, size_t workers,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "base/cpu_demand.h"
 #include "base/logging.h"
 #include "base/strings.h"
 
@@ -230,7 +231,7 @@ Status Config::Validate() const {
 int Config::QueryThreads() const {
   const int64_t n = querier_query_threads > 0
                         ? querier_query_threads
-                        : static_cast<int64_t>(std::thread::hardware_concurrency());
+                        : static_cast<int64_t>(base::UsableCores());
   return static_cast<int>(std::clamp<int64_t>(n, 1, 64));
 }
 
