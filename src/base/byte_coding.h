@@ -50,6 +50,7 @@ class ByteWriter {
   std::string_view view() const { return std::string_view(out_.data(), len_); }
   // Starts over, keeping the room: the next writes reuse the bytes already allocated.
   void Clear() { len_ = 0; }
+  size_t capacity() const { return out_.size(); }
   size_t size() const { return len_; }
 
  private:
@@ -63,6 +64,12 @@ class ByteWriter {
   std::string out_;  // Bytes [0, len_) are written; the rest is room.
   size_t len_ = 0;
 };
+
+// For writers kept from call to call (per thread): lets go of the room once one large input
+// grew it past `limit`, so that one 100 MB push does not pin 100 MB to a thread for good.
+inline void ReleaseIfLarge(ByteWriter& w, size_t limit = 4 << 20) {
+  if (w.capacity() > limit) w = ByteWriter();
+}
 
 // Reads what ByteWriter wrote. Errors are sticky: after the first bad read every read returns
 // 0 or empty and ok() is false, so decoders check once at the end of a loop.

@@ -219,10 +219,13 @@ Status Ingester::Append(std::string_view tenant,
       return head::SeriesLimitError(head->series(), max);
     }
   }
-  std::string record = EncodeRecord(tenant, profiles);
+  thread_local base::ByteWriter record;  // Keeps its room from push to push.
+  EncodeRecordTo(tenant, profiles, record);
   {
     base::CpuDemand::Waiting fsync(options_.demand);  // Waits for the disk, not the CPU.
-    FLAMEDB_RETURN_IF_ERROR(wal_->Append(record).status());
+    const Status appended = wal_->Append(record.view()).status();
+    base::ReleaseIfLarge(record);
+    FLAMEDB_RETURN_IF_ERROR(appended);
   }
   // Durable now; apply without the limit so the head matches what a replay would build.
   return Apply(*head, profiles, 0);

@@ -242,6 +242,12 @@ TEST(RecordTest, SharedProfilesAndSampleSubsetsRoundTrip) {
   EXPECT_EQ(back->series[0].profile->samples.size(), 2u);
   EXPECT_THAT(DecodeRecord(bytes.substr(0, bytes.size() / 2)), StatusIs(StatusCode::kDataLoss));
   EXPECT_THAT(DecodeRecord("\x07junk"), StatusIs(StatusCode::kDataLoss));
+  // A writer kept from record to record (as each handler thread keeps one) writes the same
+  // bytes, also after a larger record left it more room and other bytes.
+  base::ByteWriter reused;
+  EncodeRecordTo("a-longer-tenant-name", {{a, profile, {0, 1}}, {b, profile, {0, 1}}}, reused);
+  EncodeRecordTo("tenant-1", {{a, profile, {0}}, {b, profile, {1}}}, reused);
+  EXPECT_EQ(reused.view(), bytes);
 }
 
 TEST(RecordTest, SpanIdSampleLabelsRoundTripForReplay) {

@@ -20,6 +20,14 @@ Status Damaged(std::string_view what) {
 
 std::string EncodeRecord(std::string_view tenant,
                          const std::vector<distributor::SeriesProfile>& series) {
+  base::ByteWriter out;
+  EncodeRecordTo(tenant, series, out);
+  return std::move(out.str());
+}
+
+void EncodeRecordTo(std::string_view tenant,
+                    const std::vector<distributor::SeriesProfile>& series,
+                    base::ByteWriter& out) {
   std::map<const model::Profile*, uint64_t> index;
   std::vector<const model::Profile*> profiles;
   for (const auto& s : series) {
@@ -27,14 +35,20 @@ std::string EncodeRecord(std::string_view tenant,
       profiles.push_back(s.profile.get());
     }
   }
-  base::ByteWriter out;
+  out.Clear();
   const char version = static_cast<char>(kVersion);
   out.Raw(std::string_view(&version, 1));
   out.Bytes(tenant);
   out.Varint(profiles.size());
+  // The length goes before the bytes: each profile is encoded into a scratch writer of the
+  // thread first, which keeps its room like `out`.
+  thread_local base::ByteWriter scratch;
   for (const model::Profile* p : profiles) {
-    out.Bytes(pprof::EncodeProfile(*p));
+    scratch.Clear();
+    pprof::EncodeProfileTo(*p, scratch);
+    out.Bytes(scratch.view());
   }
+  base::ReleaseIfLarge(scratch);
   out.Varint(series.size());
   for (const auto& s : series) {
     out.Varint(index.at(s.profile.get()));
@@ -49,7 +63,6 @@ std::string EncodeRecord(std::string_view tenant,
       out.Varint(i);
     }
   }
-  return std::move(out.str());
 }
 
 Result<PushRecord> DecodeRecord(std::string_view bytes) {

@@ -267,6 +267,7 @@ google::v1::Profile RandomProfile(std::mt19937_64& rng) {
 
 TEST(RoundTripTest, RandomProfilesSurviveDecodeAndEncode) {
   std::mt19937_64 rng(20261125);
+  base::ByteWriter reused;  // Appended to after a prefix, kept from profile to profile.
   for (int iteration = 0; iteration < 300; ++iteration) {
     const google::v1::Profile original = RandomProfile(rng);
 
@@ -275,6 +276,10 @@ TEST(RoundTripTest, RandomProfilesSurviveDecodeAndEncode) {
     const std::string encoded = EncodeProfile(*decoded);
     // Field for field as libprotobuf writes it: every length prefix of a nested message is right.
     ASSERT_EQ(encoded, original.SerializeAsString()) << "iteration " << iteration;
+    reused.Clear();
+    reused.Raw("prefix");
+    EncodeProfileTo(*decoded, reused);
+    ASSERT_EQ(reused.view(), "prefix" + encoded) << "iteration " << iteration;
     google::v1::Profile back;
     ASSERT_TRUE(back.ParseFromString(encoded)) << "iteration " << iteration;
 

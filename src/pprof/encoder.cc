@@ -64,6 +64,7 @@ class Sizer {
 
 class Writer {
  public:
+  explicit Writer(base::ByteWriter& out) : out_(out) {}
   void Tag(uint32_t field, uint32_t wire_type) {
     out_.Varint((static_cast<uint64_t>(field) << 3) | wire_type);
   }
@@ -103,10 +104,8 @@ class Writer {
     out_.Varint(len);
     out_.Reserve(len);
   }
-  std::string Take() { return std::move(out_.str()); }
-
  private:
-  base::ByteWriter out_;
+  base::ByteWriter& out_;
 };
 
 template <typename Out>
@@ -188,7 +187,13 @@ void FunctionFields(Out& o, const model::Function& f) {
 }  // namespace
 
 std::string EncodeProfile(const model::Profile& p) {
-  Writer w;
+  base::ByteWriter out;
+  EncodeProfileTo(p, out);
+  return std::move(out.str());
+}
+
+void EncodeProfileTo(const model::Profile& p, base::ByteWriter& out) {
+  Writer w(out);
   for (const model::ValueType& vt : p.sample_types) {
     w.Nested(1, [&](auto& o) { ValueTypeFields(o, vt); });
   }
@@ -217,7 +222,6 @@ std::string EncodeProfile(const model::Profile& p) {
   w.Scalar(12, p.period);
   w.Packed(13, std::span<const int64_t>(p.comments));
   w.Scalar(14, p.default_sample_type);
-  return w.Take();
 }
 
 }  // namespace flamedb::pprof
