@@ -53,6 +53,21 @@ TEST(CodingTest, AClearedWriterStartsOverInTheRoomItHas) {
   EXPECT_EQ(ByteReader(first).Varint(), kUnsigned[0]);
 }
 
+TEST(CodingTest, AKeptWriterLetsGoOfRoomOnlyPastTheLimit) {
+  ByteWriter small, large;
+  small.Raw(std::string(1000, 's'));
+  large.Raw(std::string(5000, 'l'));
+
+  base::ReleaseIfLarge(small, 4096);
+  base::ReleaseIfLarge(large, 4096);
+
+  EXPECT_EQ(small.view(), std::string(1000, 's'));  // Kept, room and bytes.
+  EXPECT_EQ(large.capacity(), 0u);
+  EXPECT_EQ(large.view(), "");
+  large.Bytes("again");  // Usable after.
+  EXPECT_EQ(large.view(), std::string_view("\x05" "again", 6));
+}
+
 TEST(CodingTest, ReadsPastTheEndFailAndStayFailed) {
   ByteReader r(std::string_view("\x05" "ab", 3));  // Claims 5 bytes, has 2.
 
