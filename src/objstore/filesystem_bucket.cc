@@ -16,6 +16,8 @@ namespace flamedb::objstore {
 namespace {
 
 constexpr std::string_view kTempPrefix = ".flamedb-tmp-";
+// Objects larger than this are deleted gradually (Delete): one step of RemoveFileGradually.
+constexpr off_t kGradualDeleteBytes = 8 << 20;
 
 Status IoError(std::string_view what, const std::string& path) {
   return InternalError(std::string(what) + " " + path + ": " + std::strerror(errno));
@@ -233,18 +235,20 @@ Result<ListResult> FilesystemBucket::List(std::string_view prefix, std::string_v
 Status FilesystemBucket::Delete(std::string_view key) {
   FLAMEDB_RETURN_IF_ERROR(ValidateKey(key));
   const std::string path = Path(key);
-  // Out of the key's way first (a temporary name, never listed), then shrunk before it goes:
-  // deleting a large block at once stalls the WAL's fsyncs (base::RemoveFileGradually).
-  const std::filesystem::path target(path);
-  const std::string doomed = target.parent_path().string() + "/" + std::string(kTempPrefix) +
-                             target.filename().string() + ".deleting." +
-                             std::to_string(temp_counter_.fetch_add(1, std::memory_order_relaxed));
+  // A large object (a block.bin) is moved out of the key's way first (a temporary name, never
+  // listed), then shrunk before it goes: deleting it at once stalls the WAL's fsyncs
+  // (base::RemoveFileGradually). Anything else is unlinked; a directory is not an object.
   struct stat st {};
-  if (lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+  if (lstat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > kGradualDeleteBytes) {
+    const std::filesystem::path target(path);
+    const std::string doomed =
+        target.parent_path().string() + "/" + std::string(kTempPrefix) +
+        target.filename().string() + ".deleting." +
+        std::to_string(temp_counter_.fetch_add(1, std::memory_order_relaxed));
     if (rename(path.c_str(), doomed.c_str()) != 0) return IoError("cannot delete", path);
     FLAMEDB_RETURN_IF_ERROR(base::RemoveFileGradually(doomed));
   } else if (unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR) {
-    return IoError("cannot delete", path);  // A directory: not an object.
+    return IoError("cannot delete", path);
   }
   // Remove directories the delete left empty, up to (not including) the root.
   std::filesystem::path dir = std::filesystem::path(path).parent_path();
