@@ -28,11 +28,14 @@ class ProfileDecoder {
   explicit ProfileDecoder(model::Profile& profile) : p_(profile) {}
 
   Status Decode(std::string_view data) {
-    // Pre-size the flat arrays from the payload size, so they rarely regrow. Every element takes
-    // at least a byte of input, so these bounds are proportional to the input, never to a claim.
-    p_.location_ids.reserve(data.size() / 4);
-    p_.values.reserve(data.size() / 16);
-    p_.samples.reserve(data.size() / 64);
+    // Pre-size the flat arrays from the payload size, so they rarely regrow: a regrowth copies
+    // the array. Every element takes at least a byte of input, so these bounds are proportional
+    // to the input, never to a claim. The ratios fit Go heap profiles (2.3 bytes per location
+    // id, 8.4 per value, 33 per sample), the largest common kind; room reserved and not used is
+    // never touched.
+    p_.location_ids.reserve(data.size() / 2);
+    p_.values.reserve(data.size() / 8);
+    p_.samples.reserve(data.size() / 32);
     WireReader r(data);
     while (!r.done()) {
       const size_t offset = r.offset();
