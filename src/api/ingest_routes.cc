@@ -73,7 +73,9 @@ Status Push(const IngestRouteDeps& deps, RequestContext& ctx, const push::v1::Pu
     const model::Labels labels(std::move(pairs));
     for (const push::v1::RawSample& sample : series.samples()) {
       Result<model::Profile> p = pprof::DecodeProfile(
-          sample.raw_profile(), {.max_uncompressed_bytes = static_cast<size_t>(limits->max_profile_size_bytes)});
+          sample.raw_profile(),
+          {.max_uncompressed_bytes = static_cast<size_t>(limits->max_profile_size_bytes),
+           .keep_received = true});
       if (!p.ok()) {
         Status s = p.status().code() == StatusCode::kResourceExhausted
                        ? InvalidArgumentError(std::string(p.status().message()))

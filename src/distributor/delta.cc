@@ -67,26 +67,6 @@ class StackHasher {
   std::unordered_map<uint64_t, uint64_t> sparse_;
 };
 
-// Removes sample types `columns` (ascending) and their values from every sample.
-void RemoveSampleTypes(model::Profile& p, const std::vector<size_t>& columns) {
-  std::vector<int64_t> values;
-  values.reserve(p.values.size());
-  for (model::Sample& s : p.samples) {
-    const uint32_t begin = static_cast<uint32_t>(values.size());
-    const auto old = p.Values(s);
-    for (size_t i = 0; i < old.size(); ++i) {
-      if (!std::binary_search(columns.begin(), columns.end(), i)) {
-        values.push_back(old[i]);
-      }
-    }
-    s.values = {begin, static_cast<uint32_t>(values.size() - begin)};
-  }
-  p.values = std::move(values);
-  for (auto it = columns.rbegin(); it != columns.rend(); ++it) {
-    p.sample_types.erase(p.sample_types.begin() + static_cast<std::ptrdiff_t>(*it));
-  }
-}
-
 // A sample's stack hash and index, sorted by hash then index: the first of a run of equal
 // hashes is the stack's first sample in the profile.
 struct Keyed {
@@ -186,7 +166,33 @@ CumulativeValues Merged(const CumulativeValues& previous, const CumulativeValues
   return merged;
 }
 
+// Tells the WAL what the delta did, so that replay does it again without the tracker's state.
+void Note(model::Profile& p, model::Received::Delta what, const std::vector<size_t>& columns) {
+  if (!p.received) return;
+  p.received->delta = what;
+  p.received->delta_columns.assign(columns.begin(), columns.end());
+}
+
 }  // namespace
+
+void RemoveSampleTypes(model::Profile& p, const std::vector<size_t>& columns) {
+  std::vector<int64_t> values;
+  values.reserve(p.values.size());
+  for (model::Sample& s : p.samples) {
+    const uint32_t begin = static_cast<uint32_t>(values.size());
+    const auto old = p.Values(s);
+    for (size_t i = 0; i < old.size(); ++i) {
+      if (!std::binary_search(columns.begin(), columns.end(), i)) {
+        values.push_back(old[i]);
+      }
+    }
+    s.values = {begin, static_cast<uint32_t>(values.size() - begin)};
+  }
+  p.values = std::move(values);
+  for (auto it = columns.rbegin(); it != columns.rend(); ++it) {
+    p.sample_types.erase(p.sample_types.begin() + static_cast<std::ptrdiff_t>(*it));
+  }
+}
 
 bool DeltaTracker::Applies(const model::Labels& labels) {
   return labels.Get(model::kMetricNameLabel) == "memory" &&
@@ -217,6 +223,7 @@ bool DeltaTracker::Apply(std::string_view tenant, const model::Labels& labels,
     series_.emplace(key, std::move(g.sums));
     order_.push_back(key);
     RemoveSampleTypes(p, columns);  // The baseline: no growth to store yet.
+    Note(p, model::Received::Delta::kRemoved, columns);
     return !p.sample_types.empty();
   }
   CumulativeValues& previous = it->second;
@@ -225,9 +232,11 @@ bool DeltaTracker::Apply(std::string_view tenant, const model::Labels& labels,
   if (!prev_of) {
     previous = std::move(g.sums);  // A restart (or other sample types): a new baseline.
     RemoveSampleTypes(p, columns);
+    Note(p, model::Received::Delta::kRemoved, columns);
     return !p.sample_types.empty();
   }
   AssignGrowth(columns, g, previous, *prev_of, p);
+  Note(p, model::Received::Delta::kGrowth, columns);
   previous = Merged(previous, g.sums);
   return true;
 }

@@ -24,6 +24,10 @@ struct CumulativeValues {
 // Remembers, per tenant and series, the last cumulative alloc_objects/alloc_space value of every
 // stack. Thread-safe. Memory is bounded: at most `max_series` series are remembered; beyond that
 // the least recently added is forgotten (its next profile becomes a new baseline).
+// Removes sample types `columns` (ascending, each < sample_types.size()) and their values from
+// every sample of `p`.
+void RemoveSampleTypes(model::Profile& p, const std::vector<size_t>& columns);
+
 class DeltaTracker {
  public:
   explicit DeltaTracker(size_t max_series = 10000) : max_series_(max_series) {}

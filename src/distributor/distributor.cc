@@ -5,6 +5,7 @@
 
 #include "distributor/go_fixes.h"
 #include "distributor/normalize.h"
+#include "distributor/remake.h"
 
 namespace flamedb::distributor {
 namespace {
@@ -188,17 +189,7 @@ bool Distributor::RelabelSeries(const Limits& limits, model::Labels& labels) {
 
 Result<std::vector<SeriesProfile>> Distributor::Split(const Limits& limits, model::Labels labels,
                                                       std::shared_ptr<model::Profile> profile) {
-  // Pyroscope renames the sample label profile_id to span_id, which stays with the samples.
-  int64_t span_key = -1;
-  for (model::Label& l : profile->labels) {
-    const std::string_view key = profile->String(l.key);
-    if (key == "profile_id" || key == "span_id") {
-      if (span_key < 0) {
-        span_key = profile->AddString("span_id");
-      }
-      l.key = span_key;
-    }
-  }
+  const int64_t span_key = RenameSpanLabels(*profile);
   using Group = std::vector<std::pair<std::string_view, std::string_view>>;
   std::map<Group, std::vector<uint32_t>> groups;
   for (uint32_t i = 0; i < profile->samples.size(); ++i) {

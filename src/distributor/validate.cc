@@ -169,6 +169,10 @@ Status ValidateProfile(model::Profile& p, const ProfileLimits& limits,
   if (p.string_table.empty() || !p.string_table[0].empty()) {
     return Malformed("string 0 should be empty string");
   }
+  if (p.received) {  // The truncations below happen again at replay with the same limits.
+    p.received->max_stack_depth = limits.max_profile_stacktrace_depth;
+    p.received->max_symbol_length = limits.max_profile_symbol_value_length;
+  }
   FLAMEDB_RETURN_IF_ERROR(CheckTime(p, limits, now, series));
   FLAMEDB_RETURN_IF_ERROR(CheckSamples(p, limits, series));
   FLAMEDB_RETURN_IF_ERROR(CheckReferences(p));

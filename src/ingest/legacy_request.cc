@@ -60,34 +60,38 @@ Status Tagged(Status s, std::string_view tag) { return s.ok() ? s : s.WithTag(ta
 
 // pyspy/rbspy frames are "<file> <function>" (pyspy: only for relative file names), as on
 // Pyroscope's /ingest path, so that same-named functions of different files stay apart.
-void NameScriptingFrames(model::Profile& p, std::string_view spy) {
+bool NameScriptingFrames(model::Profile& p, std::string_view spy) {
   if (spy != "pyspy" && spy != "rbspy" && spy != "scripting") {
-    return;
+    return false;
   }
+  bool changed = false;
   for (model::Function& f : p.functions) {
     const std::string_view file = p.String(f.filename);
     if (file.empty() || (spy == "pyspy" && file.front() == '/')) {
       continue;
     }
     f.name = p.AddString(std::string(file) + " " + std::string(p.String(f.name)));
+    changed = true;
   }
+  return changed;
 }
 
 // Old .NET profilers write every function id as 0 with one function per location.
-void FixDotnetFunctionIds(model::Profile& p, std::string_view spy,
+bool FixDotnetFunctionIds(model::Profile& p, std::string_view spy,
                           const SampleTypeConfigs& configs) {
   const bool dotnet = spy == "dotnetspy" || (spy == "unknown" && configs.count("inuse-space"));
   if (!dotnet || p.functions.size() != p.locations.size()) {
-    return;
+    return false;
   }
   for (const model::Function& f : p.functions) {
     if (f.id != 0) {
-      return;
+      return false;
     }
   }
   for (size_t i = 0; i < p.functions.size(); ++i) {
     p.functions[i].id = p.locations[i].id;
   }
+  return !p.functions.empty();
 }
 
 // pprof payloads: decode, fix what old SDKs get wrong, name the metric.
@@ -95,7 +99,8 @@ Result<model::LabeledProfile> FromPprof(std::string payload, const Common& c,
                                         const SampleTypeConfigs& configs, size_t max_size) {
   const size_t compressed = payload.size();
   Result<model::Profile> decoded =
-      pprof::DecodeProfile(std::move(payload), {.max_uncompressed_bytes = max_size});
+      pprof::DecodeProfile(std::move(payload), {.max_uncompressed_bytes = max_size,
+                                                .keep_received = true});
   if (!decoded.ok()) {
     if (decoded.status().code() == StatusCode::kResourceExhausted) {
       return InvalidArgumentError(std::string(decoded.status().message()))
@@ -111,15 +116,20 @@ Result<model::LabeledProfile> FromPprof(std::string payload, const Common& c,
   if (p.time_nanos == 0 || p.time_nanos < kNanosPerYear) {
     p.time_nanos = c.from_nanos;  // Old SDKs sent 0 or units other than nanoseconds.
   }
+  bool fixed = false;  // Fixes the WAL's Received facts cannot repeat (the time is stored).
   for (model::ValueType& vt : p.sample_types) {  // .NET sends names with '-'.
     std::string type(p.String(vt.type));
     if (type.find('-') != std::string::npos) {
       std::replace(type.begin(), type.end(), '-', '_');
       vt.type = p.AddString(std::move(type));
+      fixed = true;
     }
   }
-  NameScriptingFrames(p, c.spy);
-  FixDotnetFunctionIds(p, c.spy.empty() ? "unknown" : c.spy, configs);
+  fixed = NameScriptingFrames(p, c.spy) || fixed;
+  fixed = FixDotnetFunctionIds(p, c.spy.empty() ? "unknown" : c.spy, configs) || fixed;
+  if (fixed) {
+    p.received.reset();  // The WAL stores the profile itself then.
+  }
   const std::string metric = PprofMetricName(p, configs);
   out.labels = LegacySeriesLabels(c.name, c.name.app, metric, c.spy);
   return out;

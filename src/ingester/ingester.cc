@@ -1,6 +1,7 @@
 #include "ingester/ingester.h"
 
 #include <atomic>
+#include <set>
 
 #include "base/json.h"
 #include "base/tenant_id.h"
@@ -146,6 +147,7 @@ Status Ingester::Replay() {
                                                  logger_, metrics_));
   // Records are applied from several threads at once (HeadFor and Head::Append are safe so).
   std::atomic<uint64_t> records = 0, skipped = 0, failed = 0;
+  std::atomic<uint64_t> pprof_bytes = 0;  // Of the profiles replayed, decoded: the restart's work.
   const size_t workers = ReplayWorkers();
   FLAMEDB_RETURN_IF_ERROR(ReplayRecords(*wal_, workers, [&](Result<PushRecord> record,
                                                             wal::Position at) {
@@ -168,9 +170,16 @@ Status Ingester::Replay() {
     }
     ++records;
     replayed_.Inc();
+    std::set<const model::Profile*> counted;  // Series may share a profile.
+    for (const auto& s : record->series) {
+      if (counted.insert(s.profile.get()).second && s.profile->storage) {
+        pprof_bytes += s.profile->storage->size();
+      }
+    }
   }));
   logger_.Info("wal replayed", "dir", options_.wal_dir, "records", records.load(),
-               "already_in_blocks", skipped.load(), "failed", failed.load(), "threads", workers);
+               "already_in_blocks", skipped.load(), "failed", failed.load(), "threads", workers,
+               "pprof_bytes", pprof_bytes.load());
   return OkStatus();
 }
 

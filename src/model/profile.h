@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -74,6 +75,25 @@ struct Function {
   int64_t start_line = 0;
 };
 
+// How the distributor made a profile out of the payload its client sent. The WAL then stores that
+// payload (gzip: about a third of the profile re-encoded, and no encoding work) with these few
+// facts, and replay repeats the same deterministic steps (distributor/remake.h). Only decoding
+// creates one (pprof::DecodeOptions::keep_received); a step that changes the profile in a way
+// these facts cannot repeat must drop it (Profile::received.reset()).
+struct Received {
+  // The payload as sent when it was gzip-compressed; empty when it was raw pprof, which is then
+  // Profile::storage itself.
+  std::string compressed;
+  // Validation's truncations (distributor::ProfileLimits); 0: none.
+  int64_t max_stack_depth = 0;
+  int64_t max_symbol_length = 0;
+  // What the server-side delta did to the normalized profile's sample types `delta_columns`:
+  // removed them (a baseline), or replaced their values by the growth (which the WAL stores).
+  enum class Delta : uint8_t { kNone = 0, kRemoved = 1, kGrowth = 2 };
+  Delta delta = Delta::kNone;
+  std::vector<uint32_t> delta_columns;
+};
+
 // A profile. Repeated per-sample and per-location fields live in shared flat arrays addressed by
 // Spans, so decoding allocates a handful of vectors rather than one per sample.
 //
@@ -110,6 +130,8 @@ struct Profile {
   std::unique_ptr<const std::string> storage;
   // Strings added after decoding; a deque never moves its elements.
   std::deque<std::string> owned_strings;
+  // Set while the profile can be made again from what its client sent (see Received).
+  std::optional<Received> received;
 
   std::span<const uint64_t> LocationIds(const Sample& s) const {
     return {location_ids.data() + s.locations.begin, s.locations.size};

@@ -348,13 +348,22 @@ Result<model::Profile> DecodeProfile(std::string payload, const DecodeOptions& o
       return InvalidArgumentError("profile is not valid gzip: " +
                                   std::string(raw.status().message()));
     }
-    return DecodeProfileBytes(std::make_unique<const std::string>(std::move(raw).value()));
+    Result<model::Profile> p =
+        DecodeProfileBytes(std::make_unique<const std::string>(std::move(raw).value()));
+    if (p.ok() && options.keep_received) {
+      p->received.emplace().compressed = std::move(payload);
+    }
+    return p;
   }
   if (payload.size() > options.max_uncompressed_bytes) {
     return ResourceExhaustedError("uncompressed profile payload size exceeds limit of " +
                                   std::to_string(options.max_uncompressed_bytes) + " bytes");
   }
-  return DecodeProfileBytes(std::make_unique<const std::string>(std::move(payload)));
+  Result<model::Profile> p = DecodeProfileBytes(std::make_unique<const std::string>(std::move(payload)));
+  if (p.ok() && options.keep_received) {
+    p->received.emplace();  // The payload is the profile's storage.
+  }
+  return p;
 }
 
 }  // namespace flamedb::pprof

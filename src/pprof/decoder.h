@@ -12,6 +12,9 @@ namespace flamedb::pprof {
 struct DecodeOptions {
   // Largest uncompressed profile accepted (Pyroscope's max_profile_size_bytes, 4 MiB by default).
   size_t max_uncompressed_bytes = 4 << 20;
+  // Sets Profile::received (keeping a gzip payload there), for ingest paths whose profile is the
+  // payload decoded: the WAL then stores the payload rather than the profile.
+  bool keep_received = false;
 };
 
 // Decodes `payload`: a gzip stream (detected by its magic bytes) or a raw protobuf
