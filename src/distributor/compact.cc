@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace flamedb::distributor {
@@ -57,8 +56,11 @@ class StringCompactor {
  public:
   explicit StringCompactor(const model::Profile& p)
       : old_(p.string_table), memo_(p.string_table.size(), -1) {
-    table_.push_back(std::string_view());
-    by_text_.emplace(std::string_view(), 0);
+    // Distinct strings are at most the old table's plus "": at half load the table never grows.
+    size_t n = 16;
+    while (n < 2 * (old_.size() + 1)) n *= 2;
+    slots_.assign(n, -1);
+    Intern(std::string_view());
   }
   // Each old index is hashed once; later references hit the memo.
   void Remap(int64_t& index) {
@@ -67,23 +69,33 @@ class StringCompactor {
       index = memo_[index];
       return;
     }
-    const std::string_view s = valid ? old_[index] : std::string_view();
-    auto [it, inserted] = by_text_.try_emplace(s, static_cast<int64_t>(table_.size()));
-    if (inserted) {
-      table_.push_back(s);
-    }
+    const int64_t interned = Intern(valid ? old_[index] : std::string_view());
     if (valid) {
-      memo_[index] = it->second;
+      memo_[index] = interned;
     }
-    index = it->second;
+    index = interned;
   }
   std::vector<std::string_view> Take() { return std::move(table_); }
 
  private:
+  // The new index of `s`, appending it on first sight. Open addressing over indexes into
+  // table_: no node allocated per string, as a std::unordered_map would.
+  int64_t Intern(std::string_view s) {
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = std::hash<std::string_view>()(s) & mask;; i = (i + 1) & mask) {
+      if (slots_[i] < 0) {
+        slots_[i] = static_cast<int64_t>(table_.size());
+        table_.push_back(s);
+        return slots_[i];
+      }
+      if (table_[static_cast<size_t>(slots_[i])] == s) return slots_[i];
+    }
+  }
+
   const std::vector<std::string_view>& old_;
   std::vector<int64_t> memo_;  // Old index -> new index, -1 until first seen.
   std::vector<std::string_view> table_;
-  std::unordered_map<std::string_view, int64_t> by_text_;
+  std::vector<int64_t> slots_;  // Indexes into table_, -1 for empty; a power of two long.
 };
 
 }  // namespace

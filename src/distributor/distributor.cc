@@ -1,5 +1,6 @@
 #include "distributor/distributor.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -190,9 +191,15 @@ bool Distributor::RelabelSeries(const Limits& limits, model::Labels& labels) {
 Result<std::vector<SeriesProfile>> Distributor::Split(const Limits& limits, model::Labels labels,
                                                       std::shared_ptr<model::Profile> profile) {
   const int64_t span_key = RenameSpanLabels(*profile);
+  // Most profiles have no sample labels but span ids: one series, with every sample.
+  const bool unlabeled = std::all_of(profile->labels.begin(), profile->labels.end(),
+                                     [&](const model::Label& l) { return l.key == span_key; });
   using Group = std::vector<std::pair<std::string_view, std::string_view>>;
   std::map<Group, std::vector<uint32_t>> groups;
-  for (uint32_t i = 0; i < profile->samples.size(); ++i) {
+  if (unlabeled) {
+    groups[Group{}];
+  }
+  for (uint32_t i = 0; i < profile->samples.size() && !unlabeled; ++i) {
     Group g;
     for (const model::Label& l : profile->Labels(profile->samples[i])) {
       if (l.key != span_key) {
