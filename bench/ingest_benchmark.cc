@@ -1,5 +1,6 @@
 // Ingest CPU cost on real profiles: decode (gunzip + pprof decode), and the whole distributor
-// path (decode + validate + normalize), per file of the corpus directory named by
+// path (decode + validate + normalize; for heap profiles also with the server-side delta of a
+// series whose cumulative values stay put), per file of the corpus directory named by
 // $FLAMEDB_BENCH_CORPUS (made by bench/ingest-vs-go from the project's Go fixture program).
 // Rates are of uncompressed pprof bytes, comparable with Go's parser in pprofpeer.
 #include <benchmark/benchmark.h>
@@ -13,6 +14,7 @@
 
 #include "base/gzip.h"
 #include "base/memory.h"
+#include "distributor/delta.h"
 #include "distributor/normalize.h"
 #include "distributor/validate.h"
 #include "pprof/decoder.h"
@@ -28,7 +30,7 @@ struct Input {
   size_t samples = 0;
 };
 
-void Run(benchmark::State& state, const Input& in, bool gzip, bool pipeline) {
+void Run(benchmark::State& state, const Input& in, bool gzip, bool pipeline, bool delta = false) {
   const std::string raw = *flamedb::base::GunzipCapped(in.compressed, 1 << 30);
   const std::string& payload = gzip ? in.compressed : raw;
   const auto now = std::chrono::system_clock::now();
@@ -48,6 +50,10 @@ void Run(benchmark::State& state, const Input& in, bool gzip, bool pipeline) {
         return;
       }
       flamedb::distributor::NormalizeProfile(*p);
+    }
+    if (delta) {  // One series whose cumulative values stay put: growth 0 after the first.
+      static flamedb::distributor::DeltaTracker tracker;
+      benchmark::DoNotOptimize(tracker.Apply("t", {{"__name__", "memory"}}, *p));
     }
     benchmark::DoNotOptimize(p);
   }
@@ -97,6 +103,10 @@ int main(int argc, char** argv) {
                                  [&in](benchmark::State& s) { Run(s, in, true, false); });
     benchmark::RegisterBenchmark(("pipeline/" + in.name).c_str(),
                                  [&in](benchmark::State& s) { Run(s, in, false, true); });
+    if (in.name.find("heap") != std::string::npos) {  // alloc_* columns: the server-side delta.
+      benchmark::RegisterBenchmark(("pipeline_delta/" + in.name).c_str(),
+                                   [&in](benchmark::State& s) { Run(s, in, false, true, true); });
+    }
   }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
