@@ -49,6 +49,7 @@ model::Profile CopyOf(const model::Profile& base) {
   model::Profile p;
   p.sample_types = base.sample_types;
   p.samples = base.samples;
+  p.stack_keys = base.stack_keys;  // Values change below, stacks do not: as a push has them.
   p.location_ids = base.location_ids;
   p.values = base.values;
   p.labels = base.labels;

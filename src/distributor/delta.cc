@@ -41,9 +41,14 @@ class StackHasher {
       const uint64_t location = Location(id);
       if (location != kMissing) Mix(h, location);
     }
-    for (const model::Label& l : p_.Labels(s)) {
-      Mix(h, Bytes(p_.String(l.key)));
-      Mix(h, Bytes(p_.String(l.str)));
+    return WithLabels(p_, s, h);
+  }
+
+  // `h` (a stack's hash) mixed with the sample's labels.
+  static uint64_t WithLabels(const model::Profile& p, const model::Sample& s, uint64_t h) {
+    for (const model::Label& l : p.Labels(s)) {
+      Mix(h, Bytes(p.String(l.key)));
+      Mix(h, Bytes(p.String(l.str)));
     }
     return h;
   }
@@ -92,8 +97,16 @@ ByStack GroupByStack(const model::Profile& p, const std::vector<size_t>& columns
   ByStack g;
   g.sums.columns = width;
   g.keyed.resize(p.samples.size());
-  const StackHasher hash(p);
-  for (uint32_t i = 0; i < g.keyed.size(); ++i) g.keyed[i] = {hash(p.samples[i]), i};
+  if (p.stack_keys.size() == p.samples.size()) {
+    // Normalization's keys: stacks by what their locations are, which is stable from one profile
+    // of a process to the next (pprof ids are not).
+    for (uint32_t i = 0; i < g.keyed.size(); ++i) {
+      g.keyed[i] = {StackHasher::WithLabels(p, p.samples[i], p.stack_keys[i].a), i};
+    }
+  } else {
+    const StackHasher hash(p);
+    for (uint32_t i = 0; i < g.keyed.size(); ++i) g.keyed[i] = {hash(p.samples[i]), i};
+  }
   // Stable radix passes by the low, then the high half of the hash: the items start in sample
   // order, so equal hashes stay in it. A comparison sort's unpredictable branches cost 2-3x.
   std::vector<Keyed> scratch;

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "distributor/normalize.h"
 #include "testing/profile_builder.h"
 
 namespace flamedb::distributor {
@@ -95,6 +96,28 @@ TEST(DeltaTrackerTest, RepeatedStacksGrowOnceAndAbsentStacksKeepTheirValue) {
 
   EXPECT_EQ(Values(second), (std::vector<int64_t>{2, 0}));
   EXPECT_EQ(Values(third), (std::vector<int64_t>{5, 0}));  // b grew from 4 to 9; a did not.
+}
+
+// As pushes reach it: normalized, with stack keys. A process's next profile numbers its
+// locations differently; the stacks still match.
+TEST(DeltaTrackerTest, NormalizedProfilesMatchStacksByTheirKeysNotTheirIds) {
+  DeltaTracker tracker;
+  const auto build = [](std::vector<std::pair<std::string, int64_t>> samples) {
+    ProfileBuilder b;
+    b.SampleType("alloc_objects", "count").SampleType("inuse_objects", "count");
+    for (const auto& [leaf, v] : samples) b.Sample({leaf, "main"}, {v, 1});
+    model::Profile p = b.Build();
+    NormalizeProfile(p);
+    return p;
+  };
+  model::Profile first = build({{"a", 10}, {"b", 4}});
+  model::Profile second = build({{"c", 1}, {"b", 6}, {"a", 13}});  // Other ids for a and b.
+  ASSERT_FALSE(first.stack_keys.empty());
+
+  ASSERT_TRUE(tracker.Apply("t", kHeap, first));
+  ASSERT_TRUE(tracker.Apply("t", kHeap, second));
+
+  EXPECT_EQ(Values(second), (std::vector<int64_t>{1, 1, 2, 1, 3, 1}));  // c new; b +2; a +3.
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include "distributor/compact.h"
 #include "distributor/id_table.h"
+#include "model/stack_key.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -39,8 +40,8 @@ IdTable<uint8_t> IdSet(const std::vector<T>& items, IdOf id_of) {
   return set;
 }
 
-// Removes unusable locations; returns the ids of those that remain.
-IdTable<uint8_t> KeepValidLocations(model::Profile& p) {
+// Removes unusable locations.
+void KeepValidLocations(model::Profile& p) {
   const auto functions = IdSet(p.functions, [](const model::Function& f) { return f.id; });
   const auto mappings = IdSet(p.mappings, [](const model::Mapping& m) { return m.id; });
   std::erase_if(p.locations, [&](const model::Location& loc) {
@@ -57,12 +58,14 @@ IdTable<uint8_t> KeepValidLocations(model::Profile& p) {
     }
     return false;
   });
-  return IdSet(p.locations, [](const model::Location& l) { return l.id; });
 }
 
 enum class Drop { kNo, kValues, kBroken, kZeroId };
 
-Drop Droppable(const model::Profile& p, const model::Sample& s, IdTable<uint8_t>& locations) {
+// Also computes the sample's StackKey: its walk over the location ids is the one that checks
+// they exist.
+Drop Droppable(const model::Profile& p, const model::Sample& s, const model::LocationKeys& keys,
+               model::StackKey& key) {
   bool all_zero = true;
   for (int64_t v : p.Values(s)) {
     if (v < 0) {
@@ -73,41 +76,25 @@ Drop Droppable(const model::Profile& p, const model::Sample& s, IdTable<uint8_t>
   if (all_zero) {
     return Drop::kValues;
   }
-  const uint8_t* dense = locations.dense_data();
-  const size_t size = locations.dense_size();
-  for (uint64_t id : p.LocationIds(s)) {
-    const bool known = dense != nullptr ? id < size && dense[id] : locations.Get(id);
-    if (!known) {
-      return id == 0 ? Drop::kZeroId : Drop::kBroken;
-    }
+  const auto ids = p.LocationIds(s);
+  const size_t unknown = model::KeyStack(ids, keys, key);
+  if (unknown < ids.size()) {
+    return ids[unknown] == 0 ? Drop::kZeroId : Drop::kBroken;
   }
   return Drop::kNo;
 }
 
-// Hash and equality of a sample's identity: its stack and its (sorted) string labels.
+// Hash and equality of a sample's identity: its stack and its (sorted) string labels. The hash
+// starts from the stack's StackKey, so the stack is not walked a second time.
 struct SampleKey {
   const model::Profile* p;
   const model::Sample* s;
+  model::StackKey stack;
 };
 struct SampleKeyHash {
   size_t operator()(const SampleKey& k) const {
-    // Four independent lanes: deep stacks hash at the multiplier's throughput, not its latency.
     constexpr uint64_t kMul = 0x9e3779b97f4a7c15ULL;
-    // Four named lanes, not an array: GCC kept an array's lanes in memory, so each multiply
-    // waited on a store and a load.
-    uint64_t a = 1, b = 2, c = 3, d = 4;
-    const auto ids = k.p->LocationIds(*k.s);
-    size_t i = 0;
-    for (; i + 4 <= ids.size(); i += 4) {
-      a = (a + ids[i]) * kMul;
-      b = (b + ids[i + 1]) * kMul;
-      c = (c + ids[i + 2]) * kMul;
-      d = (d + ids[i + 3]) * kMul;
-    }
-    for (; i < ids.size(); ++i) {
-      a = (a + ids[i]) * kMul;
-    }
-    uint64_t h = a ^ (b >> 1) ^ (c << 1) ^ (d >> 3) ^ ids.size();
+    uint64_t h = k.stack.a;
     for (const model::Label& l : k.p->Labels(*k.s)) {
       h = (h ^ std::hash<std::string_view>()(k.p->String(l.key))) * kMul;
       h = (h ^ std::hash<std::string_view>()(k.p->String(l.str))) * kMul;
@@ -164,14 +151,14 @@ class SampleIndex {
   // Returns the index of a sample in `kept` equal to kept[candidate], inserting candidate when
   // there is none.
   uint32_t FindOrInsert(const model::Profile& p, const std::vector<model::Sample>& kept,
-                        uint32_t candidate) {
-    const SampleKey key{&p, &kept[candidate]};
+                        const std::vector<model::StackKey>& keys, uint32_t candidate) {
+    const SampleKey key{&p, &kept[candidate], keys[candidate]};
     for (size_t i = SampleKeyHash()(key) & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
       if (slots_[i] == kEmpty) {
         slots_[i] = candidate;
         return candidate;
       }
-      if (SampleKeyEq()(SampleKey{&p, &kept[slots_[i]]}, key)) {
+      if (keys[slots_[i]] == key.stack && SampleKeyEq()(SampleKey{&p, &kept[slots_[i]], {}}, key)) {
         return slots_[i];
       }
     }
@@ -185,16 +172,20 @@ class SampleIndex {
 NormalizeStats NormalizeProfile(model::Profile& p) {
   NormalizeStats stats;
   NormalizeSampleLabels(p);
-  IdTable<uint8_t> locations = KeepValidLocations(p);
+  KeepValidLocations(p);
+  ZeroSymbolizedAddresses(p);  // Before the keys and before the compactor copies the locations.
+  const model::LocationKeys location_keys(p);
   std::vector<model::Sample> kept;
   kept.reserve(p.samples.size());
+  std::vector<model::StackKey> keys;
+  keys.reserve(p.samples.size());
   SampleIndex index(p.samples.size());
-  ZeroSymbolizedAddresses(p);  // Before the compactor copies the locations it keeps.
   // Kept samples get dense location ids here, in the pass that hashes them; identical stacks
   // get identical new ids, so merging on the new ids is merging on the old.
   Compactor compactor(p);
   for (const model::Sample& s : p.samples) {
-    if (const Drop drop = Droppable(p, s, locations); drop != Drop::kNo) {
+    model::StackKey key;
+    if (const Drop drop = Droppable(p, s, location_keys, key); drop != Drop::kNo) {
       ++stats.dropped_samples;
       stats.broken_samples += drop == Drop::kBroken || drop == Drop::kZeroId ? 1 : 0;
       stats.zero_location_samples += drop == Drop::kZeroId ? 1 : 0;
@@ -202,8 +193,9 @@ NormalizeStats NormalizeProfile(model::Profile& p) {
     }
     compactor.RemapSample(s);
     kept.push_back(s);
+    keys.push_back(key);
     const uint32_t first_index =
-        index.FindOrInsert(p, kept, static_cast<uint32_t>(kept.size() - 1));
+        index.FindOrInsert(p, kept, keys, static_cast<uint32_t>(kept.size() - 1));
     if (first_index == kept.size() - 1) {
       continue;
     }
@@ -216,9 +208,11 @@ NormalizeStats NormalizeProfile(model::Profile& p) {
       }
     }
     kept.pop_back();
+    keys.pop_back();
     ++stats.merged_samples;
   }
   p.samples = std::move(kept);
+  p.stack_keys = std::move(keys);
   compactor.Finish();
   return stats;
 }

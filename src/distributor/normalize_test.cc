@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "model/stack_key.h"
 #include "testing/profile_builder.h"
 
 namespace flamedb::distributor {
@@ -56,6 +57,33 @@ TEST(NormalizeProfileTest, MergesSamplesWithTheSameStackAndLabels) {
 
   EXPECT_THAT(Stacks(p), ElementsAre("f<main:15 a=1 b=2", "f<main:7 a=other", "f<main:3"));
   EXPECT_EQ(stats.merged_samples, 2u);
+}
+
+TEST(NormalizeProfileTest, KeysEveryKeptSampleAsTheNormalizedProfileWouldBeKeyed) {
+  ProfileBuilder b;
+  b.SampleType("cpu", "nanoseconds");
+  b.Sample({"f", "main"}, {10}).Sample({"dropped"}, {0}).Sample({"g", "main"}, {5});
+  b.Sample({"f", "main"}, {1}).Sample({"unmapped", "main"}, {2});
+  model::Profile p = b.Build();
+  // Locations are f, main, dropped, g, unmapped: the last loses its mapping, and normalization
+  // gives it the stub mapping.
+  p.locations[4].mapping_id = 0;
+  ProfileBuilder other;  // The same stacks, other ids and order.
+  other.SampleType("cpu", "nanoseconds").Sample({"g", "main"}, {5}).Sample({"f", "main"}, {3});
+  model::Profile q = other.Build();
+
+  NormalizeProfile(p);
+  NormalizeProfile(q);
+
+  ASSERT_THAT(Stacks(p), ElementsAre("f<main:11", "g<main:5", "unmapped<main:2"));
+  ASSERT_EQ(p.stack_keys.size(), 3u);
+  // What the head computes for a profile without keys is what normalization computed.
+  EXPECT_EQ(p.stack_keys, model::KeyStacks(p));
+  EXPECT_NE(p.stack_keys[0], p.stack_keys[1]);
+  EXPECT_NE(p.stack_keys[2], p.stack_keys[0]);
+  ASSERT_EQ(q.stack_keys.size(), 2u);
+  EXPECT_EQ(q.stack_keys[0], p.stack_keys[1]);
+  EXPECT_EQ(q.stack_keys[1], p.stack_keys[0]);
 }
 
 TEST(NormalizeProfileTest, MergedSumsSaturateInsteadOfWrapping) {

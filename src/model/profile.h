@@ -40,6 +40,13 @@ struct Sample {
   Span labels;     // Into Profile::labels.
 };
 
+// A whole stack's 128-bit key by the content of its locations (model/stack_key.h).
+struct StackKey {
+  uint64_t a = 0;
+  uint64_t b = 0;
+  bool operator==(const StackKey&) const = default;
+};
+
 struct Mapping {
   uint64_t id = 0;
   uint64_t memory_start = 0;
@@ -125,6 +132,11 @@ struct Profile {
   int64_t period = 0;
   std::vector<int64_t> comments;
   int64_t default_sample_type = 0;
+
+  // Set by normalization: stack_keys[i] is the StackKey of samples[i]. Empty otherwise. A step
+  // that changes samples' stacks, or the symbols they reference, after normalization must clear
+  // it; steps that change values or labels keep it.
+  std::vector<StackKey> stack_keys;
 
   // The decoded payload that string_table views point into (heap-held, so moves keep it put).
   std::unique_ptr<const std::string> storage;

@@ -1,7 +1,10 @@
 #include "symdb/partition.h"
 
+#include "model/stack_key.h"
+
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <unordered_map>
 
 namespace flamedb::symdb {
@@ -221,62 +224,56 @@ class ProfileSymbols {
 
 std::vector<uint32_t> Partition::AddSamples(const model::Profile& p,
                                             std::span<const uint32_t> samples) {
-  // Every stack as partition locations, root first, in one flat buffer sized up front.
-  std::vector<uint32_t> begin(samples.size() + 1, 0);
-  for (size_t i = 0; i < samples.size(); ++i) {
-    begin[i + 1] = begin[i] + static_cast<uint32_t>(p.samples[samples[i]].locations.size);
-  }
-  std::vector<uint32_t> frames(begin.back());
-  ProfileSymbols symbols(*this, p);
-  for (size_t i = 0; i < samples.size(); ++i) {
-    const auto ids = p.LocationIds(p.samples[samples[i]]);
-    uint32_t* out = frames.data() + begin[i];
-    for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
-      *out++ = symbols.Location(*it);
-    }
-  }
-  return InternStacks(frames, begin);
-}
-
-std::vector<uint32_t> Partition::InternStacks(std::span<const uint32_t> frames,
-                                              std::span<const uint32_t> begin) {
-  const size_t n = begin.size() - 1;
-  auto frames_of = [&](size_t i) { return frames.subspan(begin[i], begin[i + 1] - begin[i]); };
-  // The cache's probes are its cache misses; hashing all stacks first lets each probe's line
-  // be prefetched a few stacks ahead.
-  std::vector<StackHash> hashes(n);
-  for (size_t i = 0; i < n; ++i) hashes[i] = HashStack(frames_of(i));
+  std::vector<model::StackKey> computed;
+  if (p.stack_keys.size() != p.samples.size()) computed = model::KeyStacks(p);
+  const std::vector<model::StackKey>& keys = computed.empty() ? p.stack_keys : computed;
+  // A stack seen before is found by its key in one probe, with no symbol work at all. The
+  // probes are the cache misses, so each slot is prefetched a few samples ahead.
   constexpr size_t kAhead = 8;
-  for (size_t i = 0; i < std::min(n, kAhead); ++i) stack_cache_.Prefetch(hashes[i]);
-  // A stack seen before is found by its hash in one probe. A new one is walked down the tree;
-  // samples of a profile often share their callers with the sample walked before, so the tree
-  // nodes of the common root-side part are reused instead of looked up again (a hash probe,
-  // usually a cache miss, per frame).
-  std::vector<uint32_t> out(n);
-  std::span<const uint32_t> prev;
-  std::vector<uint32_t> prev_nodes;  // prev_nodes[k]: the node of prev[0..k].
-  for (size_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) stack_cache_.Prefetch(hashes[i + kAhead]);
-    if (const uint32_t known = stack_cache_.Find(hashes[i]); known != StackCache::kMissing) {
+  const auto hash_of = [&](size_t i) {
+    const model::StackKey& k = keys[samples[i]];
+    return StackHash{k.a, k.b};
+  };
+  for (size_t i = 0; i < std::min(samples.size(), kAhead); ++i) stack_cache_.Prefetch(hash_of(i));
+  std::vector<uint32_t> out(samples.size());
+  std::optional<ProfileSymbols> symbols;  // Made for the first stack not seen before.
+  NewStacks fresh;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    if (i + kAhead < samples.size()) stack_cache_.Prefetch(hash_of(i + kAhead));
+    const StackHash h = hash_of(i);
+    if (const uint32_t known = stack_cache_.Find(h); known != StackCache::kMissing) {
       out[i] = known;
       continue;
     }
-    const auto stack = frames_of(i);
-    size_t shared = 0;
-    while (shared < stack.size() && shared < prev.size() && prev[shared] == stack[shared]) {
-      ++shared;
+    if (!symbols) symbols.emplace(*this, p);
+    fresh.frames.clear();
+    const auto ids = p.LocationIds(p.samples[samples[i]]);
+    for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
+      fresh.frames.push_back(symbols->Location(*it));
     }
-    prev_nodes.resize(shared);
-    uint32_t node = shared == 0 ? 0 : prev_nodes[shared - 1];
-    for (size_t k = shared; k < stack.size(); ++k) {
-      node = InternChild(node, stack[k]);
-      prev_nodes.push_back(node);
-    }
-    prev = stack;
-    stack_cache_.Insert(hashes[i], node);
-    out[i] = node;
+    out[i] = InternNewStack(fresh);
+    stack_cache_.Insert(h, out[i]);
   }
   return out;
+}
+
+uint32_t Partition::InternNewStack(NewStacks& fresh) {
+  // Samples of a profile often share their callers with the new stack interned before, so the
+  // tree nodes of the common root-side part are reused instead of looked up again (a hash probe,
+  // usually a cache miss, per frame).
+  const std::vector<uint32_t>& stack = fresh.frames;  // Read before the swap below.
+  size_t shared = 0;
+  while (shared < stack.size() && shared < fresh.prev.size() && fresh.prev[shared] == stack[shared]) {
+    ++shared;
+  }
+  fresh.prev_nodes.resize(shared);
+  uint32_t node = shared == 0 ? 0 : fresh.prev_nodes[shared - 1];
+  for (size_t k = shared; k < stack.size(); ++k) {
+    node = InternChild(node, stack[k]);
+    fresh.prev_nodes.push_back(node);
+  }
+  std::swap(fresh.prev, fresh.frames);
+  return node;
 }
 
 void Partition::ResolveStack(uint32_t stack, std::vector<uint32_t>& out) const {

@@ -84,7 +84,9 @@ class Partition {
   // locations in root-first order. The empty stack is 0.
   uint32_t InternStack(std::span<const uint32_t> locations_leaf_first);
 
-  // Interns every symbol `samples` of `profile` use and returns each sample's stack id.
+  // Interns every symbol `samples` of `profile` use and returns each sample's stack id. A stack
+  // is looked up by its model::StackKey (Profile::stack_keys, or computed when normalization did
+  // not set them), so the symbols of a stack seen before are not touched.
   // REQUIRES: `profile` was validated and normalized (references are valid, ids dense 1..N).
   std::vector<uint32_t> AddSamples(const model::Profile& profile,
                                    std::span<const uint32_t> samples);
@@ -117,9 +119,15 @@ class Partition {
   struct Loaded {};
   explicit Partition(Loaded) {}
 
-  // The stack id of each stack i of `frames` (root first, frames[begin[i] .. begin[i+1])).
-  std::vector<uint32_t> InternStacks(std::span<const uint32_t> frames,
-                                     std::span<const uint32_t> begin);
+  // AddSamples' state across the stacks of one profile it has not seen before.
+  struct NewStacks {
+    std::vector<uint32_t> frames;      // The stack to intern, root first.
+    std::vector<uint32_t> prev;        // The stack interned before it.
+    std::vector<uint32_t> prev_nodes;  // prev_nodes[k]: the node of prev[0..k].
+  };
+  // The stack id of fresh.frames, reusing the nodes of the root-side part it shares with
+  // fresh.prev; then makes it fresh.prev.
+  uint32_t InternNewStack(NewStacks& fresh);
 
   std::string loaded_strings_;              // FromColumns: strings_ point into it.
   std::deque<std::string> string_storage_;  // A deque never moves its elements.
@@ -135,7 +143,7 @@ class Partition {
   std::vector<uint32_t> stack_parent_;    // By node; node 0 is the root.
   std::vector<uint32_t> stack_location_;  // By node.
   FlatMap stack_index_;                   // Key: parent << 32 | location (exact, no hash).
-  StackCache stack_cache_;                // Whole stacks AddSamples has interned.
+  StackCache stack_cache_;                // StackKey -> stack id, of AddSamples' stacks.
 };
 
 }  // namespace flamedb::symdb

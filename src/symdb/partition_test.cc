@@ -5,6 +5,7 @@
 
 #include <numeric>
 
+#include "model/stack_key.h"
 #include "testing/profile_builder.h"
 
 namespace flamedb::symdb {
@@ -91,6 +92,34 @@ TEST(PartitionTest, ProfilesMapOntoSharedSymbolsWhateverTheirOwnIds) {
   EXPECT_EQ(s2[1], s1[1]);  // The same stack in both profiles: one id.
   EXPECT_EQ(p.functions(), 4u);  // The empty function plus main, mid, leaf.
   EXPECT_GT(p.MemoryBytes(), 0u);
+}
+
+TEST(PartitionTest, StacksAreFoundByTheProfilesStackKeys) {
+  testing::ProfileBuilder b1;
+  b1.SampleType("cpu", "nanoseconds").Sample({"leaf", "mid", "main"}, {1}).Sample({"mid", "main"}, {2});
+  testing::ProfileBuilder b2;
+  b2.SampleType("cpu", "nanoseconds").Sample({"mid", "main"}, {4}).Sample({"leaf", "mid", "main"}, {3});
+  model::Profile keyed = b1.Build();
+  model::Profile unkeyed = b2.Build();
+  for (model::Profile* profile : {&keyed, &unkeyed}) {
+    for (model::Location& l : profile->locations) l.address = 0;
+  }
+  keyed.stack_keys = model::KeyStacks(keyed);  // As normalization sets them.
+  Partition p;
+
+  const std::vector<uint32_t> s1 = p.AddSamples(keyed, AllSamples(keyed));
+  const std::vector<uint32_t> s2 = p.AddSamples(unkeyed, AllSamples(unkeyed));
+  // The keys are trusted: a profile whose key names a known stack gets that stack.
+  testing::ProfileBuilder b3;
+  b3.SampleType("cpu", "nanoseconds").Sample({"mid", "main"}, {4}).Sample({"main"}, {3});
+  model::Profile misled = b3.Build();
+  misled.stack_keys = {keyed.stack_keys[0], keyed.stack_keys[0]};
+  const std::vector<uint32_t> s3 = p.AddSamples(misled, AllSamples(misled));
+
+  EXPECT_EQ(Frames(p, s1[0]), "main;mid;leaf");
+  EXPECT_EQ(s2[0], s1[1]);  // Keys computed for the unkeyed profile match normalization's.
+  EXPECT_EQ(s2[1], s1[0]);
+  EXPECT_THAT(s3, ElementsAre(s1[0], s1[0]));
 }
 
 }  // namespace

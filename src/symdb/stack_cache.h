@@ -1,39 +1,19 @@
-// A map from a stack's 128-bit hash to its stack id, so that interning a stack seen before costs
+// A map from a stack's 128-bit key to its stack id, so that interning a stack seen before costs
 // one probe instead of one probe per frame (Partition::AddSamples).
 #pragma once
 
 #include <cstdint>
-#include <span>
 #include <vector>
 
 namespace flamedb::symdb {
 
-// The two 64-bit hashes of a root-first location sequence, from two independent
-// multiply-xorshift chains. Distinct stacks of real profiles do not collide in 128 bits (a
-// crafted collision could only misattribute the crafting tenant's own samples).
+// A whole stack's 128-bit key: model::StackKey's halves (model/stack_key.h), a hash of the
+// content of its locations. Distinct stacks of real profiles do not collide (a crafted collision
+// could only misattribute the crafting tenant's own samples).
 struct StackHash {
   uint64_t a = 0;
   uint64_t b = 0;
 };
-
-inline StackHash HashStack(std::span<const uint32_t> locations_root_first) {
-  uint64_t a = 0x243f6a8885a308d3ULL ^ locations_root_first.size();
-  uint64_t b = 0x13198a2e03707344ULL + locations_root_first.size();
-  // Two locations per step: each chain's multiply latency is the cost, so halving the steps
-  // halves the time (real stacks are 20-60 frames deep).
-  auto step = [&](uint64_t word) {
-    a = (a ^ word) * 0x9e3779b97f4a7c15ULL;
-    a ^= a >> 29;
-    b = (b + word + 0x632be59bd9b4e019ULL) * 0xc2b2ae3d27d4eb4fULL;
-    b ^= b >> 31;
-  };
-  const uint32_t* p = locations_root_first.data();
-  const size_t n = locations_root_first.size();
-  size_t i = 0;
-  for (; i + 2 <= n; i += 2) step(uint64_t{p[i]} | uint64_t{p[i + 1]} << 32);
-  if (i < n) step(p[i]);
-  return {a, b};
-}
 
 // Open addressing with linear probing, at most half full. Not thread-safe.
 class StackCache {
