@@ -119,17 +119,27 @@ Status Head::Append(const model::Labels& labels, const model::Profile& profile,
   const std::vector<uint64_t> spans = SampleSpans(profile, chosen);
   const std::vector<uint32_t> order = AscendingStackOrder(stacks);  // Shared by the types.
   std::vector<ProfileRow> rows;
+  std::vector<size_t> begins;  // Of each row's bytes in `packed`, which may move as it grows.
+  thread_local base::ByteWriter packed;  // Keeps its room from push to push.
+  packed.Clear();
   std::vector<int64_t> values(chosen.size());
   for (size_t type = 0; type < series.size(); ++type) {
     for (size_t i = 0; i < chosen.size(); ++i) {
       values[i] = profile.Values(profile.samples[chosen[i]])[type];
     }
     ProfileRow row{series[type], partition, profile.time_nanos, {}, 0};
-    row.samples = PackSamples(order, stacks, values, spans, row.total);
+    begins.push_back(packed.size());
+    row.samples = PackSamples(order, stacks, values, spans, packed, row.total);
     rows.push_back(std::move(row));
   }
-  base::WriterLock lock(mu_);
-  for (ProfileRow& row : rows) AddRow(std::move(row));
+  {
+    base::WriterLock lock(mu_);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      rows[i].samples.bytes = packed.view().substr(begins[i], rows[i].samples.bytes.size());
+      AddRow(std::move(rows[i]));
+    }
+  }
+  base::ReleaseIfLarge(packed);
   return OkStatus();
 }
 
@@ -148,7 +158,8 @@ void Head::AddRow(ProfileRow row) {
   range_.min_nanos = std::min(range_.min_nanos, row.time_nanos);
   range_.max_nanos = std::max(range_.max_nanos, row.time_nanos);
   samples_ += row.samples.count;
-  row_bytes_ += sizeof(ProfileRow) + sizeof(uint32_t) + row.samples.bytes.capacity();
+  row_bytes_ += sizeof(ProfileRow) + sizeof(uint32_t);
+  row.samples.bytes = arena_.Copy(row.samples.bytes);
   rows_.push_back(std::move(row));
 }
 
@@ -164,7 +175,7 @@ uint64_t Head::samples() const {
 
 size_t Head::MemoryBytes() const {
   base::ReaderLock lock(mu_);
-  size_t bytes = row_bytes_ + series_.MemoryBytes();
+  size_t bytes = row_bytes_ + arena_.held_bytes() + series_.MemoryBytes();
   for (const auto& p : partitions_) {
     base::ReaderLock symbols(p->mu);
     bytes += p->symbols.MemoryBytes();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/chunk_arena.h"
 #include "base/mutex.h"
 #include "base/status.h"
 #include "head/series_index.h"
@@ -77,6 +78,7 @@ class Head final : public store::ProfileSource {
 
  private:
   uint32_t PartitionFor(std::string_view service) REQUIRES(mu_);
+  // Copies the row's packed bytes into the head's arena, then adds the row.
   void AddRow(ProfileRow row) REQUIRES(mu_);
   // Calls `fn` with each row of `series` (empty: all) in `range`, series then time order.
   void VisitRows(std::span<const uint32_t> series, store::TimeRange range,
@@ -102,7 +104,9 @@ class Head final : public store::ProfileSource {
   std::vector<std::vector<uint32_t>> rows_by_series_ GUARDED_BY(mu_);  // Row indexes by time.
   store::TimeRange range_ GUARDED_BY(mu_) = {INT64_MAX, INT64_MIN};
   uint64_t samples_ GUARDED_BY(mu_) = 0;
-  size_t row_bytes_ GUARDED_BY(mu_) = 0;
+  size_t row_bytes_ GUARDED_BY(mu_) = 0;  // Rows and their indexes; packed bytes are in arena_.
+  // The rows' packed samples, 98% of a head's memory: returned to the kernel with the head.
+  base::ChunkArena arena_ GUARDED_BY(mu_);
 };
 
 // The labels Pyroscope adds per sample type (spec §2.4.8).

@@ -26,7 +26,7 @@ std::vector<uint32_t> AscendingStackOrder(std::span<const uint32_t> stacks) {
 
 PackedSamples PackSamples(std::span<const uint32_t> order, std::span<const uint32_t> stacks,
                           std::span<const int64_t> values, std::span<const uint64_t> spans,
-                          int64_t& total) {
+                          base::ByteWriter& w, int64_t& total) {
   std::vector<uint32_t> kept;
   kept.reserve(order.size());
   for (const uint32_t i : order) {
@@ -40,7 +40,7 @@ PackedSamples PackSamples(std::span<const uint32_t> order, std::span<const uint3
   for (const uint32_t i : kept) common.Add(values[i]);
   const uint64_t divisor = common.divisor();
   const base::ExactDivider exact(divisor);
-  base::ByteWriter w;
+  const size_t begin = w.size();
   w.Reserve(kept.size() * 3 + 16);
   w.Varint(divisor);
   uint32_t last = 0;
@@ -54,8 +54,7 @@ PackedSamples PackSamples(std::span<const uint32_t> order, std::span<const uint3
   if (out.has_spans) {
     for (const uint32_t i : kept) w.Fixed64(spans[i]);
   }
-  out.bytes = std::move(w.str());
-  out.bytes.shrink_to_fit();
+  out.bytes = w.view().substr(begin);
   return out;
 }
 

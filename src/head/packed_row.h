@@ -7,13 +7,15 @@
 
 #include <cstdint>
 #include <span>
-#include <string>
+#include <string_view>
 #include <vector>
+
+#include "base/byte_coding.h"
 
 namespace flamedb::head {
 
 struct PackedSamples {
-  std::string bytes;
+  std::string_view bytes;  // Owned elsewhere: a head's ChunkArena, or the writer packed into.
   uint32_t count = 0;
   bool has_spans = false;
 };
@@ -22,11 +24,12 @@ struct PackedSamples {
 std::vector<uint32_t> AscendingStackOrder(std::span<const uint32_t> stacks);
 
 // Packs the samples order[0], order[1], ... whose value is not 0. `order` must visit `stacks`
-// ascending (AscendingStackOrder); `spans` is parallel to `stacks`, or empty for none. Sets
+// ascending (AscendingStackOrder); `spans` is parallel to `stacks`, or empty for none. Appends
+// the bytes to `out`; the result's `bytes` views them there, until `out` is written again. Sets
 // `total` to the sum of the values.
 PackedSamples PackSamples(std::span<const uint32_t> order, std::span<const uint32_t> stacks,
                           std::span<const int64_t> values, std::span<const uint64_t> spans,
-                          int64_t& total);
+                          base::ByteWriter& out, int64_t& total);
 
 // The packed samples as parallel arrays (cleared first); `spans` stays empty when none has one.
 void UnpackSamples(const PackedSamples& packed, std::vector<uint32_t>& stacks,
