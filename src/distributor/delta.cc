@@ -2,77 +2,32 @@
 
 #include <algorithm>
 #include <optional>
-#include <unordered_map>
+#include <string_view>
 
 #include "base/radix_sort.h"
+#include "model/stack_key.h"
 
 namespace flamedb::distributor {
 namespace {
 
-// Hashes samples by their symbolized stack and labels: location ids are not stable from one
-// profile of a process to the next, function names and lines are. Each location's hash is
-// computed once per profile (from its functions' names and lines, or its address), so a sample
-// costs one multiply per frame.
-class StackHasher {
- public:
-  explicit StackHasher(const model::Profile& p) : p_(p) {
-    std::unordered_map<uint64_t, uint64_t> function_hash;
-    for (const model::Function& f : p.functions) function_hash[f.id] = Bytes(p.String(f.name));
-    for (const model::Location& location : p.locations) {
-      uint64_t h = 0x84222325cbf29ce4ULL;
-      for (const model::Line& line : p.Lines(location)) {
-        auto f = function_hash.find(line.function_id);
-        Mix(h, f == function_hash.end() ? Bytes({}) : f->second);
-        Mix(h, static_cast<uint64_t>(line.line));
-      }
-      if (location.lines.size == 0) Mix(h, location.address);
-      if (location.id < kDenseIds) {
-        if (dense_.size() <= location.id) dense_.resize(location.id + 1, kMissing);
-        dense_[location.id] = h;
-      } else {
-        sparse_[location.id] = h;
-      }
-    }
-  }
+uint64_t HashBytes(std::string_view bytes) {  // FNV-1a, never 0.
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (char c : bytes) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
+  return h | 1;
+}
 
-  uint64_t operator()(const model::Sample& s) const {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (uint64_t id : p_.LocationIds(s)) {
-      const uint64_t location = Location(id);
-      if (location != kMissing) Mix(h, location);
-    }
-    return WithLabels(p_, s, h);
-  }
+void Mix(uint64_t& h, uint64_t v) { h = (h ^ v) * 0x9e3779b97f4a7c15ULL + 0x632be5ab; }
 
-  // `h` (a stack's hash) mixed with the sample's labels.
-  static uint64_t WithLabels(const model::Profile& p, const model::Sample& s, uint64_t h) {
-    for (const model::Label& l : p.Labels(s)) {
-      Mix(h, Bytes(p.String(l.key)));
-      Mix(h, Bytes(p.String(l.str)));
-    }
-    return h;
+// What the delta tells a sample's stack by: its content key (model::StackKey), which stays the
+// same from one profile of a process to the next where pprof ids do not, mixed with its labels.
+uint64_t DeltaKey(const model::Profile& p, const model::Sample& s, const model::StackKey& stack) {
+  uint64_t h = stack.a;
+  for (const model::Label& l : p.Labels(s)) {
+    Mix(h, HashBytes(p.String(l.key)));
+    Mix(h, HashBytes(p.String(l.str)));
   }
-
- private:
-  static constexpr uint64_t kDenseIds = 1 << 20;  // pprof ids are usually 1..n.
-  static constexpr uint64_t kMissing = 0;          // Location hashes are never 0 in practice.
-
-  uint64_t Location(uint64_t id) const {
-    if (id < dense_.size()) return dense_[id];
-    auto it = sparse_.find(id);
-    return it == sparse_.end() ? kMissing : it->second;
-  }
-  static uint64_t Bytes(std::string_view bytes) {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (char c : bytes) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
-    return h | 1;
-  }
-  static void Mix(uint64_t& h, uint64_t v) { h = (h ^ v) * 0x9e3779b97f4a7c15ULL + 0x632be5ab; }
-
-  const model::Profile& p_;
-  std::vector<uint64_t> dense_;
-  std::unordered_map<uint64_t, uint64_t> sparse_;
-};
+  return h;
+}
 
 // A sample's stack hash and index, sorted by hash then index: the first of a run of equal
 // hashes is the stack's first sample in the profile.
@@ -97,15 +52,11 @@ ByStack GroupByStack(const model::Profile& p, const std::vector<size_t>& columns
   ByStack g;
   g.sums.columns = width;
   g.keyed.resize(p.samples.size());
-  if (p.stack_keys.size() == p.samples.size()) {
-    // Normalization's keys: stacks by what their locations are, which is stable from one profile
-    // of a process to the next (pprof ids are not).
-    for (uint32_t i = 0; i < g.keyed.size(); ++i) {
-      g.keyed[i] = {StackHasher::WithLabels(p, p.samples[i], p.stack_keys[i].a), i};
-    }
-  } else {
-    const StackHasher hash(p);
-    for (uint32_t i = 0; i < g.keyed.size(); ++i) g.keyed[i] = {hash(p.samples[i]), i};
+  std::vector<model::StackKey> computed;  // Only for a profile normalization did not key.
+  if (p.stack_keys.size() != p.samples.size()) computed = model::KeyStacks(p);
+  const std::vector<model::StackKey>& stacks = computed.empty() ? p.stack_keys : computed;
+  for (uint32_t i = 0; i < g.keyed.size(); ++i) {
+    g.keyed[i] = {DeltaKey(p, p.samples[i], stacks[i]), i};
   }
   // Stable radix passes by the low, then the high half of the hash: the items start in sample
   // order, so equal hashes stay in it. A comparison sort's unpredictable branches cost 2-3x.
