@@ -88,12 +88,7 @@ std::vector<StackKey> KeyStacks(const Profile& p) {
   const LocationKeys keys(p);
   std::vector<StackKey> out(p.samples.size());
   for (size_t s = 0; s < p.samples.size(); ++s) {
-    const auto ids = p.LocationIds(p.samples[s]);
-    StackKeyHasher h(ids.size());
-    size_t i = 0;
-    for (; i + 2 <= ids.size(); i += 2) h.AddPair(keys.Get(ids[i]), keys.Get(ids[i + 1]));
-    if (i < ids.size()) h.AddLast(keys.Get(ids[i]));
-    out[s] = h.Finish();
+    KeyStack</*kUnknownAsZero=*/true>(p.LocationIds(p.samples[s]), keys, out[s]);
   }
   return out;
 }

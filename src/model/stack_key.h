@@ -67,20 +67,22 @@ class StackKeyHasher {
 };
 
 // Sets `out` to the key of the stack of location `ids` (leaf first) and returns ids.size(), or
-// returns the index of the first id without a location key (and leaves `out` alone).
+// returns the index of the first id without a location key (and leaves `out` alone). With
+// kUnknownAsZero, such an id folds in as 0 instead (for KeyStacks).
+template <bool kUnknownAsZero = false>
 inline size_t KeyStack(std::span<const uint64_t> ids, const LocationKeys& keys, StackKey& out) {
   StackKeyHasher h(ids.size());
   size_t i = 0;
   for (; i + 2 <= ids.size(); i += 2) {
     const uint64_t even = keys.Get(ids[i]);
     const uint64_t odd = keys.Get(ids[i + 1]);
-    if (even == 0) return i;
-    if (odd == 0) return i + 1;
+    if (!kUnknownAsZero && even == 0) return i;
+    if (!kUnknownAsZero && odd == 0) return i + 1;
     h.AddPair(even, odd);
   }
   if (i < ids.size()) {
     const uint64_t last = keys.Get(ids[i]);
-    if (last == 0) return i;
+    if (!kUnknownAsZero && last == 0) return i;
     h.AddLast(last);
   }
   out = h.Finish();

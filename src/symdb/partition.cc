@@ -230,17 +230,14 @@ std::vector<uint32_t> Partition::AddSamples(const model::Profile& p,
   // A stack seen before is found by its key in one probe, with no symbol work at all. The
   // probes are the cache misses, so each slot is prefetched a few samples ahead.
   constexpr size_t kAhead = 8;
-  const auto hash_of = [&](size_t i) {
-    const model::StackKey& k = keys[samples[i]];
-    return StackHash{k.a, k.b};
-  };
-  for (size_t i = 0; i < std::min(samples.size(), kAhead); ++i) stack_cache_.Prefetch(hash_of(i));
+  const auto key_of = [&](size_t i) -> const model::StackKey& { return keys[samples[i]]; };
+  for (size_t i = 0; i < std::min(samples.size(), kAhead); ++i) stack_cache_.Prefetch(key_of(i));
   std::vector<uint32_t> out(samples.size());
   std::optional<ProfileSymbols> symbols;  // Made for the first stack not seen before.
   NewStacks fresh;
   for (size_t i = 0; i < samples.size(); ++i) {
-    if (i + kAhead < samples.size()) stack_cache_.Prefetch(hash_of(i + kAhead));
-    const StackHash h = hash_of(i);
+    if (i + kAhead < samples.size()) stack_cache_.Prefetch(key_of(i + kAhead));
+    const model::StackKey& h = key_of(i);
     if (const uint32_t known = stack_cache_.Find(h); known != StackCache::kMissing) {
       out[i] = known;
       continue;

@@ -1,19 +1,15 @@
-// A map from a stack's 128-bit key to its stack id, so that interning a stack seen before costs
-// one probe instead of one probe per frame (Partition::AddSamples).
+// A map from a stack's model::StackKey (its content key, model/stack_key.h) to its stack id, so
+// that interning a stack seen before costs one probe instead of one per frame
+// (Partition::AddSamples). Distinct stacks of real profiles do not collide in 128 bits; a crafted
+// collision could only misattribute the crafting tenant's own samples.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
-namespace flamedb::symdb {
+#include "model/profile.h"
 
-// A whole stack's 128-bit key: model::StackKey's halves (model/stack_key.h), a hash of the
-// content of its locations. Distinct stacks of real profiles do not collide (a crafted collision
-// could only misattribute the crafting tenant's own samples).
-struct StackHash {
-  uint64_t a = 0;
-  uint64_t b = 0;
-};
+namespace flamedb::symdb {
 
 // Open addressing with linear probing, at most half full. Not thread-safe.
 class StackCache {
@@ -22,21 +18,21 @@ class StackCache {
 
   StackCache() { slots_.resize(16); }
 
-  uint32_t Find(const StackHash& h) const {
+  uint32_t Find(const model::StackKey& h) const {
     for (size_t i = h.a & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
       const Slot& s = slots_[i];
       if (s.stack == kMissing) return kMissing;
-      if (s.hash.a == h.a && s.hash.b == h.b) return s.stack;
+      if (s.hash == h) return s.stack;
     }
   }
 
   // Starts loading the slot a Find(h) would probe first.
-  void Prefetch(const StackHash& h) const {
+  void Prefetch(const model::StackKey& h) const {
     __builtin_prefetch(&slots_[h.a & (slots_.size() - 1)]);
   }
 
   // REQUIRES: `h` is not present; stack != kMissing.
-  void Insert(const StackHash& h, uint32_t stack) {
+  void Insert(const model::StackKey& h, uint32_t stack) {
     if (2 * (size_ + 1) > slots_.size()) Grow();
     Place({h, stack});
     ++size_;
@@ -46,7 +42,7 @@ class StackCache {
 
  private:
   struct Slot {
-    StackHash hash;
+    model::StackKey hash;
     uint32_t stack = kMissing;
   };
 
