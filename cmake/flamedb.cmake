@@ -10,14 +10,19 @@ function(flamedb_cc_library)
   target_link_libraries(flamedb_${ARG_NAME} PUBLIC ${ARG_DEPS})
 endfunction()
 
-# flamedb_cc_test(NAME <name> SRCS <files...> DEPS <targets...>): one gtest binary, its cases
-# registered with CTest one by one.
+# flamedb_cc_test(NAME <name> SRCS <files...> DEPS <targets...> [WHOLE]): one gtest binary, its
+# cases registered with CTest one by one; with WHOLE, the binary is one CTest test, for suites
+# that share a server they start once (tests/servers/).
 function(flamedb_cc_test)
-  cmake_parse_arguments(ARG "" "NAME" "SRCS;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "WHOLE" "NAME" "SRCS;DEPS" ${ARGN})
   add_executable(${ARG_NAME} ${ARG_SRCS})
   set_target_properties(${ARG_NAME} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/tests)
   target_link_libraries(${ARG_NAME} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
-  gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 30)
+  if(ARG_WHOLE)
+    add_test(NAME ${ARG_NAME} COMMAND ${ARG_NAME})
+  else()
+    gtest_discover_tests(${ARG_NAME} DISCOVERY_TIMEOUT 30)
+  endif()
 endfunction()
 
 # flamedb_cc_benchmark(NAME <name> SRCS <files...> DEPS <targets...>): a Google Benchmark binary

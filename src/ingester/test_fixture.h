@@ -48,6 +48,7 @@ class FlakyBucket final : public objstore::Bucket {
   }
   Status Delete(std::string_view k) override { return inner.Delete(k); }
   Result<bool> Exists(std::string_view k) override { return inner.Exists(k); }
+  std::string Describe() const override { return "flaky memory"; }
 };
 
 class IngesterTest : public ::testing::Test {

@@ -42,4 +42,11 @@ Status Bucket::PutFile(std::string_view key, const std::string& path) {
   return Put(key, data.str());
 }
 
+Status Bucket::DeleteMany(const std::vector<std::string>& keys) {
+  for (const std::string& key : keys) {
+    FLAMEDB_RETURN_IF_ERROR(Delete(key));
+  }
+  return OkStatus();
+}
+
 }  // namespace flamedb::objstore

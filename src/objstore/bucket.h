@@ -1,5 +1,5 @@
-// The object storage interface that holds blocks: what the filesystem backend implements now and
-// the S3 backend later (design §5 "bucket").
+// The object storage interface that holds blocks (design §5 "bucket"): filesystem, memory (tests),
+// S3 and Azure Blob implement it, and one contract test (bucket_test.cc) holds them to it.
 #pragma once
 
 #include <cstdint>
@@ -48,7 +48,12 @@ class Bucket {
   virtual Result<ListResult> List(std::string_view prefix, std::string_view delimiter) = 0;
   // Deleting a missing object is OK.
   virtual Status Delete(std::string_view key) = 0;
+  // Deletes every key, in no particular order (S3 deletes up to 1,000 per request). This
+  // default calls Delete for each. Errors: the first failure; later keys may remain.
+  virtual Status DeleteMany(const std::vector<std::string>& keys);
   virtual Result<bool> Exists(std::string_view key) = 0;
+  // What this bucket is, for logs and errors: "filesystem ./data", "s3 bucket \"b\" at ...".
+  virtual std::string Describe() const = 0;
 };
 
 // OK if `key` is a valid object key (see Bucket). Errors: kInvalidArgument naming the problem.

@@ -1,4 +1,5 @@
-// The contract of Bucket, run against every implementation.
+// The contract of Bucket, run against every implementation: memory, filesystem, S3 (a real
+// Swift s3api, which checks signatures) and Azure (a real Azurite, which checks SharedKey).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -8,6 +9,7 @@
 
 #include "objstore/filesystem_bucket.h"
 #include "objstore/memory_bucket.h"
+#include "objstore/remote_test_env.h"
 #include "testing/status_matchers.h"
 
 namespace flamedb::objstore {
@@ -144,13 +146,84 @@ TEST_P(BucketTest, KeysThatCouldEscapeAreRefused) {
   }
 }
 
+TEST_P(BucketTest, KeysWithSpacesPlusPercentAndUnicode) {
+  const std::vector<std::string> keys = {"t/a b/c+d%20e", "t/ünïcöde/✓",
+                                         "t/x&y=z?w#v;1,2@3!'()*$"};
+  for (const std::string& key : keys) {
+    ASSERT_THAT(bucket_->Put(key, "v:" + key), IsOk()) << key;
+  }
+
+  for (const std::string& key : keys) {
+    EXPECT_EQ(*bucket_->Get(key), "v:" + key) << key;
+    EXPECT_EQ(*bucket_->GetRange(key, 2, 1), key.substr(0, 1)) << key;
+    EXPECT_EQ(*bucket_->Exists(key), true) << key;
+  }
+  Result<ListResult> listed = bucket_->List("t/", "");
+  ASSERT_THAT(listed, IsOk());
+  std::vector<std::string> sorted = keys;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(Keys(*listed), sorted);
+  EXPECT_THAT(bucket_->List("t/a b/", "")->objects.size(), 1u);
+  for (const std::string& key : keys) ASSERT_THAT(bucket_->Delete(key), IsOk());
+  EXPECT_TRUE(bucket_->List("t/", "")->objects.empty());
+}
+
+// Remote buckets are opened with a page size of 2: these listings take several pages.
+TEST_P(BucketTest, ListingsOfSeveralPagesMissNothing) {
+  std::vector<std::string> keys;
+  for (int i = 0; i < 7; ++i) keys.push_back("p/" + std::to_string(i) + "/meta.json");
+  keys.push_back("p/top");
+  for (const std::string& key : keys) ASSERT_THAT(bucket_->Put(key, "x"), IsOk());
+
+  Result<ListResult> flat = bucket_->List("p/", "");
+  Result<ListResult> tree = bucket_->List("p/", "/");
+
+  ASSERT_THAT(flat, IsOk());
+  EXPECT_EQ(Keys(*flat), keys);
+  ASSERT_THAT(tree, IsOk());
+  EXPECT_THAT(Keys(*tree), ElementsAre("p/top"));
+  EXPECT_EQ(tree->prefixes.size(), 7u);
+  EXPECT_EQ(tree->prefixes.back(), "p/6/");
+}
+
+// Remote buckets are opened with multipart thresholds of a few MiB: both puts go in parts.
+TEST_P(BucketTest, ObjectsLargerThanTheMultipartThresholdKeepEveryByte) {
+  std::string data((11 << 20) + 3, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>((i * 2654435761u) >> 13);
+  const std::string path = TempDir() + ".big";
+  std::ofstream(path, std::ios::binary) << data;
+
+  ASSERT_THAT(bucket_->Put("t/big/put", data), IsOk());
+  ASSERT_THAT(bucket_->PutFile("t/big/file", path), IsOk());
+
+  EXPECT_TRUE(*bucket_->Get("t/big/put") == data);
+  EXPECT_TRUE(*bucket_->Get("t/big/file") == data);
+  EXPECT_EQ(*bucket_->GetRange("t/big/file", (5 << 20) - 2, 4), data.substr((5 << 20) - 2, 4));
+  EXPECT_EQ(bucket_->List("t/big/", "")->objects[0].size, data.size());
+  std::filesystem::remove(path);
+}
+
+TEST_P(BucketTest, DeleteManyRemovesEveryKeyItNames) {
+  for (const char* key : {"d/1", "d/2", "d/3", "d/4"}) ASSERT_THAT(bucket_->Put(key, "x"), IsOk());
+
+  EXPECT_THAT(bucket_->DeleteMany({"d/1", "d/3", "d/missing"}), IsOk());
+
+  EXPECT_THAT(Keys(*bucket_->List("d/", "")), ElementsAre("d/2", "d/4"));
+  EXPECT_THAT(bucket_->DeleteMany({"d/2", "../x"}), StatusIs(StatusCode::kInvalidArgument));
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Implementations, BucketTest,
     ::testing::Values(
         std::make_pair("memory", Factory([] { return std::make_unique<MemoryBucket>(); })),
         std::make_pair("filesystem", Factory([]() -> std::unique_ptr<Bucket> {
           return std::move(FilesystemBucket::Open(TempDir())).value();
-        }))),
+        })),
+        std::make_pair("prefixed", Factory([]() -> std::unique_ptr<Bucket> {
+          return OrDie(WithPrefix(std::make_unique<MemoryBucket>(), "deployment/a"));
+        })),
+        std::make_pair("s3", Factory(NewS3TestBucket)),
+        std::make_pair("azure", Factory(NewAzureTestBucket))),
     [](const auto& info) { return std::string(info.param.first); });
 
 TEST(FilesystemBucketTest, ObjectsAreFilesAndTempFilesAreNeverListed) {

@@ -27,6 +27,7 @@ class FilesystemBucket final : public Bucket {
   Result<ListResult> List(std::string_view prefix, std::string_view delimiter) override;
   Status Delete(std::string_view key) override;
   Result<bool> Exists(std::string_view key) override;
+  std::string Describe() const override { return "filesystem " + dir_; }
 
   const std::string& dir() const { return dir_; }
 

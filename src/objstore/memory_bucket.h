@@ -19,6 +19,7 @@ class MemoryBucket final : public Bucket {
       EXCLUDES(mu_);
   Status Delete(std::string_view key) override EXCLUDES(mu_);
   Result<bool> Exists(std::string_view key) override EXCLUDES(mu_);
+  std::string Describe() const override { return "memory"; }
 
  private:
   base::Mutex mu_;

@@ -31,7 +31,7 @@ App::~App() { Shutdown(base::Duration(0)); }
 
 Status App::PrepareDataDir() {
   namespace fs = std::filesystem;
-  const fs::path dir(config_.storage_filesystem_dir);
+  const fs::path dir(config_.DataPath());
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
@@ -137,8 +137,8 @@ Result<std::unique_ptr<App>> App::Start(const Config& config, const base::FlagSe
       .Set(1);
 
   FLAMEDB_RETURN_IF_ERROR(app->StartRuntimeConfig());
-  FLAMEDB_ASSIGN_OR_RETURN(app->bucket_,
-                           objstore::FilesystemBucket::Open(config.storage_filesystem_dir));
+  FLAMEDB_ASSIGN_OR_RETURN(app->bucket_, objstore::OpenBucket(config.storage));
+  logger.Info("bucket opened", "bucket", app->bucket_->Describe());
   app->symbol_cache_ = std::make_unique<block::SymbolCache>(
       static_cast<uint64_t>(std::max<int64_t>(config.querier_symbols_cache_bytes, 0)),
       &app->metrics_);
@@ -152,7 +152,7 @@ Result<std::unique_ptr<App>> App::Start(const Config& config, const base::FlagSe
                                                           : wal::SyncPolicy::kAlways,
            .max_block_duration = config.ingester_max_block_duration,
            .max_head_bytes = static_cast<uint64_t>(config.ingester_max_block_bytes),
-           .disk_paths = {config.WalDir(), config.storage_filesystem_dir},
+           .disk_paths = {config.WalDir(), config.DataPath()},
            .min_free_disk_bytes = static_cast<uint64_t>(config.storage_min_free_disk_mb) << 20,
            .symbol_cache = app->symbol_cache_.get(),
            .compaction_interval = app->CompactionInterval(),

@@ -44,11 +44,11 @@ void RegisterProcessFlags(Config& c, base::FlagSet& f) {
          "Require the X-Scope-OrgID header on tenant routes; when false every request is tenant "
          "\"anonymous\".",
          {.yaml = "multitenancy_enabled"});
-  f.String("storage.backend", &c.storage_backend, "filesystem",
-           "Object storage backend for blocks: filesystem.", {.yaml = "storage.backend"});
-  f.String("storage.filesystem.dir", &c.storage_filesystem_dir, "./data",
-           "Directory of the filesystem storage backend (created if missing).",
-           {.yaml = "storage.filesystem.dir"});
+  c.storage.Register(f);
+  f.String("pyroscopedb.data-path", &c.data_path, "",
+           "Directory of local state (the WAL, blocks being merged); empty means "
+           "<storage.filesystem.dir> with the filesystem backend and ./data with the others.",
+           {.yaml = "pyroscopedb.data_path"});
 }
 
 void RegisterHttpFlags(Config& c, base::FlagSet& f) {
@@ -100,7 +100,7 @@ void Config::Register(base::FlagSet& flags) {
   RegisterHttpFlags(*this, flags);
   limits.Register(flags, "limits.");
   flags.String("ingester.wal-dir", &ingester_wal_dir, "",
-               "Directory of the write-ahead log; empty means <storage.filesystem.dir>/wal.",
+               "Directory of the write-ahead log; empty means <pyroscopedb.data-path>/wal.",
                {.yaml = "ingester.wal_dir"});
   flags.String("ingester.wal-sync", &ingester_wal_sync, "always",
                "always: acknowledge a push once it is fsync'ed (concurrent pushes share one "
@@ -126,7 +126,7 @@ void Config::Register(base::FlagSet& flags) {
                {.yaml = "compactor.block_ranges"});
   flags.String("compactor.data-dir", &compactor_data_dir, "",
                "Directory for blocks being merged before upload; empty means "
-               "<storage.filesystem.dir>/compactor.",
+               "<pyroscopedb.data-path>/compactor.",
                {.yaml = "compactor.data_dir"});
   flags.Int("compactor.max-block-bytes", &compactor_max_block_bytes, int64_t{4} << 30,
             "Largest block (block.bin bytes of its inputs) one merge makes.",
@@ -197,13 +197,7 @@ Status Config::Validate() const {
       Positive("server.http-max-request-body-bytes", http_max_request_body_bytes, 1LL << 40));
   FLAMEDB_RETURN_IF_ERROR(Positive("server.http-io-threads", http_io_threads, 256));
   FLAMEDB_RETURN_IF_ERROR(Positive("server.http-handler-threads", http_handler_threads, 4096));
-  if (storage_backend != "filesystem") {
-    return InvalidArgumentError("unsupported -storage.backend \"" + storage_backend +
-                                "\": this version supports filesystem");
-  }
-  if (storage_filesystem_dir.empty()) {
-    return InvalidArgumentError("flag -storage.filesystem.dir is empty");
-  }
+  FLAMEDB_RETURN_IF_ERROR(storage.Validate());
   if (ingester_max_block_duration <= base::Duration::zero() || ingester_max_block_bytes <= 0) {
     return InvalidArgumentError(
         "-ingester.max-block-duration and -ingester.max-block-bytes must be positive");
@@ -252,12 +246,17 @@ Result<std::vector<base::Duration>> Config::CompactorRanges() const {
   return out;
 }
 
+std::string Config::DataPath() const {
+  if (!data_path.empty()) return data_path;
+  return storage.remote() ? "./data" : storage.filesystem_dir;
+}
+
 std::string Config::CompactorDir() const {
-  return compactor_data_dir.empty() ? storage_filesystem_dir + "/compactor" : compactor_data_dir;
+  return compactor_data_dir.empty() ? DataPath() + "/compactor" : compactor_data_dir;
 }
 
 std::string Config::WalDir() const {
-  return ingester_wal_dir.empty() ? storage_filesystem_dir + "/wal" : ingester_wal_dir;
+  return ingester_wal_dir.empty() ? DataPath() + "/wal" : ingester_wal_dir;
 }
 
 Status Config::Compile() {

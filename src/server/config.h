@@ -8,6 +8,7 @@
 #include "base/duration.h"
 #include "base/flags.h"
 #include "distributor/limits.h"
+#include "objstore/config.h"
 #include "server/http_server.h"
 
 namespace flamedb::server {
@@ -44,12 +45,13 @@ struct Config {
   // Tenancy.
   bool multitenancy_enabled = false;
 
-  // Storage.
-  std::string storage_backend;
-  std::string storage_filesystem_dir;
+  // Storage: the bucket, and the local directory of what is not in it yet.
+  objstore::BucketConfig storage;
+  std::string data_path;  // Empty: <storage.filesystem_dir> (filesystem backend) or ./data.
+  std::string DataPath() const;
 
   // Ingester.
-  std::string ingester_wal_dir;  // Empty: <storage_filesystem_dir>/wal.
+  std::string ingester_wal_dir;  // Empty: <DataPath()>/wal.
   std::string ingester_wal_sync;
   base::Duration ingester_max_block_duration{};
   int64_t ingester_max_block_bytes = 0;
@@ -57,7 +59,7 @@ struct Config {
   // Compactor (runs in the ingester's process).
   base::Duration compactor_compaction_interval{};
   std::string compactor_block_ranges;
-  std::string compactor_data_dir;  // Empty: <storage_filesystem_dir>/compactor.
+  std::string compactor_data_dir;  // Empty: <DataPath()>/compactor.
   int64_t compactor_max_block_bytes = 0;
   // -compactor.block-ranges parsed. Errors: kInvalidArgument naming the bad entry.
   Result<std::vector<base::Duration>> CompactorRanges() const;

@@ -33,7 +33,7 @@ TEST_F(ConfigTest, DefaultsArePyroscopes) {
   EXPECT_FALSE(config_.multitenancy_enabled);
   EXPECT_EQ(config_.log_level, "info");
   EXPECT_EQ(config_.http_idle_timeout, std::chrono::minutes(2));
-  EXPECT_EQ(config_.storage_filesystem_dir, "./data");
+  EXPECT_EQ(config_.storage.filesystem_dir, "./data");
   EXPECT_EQ(config_.Targets().size(), 7u);
 }
 

@@ -101,7 +101,7 @@ int main(int argc, char** argv) {
   RaiseFileLimit(logger);
   const auto& info = flamedb::base::GetBuildInfo();
   logger.Info("starting flamedb", "version", info.version, "revision", info.revision, "target",
-              config.target, "data_dir", config.storage_filesystem_dir);
+              config.target, "data_dir", config.DataPath(), "bucket", config.storage.backend);
 
   auto app = flamedb::server::App::Start(config, flags, logger, clock);
   if (!app.ok()) {

@@ -49,6 +49,7 @@ class FailingPutBucket final : public objstore::Bucket {
   }
   Status Delete(std::string_view key) override { return inner_.Delete(key); }
   Result<bool> Exists(std::string_view key) override { return inner_.Exists(key); }
+  std::string Describe() const override { return "failing memory"; }
 
   void set_fail_puts(bool fail) { fail_puts_ = fail; }
 
