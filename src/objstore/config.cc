@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "objstore/azure_bucket.h"
+#include "objstore/caching_bucket.h"
 #include "objstore/filesystem_bucket.h"
 #include "objstore/prefixed_bucket.h"
 #include "objstore/s3_bucket.h"
@@ -81,6 +82,18 @@ void BucketConfig::Register(base::FlagSet& f) {
         "Remote backends: retries of a request that failed in transit or got 5xx or 429, with "
         "exponential backoff and jitter (never for other 4xx).",
         {.yaml = "storage.http.max_retries"});
+  f.Int("storage.cache-memory-bytes", &cache_memory_bytes, int64_t{256} << 20,
+        "Remote backends: bytes of block ranges (index, symbols, row chunks) kept in memory "
+        "after a query downloaded them; 0 keeps none.",
+        {.yaml = "storage.cache_memory_bytes"});
+  f.String("storage.cache-dir", &cache_dir, "",
+           "Remote backends: directory of a disk cache of downloaded block ranges, kept across "
+           "restarts; empty: no disk cache.",
+           {.yaml = "storage.cache_dir"});
+  f.Int("storage.cache-max-bytes", &cache_max_bytes, int64_t{10} << 30,
+        "Remote backends: largest size of the disk cache (least recently used ranges leave "
+        "first).",
+        {.yaml = "storage.cache_max_bytes"});
 }
 
 Status BucketConfig::Validate() const {
@@ -106,15 +119,16 @@ Status BucketConfig::Validate() const {
         "-storage.azure.container-name");
   }
   if (http_connect_timeout <= base::Duration::zero() ||
-      http_request_timeout <= base::Duration::zero() || http_max_retries < 0) {
+      http_request_timeout <= base::Duration::zero() || http_max_retries < 0 ||
+      cache_memory_bytes < 0 || cache_max_bytes < 0) {
     return InvalidArgumentError(
         "-storage.http.connect-timeout and -storage.http.request-timeout must be positive and "
-        "-storage.http.max-retries not negative");
+        "-storage.http.max-retries and the cache sizes not negative");
   }
   return OkStatus();
 }
 
-Result<std::unique_ptr<Bucket>> OpenBucket(const BucketConfig& c) {
+Result<std::unique_ptr<Bucket>> OpenBucket(const BucketConfig& c, base::MetricsRegistry* metrics) {
   FLAMEDB_RETURN_IF_ERROR(c.Validate());
   const HttpOptions http{.connect_timeout = c.http_connect_timeout,
                          .request_timeout = c.http_request_timeout,
@@ -141,7 +155,14 @@ Result<std::unique_ptr<Bucket>> OpenBucket(const BucketConfig& c) {
                                                         .endpoint = c.azure_endpoint,
                                                         .http = http}));
   }
-  return WithPrefix(std::move(bucket), c.prefix);
+  FLAMEDB_ASSIGN_OR_RETURN(bucket, WithPrefix(std::move(bucket), c.prefix));
+  if (!c.remote() || (c.cache_memory_bytes == 0 && c.cache_dir.empty())) return bucket;
+  FLAMEDB_ASSIGN_OR_RETURN(bucket, CachingBucket::Open(std::move(bucket),
+                             {.memory_bytes = static_cast<uint64_t>(c.cache_memory_bytes),
+                              .disk_dir = c.cache_dir,
+                              .disk_bytes = static_cast<uint64_t>(c.cache_max_bytes)},
+                             metrics));
+  return bucket;
 }
 
 }  // namespace flamedb::objstore

@@ -7,6 +7,7 @@
 
 #include "base/duration.h"
 #include "base/flags.h"
+#include "base/metrics.h"
 #include "base/status.h"
 #include "objstore/bucket.h"
 
@@ -31,6 +32,9 @@ struct BucketConfig {
   base::Duration http_connect_timeout{};
   base::Duration http_request_timeout{};
   int64_t http_max_retries = 0;
+  int64_t cache_memory_bytes = 0;
+  std::string cache_dir;
+  int64_t cache_max_bytes = 0;
 
   // Registers -storage.backend, -storage.prefix, -storage.filesystem.dir, -storage.s3.*,
   // -storage.azure.* and -storage.http.*, with their YAML keys under storage:.
@@ -41,8 +45,10 @@ struct BucketConfig {
 };
 
 // Opens the bucket `config` names and checks that it can be reached (remote backends make one
-// request). S3 credentials and region left empty are taken from AWS_ACCESS_KEY_ID,
-// AWS_SECRET_ACCESS_KEY and AWS_REGION. Errors: the backend's Open errors.
-Result<std::unique_ptr<Bucket>> OpenBucket(const BucketConfig& config);
+// request); remote buckets read ranges through the caches of -storage.cache-*. S3 credentials
+// and region left empty are taken from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION.
+// `metrics` (may be null) gets the caches' series. Errors: the backend's Open errors.
+Result<std::unique_ptr<Bucket>> OpenBucket(const BucketConfig& config,
+                                           base::MetricsRegistry* metrics = nullptr);
 
 }  // namespace flamedb::objstore

@@ -137,7 +137,7 @@ Result<std::unique_ptr<App>> App::Start(const Config& config, const base::FlagSe
       .Set(1);
 
   FLAMEDB_RETURN_IF_ERROR(app->StartRuntimeConfig());
-  FLAMEDB_ASSIGN_OR_RETURN(app->bucket_, objstore::OpenBucket(config.storage));
+  FLAMEDB_ASSIGN_OR_RETURN(app->bucket_, objstore::OpenBucket(config.storage, &app->metrics_));
   logger.Info("bucket opened", "bucket", app->bucket_->Describe());
   app->symbol_cache_ = std::make_unique<block::SymbolCache>(
       static_cast<uint64_t>(std::max<int64_t>(config.querier_symbols_cache_bytes, 0)),
