@@ -11,7 +11,7 @@
 #include "base/status.h"
 #include "block/bytes.h"
 #include "block/format.h"
-#include "head/indexed_source.h"
+#include "store/indexed_source.h"
 #include "store/source.h"
 
 namespace flamedb::block {
@@ -31,7 +31,7 @@ struct ReaderOptions {
 };
 
 // Thread-safe; immutable apart from the cache of decoded symbol partitions.
-class BlockReader final : public head::IndexedSource {
+class BlockReader final : public store::IndexedSource {
  public:
   ~BlockReader() override;
 
@@ -46,7 +46,7 @@ class BlockReader final : public head::IndexedSource {
 
   // store::ProfileSource.
   store::TimeRange Range() const override;
-  // SeriesCount, SeriesLabels, Postings and the label names and values: head::IndexedSource.
+  // SeriesCount, SeriesLabels, Postings and the label names and values: store::IndexedSource.
   Status ForEachRow(std::span<const uint32_t> series, store::TimeRange range,
                     const std::function<void(const store::RowView&)>& fn) const override;
   Status ForEachRowTotal(std::span<const uint32_t> series, store::TimeRange range,

@@ -11,14 +11,14 @@
 
 #include "base/mutex.h"
 #include "base/status.h"
-#include "head/indexed_source.h"
+#include "store/indexed_source.h"
 #include "store/source.h"
 #include "symdb/partition.h"
 
 namespace flamedb::compactor {
 
 // Thread-safe for reads, like every source.
-class MergedSource final : public head::IndexedSource {
+class MergedSource final : public store::IndexedSource {
  public:
   // Reads every source's symbols once, one partition at a time, and keeps the merged ones.
   // REQUIRES: the sources outlive the merged source and do not change.

@@ -102,7 +102,7 @@ Status Head::Append(const model::Labels& labels, const model::Profile& profile,
       missing += series_.Contains(l) ? 0 : 1;
     }
     if (max_series > 0 && missing > 0 && series_.size() + missing > max_series) {
-      return SeriesLimitError(series_.size(), max_series);
+      return store::SeriesLimitError(series_.size(), max_series);
     }
     for (const model::Labels& l : series_labels) {
       FLAMEDB_ASSIGN_OR_RETURN(uint32_t id, series_.GetOrCreate(l));

@@ -11,7 +11,7 @@
 #include "base/chunk_arena.h"
 #include "base/mutex.h"
 #include "base/status.h"
-#include "head/series_index.h"
+#include "store/series_index.h"
 #include "model/labels.h"
 #include "model/profile.h"
 #include "head/packed_row.h"
@@ -96,7 +96,7 @@ class Head final : public store::ProfileSource {
   const PartitionSlot* Slot(uint32_t partition) const EXCLUDES(mu_);
 
   mutable base::SharedMutex mu_;
-  SeriesIndex series_ GUARDED_BY(mu_);
+  store::SeriesIndex series_ GUARDED_BY(mu_);
   std::vector<std::unique_ptr<PartitionSlot>> partitions_ GUARDED_BY(mu_);
   std::vector<std::string> partition_names_ GUARDED_BY(mu_);
   std::map<std::string, uint32_t, std::less<>> partition_by_service_ GUARDED_BY(mu_);

@@ -225,7 +225,7 @@ Status Ingester::Append(std::string_view tenant,
       fresh += head->NewSeries(p.labels, *p.profile);
     }
     if (fresh > 0 && head->series() + fresh > max) {
-      return head::SeriesLimitError(head->series(), max);
+      return store::SeriesLimitError(head->series(), max);
     }
   }
   thread_local base::ByteWriter record;  // Keeps its room from push to push.

@@ -6,10 +6,10 @@
 #include <string_view>
 #include <vector>
 
-#include "head/series_index.h"
+#include "store/series_index.h"
 #include "store/source.h"
 
-namespace flamedb::head {
+namespace flamedb::store {
 
 // Subclasses fill `series_` before the source is shared, and never change it after.
 class IndexedSource : public store::ProfileSource {
@@ -36,4 +36,4 @@ class IndexedSource : public store::ProfileSource {
   SeriesIndex series_;
 };
 
-}  // namespace flamedb::head
+}  // namespace flamedb::store

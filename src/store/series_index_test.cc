@@ -1,11 +1,11 @@
-#include "head/series_index.h"
+#include "store/series_index.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "testing/status_matchers.h"
 
-namespace flamedb::head {
+namespace flamedb::store {
 namespace {
 
 using ::flamedb::testing::StatusIs;
@@ -52,4 +52,4 @@ TEST(SeriesIndexTest, TheActiveSeriesLimitIsA429ButKnownSeriesStillWork) {
 }
 
 }  // namespace
-}  // namespace flamedb::head
+}  // namespace flamedb::store

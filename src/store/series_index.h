@@ -12,7 +12,7 @@
 #include "base/status.h"
 #include "model/labels.h"
 
-namespace flamedb::head {
+namespace flamedb::store {
 
 // Pyroscope's 429 for a push that would pass the active-series limit (tag "series_limit").
 Status SeriesLimitError(size_t active, size_t max_series);
@@ -54,4 +54,4 @@ class SeriesIndex {
   size_t bytes_ = 0;
 };
 
-}  // namespace flamedb::head
+}  // namespace flamedb::store

@@ -1,8 +1,8 @@
-#include "head/series_index.h"
+#include "store/series_index.h"
 
 #include <xxhash.h>
 
-namespace flamedb::head {
+namespace flamedb::store {
 
 uint64_t Fingerprint(const model::Labels& labels) {
   XXH64_state_t* state = XXH64_createState();
@@ -47,7 +47,7 @@ Result<uint32_t> SeriesIndex::GetOrCreate(const model::Labels& labels, size_t ma
     }
   }
   if (max_series > 0 && series_.size() >= max_series) {
-    return SeriesLimitError(series_.size(), max_series);
+    return store::SeriesLimitError(series_.size(), max_series);
   }
   const auto id = static_cast<uint32_t>(series_.size());
   series_.push_back({labels, fp});
@@ -90,4 +90,4 @@ std::vector<std::string> SeriesIndex::LabelValues(std::string_view name) const {
   return out;
 }
 
-}  // namespace flamedb::head
+}  // namespace flamedb::store
