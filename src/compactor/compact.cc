@@ -13,6 +13,7 @@
 #include "block/reader.h"
 #include "block/symbol_cache.h"
 #include "compactor/merged_source.h"
+#include "metastore/block_index.h"
 
 namespace flamedb::compactor {
 namespace {
@@ -72,10 +73,6 @@ block::BlockMeta OutputMeta(std::span<const block::BlockMeta> inputs, std::strin
 
 }  // namespace
 
-std::string BlockDir(const block::BlockMeta& meta) {
-  return meta.tenant + "/" + meta.ulid + "/";
-}
-
 Result<Compacted> CompactBlocks(objstore::Bucket& bucket, std::span<const block::BlockMeta> inputs,
                                 std::string ulid, const CompactOptions& options) {
   if (inputs.empty()) {
@@ -90,7 +87,7 @@ Result<Compacted> CompactBlocks(objstore::Bucket& bucket, std::span<const block:
       return InvalidArgumentError("compactor: blocks of tenants " + inputs.front().tenant +
                                   " and " + in.tenant + " cannot be merged");
     }
-    const std::string key = BlockDir(in) + std::string(block::kDataFile);
+    const std::string key = metastore::DataKey(in);
     FLAMEDB_ASSIGN_OR_RETURN(
         std::unique_ptr<block::BlockReader> reader,
         block::BlockReader::Open(block::BucketSource(bucket, key, in.data_bytes),
@@ -112,10 +109,8 @@ Result<Compacted> CompactBlocks(objstore::Bucket& bucket, std::span<const block:
                                                           options.write));
   out.duplicates = merged->duplicates();
   // The data first, meta.json last: a block without meta.json is an unfinished upload.
-  const std::string prefix = BlockDir(out.meta);
-  FLAMEDB_RETURN_IF_ERROR(bucket.PutFile(prefix + std::string(block::kDataFile), sink.path()));
-  FLAMEDB_RETURN_IF_ERROR(
-      bucket.Put(prefix + std::string(block::kMetaFile), block::MetaToJson(out.meta)));
+  FLAMEDB_RETURN_IF_ERROR(bucket.PutFile(metastore::DataKey(out.meta), sink.path()));
+  FLAMEDB_RETURN_IF_ERROR(bucket.Put(metastore::MetaKey(out.meta), block::MetaToJson(out.meta)));
   return out;
 }
 

@@ -41,7 +41,4 @@ struct Compacted {
 Result<Compacted> CompactBlocks(objstore::Bucket& bucket, std::span<const block::BlockMeta> inputs,
                                 std::string ulid, const CompactOptions& options = {});
 
-// The key prefix of a block: "<tenant>/<ulid>/".
-std::string BlockDir(const block::BlockMeta& meta);
-
 }  // namespace flamedb::compactor

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "block/reader.h"
+#include "metastore/block_index.h"
 #include "head/head.h"
 #include "objstore/memory_bucket.h"
 #include "testing/profile_builder.h"
@@ -37,15 +38,15 @@ class CompactTest : public ::testing::Test {
     meta.wal_segment_end = level * 10;
     auto encoded = block::EncodeBlock(head, meta);
     EXPECT_THAT(encoded, IsOk());
-    EXPECT_THAT(bucket_.Put(BlockDir(encoded->meta) + "block.bin", encoded->data), IsOk());
-    EXPECT_THAT(bucket_.Put(BlockDir(encoded->meta) + "meta.json",
+    EXPECT_THAT(bucket_.Put(metastore::BlockDir(encoded->meta) + "block.bin", encoded->data), IsOk());
+    EXPECT_THAT(bucket_.Put(metastore::BlockDir(encoded->meta) + "meta.json",
                             block::MetaToJson(encoded->meta)),
                 IsOk());
     return encoded->meta;
   }
   std::unique_ptr<block::BlockReader> Open(const block::BlockMeta& meta) {
     auto reader = block::BlockReader::Open(
-        block::BucketSource(bucket_, BlockDir(meta) + "block.bin", meta.data_bytes));
+        block::BucketSource(bucket_, metastore::BlockDir(meta) + "block.bin", meta.data_bytes));
     EXPECT_THAT(reader, IsOk());
     return reader.ok() ? std::move(reader).value() : nullptr;
   }
@@ -81,7 +82,7 @@ TEST_F(CompactTest, TheNewBlockHoldsEveryInputRowOneLevelUp) {
   EXPECT_EQ(meta.min_time_nanos, 1000);
   EXPECT_EQ(meta.max_time_nanos, 15000);
   EXPECT_EQ(done->input_bytes, inputs[0].data_bytes + inputs[1].data_bytes + inputs[2].data_bytes);
-  auto stored = bucket_.Get(BlockDir(meta) + "meta.json");
+  auto stored = bucket_.Get(metastore::BlockDir(meta) + "meta.json");
   ASSERT_THAT(stored, IsOk());
   EXPECT_EQ(*stored, block::MetaToJson(meta));
   std::multiset<std::string> want;
@@ -92,7 +93,7 @@ TEST_F(CompactTest, TheNewBlockHoldsEveryInputRowOneLevelUp) {
   const auto reader = Open(meta);
   EXPECT_EQ(SourceRows(*reader), want);
   EXPECT_THAT(reader->Verify(), IsOk());
-  EXPECT_TRUE(*bucket_.Exists(BlockDir(inputs[0]) + "block.bin"));  // Retiring is the caller's.
+  EXPECT_TRUE(*bucket_.Exists(metastore::BlockDir(inputs[0]) + "block.bin"));  // Retiring is the caller's.
 }
 
 TEST_F(CompactTest, BadInputsAreRefusedAndDamageLeavesNoBlock) {
@@ -109,9 +110,9 @@ TEST_F(CompactTest, BadInputsAreRefusedAndDamageLeavesNoBlock) {
   EXPECT_THAT(CompactBlocks(bucket_, std::vector{first, other}, out),
               StatusIs(StatusCode::kInvalidArgument, "tenants t and u"));
   // Damage in a row chunk (the series index at the front still reads).
-  std::string data = *bucket_.Get(BlockDir(second) + "block.bin");
+  std::string data = *bucket_.Get(metastore::BlockDir(second) + "block.bin");
   data[data.size() / 2] ^= 0x5a;
-  ASSERT_THAT(bucket_.Put(BlockDir(second) + "block.bin", data), IsOk());
+  ASSERT_THAT(bucket_.Put(metastore::BlockDir(second) + "block.bin", data), IsOk());
   EXPECT_THAT(CompactBlocks(bucket_, std::vector{first, second}, out, {.scratch_dir = scratch_}),
               StatusIs(StatusCode::kDataLoss));
   EXPECT_FALSE(*bucket_.Exists("t/" + out + "/meta.json"));

@@ -1,5 +1,6 @@
-// Cutting heads into blocks, uploading them, truncating the WAL, retention, and the background
-// loop that triggers them.
+// Cutting heads into blocks, uploading them, truncating the WAL, and the background loop that
+// triggers them.
+#include "base/periodic.h"
 #include "base/ulid.h"
 #include "block/bytes.h"
 #include "block/writer.h"
@@ -73,25 +74,19 @@ Status Ingester::UploadHead(const std::string& tenant, const head::Head& head, u
   FLAMEDB_ASSIGN_OR_RETURN(block::EncodedBlock encoded,
                            block::EncodeBlock(head, meta, {.pacer = pacer}));
   const auto encoded_at = clock_.SteadyNow();
-  const std::string dir = tenant + "/" + meta.ulid + "/";
-  const std::string data_key = dir + std::string(block::kDataFile);
   // The data first, meta.json last: a block without meta.json is an unfinished upload.
-  FLAMEDB_RETURN_IF_ERROR(bucket_.Put(data_key, encoded.data));
+  FLAMEDB_RETURN_IF_ERROR(bucket_.Put(metastore::DataKey(encoded.meta), encoded.data));
   FLAMEDB_RETURN_IF_ERROR(
-      bucket_.Put(dir + std::string(block::kMetaFile), block::MetaToJson(encoded.meta)));
-  auto loaded = std::make_shared<LoadedBlock>();
-  loaded->meta = encoded.meta;
-  FLAMEDB_ASSIGN_OR_RETURN(loaded->reader,
-                           block::BlockReader::Open(block::BucketSource(
-                                                        bucket_, data_key, encoded.meta.data_bytes),
-                                                    {.symbol_cache = options_.symbol_cache}));
+      bucket_.Put(metastore::MetaKey(encoded.meta), block::MetaToJson(encoded.meta)));
+  FLAMEDB_ASSIGN_OR_RETURN(metastore::BlockRef loaded,
+                           metastore::OpenBlock(bucket_, encoded.meta, options_.symbol_cache));
   {
-    // One step for readers: the head leaves and the block arrives, so no profile is seen twice
-    // or missed.
+    // One step for readers (ReadHeads): the head leaves and the block arrives, so no profile is
+    // seen twice or missed.
     base::MutexLock lock(mu_);
     Tenant& t = tenants_[tenant];
     std::erase_if(t.cutting, [&](const auto& h) { return h.get() == &head; });
-    t.blocks.push_back(std::move(loaded));
+    index_.Add(std::move(loaded));
   }
   const auto published_at = clock_.SteadyNow();
   blocks_cut_.Inc();
@@ -152,63 +147,16 @@ Result<bool> Ingester::CutIfDue() {
   return true;
 }
 
-Result<size_t> Ingester::ApplyRetention() {
-  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                          clock_.Now().time_since_epoch())
-                          .count();
-  std::vector<std::shared_ptr<const LoadedBlock>> expired;
-  {
-    base::MutexLock lock(mu_);
-    for (auto& [name, tenant] : tenants_) {
-      const base::Duration period = overrides_.For(name)->retention_period;
-      if (period <= base::Duration::zero()) continue;
-      const int64_t cutoff = now - period.count();
-      std::erase_if(tenant.blocks, [&](const std::shared_ptr<const LoadedBlock>& b) {
-        if (b->meta.max_time_nanos >= cutoff) return false;
-        expired.push_back(b);
-        return true;
-      });
-    }
-  }
-  for (const auto& b : expired) {
-    FLAMEDB_RETURN_IF_ERROR(DeleteBlock(b->meta));  // meta.json first.
-    blocks_deleted_.Inc();
-    logger_.Info("block deleted by retention", "tenant", b->meta.tenant, "block", b->meta.ulid,
-                 "max_time_ns", b->meta.max_time_nanos);
-  }
-  return expired.size();
-}
-
-void Ingester::Every(std::stop_token stop, base::Duration interval,
-                     const std::function<void()>& fn) {
-  std::unique_lock<std::mutex> lock(loop_mu_);
-  while (!stop.stop_requested()) {
-    loop_cv_.wait_for(lock, stop, interval, [] { return false; });
-    if (stop.stop_requested()) break;
-    lock.unlock();
-    fn();
-    lock.lock();
-  }
-}
-
 void Ingester::Loop(std::stop_token stop) {
-  auto last_retention = clock_.SteadyNow();
-  Every(stop, options_.cut_check_interval, [&] {
+  base::RunEvery(stop, options_.cut_check_interval, [&] {
     if (Result<bool> cut = CutIfDue(); !cut.ok()) {
       logger_.Error("head cut failed", "err", cut.status());
-    }
-    if (clock_.SteadyNow() - last_retention >= options_.retention_check_interval) {
-      last_retention = clock_.SteadyNow();
-      if (auto r = ApplyRetention(); !r.ok()) logger_.Error("retention failed", "err", r.status());
     }
   });
 }
 
 Status Ingester::Shutdown() {
-  compact_loop_.request_stop();  // A merge in progress ends at its next section.
   loop_.request_stop();
-  loop_cv_.notify_all();
-  if (compact_loop_.joinable()) compact_loop_.join();
   if (loop_.joinable()) loop_.join();
   {
     base::WriterLock append(append_mu_);

@@ -3,7 +3,6 @@
 #include <atomic>
 #include <set>
 
-#include "base/json.h"
 #include "base/tenant_id.h"
 #include "base/ulid.h"
 #include "block/bytes.h"
@@ -12,18 +11,12 @@
 
 namespace flamedb::ingester {
 
-std::vector<const store::ProfileSource*> TenantSnapshot::Sources() const {
-  std::vector<const store::ProfileSource*> out;
-  for (const auto& h : heads) out.push_back(h.get());
-  for (const auto& b : blocks) out.push_back(b->reader.get());
-  return out;
-}
-
 Ingester::Ingester(const IngesterOptions& options, objstore::Bucket& bucket,
-                   const distributor::Overrides& overrides, const base::Clock& clock,
-                   base::Logger& logger, base::MetricsRegistry& metrics)
+                   metastore::BlockIndex& index, const distributor::Overrides& overrides,
+                   const base::Clock& clock, base::Logger& logger, base::MetricsRegistry& metrics)
     : options_(options),
       bucket_(bucket),
+      index_(index),
       overrides_(overrides),
       clock_(clock),
       logger_(logger),
@@ -36,109 +29,37 @@ Ingester::Ingester(const IngesterOptions& options, objstore::Bucket& bucket,
           "WAL records not replayed at start because a block in the bucket already holds them.")),
       blocks_cut_(metrics.AddCounter("flamedb_ingester_blocks_cut_total",
                                      "Blocks written from heads and uploaded to the bucket.")),
-      blocks_damaged_(metrics.AddCounter("flamedb_blocks_damaged_total",
-                                         "Blocks skipped at load because they are damaged.")),
-      blocks_deleted_(metrics.AddCounter("flamedb_blocks_retention_deleted_total",
-                                         "Blocks deleted because they passed retention.")),
       cut_failures_(metrics.AddCounter("flamedb_ingester_cut_failures_total",
                                        "Head cuts whose upload failed (retried at the next cut).")),
       cut_paused_(metrics.AddCounter(
           "flamedb_ingester_cut_paused_seconds_total",
           "Time background head cuts paused because requests needed every core.")),
-      compactions_(metrics.AddCounter("flamedb_compactor_blocks_made_total",
-                                      "Blocks made by merging others (compaction).")),
-      compaction_failures_(metrics.AddCounter(
-          "flamedb_compactor_failures_total",
-          "Merges that failed; their sources stay as they were and are planned again.")),
-      compacted_bytes_(metrics.AddCounter("flamedb_compactor_input_bytes_total",
-                                          "block.bin bytes of the blocks merged.")),
-      compacted_duplicates_(metrics.AddCounter(
-          "flamedb_compactor_duplicate_profiles_total",
-          "Profiles found in two merged blocks (replicas) and written once.")),
       head_bytes_(metrics.AddGauge("flamedb_ingester_head_bytes",
                                    "Bytes held by the heads of all tenants.")) {}
 
-Ingester::~Ingester() {
-  compact_loop_.request_stop();
-  loop_.request_stop();
-  loop_cv_.notify_all();
-}
+Ingester::~Ingester() { loop_.request_stop(); }
 
 Result<std::unique_ptr<Ingester>> Ingester::Open(const IngesterOptions& options,
                                                  objstore::Bucket& bucket,
+                                                 metastore::BlockIndex& index,
                                                  const distributor::Overrides& overrides,
                                                  const base::Clock& clock, base::Logger& logger,
                                                  base::MetricsRegistry& metrics) {
   std::unique_ptr<Ingester> ingester(
-      new Ingester(options, bucket, overrides, clock, logger, metrics));
-  FLAMEDB_RETURN_IF_ERROR(ingester->LoadBlocks());
-  FLAMEDB_RETURN_IF_ERROR(ingester->DropSuperseded());
+      new Ingester(options, bucket, index, overrides, clock, logger, metrics));
   FLAMEDB_RETURN_IF_ERROR(ingester->Replay());
   ingester->loop_ = std::jthread([raw = ingester.get()](std::stop_token stop) { raw->Loop(stop); });
-  if (options.compaction_interval > base::Duration::zero()) {
-    ingester->compact_loop_ =
-        std::jthread([raw = ingester.get()](std::stop_token stop) { raw->CompactLoop(stop); });
-  }
   return ingester;
-}
-
-Status Ingester::LoadBlocks() {
-  FLAMEDB_ASSIGN_OR_RETURN(objstore::ListResult top, bucket_.List("", "/"));
-  size_t loaded = 0;
-  for (const std::string& prefix : top.prefixes) {
-    const std::string tenant = prefix.substr(0, prefix.size() - 1);
-    if (!base::ValidateTenantId(tenant).ok()) {
-      continue;
-    }
-    FLAMEDB_ASSIGN_OR_RETURN(objstore::ListResult ids, bucket_.List(prefix, "/"));
-    for (const std::string& dir : ids.prefixes) {
-      const std::string id = dir.substr(prefix.size(), dir.size() - prefix.size() - 1);
-      if (!base::Ulid::Parse(id).has_value()) {
-        continue;  // Not a block (the WAL directory may live here too).
-      }
-      Result<std::string> meta_json = bucket_.Get(dir + std::string(block::kMetaFile));
-      if (meta_json.status().code() == StatusCode::kNotFound) {
-        // An upload cut short: meta.json goes last, and the WAL still holds the data.
-        logger_.Warn("block without meta.json removed (an interrupted upload)", "block", dir);
-        FLAMEDB_RETURN_IF_ERROR(bucket_.Delete(dir + std::string(block::kDataFile)));
-        continue;
-      }
-      FLAMEDB_RETURN_IF_ERROR(meta_json.status());
-      Result<block::BlockMeta> meta = block::MetaFromJson(*meta_json);
-      Result<std::unique_ptr<block::BlockReader>> reader =
-          meta.ok() ? block::BlockReader::Open(
-                          block::BucketSource(bucket_, dir + std::string(block::kDataFile),
-                                              meta->data_bytes),
-                          {.symbol_cache = options_.symbol_cache})
-                    : meta.status();
-      if (!reader.ok()) {
-        blocks_damaged_.Inc();
-        logger_.Error("damaged block skipped", "block", dir, "err", reader.status());
-        continue;
-      }
-      auto loaded_block = std::make_shared<LoadedBlock>();
-      loaded_block->meta = std::move(meta).value();
-      loaded_block->reader = std::move(reader).value();
-      base::MutexLock lock(mu_);
-      tenants_[tenant].blocks.push_back(std::move(loaded_block));
-      ++loaded;
-    }
-  }
-  logger_.Info("blocks loaded", "blocks", loaded);
-  return OkStatus();
 }
 
 Status Ingester::Replay() {
   // Per tenant, every record below the highest WAL segment end of its blocks is in a block.
   std::map<std::string, uint64_t, std::less<>> covered;
   uint64_t min_segment = 1;
-  {
-    base::MutexLock lock(mu_);
-    for (const auto& [name, tenant] : tenants_) {
-      for (const auto& b : tenant.blocks) {
-        covered[name] = std::max(covered[name], b->meta.wal_segment_end);
-        min_segment = std::max(min_segment, b->meta.wal_segment_end);
-      }
+  for (const std::string& tenant : index_.Tenants()) {
+    for (const metastore::BlockRef& b : index_.Blocks(tenant)) {
+      covered[tenant] = std::max(covered[tenant], b->meta.wal_segment_end);
+      min_segment = std::max(min_segment, b->meta.wal_segment_end);
     }
   }
   FLAMEDB_ASSIGN_OR_RETURN(wal_, wal::Wal::Open({.dir = options_.wal_dir,
@@ -240,17 +161,14 @@ Status Ingester::Append(std::string_view tenant,
   return Apply(*head, profiles, 0);
 }
 
-TenantSnapshot Ingester::Snapshot(std::string_view tenant) const {
-  TenantSnapshot out;
+void Ingester::ReadHeads(std::string_view tenant, const std::function<void(Heads)>& fn) const {
+  Heads heads;
   base::MutexLock lock(mu_);
-  const auto it = tenants_.find(tenant);
-  if (it == tenants_.end()) {
-    return out;
+  if (const auto it = tenants_.find(tenant); it != tenants_.end()) {
+    if (it->second.head != nullptr) heads.push_back(it->second.head);
+    heads.insert(heads.end(), it->second.cutting.begin(), it->second.cutting.end());
   }
-  if (it->second.head != nullptr) out.heads.push_back(it->second.head);
-  out.heads.insert(out.heads.end(), it->second.cutting.begin(), it->second.cutting.end());
-  out.blocks = it->second.blocks;
-  return out;
+  fn(std::move(heads));
 }
 
 std::vector<std::string> Ingester::Tenants() const {
@@ -258,34 +176,6 @@ std::vector<std::string> Ingester::Tenants() const {
   std::vector<std::string> out;
   for (const auto& [name, tenant] : tenants_) out.push_back(name);
   return out;
-}
-
-Result<std::string> Ingester::DebugJson(std::string_view tenant) const {
-  const TenantSnapshot snapshot = Snapshot(tenant);
-  FLAMEDB_ASSIGN_OR_RETURN(std::vector<store::SeriesSummary> summaries,
-                           store::Summarize(snapshot.Sources()));
-  std::string out = "{\"series\":[";
-  for (size_t i = 0; i < summaries.size(); ++i) {
-    const store::SeriesSummary& s = summaries[i];
-    out += i == 0 ? "{\"labels\":{" : ",{\"labels\":{";
-    for (size_t l = 0; l < s.labels.pairs().size(); ++l) {
-      out += l == 0 ? "" : ",";
-      base::AppendJsonString(out, s.labels.pairs()[l].name);
-      out += ':';
-      base::AppendJsonString(out, s.labels.pairs()[l].value);
-    }
-    out += "},\"profiles\":" + std::to_string(s.profiles) + ",\"totals\":{";
-    bool first = true;
-    for (const auto& [type, total] : s.totals) {
-      out += first ? "" : ",";
-      first = false;
-      base::AppendJsonString(out, type);
-      out += ':' + std::to_string(total);
-    }
-    out += "}}";
-  }
-  return out + "],\"heads\":" + std::to_string(snapshot.heads.size()) +
-         ",\"blocks\":" + std::to_string(snapshot.blocks.size()) + ",\"untracked_profiles\":0}";
 }
 
 }  // namespace flamedb::ingester

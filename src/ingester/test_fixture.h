@@ -1,5 +1,6 @@
-// The ingester tests' fixture: an ingester over a bucket that can fail on demand, with a
-// fake clock and a WAL directory of its own.
+// The write path's tests' fixture: an ingester over a bucket that can fail on demand, with a
+// fake clock and a WAL directory of its own, and the block index, compactor and querier
+// wired around it as the server wires them.
 #pragma once
 
 #include <gmock/gmock.h>
@@ -8,8 +9,11 @@
 
 #include <filesystem>
 
+#include "compactor/compactor.h"
 #include "ingester/ingester.h"
+#include "metastore/embedded_index.h"
 #include "objstore/memory_bucket.h"
+#include "querier/querier.h"
 #include "testing/fake_clock.h"
 #include "testing/profile_builder.h"
 #include "testing/status_matchers.h"
@@ -60,21 +64,38 @@ class IngesterTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
+  // A start of the server's storage: the index loads the bucket, the compactor drops what an
+  // interrupted compaction left, the ingester replays its WAL. The ingester a test keeps from
+  // an earlier Open must be gone by now.
   std::unique_ptr<Ingester> Open(int64_t max_series = 0, uint64_t max_head_bytes = 1 << 30) {
+    querier_.reset();
+    compactor_.reset();
     limits_.max_global_series_per_tenant = max_series;
     overrides_ = std::make_unique<distributor::Overrides>(limits_, "");
     metrics_ = std::make_unique<base::MetricsRegistry>();
+    auto index = metastore::EmbeddedIndex::Load(bucket_, {}, logger_, *metrics_);
+    EXPECT_THAT(index, IsOk());
+    index_ = std::move(*index);
+    compactor_ = std::make_unique<compactor::Compactor>(
+        compactor::CompactorOptions{
+            .scratch_dir = ::testing::TempDir(),
+            .retention = [this](std::string_view t) { return overrides_->For(t)->retention_period; }},
+        bucket_, *index_, clock_, logger_, *metrics_);
+    EXPECT_THAT(compactor_->DropSuperseded(), IsOk());
     auto ingester = Ingester::Open({.wal_dir = dir_,
                                     .max_block_duration = std::chrono::hours(1),
                                     .max_head_bytes = max_head_bytes,
                                     .cut_check_interval = std::chrono::hours(1)},
-                                   bucket_, *overrides_, clock_, logger_, *metrics_);
+                                   bucket_, *index_, *overrides_, clock_, logger_, *metrics_);
     EXPECT_THAT(ingester, IsOk());
+    querier_ = std::make_unique<querier::Querier>(*index_, ingester->get());
     return std::move(ingester).value();
   }
 
-  std::string Json(const Ingester& ingester, std::string_view tenant) {
-    Result<std::string> json = ingester.DebugJson(tenant);
+  querier::TenantSnapshot Snapshot(std::string_view tenant) { return querier_->Snapshot(tenant); }
+
+  std::string Json(std::string_view tenant) {
+    Result<std::string> json = querier_->DebugJson(tenant);
     EXPECT_THAT(json, IsOk());
     // The source counts differ between a head and a block; the data must not.
     return json->substr(0, json->find("],\"heads\""));
@@ -99,6 +120,9 @@ class IngesterTest : public ::testing::Test {
   base::Logger logger_{clock_, stderr, base::LogLevel::kError};
   std::unique_ptr<base::MetricsRegistry> metrics_;
   FlakyBucket bucket_;
+  std::unique_ptr<metastore::EmbeddedIndex> index_;
+  std::unique_ptr<compactor::Compactor> compactor_;
+  std::unique_ptr<querier::Querier> querier_;
 };
 
 inline const model::Labels kLabels = {{"__name__", "process_cpu"}, {"service_name", "api"}};

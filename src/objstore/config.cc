@@ -102,6 +102,7 @@ Status BucketConfig::Validate() const {
                                 "\": want filesystem, s3 or azure (GCS and Swift: s3, see "
                                 "docs/storage.md)");
   }
+  FLAMEDB_RETURN_IF_ERROR(ValidatePrefix(prefix));
   if (backend == "filesystem" && filesystem_dir.empty()) {
     return InvalidArgumentError("flag -storage.filesystem.dir is empty");
   }

@@ -60,18 +60,21 @@ class PrefixedBucket final : public Bucket {
 
 }  // namespace
 
-Result<std::unique_ptr<Bucket>> WithPrefix(std::unique_ptr<Bucket> inner, std::string prefix) {
-  while (prefix.ends_with('/')) prefix.pop_back();
-  if (prefix.empty()) return inner;
-  bool ok = prefix.front() != '/';
+Status ValidatePrefix(std::string_view prefix) {
+  bool ok = !prefix.starts_with('/');
   for (size_t i = 0; i < prefix.size() && ok; ++i) {
     const unsigned char c = prefix[i];
     ok = std::isalnum(c) || c == '-' || c == '_' || (c == '/' && prefix[i - 1] != '/');
   }
-  if (!ok) {
-    return InvalidArgumentError("-storage.prefix \"" + prefix +
-                                "\" may hold only letters, digits, '-', '_' and single '/'");
-  }
+  if (ok) return OkStatus();
+  return InvalidArgumentError("-storage.prefix \"" + std::string(prefix) +
+                              "\" may hold only letters, digits, '-', '_' and single '/'");
+}
+
+Result<std::unique_ptr<Bucket>> WithPrefix(std::unique_ptr<Bucket> inner, std::string prefix) {
+  FLAMEDB_RETURN_IF_ERROR(ValidatePrefix(prefix));
+  while (prefix.ends_with('/')) prefix.pop_back();
+  if (prefix.empty()) return inner;
   return std::unique_ptr<Bucket>(new PrefixedBucket(std::move(inner), prefix + "/"));
 }
 

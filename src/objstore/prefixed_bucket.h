@@ -9,6 +9,9 @@
 
 namespace flamedb::objstore {
 
+// OK if `prefix` may be a -storage.prefix. Errors: kInvalidArgument naming it.
+Status ValidatePrefix(std::string_view prefix);
+
 // `inner` with every key under "<prefix>/". An empty prefix returns `inner` itself.
 // Errors: kInvalidArgument unless the prefix is '/'-separated segments of letters, digits,
 // '-' and '_'.

@@ -59,10 +59,48 @@ Status App::PrepareDataDir() {
   return OkStatus();
 }
 
-base::Duration App::CompactionInterval() const {
-  const std::vector<std::string> targets = config_.Targets();
-  const bool runs = std::find(targets.begin(), targets.end(), "compactor") != targets.end();
-  return runs ? config_.compactor_compaction_interval : base::Duration::zero();
+Status App::StartStorage() {
+  const Config& config = config_;
+  FLAMEDB_ASSIGN_OR_RETURN(bucket_, objstore::OpenBucket(config.storage, &metrics_));
+  logger_.Info("bucket opened", "bucket", bucket_->Describe());
+  symbol_cache_ = std::make_unique<block::SymbolCache>(
+      static_cast<uint64_t>(std::max<int64_t>(config.querier_symbols_cache_bytes, 0)), &metrics_);
+  FLAMEDB_ASSIGN_OR_RETURN(index_, metastore::EmbeddedIndex::Load(
+                                       *bucket_, {.symbol_cache = symbol_cache_.get()}, logger_,
+                                       metrics_));
+  const std::vector<std::string> targets = config.Targets();
+  if (std::find(targets.begin(), targets.end(), "compactor") != targets.end()) {
+    compactor_ = std::make_unique<compactor::Compactor>(
+        compactor::CompactorOptions{
+            .compaction_interval = config.compactor_compaction_interval,
+            .plan = {.ranges = *config.CompactorRanges(),  // Validated.
+                     .settle = config.ingester_max_block_duration,
+                     .max_output_bytes = static_cast<uint64_t>(config.compactor_max_block_bytes)},
+            .scratch_dir = config.CompactorDir(),
+            .retention = [overrides = overrides_.get()](std::string_view tenant) {
+              return overrides->For(tenant)->retention_period;
+            },
+            .symbol_cache = symbol_cache_.get()},
+        *bucket_, *index_, clock_, logger_, metrics_);
+    FLAMEDB_RETURN_IF_ERROR(compactor_->DropSuperseded());
+  }
+  // Replays the WAL: every acknowledged push is back before the server accepts new ones.
+  FLAMEDB_ASSIGN_OR_RETURN(
+      ingester_,
+      ingester::Ingester::Open(
+          {.wal_dir = config.WalDir(),
+           .wal_sync = config.ingester_wal_sync == "none" ? wal::SyncPolicy::kNone
+                                                          : wal::SyncPolicy::kAlways,
+           .max_block_duration = config.ingester_max_block_duration,
+           .max_head_bytes = static_cast<uint64_t>(config.ingester_max_block_bytes),
+           .disk_paths = {config.WalDir(), config.DataPath()},
+           .min_free_disk_bytes = static_cast<uint64_t>(config.storage_min_free_disk_mb) << 20,
+           .symbol_cache = symbol_cache_.get(),
+           .demand = &cpu_demand_},
+          *bucket_, *index_, *overrides_, clock_, logger_, metrics_));
+  querier_ = std::make_unique<querier::Querier>(*index_, ingester_.get());
+  if (compactor_ != nullptr) compactor_->Start();
+  return OkStatus();
 }
 
 api::Router App::BuildRouter(const base::FlagSet& flags) {
@@ -77,15 +115,15 @@ api::Router App::BuildRouter(const base::FlagSet& flags) {
   api::AddIngestRoutes(router,
                        {.distributor = distributor_.get(),
                         .overrides = overrides_.get(),
-                        .debug_ingested = [ingester = ingester_.get()](std::string_view tenant) {
-                          return ingester->DebugJson(tenant);
+                        .debug_ingested = [querier = querier_.get()](std::string_view tenant) {
+                          return querier->DebugJson(tenant);
                         },
                         .clock = &clock_,
                         .max_body_bytes = max_body});
   api::QuerierDeps querier{
       .sources =
-          [ingester = ingester_.get()](std::string_view tenant) {
-            auto snapshot = std::make_shared<ingester::TenantSnapshot>(ingester->Snapshot(tenant));
+          [querier = querier_.get()](std::string_view tenant) {
+            auto snapshot = std::make_shared<querier::TenantSnapshot>(querier->Snapshot(tenant));
             api::TenantSources out{nullptr, snapshot->Sources(), snapshot->heads.size()};
             out.holder = std::move(snapshot);
             return out;
@@ -137,32 +175,7 @@ Result<std::unique_ptr<App>> App::Start(const Config& config, const base::FlagSe
       .Set(1);
 
   FLAMEDB_RETURN_IF_ERROR(app->StartRuntimeConfig());
-  FLAMEDB_ASSIGN_OR_RETURN(app->bucket_, objstore::OpenBucket(config.storage, &app->metrics_));
-  logger.Info("bucket opened", "bucket", app->bucket_->Describe());
-  app->symbol_cache_ = std::make_unique<block::SymbolCache>(
-      static_cast<uint64_t>(std::max<int64_t>(config.querier_symbols_cache_bytes, 0)),
-      &app->metrics_);
-  // Loads the blocks and replays the WAL: every acknowledged push is back before the server
-  // accepts new ones.
-  FLAMEDB_ASSIGN_OR_RETURN(
-      app->ingester_,
-      ingester::Ingester::Open(
-          {.wal_dir = config.WalDir(),
-           .wal_sync = config.ingester_wal_sync == "none" ? wal::SyncPolicy::kNone
-                                                          : wal::SyncPolicy::kAlways,
-           .max_block_duration = config.ingester_max_block_duration,
-           .max_head_bytes = static_cast<uint64_t>(config.ingester_max_block_bytes),
-           .disk_paths = {config.WalDir(), config.DataPath()},
-           .min_free_disk_bytes = static_cast<uint64_t>(config.storage_min_free_disk_mb) << 20,
-           .symbol_cache = app->symbol_cache_.get(),
-           .compaction_interval = app->CompactionInterval(),
-           .compaction = {.ranges = *config.CompactorRanges(),  // Validated above.
-                          .settle = config.ingester_max_block_duration,
-                          .max_output_bytes =
-                              static_cast<uint64_t>(config.compactor_max_block_bytes)},
-           .compaction_dir = config.CompactorDir(),
-           .demand = &app->cpu_demand_},
-          *app->bucket_, *app->overrides_, clock, logger, app->metrics_));
+  FLAMEDB_RETURN_IF_ERROR(app->StartStorage());
   app->distributor_ = std::make_unique<distributor::Distributor>(
       *app->ingester_, *app->overrides_, clock, logger, app->metrics_);
   app->dispatcher_ = std::make_unique<api::Dispatcher>(
@@ -186,6 +199,7 @@ int App::Shutdown(base::Duration timeout) {
   stopped_ = true;
   modules_.Set(std::string(kServerModule), ModuleState::kStopping);
   const int cut = http_ ? http_->Shutdown(std::chrono::steady_clock::now() + timeout) : 0;
+  if (compactor_ != nullptr) compactor_->Stop();  // A merge in progress ends at its next section.
   if (ingester_ != nullptr) {
     // No request is in flight any more: cut the heads into blocks, so a restart reads blocks
     // instead of replaying the WAL.

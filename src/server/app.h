@@ -14,8 +14,11 @@
 #include "base/metrics.h"
 #include "block/symbol_cache.h"
 #include "distributor/distributor.h"
+#include "compactor/compactor.h"
 #include "ingester/ingester.h"
-#include "objstore/filesystem_bucket.h"
+#include "metastore/embedded_index.h"
+#include "objstore/bucket.h"
+#include "querier/querier.h"
 #include "server/config.h"
 #include "server/http_server.h"
 #include "server/modules.h"
@@ -43,8 +46,9 @@ class App {
  private:
   App(const Config& config, base::Logger& logger, const base::Clock& clock);
   Status PrepareDataDir();
-  // -compactor.compaction-interval when -target runs the compactor, else zero (off).
-  base::Duration CompactionInterval() const;
+  // The bucket, the block index, the compactor (when -target names it), the ingester (which
+  // replays its WAL) and the querier.
+  Status StartStorage();
   api::Router BuildRouter(const base::FlagSet& flags);
   Status StartRuntimeConfig();
   void ReloadLoop(std::stop_token stop);
@@ -55,11 +59,15 @@ class App {
   base::MetricsRegistry metrics_;
   ModuleManager modules_;
   std::unique_ptr<distributor::Overrides> overrides_;
-  std::unique_ptr<objstore::Bucket> bucket_;       // Before ingester_, which uses it.
-  std::unique_ptr<block::SymbolCache> symbol_cache_;  // Before ingester_'s block readers.
+  // Each before the ones that use it.
+  std::unique_ptr<objstore::Bucket> bucket_;
+  std::unique_ptr<block::SymbolCache> symbol_cache_;  // For the index's block readers.
   std::unique_ptr<settings::Store> settings_;      // Tenant settings in bucket_.
+  std::unique_ptr<metastore::EmbeddedIndex> index_;
+  std::unique_ptr<compactor::Compactor> compactor_;  // Null unless -target runs it.
   base::CpuDemand cpu_demand_;  // The HTTP server's requests; the ingester's cuts give way.
-  std::unique_ptr<ingester::Ingester> ingester_;  // Before distributor_, which uses it.
+  std::unique_ptr<ingester::Ingester> ingester_;
+  std::unique_ptr<querier::Querier> querier_;
   std::unique_ptr<distributor::Distributor> distributor_;
   std::unique_ptr<api::Dispatcher> dispatcher_;
   // Wakes the reload thread for shutdown. A plain std::mutex: condition_variable_any with a

@@ -85,6 +85,25 @@ void RegisterHttpFlags(Config& c, base::FlagSet& f) {
              {.yaml = "server.graceful_shutdown_timeout"});
 }
 
+// Until cluster mode, the distributor sends pushes to the ingester of its own process and the
+// querier reads that ingester's heads: those run together, with or without the compactor.
+// Anything else is refused rather than run as something it was not asked to be.
+Status CheckTargetsRunTogether(const std::vector<std::string>& targets) {
+  const auto has = [&](std::string_view t) {
+    return std::find(targets.begin(), targets.end(), t) != targets.end();
+  };
+  const bool queries = has("querier") || has("store-gateway") || has("query-frontend") ||
+                       has("query-scheduler");
+  if (has("distributor") && has("ingester") && queries) return OkStatus();
+  std::string list;
+  for (const std::string& t : targets) list += (list.empty() ? "" : ",") + t;
+  return InvalidArgumentError(
+      "-target=" + list +
+      " cannot run alone yet: this version runs distributor, ingester and querier in one "
+      "process (-target=all, or those three with or without compactor); separate processes "
+      "come with cluster mode");
+}
+
 Status Positive(std::string_view flag, int64_t v, int64_t max) {
   if (v < 1 || v > max) {
     return InvalidArgumentError("invalid value " + std::to_string(v) + " for flag -" +
@@ -184,6 +203,7 @@ Status Config::Validate() const {
                                   "query-scheduler, store-gateway, compactor");
     }
   }
+  FLAMEDB_RETURN_IF_ERROR(CheckTargetsRunTogether(Targets()));
   FLAMEDB_RETURN_IF_ERROR(base::ParseLogLevel(log_level).status().WithContext("flag -log.level"));
   FLAMEDB_RETURN_IF_ERROR(
       base::ParseLogFormat(log_format).status().WithContext("flag -log.format"));

@@ -38,7 +38,7 @@ TEST_F(ConfigTest, DefaultsArePyroscopes) {
 }
 
 TEST_F(ConfigTest, YamlUsesPyroscopeKeys) {
-  ASSERT_THAT(flags_.ApplyYaml("target: querier,ingester\n"
+  ASSERT_THAT(flags_.ApplyYaml("target: querier,ingester,distributor\n"
                                "multitenancy_enabled: true\n"
                                "server:\n"
                                "  http_listen_port: 4100\n"
@@ -52,11 +52,57 @@ TEST_F(ConfigTest, YamlUsesPyroscopeKeys) {
               IsOk());
 
   EXPECT_THAT(config_.Validate(), IsOk());
-  EXPECT_THAT(config_.Targets(), ::testing::ElementsAre("querier", "ingester"));
+  EXPECT_THAT(config_.Targets(), ::testing::ElementsAre("querier", "ingester", "distributor"));
   EXPECT_TRUE(config_.multitenancy_enabled);
   EXPECT_EQ(config_.http_listen_port, 4100);
   EXPECT_EQ(config_.http_read_timeout, std::chrono::minutes(1));
   EXPECT_EQ(config_.log_level, "debug");
+}
+
+TEST_F(ConfigTest, StorageYamlUsesPyroscopeKeys) {
+  ASSERT_THAT(flags_.ApplyYaml("storage:\n"
+                               "  backend: s3\n"
+                               "  prefix: team-a\n"
+                               "  s3:\n"
+                               "    endpoint: s3.eu-west-1.amazonaws.com\n"
+                               "    bucket_name: profiles\n"
+                               "    region: eu-west-1\n"
+                               "    access_key_id: AKID\n"
+                               "    secret_access_key: SECRET\n"
+                               "    insecure: true\n"
+                               "    bucket_lookup_type: path\n"
+                               "  azure:\n"
+                               "    account_name: acct\n"
+                               "    container_name: blocks\n"
+                               "    endpoint: http://127.0.0.1:10000/acct\n"
+                               "pyroscopedb:\n"
+                               "  data_path: /var/lib/flamedb\n",
+                               "cfg"),
+              IsOk());
+
+  EXPECT_THAT(config_.Validate(), IsOk());
+  EXPECT_EQ(config_.storage.backend, "s3");
+  EXPECT_EQ(config_.storage.prefix, "team-a");
+  EXPECT_EQ(config_.storage.s3_endpoint, "s3.eu-west-1.amazonaws.com");
+  EXPECT_EQ(config_.storage.s3_bucket_name, "profiles");
+  EXPECT_EQ(config_.storage.s3_region, "eu-west-1");
+  EXPECT_EQ(config_.storage.s3_access_key_id, "AKID");
+  EXPECT_EQ(config_.storage.s3_secret_access_key, "SECRET");
+  EXPECT_TRUE(config_.storage.s3_insecure);
+  EXPECT_EQ(config_.storage.s3_bucket_lookup_type, "path");
+  EXPECT_EQ(config_.storage.azure_account_name, "acct");
+  EXPECT_EQ(config_.storage.azure_container_name, "blocks");
+  EXPECT_EQ(config_.storage.azure_endpoint, "http://127.0.0.1:10000/acct");
+  EXPECT_EQ(config_.DataPath(), "/var/lib/flamedb");
+  EXPECT_EQ(config_.WalDir(), "/var/lib/flamedb/wal");
+}
+
+TEST_F(ConfigTest, LocalStateDefaultsToTheFilesystemBucketOrDotData) {
+  EXPECT_EQ(config_.DataPath(), "./data");
+  ASSERT_THAT(flags_.ApplyYaml("storage: {filesystem: {dir: /srv/blocks}}\n", "cfg"), IsOk());
+  EXPECT_EQ(config_.WalDir(), "/srv/blocks/wal");
+  ASSERT_THAT(flags_.ApplyYaml("storage: {backend: azure}\n", "cfg"), IsOk());
+  EXPECT_EQ(config_.WalDir(), "./data/wal");
 }
 
 struct BadConfig {
@@ -73,6 +119,15 @@ TEST_F(ConfigTest, InvalidValuesNameTheFlag) {
       {{"-server.http-listen-port=70000"}, "-server.http-listen-port: want 0..65535"},
       {{"-server.http-max-request-body-bytes=0"}, "-server.http-max-request-body-bytes"},
       {{"-storage.backend=gcs"}, "unsupported -storage.backend \"gcs\""},
+      {{"-target=compactor"}, "-target=compactor cannot run alone yet"},
+      {{"-target=ingester,querier"}, "-target=ingester,querier cannot run alone yet"},
+      {{"-storage.backend=s3"}, "-storage.backend=s3 needs -storage.s3.endpoint"},
+      {{"-storage.backend=s3", "-storage.s3.endpoint=x"}, "needs -storage.s3.bucket-name"},
+      {{"-storage.backend=s3", "-storage.s3.endpoint=x", "-storage.s3.bucket-name=b",
+        "-storage.s3.bucket-lookup-type=dns"}, "bucket lookup type \"dns\""},
+      {{"-storage.backend=azure"}, "needs -storage.azure.account-name"},
+      {{"-storage.http.max-retries=-1"}, "-storage.http.max-retries"},
+      {{"-storage.prefix=a b"}, "-storage.prefix \"a b\""},
       {{"-compactor.block-ranges=2h,1h"}, "-compactor.block-ranges entry \"1h\""},
       {{"-compactor.block-ranges=1h,soon"}, "-compactor.block-ranges entry \"soon\""},
       {{"-compactor.block-ranges=,"}, "-compactor.block-ranges is empty"},

@@ -1,0 +1,104 @@
+// The compactor service over the blocks the ingester cuts: merging them, swapping them for
+// readers, retiring the sources, finishing an interrupted compaction at the next start, and
+// retention.
+#include "compactor/compact.h"
+#include "ingester/test_fixture.h"
+
+namespace flamedb::ingester {
+namespace {
+
+constexpr int64_t kMinute = 60'000'000'000;
+
+class CompactionTest : public IngesterTest {
+ protected:
+  // Three blocks of tenant t1 whose data starts in one hour, three hours ago.
+  void CutThreeBlocks(Ingester& ingester) {
+    for (int i = 0; i < 3; ++i) {
+      const int64_t time = kNow - 180 * kMinute + i * 10 * kMinute;
+      ASSERT_THAT(ingester.Append("t1", {{kLabels, Cpu(10 + i, 5, time), {}}}), IsOk());
+      ASSERT_THAT(ingester.Flush(), IsOk());
+    }
+    ASSERT_EQ(Snapshot("t1").blocks.size(), 3u);
+  }
+};
+
+TEST_F(CompactionTest, AnHoursBlocksBecomeOneAndTheSourcesLeaveOnceUnread) {
+  auto ingester = Open();
+  CutThreeBlocks(*ingester);
+  const std::string before = Json("t1");
+  querier::TenantSnapshot held = Snapshot("t1");  // A query still reading the sources.
+
+  ASSERT_THAT(compactor_->Compact(), ::flamedb::testing::IsOkAndHolds(1u));
+
+  const querier::TenantSnapshot now = Snapshot("t1");
+  ASSERT_EQ(now.blocks.size(), 1u);
+  EXPECT_EQ(now.blocks[0]->meta.level, 2);
+  EXPECT_EQ(now.blocks[0]->meta.sources.size(), 3u);
+  EXPECT_EQ(Json("t1"), before);
+  EXPECT_EQ(BlockDirs("t1").size(), 4u);  // The held sources are still readable.
+  held = {};
+  ASSERT_THAT(compactor_->Compact(), ::flamedb::testing::IsOkAndHolds(0u));
+  EXPECT_EQ(BlockDirs("t1").size(), 1u);
+  ingester.reset();
+  auto restarted = Open();
+  EXPECT_EQ(Json("t1"), before);
+  EXPECT_EQ(Snapshot("t1").blocks.size(), 1u);
+}
+
+TEST_F(CompactionTest, AnInterruptedCompactionIsFinishedAtTheNextStart) {
+  std::string before;
+  std::vector<block::BlockMeta> metas;
+  {
+    auto ingester = Open();
+    CutThreeBlocks(*ingester);
+    before = Json("t1");
+    for (const auto& b : Snapshot("t1").blocks) metas.push_back(b->meta);
+  }
+  // The merged block reached the bucket; the crash came before the sources were deleted.
+  ASSERT_THAT(compactor::CompactBlocks(bucket_, metas, "01ARYZ6S41TSV4RRFFQ69G5FB0"), IsOk());
+  ASSERT_EQ(BlockDirs("t1").size(), 4u);
+
+  auto restarted = Open();
+
+  EXPECT_EQ(Snapshot("t1").blocks.size(), 1u);
+  EXPECT_EQ(BlockDirs("t1").size(), 1u);
+  EXPECT_EQ(Json("t1"), before);  // Nothing counted twice, nothing lost.
+}
+
+TEST_F(CompactionTest, AFailedMergeLeavesEveryBlockAsItWas) {
+  auto ingester = Open();
+  CutThreeBlocks(*ingester);
+  const std::string before = Json("t1");
+  bucket_.fail_prefix = "t1/";
+
+  EXPECT_THAT(compactor_->Compact(), StatusIs(StatusCode::kInternal, "injected"));
+
+  EXPECT_EQ(Snapshot("t1").blocks.size(), 3u);
+  EXPECT_EQ(Json("t1"), before);
+  bucket_.fail_prefix = "\x01";
+  EXPECT_THAT(compactor_->Compact(), ::flamedb::testing::IsOkAndHolds(1u));  // Planned again, and done.
+  EXPECT_EQ(Json("t1"), before);
+}
+
+TEST_F(CompactionTest, RetentionDeletesWholeBlocksPastTheirTenantsPeriod) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+      clock_.Now().time_since_epoch()).count();
+  const int64_t hour = std::chrono::nanoseconds(std::chrono::hours(1)).count();
+  limits_.retention_period = std::chrono::hours(24);
+  auto ingester = Open();
+  ASSERT_THAT(ingester->Append("t1", {{kLabels, Cpu(1, 0, now - 30 * hour), {}}}), IsOk());
+  ASSERT_THAT(ingester->Flush(), IsOk());
+  ASSERT_THAT(ingester->Append("t1", {{kLabels, Cpu(2, 0, now - 2 * hour), {}}}), IsOk());
+  ASSERT_THAT(ingester->Flush(), IsOk());
+  ASSERT_EQ(BlockDirs("t1").size(), 2u);
+
+  EXPECT_EQ(*compactor_->ApplyRetention(), 1u);
+
+  EXPECT_EQ(BlockDirs("t1").size(), 1u);
+  EXPECT_THAT(Json("t1"), HasSubstr(":2}"));
+  EXPECT_THAT(metrics_->Render(), HasSubstr("flamedb_blocks_retention_deleted_total 1\n"));
+  EXPECT_EQ(*compactor_->ApplyRetention(), 0u);
+}
+
+}  // namespace
+}  // namespace flamedb::ingester

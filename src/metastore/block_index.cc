@@ -1,0 +1,32 @@
+#include "metastore/block_index.h"
+
+#include "block/bytes.h"
+#include "block/format.h"
+
+namespace flamedb::metastore {
+
+std::string BlockDir(const block::BlockMeta& meta) { return meta.tenant + "/" + meta.ulid + "/"; }
+std::string DataKey(const block::BlockMeta& meta) {
+  return BlockDir(meta) + std::string(block::kDataFile);
+}
+std::string MetaKey(const block::BlockMeta& meta) {
+  return BlockDir(meta) + std::string(block::kMetaFile);
+}
+
+Result<BlockRef> OpenBlock(objstore::Bucket& bucket, block::BlockMeta meta,
+                           block::SymbolCache* cache) {
+  auto loaded = std::make_shared<LoadedBlock>();
+  FLAMEDB_ASSIGN_OR_RETURN(
+      loaded->reader,
+      block::BlockReader::Open(block::BucketSource(bucket, DataKey(meta), meta.data_bytes),
+                               {.symbol_cache = cache}));
+  loaded->meta = std::move(meta);
+  return BlockRef(std::move(loaded));
+}
+
+Status DeleteBlock(objstore::Bucket& bucket, const block::BlockMeta& meta) {
+  FLAMEDB_RETURN_IF_ERROR(bucket.Delete(MetaKey(meta)));
+  return bucket.Delete(DataKey(meta));
+}
+
+}  // namespace flamedb::metastore

@@ -1,0 +1,63 @@
+// The block index (Pyroscope v2's metastore): which blocks exist per tenant, with their metas
+// and open readers. Queries plan from it and never list the bucket per query; the ingester
+// adds what it cuts, the compactor swaps merged blocks in for their sources and takes out what
+// retention drops. One interface: the embedded implementation (embedded_index.h) serves the
+// single binary; cluster mode adds one on etcd.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "block/meta.h"
+#include "block/reader.h"
+#include "block/symbol_cache.h"
+#include "objstore/bucket.h"
+
+namespace flamedb::metastore {
+
+// A block the index knows: its meta and an open reader.
+struct LoadedBlock {
+  block::BlockMeta meta;
+  std::unique_ptr<block::BlockReader> reader;
+};
+using BlockRef = std::shared_ptr<const LoadedBlock>;
+
+// Thread-safe. Every change is one step for readers: a list from Blocks() is either before or
+// after it, never half.
+class BlockIndex {
+ public:
+  virtual ~BlockIndex() = default;
+
+  // The blocks of `tenant` now (a copy: later changes do not touch it).
+  virtual std::vector<BlockRef> Blocks(std::string_view tenant) const = 0;
+  virtual std::vector<std::string> Tenants() const = 0;
+  virtual void Add(BlockRef block) = 0;
+  // Puts `merged` in and takes every block named in `sources` out, in one step. Returns the
+  // blocks taken out, or nullopt (and changes nothing) when one of `sources` is gone.
+  virtual std::optional<std::vector<BlockRef>> Replace(std::string_view tenant,
+                                                       const std::set<std::string>& sources,
+                                                       BlockRef merged) = 0;
+  // Takes out and returns the blocks of `tenant` whose meta satisfies `pred`.
+  virtual std::vector<BlockRef> RemoveIf(
+      std::string_view tenant, const std::function<bool(const block::BlockMeta&)>& pred) = 0;
+};
+
+// The key prefix of a block, "<tenant>/<ulid>/", and of its two objects.
+std::string BlockDir(const block::BlockMeta& meta);
+std::string DataKey(const block::BlockMeta& meta);
+std::string MetaKey(const block::BlockMeta& meta);
+
+// The block `meta` describes, opened for reading from `bucket` (its data is read by range).
+// `cache` may be null. Errors: kDataLoss (damaged), the bucket's.
+Result<BlockRef> OpenBlock(objstore::Bucket& bucket, block::BlockMeta meta,
+                           block::SymbolCache* cache);
+
+// Deletes a block's objects: meta.json first, so a block half deleted is never loaded again.
+Status DeleteBlock(objstore::Bucket& bucket, const block::BlockMeta& meta);
+
+}  // namespace flamedb::metastore
