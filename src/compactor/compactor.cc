@@ -71,7 +71,9 @@ Result<size_t> Compactor::Compact(std::stop_token stop) {
   Status first;
   for (const std::string& tenant : index_.Tenants()) {
     std::vector<block::BlockMeta> metas;
-    for (const metastore::BlockRef& b : index_.Blocks(tenant)) metas.push_back(b->meta);
+    for (const metastore::BlockRef& b : index_.Blocks(tenant)) {
+      if (!b->staged) metas.push_back(b->meta);  // Not in the bucket yet.
+    }
     for (const PlannedMerge& merge : Plan(std::move(metas), now, options_.plan)) {
       if (stop.stop_requested()) return made;
       Result<bool> done = RunMerge(merge, stop);

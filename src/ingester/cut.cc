@@ -8,7 +8,11 @@
 
 namespace flamedb::ingester {
 
-Status Ingester::Flush() { return CutHeads(nullptr); }
+Status Ingester::Flush() {
+  FLAMEDB_RETURN_IF_ERROR(CutHeads(nullptr));
+  if (uploader_ == nullptr) return OkStatus();
+  return uploader_->UploadPending().WithContext("heads cut and kept on local disk, upload");
+}
 
 Status Ingester::CutHeads(base::Pacer* pacer) {
   base::MutexLock cut_lock(cut_mu_);
@@ -53,6 +57,10 @@ Status Ingester::UploadCut(const Cut& cut, base::Pacer* pacer) {
     }
   }
   // Every record below the boundary is now in a block.
+  if (uploader_ != nullptr) {
+    uploader_->CutStaged(cut.wal_segment_end);  // It truncates once the blocks are uploaded.
+    return OkStatus();
+  }
   const auto started = clock_.SteadyNow();
   FLAMEDB_RETURN_IF_ERROR(wal_->Truncate(cut.wal_segment_end));
   logger_.Info("wal truncated", "below_segment", cut.wal_segment_end, "duration_ms",
@@ -74,12 +82,7 @@ Status Ingester::UploadHead(const std::string& tenant, const head::Head& head, u
   FLAMEDB_ASSIGN_OR_RETURN(block::EncodedBlock encoded,
                            block::EncodeBlock(head, meta, {.pacer = pacer}));
   const auto encoded_at = clock_.SteadyNow();
-  // The data first, meta.json last: a block without meta.json is an unfinished upload.
-  FLAMEDB_RETURN_IF_ERROR(bucket_.Put(metastore::DataKey(encoded.meta), encoded.data));
-  FLAMEDB_RETURN_IF_ERROR(
-      bucket_.Put(metastore::MetaKey(encoded.meta), block::MetaToJson(encoded.meta)));
-  FLAMEDB_ASSIGN_OR_RETURN(metastore::BlockRef loaded,
-                           metastore::OpenBlock(bucket_, encoded.meta, options_.symbol_cache));
+  FLAMEDB_ASSIGN_OR_RETURN(metastore::BlockRef loaded, Store(encoded));
   {
     // One step for readers (ReadHeads): the head leaves and the block arrives, so no profile is
     // seen twice or missed.
@@ -102,6 +105,15 @@ Status Ingester::UploadHead(const std::string& tenant, const head::Head& head, u
                ms(encoded_at - started), "paused_for_requests_ms", ms(paused), "upload_ms",
                ms(published_at - encoded_at));
   return OkStatus();
+}
+
+Result<metastore::BlockRef> Ingester::Store(const block::EncodedBlock& encoded) {
+  if (uploader_ != nullptr) return uploader_->Stage(encoded);
+  // The data first, meta.json last: a block without meta.json is an unfinished upload.
+  FLAMEDB_RETURN_IF_ERROR(bucket_.Put(metastore::DataKey(encoded.meta), encoded.data));
+  FLAMEDB_RETURN_IF_ERROR(
+      bucket_.Put(metastore::MetaKey(encoded.meta), block::MetaToJson(encoded.meta)));
+  return metastore::OpenBlock(bucket_, encoded.meta, options_.symbol_cache);
 }
 
 size_t Ingester::LiveHeadBytes() const {
@@ -163,7 +175,16 @@ Status Ingester::Shutdown() {
     base::MutexLock lock(mu_);
     shut_down_ = true;
   }
-  return Flush();
+  FLAMEDB_RETURN_IF_ERROR(CutHeads(nullptr));
+  if (uploader_ != nullptr) {
+    uploader_->Stop();
+    // One more pass; what still fails stays staged and goes up after the next start.
+    if (Status s = uploader_->UploadPending(); !s.ok()) {
+      logger_.Warn("blocks not uploaded at shutdown stay on local disk", "blocks",
+                   uploader_->pending(), "err", s);
+    }
+  }
+  return OkStatus();
 }
 
 }  // namespace flamedb::ingester

@@ -37,7 +37,10 @@ Ingester::Ingester(const IngesterOptions& options, objstore::Bucket& bucket,
       head_bytes_(metrics.AddGauge("flamedb_ingester_head_bytes",
                                    "Bytes held by the heads of all tenants.")) {}
 
-Ingester::~Ingester() { loop_.request_stop(); }
+Ingester::~Ingester() {
+  loop_.request_stop();
+  if (uploader_ != nullptr) uploader_->Stop();
+}
 
 Result<std::unique_ptr<Ingester>> Ingester::Open(const IngesterOptions& options,
                                                  objstore::Bucket& bucket,
@@ -47,7 +50,17 @@ Result<std::unique_ptr<Ingester>> Ingester::Open(const IngesterOptions& options,
                                                  base::MetricsRegistry& metrics) {
   std::unique_ptr<Ingester> ingester(
       new Ingester(options, bucket, index, overrides, clock, logger, metrics));
+  if (!options.staging_dir.empty()) {
+    FLAMEDB_ASSIGN_OR_RETURN(ingester->uploader_,
+                             Uploader::Open({.staging_dir = options.staging_dir,
+                                             .retry_interval = options.upload_retry_interval,
+                                             .symbol_cache = options.symbol_cache},
+                                            bucket, index, clock, logger, metrics));
+    // Blocks staged before a restart hold WAL records that the replay then skips.
+    FLAMEDB_RETURN_IF_ERROR(ingester->uploader_->Recover());
+  }
   FLAMEDB_RETURN_IF_ERROR(ingester->Replay());
+  if (ingester->uploader_ != nullptr) ingester->uploader_->Start(*ingester->wal_);
   ingester->loop_ = std::jthread([raw = ingester.get()](std::stop_token stop) { raw->Loop(stop); });
   return ingester;
 }

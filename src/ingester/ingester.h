@@ -24,6 +24,7 @@
 #include "distributor/sink.h"
 #include "head/head.h"
 #include "ingester/disk_guard.h"
+#include "ingester/uploader.h"
 #include "metastore/block_index.h"
 #include "objstore/bucket.h"
 #include "store/summary.h"
@@ -45,6 +46,11 @@ struct IngesterOptions {
   // The decoded symbol partitions of every block (null: each block keeps its own). Must
   // outlive the ingester.
   block::SymbolCache* symbol_cache = nullptr;
+  // Non-empty (remote buckets): cut blocks are written here first and uploaded in the
+  // background (uploader.h); the WAL is truncated as uploads complete. Empty: a cut uploads
+  // directly and truncates the WAL itself.
+  std::string staging_dir{};
+  base::Duration upload_retry_interval = std::chrono::seconds(5);
   // The server's requests (null: none). A cut the background loop starts gives way to them
   // while they need every core (base::Pacer); Flush() and Shutdown() cut at full speed. Must
   // outlive the ingester.
@@ -72,8 +78,9 @@ class Ingester final : public distributor::ProfileSink {
                 std::vector<distributor::SeriesProfile> profiles) override EXCLUDES(mu_);
 
   // Cuts every head into a block, uploads the blocks (data, then meta.json), adds them to the
-  // index and deletes the WAL segments they cover. Errors: the bucket's; the heads stay
-  // readable and are retried at the next cut.
+  // index and deletes the WAL segments they cover. Errors: the bucket's. Without staging the
+  // heads then stay readable and are retried at the next cut; with staging the blocks are
+  // cut and readable from local disk, and the background uploader retries.
   Status Flush() EXCLUDES(cut_mu_, mu_);
   // Flushes if the oldest head is older than max_block_duration or the heads hold more than
   // max_head_bytes (what the background loop does every cut_check_interval). Returns whether it
@@ -111,8 +118,11 @@ class Ingester final : public distributor::ProfileSink {
   // Flush(), encoding the blocks with `pacer` (null: at full speed).
   Status CutHeads(base::Pacer* pacer) EXCLUDES(cut_mu_, mu_);
   Status UploadCut(const Cut& cut, base::Pacer* pacer) REQUIRES(cut_mu_) EXCLUDES(mu_);
+  // Encodes `head` into a block, puts it in the bucket (or stages it for upload) and publishes
+  // it in the index in place of the head.
   Status UploadHead(const std::string& tenant, const head::Head& head, uint64_t wal_end,
                     base::Pacer* pacer) EXCLUDES(mu_);
+  Result<metastore::BlockRef> Store(const block::EncodedBlock& encoded);
   bool ShouldCut() const EXCLUDES(mu_);
   size_t LiveHeadBytes() const EXCLUDES(mu_);  // Of the heads taking pushes, not those cut.
   void Loop(std::stop_token stop);
@@ -132,6 +142,7 @@ class Ingester final : public distributor::ProfileSink {
   base::Counter& cut_paused_;
   base::Gauge& head_bytes_;
   std::unique_ptr<wal::Wal> wal_;
+  std::unique_ptr<Uploader> uploader_;  // With staging_dir only. After wal_: stopped first.
 
   // Appends hold it shared from the WAL write to the head update; a cut holds it exclusively
   // while it rotates the WAL and swaps the heads, so every record below the new segment is in

@@ -85,7 +85,8 @@ class IngesterTest : public ::testing::Test {
     auto ingester = Ingester::Open({.wal_dir = dir_,
                                     .max_block_duration = std::chrono::hours(1),
                                     .max_head_bytes = max_head_bytes,
-                                    .cut_check_interval = std::chrono::hours(1)},
+                                    .cut_check_interval = std::chrono::hours(1),
+                                    .staging_dir = staging_dir_},
                                    bucket_, *index_, *overrides_, clock_, logger_, *metrics_);
     EXPECT_THAT(ingester, IsOk());
     querier_ = std::make_unique<querier::Querier>(*index_, ingester->get());
@@ -114,6 +115,7 @@ class IngesterTest : public ::testing::Test {
   }
 
   std::string dir_;
+  std::string staging_dir_;  // Set: cut blocks are staged and uploaded (remote buckets).
   distributor::Limits limits_;
   std::unique_ptr<distributor::Overrides> overrides_;
   flamedb::testing::FakeClock clock_;

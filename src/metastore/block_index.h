@@ -24,6 +24,9 @@ namespace flamedb::metastore {
 struct LoadedBlock {
   block::BlockMeta meta;
   std::unique_ptr<block::BlockReader> reader;
+  // On the ingester's local disk, not in the bucket yet (ingester/uploader.h): readable, but
+  // neither merged nor taken out by a refresh.
+  bool staged = false;
 };
 using BlockRef = std::shared_ptr<const LoadedBlock>;
 

@@ -83,7 +83,8 @@ Result<size_t> EmbeddedIndex::Refresh() {
   base::MutexLock lock(mu_);
   for (auto& [tenant, blocks] : tenants_) {
     changed += std::erase_if(blocks, [&](const auto& item) {
-      return item.second.added < started && listed.count(item.first) == 0;
+      return item.second.added < started && !item.second.block->staged &&
+             listed.count(item.first) == 0;
     });
   }
   return changed;

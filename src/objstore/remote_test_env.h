@@ -37,7 +37,9 @@ inline const testing::TestServer& SwiftServer() {
       std::abort();
     }
     // The bucket, made with a signed PUT as any S3 client would.
-    HttpClient http(TestHttpOptions());
+    // Swift's backends may still be warming up: retry 5xx for up to ~10 s.
+    HttpClient http({.max_retries = 40, .backoff_base = std::chrono::milliseconds(250),
+                     .backoff_max = std::chrono::milliseconds(250)});
     HttpRequest put;
     put.method = "PUT";
     put.url = (*s)->endpoint() + "/" + kTestBucket;

@@ -96,6 +96,8 @@ Status App::StartStorage() {
            .disk_paths = {config.WalDir(), config.DataPath()},
            .min_free_disk_bytes = static_cast<uint64_t>(config.storage_min_free_disk_mb) << 20,
            .symbol_cache = symbol_cache_.get(),
+           // A remote bucket gets each block after the cut, from local disk (uploader.h).
+           .staging_dir = config.storage.remote() ? config.DataPath() + "/upload" : "",
            .demand = &cpu_demand_},
           *bucket_, *index_, *overrides_, clock_, logger_, metrics_));
   querier_ = std::make_unique<querier::Querier>(*index_, ingester_.get());
