@@ -1,0 +1,122 @@
+// Compaction on S3 under load: clients push while heads are cut every half second and the
+// compactor merges the blocks (minute and four-minute levels) in the bucket. Every two seconds
+// a query of everything stored checks that each acknowledged profile is counted exactly once,
+// during the merges and the swaps of sources for merged blocks; at the end a server with an
+// empty local directory reads the same from the bucket alone.
+//
+// A long suite: it runs in the release build only (the sanitizer builds set FLAMEDB_SANITIZE).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { httpRequest } from './lib/http.mjs';
+import { getIngested, ingest } from './lib/ingest.mjs';
+import { sampleValue } from './lib/metrics.mjs';
+import { startSwift } from './lib/objectstores.mjs';
+import { makeTempDir, removeTempDir, startServer } from './lib/server.mjs';
+
+const RUN_MS = Number(process.env.FLAMEDB_REMOTE_COMPACTION_SECONDS ?? 150) * 1000;
+const CLIENTS = 3;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const skip = process.env.FLAMEDB_SANITIZE ? 'a long suite: it runs in the release build' : false;
+
+describe('compaction on S3 under load', { skip }, () => {
+  let swift;
+  before(async () => { swift = await startSwift(); });
+  after(async () => { await swift?.stop(); });
+
+  const flagsFor = (data) => [...swift.flags, `-pyroscopedb.data-path=${data}`, '-storage.min-free-disk-mb=0',
+    '-compactor.compaction-interval=1s', '-compactor.block-ranges=1m,4m', '-ingester.max-block-duration=1m',
+    '-ingester.max-global-series-per-tenant=0', '-distributor.ingestion-rate-limit-mb=10000'];
+
+  /** push_id -> { profiles, total } of everything stored. */
+  async function stored(baseUrl) {
+    const out = new Map();
+    for (const s of (await getIngested(baseUrl)).series) {
+      const id = s.labels.push_id;
+      if (id === undefined) continue;
+      assert.ok(!out.has(id), `push ${id} appears in two series`);
+      out.set(id, { profiles: s.profiles, total: Object.values(s.totals).reduce((a, v) => a + v, 0n) });
+    }
+    return out;
+  }
+
+  function check(got, acked, inFlight, when) {
+    for (const [id, total] of acked) {
+      const s = got.get(id);
+      assert.ok(s, `${when}: acknowledged push ${id} is missing`);
+      assert.equal(s.profiles, 1, `${when}: push ${id} is counted ${s.profiles} times`);
+      assert.equal(s.total, total, `${when}: push ${id} has total ${s.total}, sent ${total}`);
+    }
+    for (const [id, s] of got) {
+      assert.ok(acked.has(id) || inFlight.has(id), `${when}: push ${id} was never sent`);
+      assert.equal(s.profiles, 1, `${when}: push ${id} is counted ${s.profiles} times`);
+    }
+  }
+
+  test(`${RUN_MS / 1000} s of pushes, cuts and merges: every acknowledged profile counted once, during and after`,
+    { timeout: RUN_MS + 240_000 }, async () => {
+      const data = await makeTempDir('flamedb-s3-compaction-');
+      const srv = await startServer(flagsFor(data), { dataDir: data });
+      const acked = new Map();  // push_id -> total
+      const inFlight = new Map();
+      const refused = [];
+      let stopped = false;
+      // Timestamps spread over minutes 10 to 3 ago: settled windows of both levels.
+      const base = (Math.floor(Date.now() / 60_000) - 10) * 60;
+      const client = async (c) => {
+        for (let n = 0; !stopped; n++) {
+          const id = `${c}-${n}`;
+          const total = 10 + (n % 7);
+          const from = base + ((n * 7 + c * 13) % 420);
+          inFlight.set(id, BigInt(total) * 10_000_000n);
+          const res = await ingest(srv.baseUrl, { name: `merged.cpu{push_id=${id}}`, from, until: from + 1 },
+            `main;work;leaf${n % 5} ${total}\n`).catch((err) => ({ status: 0, text: err.message }));
+          if (res.status === 200) acked.set(id, inFlight.get(id));
+          else refused.push(`push ${id}: ${res.status} ${res.text}`);
+          inFlight.delete(id);
+          await sleep(10);
+        }
+      };
+      const flusher = async () => {
+        while (!stopped) {
+          await sleep(500);
+          const res = await httpRequest(srv.baseUrl, '/ingester/flush', { method: 'POST', timeoutMs: 60_000 });
+          assert.equal(res.status, 204, res.text);
+        }
+      };
+      let checks = 0;
+      const checker = async () => {
+        while (!stopped) {
+          await sleep(2000);
+          const ackedThen = new Map(acked);
+          const inFlightThen = new Map([...inFlight, ...acked]);
+          const got = await stored(srv.baseUrl);
+          // Pushes acknowledged while the query ran may or may not be in it.
+          check(got, ackedThen, inFlightThen, `check ${++checks}`);
+        }
+      };
+      const work = Promise.all([...Array.from({ length: CLIENTS }, (_, c) => client(c)), flusher(), checker()]);
+      await sleep(RUN_MS);
+      stopped = true;
+      await work;
+      assert.deepEqual(refused, []);
+      await httpRequest(srv.baseUrl, '/ingester/flush', { method: 'POST', timeoutMs: 60_000 });
+      check(await stored(srv.baseUrl), acked, new Map(), 'at the end');
+      const metrics = (await httpRequest(srv.baseUrl, '/metrics')).text;
+      const merges = sampleValue(metrics, 'flamedb_compactor_blocks_made_total');
+      assert.ok(merges >= 5, `several merges should have run (${merges})`);
+      assert.equal(sampleValue(metrics, 'flamedb_compactor_failures_total'), 0);
+      assert.ok(checks >= RUN_MS / 4000, `too few checks (${checks})`);
+      assert.equal(await srv.stop(), 0);
+
+      const fresh = await makeTempDir('flamedb-s3-compaction-fresh-');
+      const again = await startServer(flagsFor(fresh), { dataDir: fresh });
+      try {
+        check(await stored(again.baseUrl), acked, new Map(), 'from the bucket alone');
+      } finally {
+        await again.stop();
+        removeTempDir(fresh);
+        removeTempDir(data);
+      }
+    });
+});
