@@ -30,10 +30,12 @@ Result<Args> ParseArgs(std::span<const std::string> argv, const std::set<std::st
     const std::string name = a.substr(dashes, eq == std::string::npos ? std::string::npos
                                                                       : eq - dashes);
     if (switches.contains(name)) {
-      if (eq != std::string::npos) {
-        return InvalidArgumentError("flag --" + name + " takes no value");
+      // --name alone, or --name=true / --name=false as Go's flag package takes them.
+      const std::string value = eq == std::string::npos ? "true" : a.substr(eq + 1);
+      if (value != "true" && value != "false") {
+        return InvalidArgumentError("flag --" + name + " takes no value (or =true, =false)");
       }
-      out.flags[name].push_back("true");
+      out.flags[name].push_back(value);
       continue;
     }
     if (!known.contains(name)) return InvalidArgumentError("unknown flag --" + name);

@@ -37,6 +37,12 @@ TEST(ArgsTest, UsageErrorsNameTheFlag) {
               StatusIs(StatusCode::kInvalidArgument, "flag --verbose takes no value"));
 }
 
+TEST(ArgsTest, ASwitchTakesTrueOrFalseAsGoFlagsDo) {
+  EXPECT_EQ(Parse({"--verbose=false"})->Get("verbose"), "false");
+  EXPECT_EQ(Parse({"--verbose=true"})->Get("verbose"), "true");
+  EXPECT_EQ(Parse({"--verbose"})->Get("verbose"), "true");
+}
+
 TEST(HttpTargetTest, ParsesHostPortAndPath) {
   auto t = ParseUrl("http://127.0.0.1:4040/pyroscope/");
   ASSERT_THAT(t, IsOk());

@@ -161,7 +161,7 @@ int CanaryCommand(std::span<const std::string> argv) {
   const RpcClient client(std::move(options).value());
   // Frame names differ between runs too, so a restarted canary never reads an old probe.
   const uint64_t nonce = std::random_device{}() % 1'000'000 * 1'000'000;
-  if (args->Has("once")) return Once(client, service, nonce);
+  if (args->Get("once") == "true") return Once(client, service, nonce);
   return Loop(client, service, std::chrono::duration_cast<std::chrono::milliseconds>(*interval),
               *listen, nonce);
 }

@@ -1,6 +1,8 @@
 // flamectl: the command-line client of flamedb (and of Pyroscope servers where the API is the
 // same). Exit codes: 0 ok, 1 failure, 2 usage error; errors are one line on stderr.
 #include <chrono>
+#include <cstdlib>
+#include <set>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -11,7 +13,8 @@
 #include "ctl/cli.h"
 #include "ctl/http_client.h"
 #include "ctl/rpc.h"
-#include "objstore/filesystem_bucket.h"
+#include "base/flags.h"
+#include "objstore/config.h"
 
 namespace {
 
@@ -53,17 +56,62 @@ Example:
   flamectl ready --url http://localhost:4040 && echo up
 )";
 
-constexpr char kBlocksHelp[] = R"(flamectl blocks list | inspect ID: read a bucket directory without a server.
+constexpr char kBlocksHelp[] = R"(flamectl blocks list | inspect ID: read a bucket without a server.
 
 Flags:
-  --dir DIR          the bucket directory (the server's -storage.filesystem.dir)
+  --storage.*        the bucket, with the server's flags: --storage.backend (filesystem, s3,
+                     azure), --storage.prefix, --storage.filesystem.dir, --storage.s3.endpoint,
+                     --storage.s3.bucket-name, ..., --storage.azure.account-name, ...
+                     (docs/storage.md); S3 credentials also from AWS_ACCESS_KEY_ID and
+                     AWS_SECRET_ACCESS_KEY
+  --config.file FILE the server's YAML file, whose storage: section is read
+  --dir DIR          short for --storage.filesystem.dir DIR
   --tenant-id ID     only this tenant (inspect: required unless there is one tenant)
   --output FORMAT    table (default) or json
 
 Examples:
   flamectl blocks list --dir ./data
   flamectl blocks inspect --dir ./data --tenant-id anonymous 01JABCDEF0123456789ABCDEFG
+  flamectl blocks list --storage.backend s3 --storage.s3.endpoint s3.eu-west-1.amazonaws.com \
+    --storage.s3.bucket-name profiles --storage.s3.region eu-west-1
 )";
+
+// The --storage.* flags of the server (and --config.file) for the blocks commands.
+struct StorageFlags {
+  base::FlagSet flags{"flamectl blocks"};
+  objstore::BucketConfig config;
+  std::string config_file;
+  StorageFlags() {
+    config.Register(flags);
+    flags.String("config.file", &config_file, "", "The server's YAML configuration.");
+  }
+  // Parses `argv` with them and blocks' own flags.
+  Result<ctl::Args> Parse(std::span<const std::string> argv) const {
+    std::set<std::string> known = {"dir", "tenant-id", "output"};
+    std::set<std::string> switches;
+    for (const auto& f : flags.flags()) {
+      (f->type == base::FlagType::kBool ? switches : known).insert(f->name);
+    }
+    return ctl::ParseArgs(argv, known, switches);
+  }
+  // The bucket they name. Errors: kInvalidArgument (flags), the bucket's.
+  Result<std::unique_ptr<objstore::Bucket>> Open(const ctl::Args& args) {
+    std::vector<std::string> assignments;
+    for (const auto& [name, values] : args.flags) {
+      if (name == "dir") {
+        assignments.push_back("-storage.filesystem.dir=" + values.back());
+      } else if (flags.Find(name) != nullptr) {
+        assignments.push_back("-" + name + (values.empty() ? "" : "=" + values.back()));
+      }
+    }
+    FLAMEDB_RETURN_IF_ERROR(flags.Parse(assignments, [](const char* n) { return std::getenv(n); }));
+    if (config.backend == "filesystem" && !args.Has("dir") &&
+        !args.Has("storage.filesystem.dir") && config_file.empty()) {
+      return InvalidArgumentError("blocks needs --dir, --storage.* flags or --config.file");
+    }
+    return objstore::OpenBucket(config);
+  }
+};
 
 int Ready(std::span<const std::string> argv) {
   Result<ctl::Args> args = ctl::ParseArgs(argv, ctl::ClientFlags());
@@ -86,7 +134,8 @@ int Ready(std::span<const std::string> argv) {
 }
 
 int Blocks(std::span<const std::string> argv) {
-  Result<ctl::Args> args = ctl::ParseArgs(argv, {"dir", "tenant-id", "output"});
+  StorageFlags storage;
+  Result<ctl::Args> args = storage.Parse(argv);
   if (!args.ok()) return Usage(args.status().message());
   if (args->help || args->positional.empty()) {
     if (args->help) return std::fputs(kBlocksHelp, stdout), kOk;
@@ -95,9 +144,10 @@ int Blocks(std::span<const std::string> argv) {
   const std::string& sub = args->positional[0];
   const std::string output = args->Get("output", "table");
   if (output != "table" && output != "json") return Usage("--output must be table or json");
-  if (!args->Has("dir")) return Usage("blocks " + sub + " needs --dir");
-  Result<std::unique_ptr<objstore::FilesystemBucket>> bucket =
-      objstore::FilesystemBucket::Open(args->Get("dir"));
+  Result<std::unique_ptr<objstore::Bucket>> bucket = storage.Open(*args);
+  if (bucket.status().code() == StatusCode::kInvalidArgument) {
+    return Usage(bucket.status().message());
+  }
   if (!bucket.ok()) return Fail(bucket.status());
   const std::string tenant = args->Get("tenant-id");
   if (sub == "list") {

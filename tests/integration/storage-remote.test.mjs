@@ -22,6 +22,9 @@ import { startAzurite, startSwift } from './lib/objectstores.mjs';
 import { makeTempDir, removeTempDir, startServer } from './lib/server.mjs';
 
 const execFileAsync = promisify(execFile);
+const FLAMECTL = process.env.FLAMECTL_BIN
+  ? path.resolve(process.env.FLAMECTL_BIN)
+  : path.join(repoRoot, 'build', 'bin', 'flamectl');
 const QUERIER_PROTO = 'querier/v1/querier.proto';
 const PROFILE_PROTO = 'google/v1/profile.proto';
 const CPU = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
@@ -94,6 +97,12 @@ describe('remote buckets end to end', () => {
         const topBefore = await mergedCpuTop(srv.baseUrl, `${kind}-before.pb`);
         assert.ok(topBefore.length > 5, `a real CPU profile has many functions: ${topBefore.length}`);
         assert.equal(before.blocks, 1, 'one block, uploaded');
+        // flamectl reads the same bucket with the same flags (GNU style: --storage.x=y).
+        const { stdout } = await execFileAsync(FLAMECTL, ['blocks', 'list', '--output', 'json',
+          ...store.flags.map((f) => `-${f}`)]);
+        const listed = JSON.parse(stdout);
+        assert.equal(listed.length, 1, stdout);
+        assert.deepEqual(listed[0].services, ['goapp', 'nodeapp']);
         assert.ok(before.series.length >= 4, JSON.stringify(before.series.map((s) => s.labels)));
         srv.proc.kill('SIGKILL');
         await srv.exited;
