@@ -36,21 +36,16 @@ inline const testing::TestServer& SwiftServer() {
       ADD_FAILURE() << s.status().ToString();
       std::abort();
     }
-    // The bucket, made with a signed PUT as any S3 client would.
     // Swift's backends may still be warming up: retry 5xx for up to ~10 s.
-    HttpClient http({.max_retries = 40, .backoff_base = std::chrono::milliseconds(250),
-                     .backoff_max = std::chrono::milliseconds(250)});
-    HttpRequest put;
-    put.method = "PUT";
-    put.url = (*s)->endpoint() + "/" + kTestBucket;
-    put.headers = {{"x-amz-content-sha256", "UNSIGNED-PAYLOAD"}};
-    put.aws_sigv4 = "aws:amz:us-east-1:s3";
-    put.username = kSwiftAccessKey;
-    put.password = kSwiftSecret;
-    auto r = http.Send(put);
-    if (!r.ok() || r->status != 200) {
-      ADD_FAILURE() << "cannot create the test bucket: "
-                    << (r.ok() ? std::to_string(r->status) + r->body : r.status().ToString());
+    S3Options options{.endpoint = (*s)->endpoint(),
+                      .bucket_name = kTestBucket,
+                      .access_key_id = kSwiftAccessKey,
+                      .secret_access_key = kSwiftSecret,
+                      .http = {.max_retries = 40,
+                               .backoff_base = std::chrono::milliseconds(250),
+                               .backoff_max = std::chrono::milliseconds(250)}};
+    if (Status created = S3Bucket::Create(options); !created.ok()) {
+      ADD_FAILURE() << "cannot create the test bucket: " << created.ToString();
       s->reset();  // Stops the server.
       std::abort();
     }

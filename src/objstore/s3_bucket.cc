@@ -33,7 +33,16 @@ S3Bucket::S3Bucket(const S3Options& options) : options_(options), http_(options.
 
 S3Bucket::~S3Bucket() = default;
 
-Result<std::unique_ptr<S3Bucket>> S3Bucket::Open(const S3Options& options) {
+Status S3Bucket::Create(const S3Options& options) {
+  FLAMEDB_ASSIGN_OR_RETURN(std::unique_ptr<S3Bucket> bucket, Make(options));
+  FLAMEDB_ASSIGN_OR_RETURN(HttpResponse r, bucket->Send("PUT", "", "", ""));
+  if (r.status == 200 || RemoteErrorCode(r).starts_with("BucketAlreadyOwnedByYou")) {
+    return OkStatus();
+  }
+  return bucket->Failure("create bucket", "", r);
+}
+
+Result<std::unique_ptr<S3Bucket>> S3Bucket::Make(const S3Options& options) {
   if (options.endpoint.empty()) return InvalidArgumentError("-storage.s3.endpoint is empty");
   if (options.bucket_name.size() < 3 || options.bucket_name.find('/') != std::string::npos) {
     return InvalidArgumentError("-storage.s3.bucket-name \"" + options.bucket_name +
@@ -65,6 +74,11 @@ Result<std::unique_ptr<S3Bucket>> S3Bucket::Open(const S3Options& options) {
   bucket->base_url_ = path_style ? scheme + "://" + host + "/" + options.bucket_name
                                  : scheme + "://" + options.bucket_name + "." + host;
   bucket->sigv4_ = "aws:amz:" + options.region + ":s3";
+  return bucket;
+}
+
+Result<std::unique_ptr<S3Bucket>> S3Bucket::Open(const S3Options& options) {
+  FLAMEDB_ASSIGN_OR_RETURN(std::unique_ptr<S3Bucket> bucket, Make(options));
   Result<HttpResponse> r = bucket->Send("GET", "", "list-type=2&max-keys=1", "");
   if (!r.ok()) return r.status().WithContext(bucket->Describe());
   if (r->status != 200) return bucket->Failure("list (startup check)", "", *r);

@@ -43,6 +43,9 @@ class S3Bucket final : public Bucket {
   // Errors: kInvalidArgument (options), kPermissionDenied (403), kNotFound (no such bucket),
   // kUnavailable/kDeadlineExceeded (cannot reach the endpoint).
   static Result<std::unique_ptr<S3Bucket>> Open(const S3Options& options);
+  // Creates the bucket `options` names (for tests and benchmarks: the server never creates
+  // one). A bucket that exists and is ours is fine. Errors: as Open.
+  static Status Create(const S3Options& options);
   ~S3Bucket() override;
 
   Result<std::string> Get(std::string_view key) override;
@@ -56,8 +59,9 @@ class S3Bucket final : public Bucket {
   std::string Describe() const override;
 
  private:
-  struct Request;
   explicit S3Bucket(const S3Options& options);
+  // Checks the options and sets the bucket's URL, without a request.
+  static Result<std::unique_ptr<S3Bucket>> Make(const S3Options& options);
   // `key` (already validated) or the bucket itself when empty; `query` canonical.
   std::string Url(std::string_view key, std::string_view query) const;
   Result<HttpResponse> Send(std::string method, std::string_view key, std::string_view query,
