@@ -38,6 +38,7 @@ class BucketBytes final : public ByteSource {
   BucketBytes(objstore::Bucket& bucket, std::string key, uint64_t size)
       : bucket_(bucket), key_(std::move(key)), size_(size) {}
   uint64_t size() const override { return size_; }
+  bool random_access() const override { return false; }
   Result<std::string_view> Read(uint64_t offset, uint64_t length,
                                 std::string& scratch) const override {
     FLAMEDB_RETURN_IF_ERROR(CheckRange(offset, length, size_));
@@ -72,6 +73,35 @@ class MappedBytes final : public ByteSource {
 };
 
 }  // namespace
+
+std::optional<std::string_view> Prefetched::Find(uint64_t offset, uint64_t length) const {
+  auto it = pieces_.upper_bound(offset);
+  if (it == pieces_.begin()) return std::nullopt;
+  --it;
+  const uint64_t skip = offset - it->first;
+  if (skip > it->second.size() || length > it->second.size() - skip) return std::nullopt;
+  return std::string_view(it->second).substr(skip, length);
+}
+
+Status ReadAhead(const ByteSource& source, std::span<const std::pair<uint64_t, uint64_t>> ranges,
+                 Prefetched& out, uint64_t max_gap, uint64_t max_read) {
+  if (source.random_access()) return OkStatus();
+  for (size_t i = 0; i < ranges.size();) {
+    const uint64_t begin = ranges[i].first;
+    uint64_t end = begin + ranges[i].second;
+    size_t j = i + 1;
+    while (j < ranges.size() && ranges[j].first >= end && ranges[j].first - end <= max_gap &&
+           ranges[j].first + ranges[j].second - begin <= max_read) {
+      end = ranges[j].first + ranges[j].second;
+      ++j;
+    }
+    std::string scratch;
+    FLAMEDB_ASSIGN_OR_RETURN(std::string_view bytes, source.Read(begin, end - begin, scratch));
+    out.Add(begin, scratch.empty() ? std::string(bytes) : std::move(scratch));
+    i = j;
+  }
+  return OkStatus();
+}
 
 std::unique_ptr<ByteSource> StringSource(std::string data) {
   return std::make_unique<StringBytes>(std::move(data));

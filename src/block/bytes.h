@@ -3,9 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "base/status.h"
 #include "objstore/bucket.h"
@@ -21,7 +25,29 @@ class ByteSource {
   // into `scratch`. Errors: kDataLoss when the range is past the end; I/O errors as is.
   virtual Result<std::string_view> Read(uint64_t offset, uint64_t length,
                                         std::string& scratch) const = 0;
+  // True when a read costs about the same wherever it falls (memory, mmap); false for a bucket,
+  // where every read is a request and reading ahead pays (ReadAhead).
+  virtual bool random_access() const { return true; }
 };
+
+// Ranges of a source read ahead of their use, so that a remote source answers many reads with
+// few requests. Owned by one reading pass (not shared between threads).
+class Prefetched {
+ public:
+  // The bytes [offset, offset + length) if one piece read ahead holds them all.
+  std::optional<std::string_view> Find(uint64_t offset, uint64_t length) const;
+  void Add(uint64_t offset, std::string bytes) { pieces_[offset] = std::move(bytes); }
+
+ private:
+  std::map<uint64_t, std::string> pieces_;  // By offset.
+};
+
+// Reads the (offset, length) `ranges` of `source`, ascending, into `out` with as few reads as
+// it takes: ranges at most `max_gap` apart share one read, and no read is larger than
+// `max_read` (a range larger than that is read alone). Does nothing for a random-access
+// source. Errors: the source's.
+Status ReadAhead(const ByteSource& source, std::span<const std::pair<uint64_t, uint64_t>> ranges,
+                 Prefetched& out, uint64_t max_gap = 256 << 10, uint64_t max_read = 16 << 20);
 
 std::unique_ptr<ByteSource> StringSource(std::string data);
 // Object `key` of `size` bytes (from meta.json or a listing), read with range gets.

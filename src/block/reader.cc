@@ -12,6 +12,10 @@ namespace {
 
 std::atomic<uint64_t> next_reader_id{1};
 
+// What one request reads of a remote block: its tail at open, row chunks per window.
+constexpr uint64_t kOpenReadAhead = 256 << 10;
+constexpr uint64_t kChunkReadAhead = 16 << 20;
+
 }  // namespace
 
 BlockReader::BlockReader(std::unique_ptr<ByteSource> bytes, const ReaderOptions& options)
@@ -42,12 +46,21 @@ Result<std::unique_ptr<BlockReader>> BlockReader::Open(std::unique_ptr<ByteSourc
     return DataLossError("block: " + std::to_string(size) + " bytes is too short for a block");
   }
   std::string scratch;
-  FLAMEDB_ASSIGN_OR_RETURN(std::string_view header, r->bytes_->Read(0, kHeaderBytes, scratch));
+  // A remote block's footer, table of contents and (usually) series index are near its end:
+  // one request reads them all.
+  Prefetched tail;
+  const uint64_t tail_bytes = std::min<uint64_t>(size, kOpenReadAhead);
+  const std::pair<uint64_t, uint64_t> tail_range{size - tail_bytes, tail_bytes};
+  FLAMEDB_RETURN_IF_ERROR(ReadAhead(*r->bytes_, {&tail_range, 1}, tail));
+  const auto read = [&](uint64_t offset, uint64_t length) -> Result<std::string_view> {
+    if (auto held = tail.Find(offset, length)) return *held;
+    return r->bytes_->Read(offset, length, scratch);
+  };
+  FLAMEDB_ASSIGN_OR_RETURN(std::string_view header, read(0, kHeaderBytes));
   if (header.substr(0, kHeaderMagic.size()) != kHeaderMagic) {
     return DataLossError("block: the header magic is missing (not a flamedb block)");
   }
-  FLAMEDB_ASSIGN_OR_RETURN(std::string_view footer_view,
-                           r->bytes_->Read(size - kFooterBytes, kFooterBytes, scratch));
+  FLAMEDB_ASSIGN_OR_RETURN(std::string_view footer_view, read(size - kFooterBytes, kFooterBytes));
   const std::string footer(footer_view);
   ByteReader f(footer);
   const uint64_t toc_offset = f.Fixed64();
@@ -60,12 +73,12 @@ Result<std::unique_ptr<BlockReader>> BlockReader::Open(std::unique_ptr<ByteSourc
       toc_size != size - kFooterBytes - toc_offset || toc_size > kMaxTocBytes) {
     return DataLossError("block: the footer points outside the object");
   }
-  FLAMEDB_ASSIGN_OR_RETURN(std::string_view toc, r->bytes_->Read(toc_offset, toc_size, scratch));
+  FLAMEDB_ASSIGN_OR_RETURN(std::string_view toc, read(toc_offset, toc_size));
   if (options.verify_checksums && Crc32(toc) != toc_crc) {
     return DataLossError("block: the table of contents fails its checksum");
   }
   FLAMEDB_ASSIGN_OR_RETURN(r->toc_, DecodeToc(toc, toc_offset));
-  FLAMEDB_RETURN_IF_ERROR(r->LoadSeries());
+  FLAMEDB_RETURN_IF_ERROR(r->LoadSeries(&tail));
   {
     base::MutexLock lock(r->mu_);
     r->partitions_.resize(r->toc_.partitions.size());
@@ -73,17 +86,24 @@ Result<std::unique_ptr<BlockReader>> BlockReader::Open(std::unique_ptr<ByteSourc
   return r;
 }
 
-Result<std::string> BlockReader::ReadSection(const SectionRef& ref, std::string_view what) const {
+Result<std::string> BlockReader::ReadSection(const SectionRef& ref, std::string_view what,
+                                             const Prefetched* ahead) const {
   std::string scratch;
-  FLAMEDB_ASSIGN_OR_RETURN(std::string_view stored, bytes_->Read(ref.offset, ref.size, scratch));
+  std::optional<std::string_view> held =
+      ahead != nullptr ? ahead->Find(ref.offset, ref.size) : std::nullopt;
+  if (!held.has_value()) {
+    FLAMEDB_ASSIGN_OR_RETURN(held, bytes_->Read(ref.offset, ref.size, scratch));
+  }
+  const std::string_view stored = *held;
   if (options_.verify_checksums && Crc32(stored) != ref.crc) {
     return DataLossError("block: " + std::string(what) + " fails its checksum");
   }
   return Decompress(stored, ref.raw_size, options_.max_section_bytes, what);
 }
 
-Status BlockReader::LoadSeries() {
-  FLAMEDB_ASSIGN_OR_RETURN(std::string raw, ReadSection(toc_.series_section, "the series index"));
+Status BlockReader::LoadSeries(const Prefetched* ahead) {
+  FLAMEDB_ASSIGN_OR_RETURN(std::string raw,
+                           ReadSection(toc_.series_section, "the series index", ahead));
   ByteReader r(raw);
   std::vector<std::string_view> strings;
   const uint64_t n_strings = r.Below(r.remaining() + 1);
@@ -172,9 +192,10 @@ bool ReadSamples(SampleColumns& col, uint64_t limit, Chunk& c) {
 
 }  // namespace
 
-Result<BlockReader::Chunk> BlockReader::ReadChunk(size_t index, bool samples) const {
+Result<BlockReader::Chunk> BlockReader::ReadChunk(size_t index, bool samples,
+                                                  const Prefetched* ahead) const {
   const ChunkEntry& entry = toc_.chunks[index];
-  FLAMEDB_ASSIGN_OR_RETURN(std::string raw, ReadSection(entry.section, "a row chunk"));
+  FLAMEDB_ASSIGN_OR_RETURN(std::string raw, ReadSection(entry.section, "a row chunk", ahead));
   ByteReader r(raw);
   const uint64_t rows = r.Varint();
   ByteReader series(r.Bytes()), partition(r.Bytes()), time(r.Bytes()), total(r.Bytes());
@@ -218,15 +239,15 @@ Result<BlockReader::Chunk> BlockReader::ReadChunk(size_t index, bool samples) co
   return c;
 }
 
-Result<std::shared_ptr<const BlockReader::Chunk>> BlockReader::LoadChunk(size_t index,
-                                                                         bool samples) const {
+Result<std::shared_ptr<const BlockReader::Chunk>> BlockReader::LoadChunk(
+    size_t index, bool samples, const Prefetched* ahead) const {
   if (options_.keep_last_chunk) {
     base::MutexLock lock(chunk_mu_);
     if (last_chunk_ != nullptr && last_chunk_index_ == index && (last_chunk_samples_ || !samples)) {
       return last_chunk_;
     }
   }
-  FLAMEDB_ASSIGN_OR_RETURN(Chunk c, ReadChunk(index, samples));
+  FLAMEDB_ASSIGN_OR_RETURN(Chunk c, ReadChunk(index, samples, ahead));
   auto chunk = std::make_shared<const Chunk>(std::move(c));
   if (options_.keep_last_chunk) {
     base::MutexLock lock(chunk_mu_);
@@ -250,6 +271,7 @@ Status BlockReader::ForEachRowTotal(std::span<const uint32_t> series, store::Tim
 Status BlockReader::VisitRows(std::span<const uint32_t> series, store::TimeRange range,
                               bool samples,
                               const std::function<void(const store::RowView&)>& fn) const {
+  std::vector<size_t> wanted;
   for (size_t i = 0; i < toc_.chunks.size(); ++i) {
     const ChunkEntry& e = toc_.chunks[i];
     if (e.max_time < range.min_nanos || e.min_time > range.max_nanos) {
@@ -260,34 +282,57 @@ Status BlockReader::VisitRows(std::span<const uint32_t> series, store::TimeRange
     if (!series.empty() && (first == series.end() || *first > e.last_series)) {
       continue;
     }
-    FLAMEDB_ASSIGN_OR_RETURN(std::shared_ptr<const Chunk> loaded, LoadChunk(i, samples));
-    const Chunk& c = *loaded;
-    // Rows are ordered by series: start at the first wanted one.
-    const size_t start =
-        series.empty() ? 0
-                       : std::lower_bound(c.series.begin(), c.series.end(), series.front()) -
-                             c.series.begin();
-    for (size_t row = start; row < c.series.size(); ++row) {
-      if (!series.empty() && c.series[row] > series.back()) break;
-      if (c.time[row] < range.min_nanos || c.time[row] > range.max_nanos ||
-          (!series.empty() && !std::binary_search(series.begin(), series.end(), c.series[row]))) {
-        continue;
-      }
-      if (!samples) {
-        fn(store::RowView{c.series[row], c.partition[row], c.time[row], c.total[row], {}, {}, {}});
-        continue;
-      }
-      const size_t begin = c.offsets[row];
-      const size_t n = c.offsets[row + 1] - begin;
-      fn(store::RowView{
-          c.series[row], c.partition[row], c.time[row], c.total[row],
-          std::span<const uint32_t>(c.stacks).subspan(begin, n),
-          std::span<const int64_t>(c.values).subspan(begin, n),
-          c.has_spans[row] ? std::span<const uint64_t>(c.spans).subspan(begin, n)
-                           : std::span<const uint64_t>()});
+    wanted.push_back(i);
+  }
+  // From a bucket, the wanted chunks are read ahead a window of at most kChunkReadAhead bytes
+  // at a time, in a few requests; memory holds one window.
+  for (size_t w = 0; w < wanted.size();) {
+    Prefetched ahead;
+    std::vector<std::pair<uint64_t, uint64_t>> ranges;
+    uint64_t bytes = 0;
+    size_t end = w;
+    for (; end < wanted.size() && (end == w || bytes < kChunkReadAhead); ++end) {
+      const SectionRef& s = toc_.chunks[wanted[end]].section;
+      ranges.emplace_back(s.offset, s.size);
+      bytes += s.size;
+    }
+    FLAMEDB_RETURN_IF_ERROR(ReadAhead(*bytes_, ranges, ahead));
+    for (; w < end; ++w) {
+      FLAMEDB_ASSIGN_OR_RETURN(std::shared_ptr<const Chunk> loaded,
+                               LoadChunk(wanted[w], samples, &ahead));
+      VisitChunk(*loaded, series, range, samples, fn);
     }
   }
   return OkStatus();
+}
+
+void BlockReader::VisitChunk(const Chunk& c, std::span<const uint32_t> series,
+                             store::TimeRange range, bool samples,
+                             const std::function<void(const store::RowView&)>& fn) const {
+  // Rows are ordered by series: start at the first wanted one.
+  const size_t start =
+      series.empty() ? 0
+                     : std::lower_bound(c.series.begin(), c.series.end(), series.front()) -
+                           c.series.begin();
+  for (size_t row = start; row < c.series.size(); ++row) {
+    if (!series.empty() && c.series[row] > series.back()) break;
+    if (c.time[row] < range.min_nanos || c.time[row] > range.max_nanos ||
+        (!series.empty() && !std::binary_search(series.begin(), series.end(), c.series[row]))) {
+      continue;
+    }
+    if (!samples) {
+      fn(store::RowView{c.series[row], c.partition[row], c.time[row], c.total[row], {}, {}, {}});
+      continue;
+    }
+    const size_t begin = c.offsets[row];
+    const size_t n = c.offsets[row + 1] - begin;
+    fn(store::RowView{
+        c.series[row], c.partition[row], c.time[row], c.total[row],
+        std::span<const uint32_t>(c.stacks).subspan(begin, n),
+        std::span<const int64_t>(c.values).subspan(begin, n),
+        c.has_spans[row] ? std::span<const uint64_t>(c.spans).subspan(begin, n)
+                         : std::span<const uint64_t>()});
+  }
 }
 
 store::TimeRange BlockReader::Range() const {

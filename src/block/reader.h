@@ -60,15 +60,20 @@ class BlockReader final : public store::IndexedSource {
  private:
   struct Chunk;
   BlockReader(std::unique_ptr<ByteSource> bytes, const ReaderOptions& options);
-  Result<std::string> ReadSection(const SectionRef& ref, std::string_view what) const;
-  Status LoadSeries();
+  // `ahead` (may be null): ranges read ahead, used when one of them holds the section.
+  Result<std::string> ReadSection(const SectionRef& ref, std::string_view what,
+                                  const Prefetched* ahead = nullptr) const;
+  Status LoadSeries(const Prefetched* ahead);
   // With `samples` false only the per-row columns are decoded (stacks, values, spans empty).
-  Result<Chunk> ReadChunk(size_t index, bool samples) const;
+  Result<Chunk> ReadChunk(size_t index, bool samples, const Prefetched* ahead = nullptr) const;
   // ReadChunk, or the kept last chunk (keep_last_chunk).
-  Result<std::shared_ptr<const Chunk>> LoadChunk(size_t index, bool samples) const
+  Result<std::shared_ptr<const Chunk>> LoadChunk(size_t index, bool samples,
+                                                 const Prefetched* ahead) const
       EXCLUDES(chunk_mu_);
   Status VisitRows(std::span<const uint32_t> series, store::TimeRange range, bool samples,
                    const std::function<void(const store::RowView&)>& fn) const;
+  void VisitChunk(const Chunk& c, std::span<const uint32_t> series, store::TimeRange range,
+                  bool samples, const std::function<void(const store::RowView&)>& fn) const;
   Result<std::shared_ptr<const symdb::Partition>> Symbols(uint32_t partition) const
       EXCLUDES(mu_);
 

@@ -1,6 +1,5 @@
 #include "objstore/azure_bucket.h"
 
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
@@ -144,31 +143,14 @@ Result<uint64_t> AzureBucket::Size(std::string_view key) {
   return std::strtoull(r.headers["content-length"].c_str(), nullptr, 10);
 }
 
-Result<std::string> AzureBucket::GetRange(std::string_view key, uint64_t offset,
-                                          uint64_t length) {
+Result<std::string> AzureBucket::GetRange(std::string_view key, uint64_t offset, uint64_t length) {
   FLAMEDB_RETURN_IF_ERROR(ValidateKey(key));
-  const auto empty_or_out_of_range = [&]() -> Result<std::string> {
-    FLAMEDB_ASSIGN_OR_RETURN(uint64_t size, Size(key));
-    if (offset > size) {
-      return OutOfRangeError(Describe() + ": range of \"" + std::string(key) + "\" starts at " +
-                             std::to_string(offset) + ", past its " + std::to_string(size) +
-                             " bytes");
-    }
-    return std::string();
-  };
-  if (length == 0) return empty_or_out_of_range();
-  const uint64_t last = offset + std::min(length, UINT64_MAX - offset) - 1;
-  FLAMEDB_ASSIGN_OR_RETURN(
-      HttpResponse r,
-      Send("GET", key, {}, "", nullptr,
-           {{"x-ms-range", "bytes=" + std::to_string(offset) + "-" + std::to_string(last)}}));
-  if (r.status == 206) return std::move(r.body);
-  if (r.status == 200) {
-    if (offset > r.body.size()) return empty_or_out_of_range();
-    return r.body.substr(offset, length);
-  }
-  if (r.status == 416) return empty_or_out_of_range();
-  return Failure("range get", key, r);
+  return RangeGet(
+      Describe(), key, offset, length,
+      [&](std::string range) {
+        return Send("GET", key, {}, "", nullptr, {{"x-ms-range", std::move(range)}});
+      },
+      [&] { return Size(key); });
 }
 
 Status AzureBucket::Put(std::string_view key, std::string_view data) {
@@ -181,11 +163,7 @@ Status AzureBucket::Put(std::string_view key, std::string_view data) {
 
 Status AzureBucket::PutFile(std::string_view key, const std::string& path) {
   FLAMEDB_RETURN_IF_ERROR(ValidateKey(key));
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    return NotFoundError("cannot read " + path);
-  }
-  const auto size = static_cast<uint64_t>(st.st_size);
+  FLAMEDB_ASSIGN_OR_RETURN(const uint64_t size, LocalFileSize(path));
   if (size > options_.upload_threshold) return PutBlocks(key, "", &path, size);
   const FileBody file{.path = path, .offset = 0, .length = size};
   FLAMEDB_ASSIGN_OR_RETURN(HttpResponse r,

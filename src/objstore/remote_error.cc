@@ -1,5 +1,9 @@
 #include "objstore/remote_error.h"
 
+#include <sys/stat.h>
+
+#include <algorithm>
+
 #include "objstore/xml.h"
 
 namespace flamedb::objstore {
@@ -40,6 +44,40 @@ Status RemoteError(std::string_view bucket, std::string_view op, std::string_vie
   if (!code.empty()) message += " " + code;
   if (r.attempts > 1) message += " after " + std::to_string(r.attempts) + " attempts";
   return {CodeForHttp(r.status), std::move(message)};
+}
+
+Result<std::string> RangeGet(std::string_view bucket, std::string_view key, uint64_t offset,
+                             uint64_t length,
+                             const std::function<Result<HttpResponse>(std::string)>& fetch,
+                             const std::function<Result<uint64_t>()>& size) {
+  const auto empty_or_out_of_range = [&]() -> Result<std::string> {
+    FLAMEDB_ASSIGN_OR_RETURN(uint64_t bytes, size());
+    if (offset > bytes) {
+      return OutOfRangeError(std::string(bucket) + ": range of \"" + std::string(key) +
+                             "\" starts at " + std::to_string(offset) + ", past its " +
+                             std::to_string(bytes) + " bytes");
+    }
+    return std::string();
+  };
+  if (length == 0) return empty_or_out_of_range();
+  const uint64_t last = offset + std::min(length, UINT64_MAX - offset) - 1;
+  FLAMEDB_ASSIGN_OR_RETURN(HttpResponse r,
+                           fetch("bytes=" + std::to_string(offset) + "-" + std::to_string(last)));
+  if (r.status == 206) return std::move(r.body);
+  if (r.status == 200) {
+    if (offset > r.body.size()) return empty_or_out_of_range();
+    return r.body.substr(offset, length);
+  }
+  if (r.status == 416) return empty_or_out_of_range();
+  return RemoteError(bucket, "range get", key, r);
+}
+
+Result<uint64_t> LocalFileSize(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return NotFoundError("cannot read " + path);
+  }
+  return static_cast<uint64_t>(st.st_size);
 }
 
 }  // namespace flamedb::objstore

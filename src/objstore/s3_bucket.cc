@@ -1,7 +1,6 @@
 #include "objstore/s3_bucket.h"
 
 #include <arpa/inet.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 
@@ -136,28 +135,12 @@ Result<uint64_t> S3Bucket::Size(std::string_view key) {
 
 Result<std::string> S3Bucket::GetRange(std::string_view key, uint64_t offset, uint64_t length) {
   FLAMEDB_RETURN_IF_ERROR(ValidateKey(key));
-  const auto empty_or_out_of_range = [&]() -> Result<std::string> {
-    FLAMEDB_ASSIGN_OR_RETURN(uint64_t size, Size(key));
-    if (offset > size) {
-      return OutOfRangeError(Describe() + ": range of \"" + std::string(key) + "\" starts at " +
-                             std::to_string(offset) + ", past its " + std::to_string(size) +
-                             " bytes");
-    }
-    return std::string();
-  };
-  if (length == 0) return empty_or_out_of_range();
-  const uint64_t last = offset + std::min(length, UINT64_MAX - offset) - 1;
-  FLAMEDB_ASSIGN_OR_RETURN(
-      HttpResponse r,
-      Send("GET", key, "", "", nullptr,
-           {{"Range", "bytes=" + std::to_string(offset) + "-" + std::to_string(last)}}));
-  if (r.status == 206) return std::move(r.body);
-  if (r.status == 200) {  // A store that ignores Range sends the whole object.
-    if (offset > r.body.size()) return empty_or_out_of_range();
-    return r.body.substr(offset, length);
-  }
-  if (r.status == 416) return empty_or_out_of_range();
-  return Failure("range get", key, r);
+  return RangeGet(
+      Describe(), key, offset, length,
+      [&](std::string range) {
+        return Send("GET", key, "", "", nullptr, {{"Range", std::move(range)}});
+      },
+      [&] { return Size(key); });
 }
 
 Status S3Bucket::Put(std::string_view key, std::string_view data) {
@@ -171,11 +154,7 @@ Status S3Bucket::Put(std::string_view key, std::string_view data) {
 
 Status S3Bucket::PutFile(std::string_view key, const std::string& path) {
   FLAMEDB_RETURN_IF_ERROR(ValidateKey(key));
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    return NotFoundError("cannot read " + path);
-  }
-  const auto size = static_cast<uint64_t>(st.st_size);
+  FLAMEDB_ASSIGN_OR_RETURN(const uint64_t size, LocalFileSize(path));
   if (size > options_.multipart_threshold) return PutMultipart(key, "", &path, size);
   const FileBody file{.path = path, .offset = 0, .length = size};
   FLAMEDB_ASSIGN_OR_RETURN(HttpResponse r, Send("PUT", key, "", "", &file));

@@ -37,6 +37,12 @@ std::string XmlElement::ChildText(std::string_view child) const {
 }
 
 Result<XmlElement> ParseXml(std::string_view xml) {
+  // libxml2 parses on many threads at once only once initialized on one.
+  static const bool initialized = [] {
+    xmlInitParser();
+    return true;
+  }();
+  (void)initialized;
   if (xml.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     return InvalidArgumentError("XML document too large");
   }
