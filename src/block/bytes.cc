@@ -38,7 +38,7 @@ class BucketBytes final : public ByteSource {
   BucketBytes(objstore::Bucket& bucket, std::string key, uint64_t size)
       : bucket_(bucket), key_(std::move(key)), size_(size) {}
   uint64_t size() const override { return size_; }
-  bool random_access() const override { return false; }
+  bool random_access() const override { return bucket_.random_access(); }
   Result<std::string_view> Read(uint64_t offset, uint64_t length,
                                 std::string& scratch) const override {
     FLAMEDB_RETURN_IF_ERROR(CheckRange(offset, length, size_));

@@ -25,8 +25,8 @@ class ByteSource {
   // into `scratch`. Errors: kDataLoss when the range is past the end; I/O errors as is.
   virtual Result<std::string_view> Read(uint64_t offset, uint64_t length,
                                         std::string& scratch) const = 0;
-  // True when a read costs about the same wherever it falls (memory, mmap); false for a bucket,
-  // where every read is a request and reading ahead pays (ReadAhead).
+  // True when a read costs about the same wherever it falls (memory, mmap, a local disk); false
+  // for an object store, where every read is a request and reading ahead pays (ReadAhead).
   virtual bool random_access() const { return true; }
 };
 

@@ -54,6 +54,9 @@ class Bucket {
   virtual Result<bool> Exists(std::string_view key) = 0;
   // What this bucket is, for logs and errors: "filesystem ./data", "s3 bucket \"b\" at ...".
   virtual std::string Describe() const = 0;
+  // True when a range read costs about the same wherever it falls and however small (a local
+  // disk), so readers need not read ahead; false when each read is a request (object stores).
+  virtual bool random_access() const { return false; }
 };
 
 // OK if `key` is a valid object key (see Bucket). Errors: kInvalidArgument naming the problem.

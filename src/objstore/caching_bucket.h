@@ -46,6 +46,7 @@ class CachingBucket final : public Bucket {
   Status DeleteMany(const std::vector<std::string>& keys) override EXCLUDES(mu_);
   Result<bool> Exists(std::string_view key) override { return inner_->Exists(key); }
   std::string Describe() const override { return inner_->Describe() + " (cached)"; }
+  bool random_access() const override { return inner_->random_access(); }
 
   uint64_t memory_bytes() const EXCLUDES(mu_);
   uint64_t disk_bytes() const EXCLUDES(mu_);

@@ -28,6 +28,7 @@ class FilesystemBucket final : public Bucket {
   Status Delete(std::string_view key) override;
   Result<bool> Exists(std::string_view key) override;
   std::string Describe() const override { return "filesystem " + dir_; }
+  bool random_access() const override { return true; }
 
   const std::string& dir() const { return dir_; }
 

@@ -48,6 +48,7 @@ class PrefixedBucket final : public Bucket {
   std::string Describe() const override {
     return inner_->Describe() + " under prefix \"" + prefix_ + "\"";
   }
+  bool random_access() const override { return inner_->random_access(); }
 
  private:
   // Reads validate the key themselves through the inner bucket: "" must stay invalid, so an
