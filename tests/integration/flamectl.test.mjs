@@ -116,7 +116,7 @@ describe('flamectl', () => {
       [['nope'], /unknown command "nope"/],
       [['ready', '--bogus'], /unknown flag --bogus/],
       [['ready', '--url', 'ftp://x'], /want http:\/\//],
-      [['blocks', 'list'], /blocks list needs --dir/],
+      [['blocks', 'list'], /blocks needs --dir, --storage\.\* flags or --config\.file/],
       [['blocks', 'list', '--dir', dataDir, '--output', 'xml'], /--output must be table or json/],
       [['blocks', 'inspect', '--dir', dataDir], /blocks inspect needs one block id/],
       [[], /Usage:/],
