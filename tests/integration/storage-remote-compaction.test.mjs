@@ -1,8 +1,10 @@
-// Compaction on S3 under load: clients push while heads are cut every half second and the
-// compactor merges the blocks (minute and four-minute levels) in the bucket. Every two seconds
-// a query of everything stored checks that each acknowledged profile is counted exactly once,
-// during the merges and the swaps of sources for merged blocks; at the end a server with an
-// empty local directory reads the same from the bucket alone.
+// Compaction and retention on S3 under load: clients push while heads are cut every half second
+// and the compactor merges the blocks (minute and four-minute levels) in the bucket, and
+// retention (15 minutes) deletes blocks of profiles pushed 20 minutes in the past before the
+// load. Every two seconds a query of everything stored checks that each acknowledged profile is
+// counted exactly once, during the merges and the swaps of sources for merged blocks (the old
+// ones at most once until retention takes them); at the end the old ones are gone and a server
+// with an empty local directory reads the same from the bucket alone.
 //
 // A long suite: it runs in the release build only (the sanitizer builds set FLAMEDB_SANITIZE).
 import assert from 'node:assert/strict';
@@ -26,6 +28,7 @@ describe('compaction on S3 under load', { skip }, () => {
 
   const flagsFor = (data) => [...swift.flags, `-pyroscopedb.data-path=${data}`, '-storage.min-free-disk-mb=0',
     '-compactor.compaction-interval=1s', '-compactor.block-ranges=1m,4m', '-ingester.max-block-duration=1m',
+    '-storage.retention-period=15m',
     '-ingester.max-global-series-per-tenant=0', '-distributor.ingestion-rate-limit-mb=10000'];
 
   /** push_id -> { profiles, total } of everything stored. */
@@ -40,7 +43,11 @@ describe('compaction on S3 under load', { skip }, () => {
     return out;
   }
 
-  function check(got, acked, inFlight, when) {
+  function check(got, acked, inFlight, when, old = new Set()) {
+    for (const id of old) {
+      const s = got.get(id);
+      if (s) assert.equal(s.profiles, 1, `${when}: old push ${id} is counted ${s.profiles} times`);
+    }
     for (const [id, total] of acked) {
       const s = got.get(id);
       assert.ok(s, `${when}: acknowledged push ${id} is missing`);
@@ -48,6 +55,7 @@ describe('compaction on S3 under load', { skip }, () => {
       assert.equal(s.total, total, `${when}: push ${id} has total ${s.total}, sent ${total}`);
     }
     for (const [id, s] of got) {
+      if (old.has(id)) continue;
       assert.ok(acked.has(id) || inFlight.has(id), `${when}: push ${id} was never sent`);
       assert.equal(s.profiles, 1, `${when}: push ${id} is counted ${s.profiles} times`);
     }
@@ -60,6 +68,19 @@ describe('compaction on S3 under load', { skip }, () => {
       const acked = new Map();  // push_id -> total
       const inFlight = new Map();
       const refused = [];
+      // Profiles of 20 minutes ago, in blocks of their own: retention's to delete.
+      const old = new Set();
+      const past = Math.floor(Date.now() / 1000) - 20 * 60;
+      for (let i = 0; i < 20; i++) {
+        const res = await ingest(srv.baseUrl, { name: `merged.cpu{push_id=old-${i}}`, from: past + i, until: past + i + 1 },
+          'main;old 3\n');
+        assert.equal(res.status, 200, res.text);
+        old.add(`old-${i}`);
+        if (i % 5 === 4) {
+          const flush = await httpRequest(srv.baseUrl, '/ingester/flush', { method: 'POST', timeoutMs: 60_000 });
+          assert.equal(flush.status, 204, flush.text);
+        }
+      }
       let stopped = false;
       // Timestamps spread over minutes 10 to 3 ago: settled windows of both levels.
       const base = (Math.floor(Date.now() / 60_000) - 10) * 60;
@@ -92,7 +113,7 @@ describe('compaction on S3 under load', { skip }, () => {
           const inFlightThen = new Map([...inFlight, ...acked]);
           const got = await stored(srv.baseUrl);
           // Pushes acknowledged while the query ran may or may not be in it.
-          check(got, ackedThen, inFlightThen, `check ${++checks}`);
+          check(got, ackedThen, inFlightThen, `check ${++checks}`, old);
         }
       };
       const work = Promise.all([...Array.from({ length: CLIENTS }, (_, c) => client(c)), flusher(), checker()]);
@@ -101,8 +122,16 @@ describe('compaction on S3 under load', { skip }, () => {
       await work;
       assert.deepEqual(refused, []);
       await httpRequest(srv.baseUrl, '/ingester/flush', { method: 'POST', timeoutMs: 60_000 });
-      check(await stored(srv.baseUrl), acked, new Map(), 'at the end');
+      // Retention runs every minute: wait for its next round if the run was shorter.
+      let atEnd = await stored(srv.baseUrl);
+      for (let i = 0; i < 90 && [...old].some((id) => atEnd.has(id)); i++) {
+        await sleep(1000);
+        atEnd = await stored(srv.baseUrl);
+      }
+      check(atEnd, acked, new Map(), 'at the end');
+      for (const id of old) assert.ok(!atEnd.has(id), `old push ${id} outlived retention`);
       const metrics = (await httpRequest(srv.baseUrl, '/metrics')).text;
+      assert.ok(sampleValue(metrics, 'flamedb_blocks_retention_deleted_total') >= 1, 'retention deleted blocks');
       const merges = sampleValue(metrics, 'flamedb_compactor_blocks_made_total');
       assert.ok(merges >= 5, `several merges should have run (${merges})`);
       assert.equal(sampleValue(metrics, 'flamedb_compactor_failures_total'), 0);
@@ -112,7 +141,9 @@ describe('compaction on S3 under load', { skip }, () => {
       const fresh = await makeTempDir('flamedb-s3-compaction-fresh-');
       const again = await startServer(flagsFor(fresh), { dataDir: fresh });
       try {
-        check(await stored(again.baseUrl), acked, new Map(), 'from the bucket alone');
+        const fromBucket = await stored(again.baseUrl);
+        check(fromBucket, acked, new Map(), 'from the bucket alone');
+        for (const id of old) assert.ok(!fromBucket.has(id), `old push ${id} is still in the bucket`);
       } finally {
         await again.stop();
         removeTempDir(fresh);
