@@ -69,13 +69,13 @@ TEST_F(CompactionTest, AFailedMergeLeavesEveryBlockAsItWas) {
   auto ingester = Open();
   CutThreeBlocks(*ingester);
   const std::string before = Json("t1");
-  bucket_.fail_prefix = "t1/";
+  bucket_.FailPutsUnder("t1/");
 
   EXPECT_THAT(compactor_->Compact(), StatusIs(StatusCode::kInternal, "injected"));
 
   EXPECT_EQ(Snapshot("t1").blocks.size(), 3u);
   EXPECT_EQ(Json("t1"), before);
-  bucket_.fail_prefix = "\x01";
+  bucket_.FailPutsUnder("");
   EXPECT_THAT(compactor_->Compact(), ::flamedb::testing::IsOkAndHolds(1u));  // Planned again, and done.
   EXPECT_EQ(Json("t1"), before);
 }

@@ -96,14 +96,14 @@ TEST_F(IngesterTest, ACrashBetweenUploadAndWalDeletionStoresEachProfileOnce) {
     ASSERT_THAT(ingester->Append("t2", {{kLabels, Cpu(3, 1), {}}}), IsOk());
     t1 = Json("t1");
     t2 = Json("t2");
-    bucket_.fail_prefix = "t2/";  // t1's block lands; t2's does not.
+    bucket_.FailPutsUnder("t2/");  // t1's block lands; t2's does not.
 
     EXPECT_THAT(ingester->Flush(), StatusIs(StatusCode::kInternal, "injected"));
 
     EXPECT_EQ(Json("t2"), t2);  // The head stays readable.
     EXPECT_GT(WalSegments(), 0u);
   }  // Crash.
-  bucket_.fail_prefix = "\x01";
+  bucket_.FailPutsUnder("");
 
   auto restarted = Open();
 
@@ -119,10 +119,10 @@ TEST_F(IngesterTest, ACrashBetweenUploadAndWalDeletionStoresEachProfileOnce) {
 TEST_F(IngesterTest, AFailedCutIsRetriedBeforeTheNextOne) {
   auto ingester = Open();
   ASSERT_THAT(ingester->Append("t1", {{kLabels, Cpu(30, 10), {}}}), IsOk());
-  bucket_.fail_prefix = "t1/";
+  bucket_.FailPutsUnder("t1/");
   EXPECT_THAT(ingester->Flush(), StatusIs(StatusCode::kInternal));
   ASSERT_THAT(ingester->Append("t1", {{kLabels, Cpu(1, 1), {}}}), IsOk());
-  bucket_.fail_prefix = "\x01";
+  bucket_.FailPutsUnder("");
 
   ASSERT_THAT(ingester->Flush(), IsOk());
 

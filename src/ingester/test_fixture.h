@@ -34,17 +34,25 @@ inline std::shared_ptr<const model::Profile> Cpu(int64_t a, int64_t b, int64_t t
   return std::make_shared<const model::Profile>(builder.TimeNanos(time).Build());
 }
 
-// A bucket whose puts fail for keys under `fail_prefix` (a full or broken store).
+// A bucket whose puts fail for keys under a prefix (a full or broken store). The prefix may be
+// changed while the ingester's uploader thread puts.
 class FlakyBucket final : public objstore::Bucket {
  public:
-  std::string fail_prefix = "\x01";
+  // Puts of keys under `prefix` fail from now on; "" lets every put through.
+  void FailPutsUnder(std::string prefix) {
+    base::MutexLock lock(mu_);
+    fail_prefix_ = prefix.empty() ? "\x01" : std::move(prefix);
+  }
   objstore::MemoryBucket inner;
   Result<std::string> Get(std::string_view k) override { return inner.Get(k); }
   Result<std::string> GetRange(std::string_view k, uint64_t o, uint64_t n) override {
     return inner.GetRange(k, o, n);
   }
   Status Put(std::string_view k, std::string_view d) override {
-    if (k.starts_with(fail_prefix)) return InternalError("injected put failure");
+    {
+      base::MutexLock lock(mu_);
+      if (k.starts_with(fail_prefix_)) return InternalError("injected put failure");
+    }
     return inner.Put(k, d);
   }
   Result<objstore::ListResult> List(std::string_view p, std::string_view d) override {
@@ -53,6 +61,10 @@ class FlakyBucket final : public objstore::Bucket {
   Status Delete(std::string_view k) override { return inner.Delete(k); }
   Result<bool> Exists(std::string_view k) override { return inner.Exists(k); }
   std::string Describe() const override { return "flaky memory"; }
+
+ private:
+  base::Mutex mu_;
+  std::string fail_prefix_ GUARDED_BY(mu_) = "\x01";
 };
 
 class IngesterTest : public ::testing::Test {

@@ -25,7 +25,7 @@ class UploaderTest : public IngesterTest {
 
 TEST_F(UploaderTest, WhileTheBucketFailsCutsStageBlocksThatQueriesReadAndTheWalStays) {
   auto ingester = Open();
-  bucket_.fail_prefix = "t1/";
+  bucket_.FailPutsUnder("t1/");
   ASSERT_THAT(ingester->Append("t1", {{kLabels, Cpu(10, 5), {}}}), IsOk());
   const std::string before = Json("t1");
 
@@ -43,7 +43,7 @@ TEST_F(UploaderTest, WhileTheBucketFailsCutsStageBlocksThatQueriesReadAndTheWalS
 
 TEST_F(UploaderTest, UploadsCatchUpOnceTheBucketIsBackAndOnlyThenTheWalGoes) {
   auto ingester = Open();
-  bucket_.fail_prefix = "t1/";
+  bucket_.FailPutsUnder("t1/");
   ASSERT_THAT(ingester->Append("t1", {{kLabels, Cpu(10, 5), {}}}), IsOk());
   (void)ingester->Flush();
   ASSERT_THAT(ingester->Append("t1", {{kLabels, Cpu(1, 2), {}}}), IsOk());
@@ -52,7 +52,7 @@ TEST_F(UploaderTest, UploadsCatchUpOnceTheBucketIsBackAndOnlyThenTheWalGoes) {
   ASSERT_THAT(metrics_->Render(), HasSubstr("flamedb_ingester_uploads_pending 2\n"));
   ASSERT_GT(WalSegments(), 1u);
 
-  bucket_.fail_prefix = "\x01";
+  bucket_.FailPutsUnder("");
   ASSERT_THAT(ingester->Flush(), IsOk());  // Uploads what is staged, in order.
 
   EXPECT_EQ(Staged(), 0u);
@@ -68,7 +68,7 @@ TEST_F(UploaderTest, ARestartWithStagedBlocksServesThemAndUploadsThemOnce) {
   std::string before;
   {
     auto ingester = Open();
-    bucket_.fail_prefix = "t1/";
+    bucket_.FailPutsUnder("t1/");
     ASSERT_THAT(ingester->Append("t1", {{kLabels, Cpu(10, 5), {}}}), IsOk());
     ASSERT_THAT(ingester->Flush(), StatusIs(StatusCode::kInternal));
     ASSERT_THAT(ingester->Append("t1", {{kLabels, Cpu(1, 2), {}}}), IsOk());  // In the WAL only.
@@ -78,7 +78,7 @@ TEST_F(UploaderTest, ARestartWithStagedBlocksServesThemAndUploadsThemOnce) {
   auto restarted = Open();
 
   EXPECT_EQ(Json("t1"), before);  // The staged block, plus the WAL replayed past it.
-  bucket_.fail_prefix = "\x01";
+  bucket_.FailPutsUnder("");
   ASSERT_THAT(restarted->Shutdown(), IsOk());
   EXPECT_EQ(Staged(), 0u);
   EXPECT_EQ(BlockDirs("t1").size(), 2u);
@@ -93,14 +93,14 @@ TEST_F(UploaderTest, ACrashBetweenUploadAndLocalDeletionCountsNothingTwice) {
   std::string staged_copy;
   {
     auto ingester = Open();
-    bucket_.fail_prefix = "t1/";
+    bucket_.FailPutsUnder("t1/");
     ASSERT_THAT(ingester->Append("t1", {{kLabels, Cpu(10, 5), {}}}), IsOk());
     ASSERT_THAT(ingester->Flush(), StatusIs(StatusCode::kInternal));
     before = Json("t1");
     // Keep a copy of the staged block, as if the crash came before its local deletion.
     std::filesystem::copy(staging_dir_, staging_dir_ + ".copy",
                           std::filesystem::copy_options::recursive);
-    bucket_.fail_prefix = "\x01";
+    bucket_.FailPutsUnder("");
     ASSERT_THAT(ingester->Shutdown(), IsOk());
     ASSERT_EQ(BlockDirs("t1").size(), 1u);
   }
@@ -119,7 +119,7 @@ TEST_F(UploaderTest, AStagedBlockWithoutMetaJsonIsDroppedAndTheWalRebuildsIt) {
   std::string before;
   {
     auto ingester = Open();
-    bucket_.fail_prefix = "t1/";
+    bucket_.FailPutsUnder("t1/");
     ASSERT_THAT(ingester->Append("t1", {{kLabels, Cpu(10, 5), {}}}), IsOk());
     ASSERT_THAT(ingester->Flush(), StatusIs(StatusCode::kInternal));
     before = Json("t1");
@@ -127,7 +127,7 @@ TEST_F(UploaderTest, AStagedBlockWithoutMetaJsonIsDroppedAndTheWalRebuildsIt) {
   for (const auto& e : std::filesystem::recursive_directory_iterator(staging_dir_)) {
     if (e.path().filename() == "meta.json") std::filesystem::remove(e.path());
   }
-  bucket_.fail_prefix = "\x01";
+  bucket_.FailPutsUnder("");
 
   auto restarted = Open();
 
