@@ -24,6 +24,7 @@
 #include "corpus.h"
 #include "objstore/caching_bucket.h"
 #include "objstore/filesystem_bucket.h"
+#include "objstore/forwarding_bucket.h"
 #include "objstore/s3_bucket.h"
 #include "query_corpus.h"
 #include "testing/test_servers.h"
@@ -34,34 +35,22 @@ using namespace flamedb;
 using namespace flamedb::bench;
 
 // Counts what reaches the inner bucket by range: the downloads of a remote bucket.
-class CountingBucket final : public objstore::Bucket {
+class CountingBucket final : public objstore::ForwardingBucket {
  public:
-  explicit CountingBucket(objstore::Bucket& inner) : inner_(inner) {}
-  Result<std::string> Get(std::string_view k) override { return inner_.Get(k); }
+  explicit CountingBucket(objstore::Bucket& inner) : ForwardingBucket(inner) {}
   Result<std::string> GetRange(std::string_view k, uint64_t o, uint64_t n) override {
-    Result<std::string> r = inner_.GetRange(k, o, n);
+    Result<std::string> r = ForwardingBucket::GetRange(k, o, n);
     if (r.ok()) {
       bytes_ += r->size();
       ++requests_;
     }
     return r;
   }
-  Status Put(std::string_view k, std::string_view d) override { return inner_.Put(k, d); }
-  Status PutFile(std::string_view k, const std::string& p) override {
-    return inner_.PutFile(k, p);
-  }
-  Result<objstore::ListResult> List(std::string_view p, std::string_view d) override {
-    return inner_.List(p, d);
-  }
-  Status Delete(std::string_view k) override { return inner_.Delete(k); }
-  Result<bool> Exists(std::string_view k) override { return inner_.Exists(k); }
-  std::string Describe() const override { return "counting " + inner_.Describe(); }
 
   uint64_t bytes() const { return bytes_; }
   uint64_t requests() const { return requests_; }
 
  private:
-  objstore::Bucket& inner_;
   std::atomic<uint64_t> bytes_{0};
   std::atomic<uint64_t> requests_{0};
 };

@@ -6,6 +6,7 @@
 #include "block/reader.h"
 #include "block/writer.h"
 #include "head/head.h"
+#include "objstore/forwarding_bucket.h"
 #include "objstore/memory_bucket.h"
 #include "testing/profile_builder.h"
 #include "testing/source_rows.h"
@@ -17,22 +18,13 @@ namespace {
 using ::flamedb::testing::IsOk;
 
 // A memory bucket that counts range reads.
-class CountingBucket final : public objstore::Bucket {
+class CountingBucket final : public objstore::ForwardingBucket {
  public:
-  Result<std::string> Get(std::string_view k) override { return inner.Get(k); }
+  CountingBucket() : ForwardingBucket(std::make_unique<objstore::MemoryBucket>()) {}
   Result<std::string> GetRange(std::string_view k, uint64_t o, uint64_t n) override {
     ++reads;
-    return inner.GetRange(k, o, n);
+    return ForwardingBucket::GetRange(k, o, n);
   }
-  Status Put(std::string_view k, std::string_view d) override { return inner.Put(k, d); }
-  Result<objstore::ListResult> List(std::string_view p, std::string_view d) override {
-    return inner.List(p, d);
-  }
-  Status Delete(std::string_view k) override { return inner.Delete(k); }
-  Result<bool> Exists(std::string_view k) override { return inner.Exists(k); }
-  std::string Describe() const override { return "counting"; }
-
-  objstore::MemoryBucket inner;
   int reads = 0;
 };
 

@@ -137,13 +137,13 @@ TEST_F(IngesterTest, AnUnfinishedUploadIsRemovedAndADamagedBlockSkipped) {
     ASSERT_THAT(ingester->Append("t2", {{kLabels, Cpu(3, 1), {}}}), IsOk());
     ASSERT_THAT(ingester->Flush(), IsOk());
   }
-  ASSERT_THAT(bucket_.inner.Put("t1/01ARYZ6S41TSV4RRFFQ69G5FAV/block.bin", "partial"), IsOk());
+  ASSERT_THAT(bucket_.inner().Put("t1/01ARYZ6S41TSV4RRFFQ69G5FAV/block.bin", "partial"), IsOk());
   const std::string t2_block = BlockDirs("t2")[0];
-  ASSERT_THAT(bucket_.inner.Put(t2_block + "block.bin", "garbage"), IsOk());
+  ASSERT_THAT(bucket_.inner().Put(t2_block + "block.bin", "garbage"), IsOk());
 
   auto restarted = Open();
 
-  EXPECT_FALSE(*bucket_.inner.Exists("t1/01ARYZ6S41TSV4RRFFQ69G5FAV/block.bin"));
+  EXPECT_FALSE(*bucket_.inner().Exists("t1/01ARYZ6S41TSV4RRFFQ69G5FAV/block.bin"));
   EXPECT_THAT(metrics_->Render(), HasSubstr("flamedb_blocks_damaged_total 1\n"));
   EXPECT_THAT(Json("t1"), HasSubstr(":40}"));
   EXPECT_THAT(Json("t2"), ::testing::Not(HasSubstr("totals")));

@@ -12,6 +12,7 @@
 #include "compactor/compactor.h"
 #include "ingester/ingester.h"
 #include "metastore/embedded_index.h"
+#include "objstore/forwarding_bucket.h"
 #include "objstore/memory_bucket.h"
 #include "querier/querier.h"
 #include "testing/fake_clock.h"
@@ -36,30 +37,25 @@ inline std::shared_ptr<const model::Profile> Cpu(int64_t a, int64_t b, int64_t t
 
 // A bucket whose puts fail for keys under a prefix (a full or broken store). The prefix may be
 // changed while the ingester's uploader thread puts.
-class FlakyBucket final : public objstore::Bucket {
+class FlakyBucket final : public objstore::ForwardingBucket {
  public:
+  FlakyBucket() : ForwardingBucket(std::make_unique<objstore::MemoryBucket>()) {}
   // Puts of keys under `prefix` fail from now on; "" lets every put through.
   void FailPutsUnder(std::string prefix) {
     base::MutexLock lock(mu_);
     fail_prefix_ = prefix.empty() ? "\x01" : std::move(prefix);
-  }
-  objstore::MemoryBucket inner;
-  Result<std::string> Get(std::string_view k) override { return inner.Get(k); }
-  Result<std::string> GetRange(std::string_view k, uint64_t o, uint64_t n) override {
-    return inner.GetRange(k, o, n);
   }
   Status Put(std::string_view k, std::string_view d) override {
     {
       base::MutexLock lock(mu_);
       if (k.starts_with(fail_prefix_)) return InternalError("injected put failure");
     }
-    return inner.Put(k, d);
+    return inner().Put(k, d);
   }
-  Result<objstore::ListResult> List(std::string_view p, std::string_view d) override {
-    return inner.List(p, d);
+  // PutFile reads the file and calls Put, so that it fails alike.
+  Status PutFile(std::string_view k, const std::string& path) override {
+    return Bucket::PutFile(k, path);
   }
-  Status Delete(std::string_view k) override { return inner.Delete(k); }
-  Result<bool> Exists(std::string_view k) override { return inner.Exists(k); }
   std::string Describe() const override { return "flaky memory"; }
 
  private:
@@ -115,7 +111,7 @@ class IngesterTest : public ::testing::Test {
   }
 
   std::vector<std::string> BlockDirs(std::string_view tenant) {
-    return bucket_.inner.List(std::string(tenant) + "/", "/")->prefixes;
+    return bucket_.inner().List(std::string(tenant) + "/", "/")->prefixes;
   }
 
   size_t WalSegments() {

@@ -22,7 +22,7 @@ void Touch(std::map<std::string, std::list<std::string>::iterator>& pos,
 
 CachingBucket::CachingBucket(std::unique_ptr<Bucket> inner, const CacheOptions& options,
                              base::MetricsRegistry* metrics)
-    : inner_(std::move(inner)), options_(options) {
+    : ForwardingBucket(std::move(inner)), options_(options) {
   if (metrics == nullptr) return;
   auto& hits = metrics->AddCounterFamily(
       "flamedb_objstore_cache_hits_total",
@@ -160,7 +160,7 @@ Result<std::string> CachingBucket::GetRange(std::string_view object, uint64_t of
       return data;
     }
   }
-  FLAMEDB_ASSIGN_OR_RETURN(std::string data, inner_->GetRange(object, offset, length));
+  FLAMEDB_ASSIGN_OR_RETURN(std::string data, inner().GetRange(object, offset, length));
   if (misses_ != nullptr) misses_->Inc();
   if (fetched_bytes_ != nullptr) fetched_bytes_->Inc(static_cast<double>(data.size()));
   if (options_.memory_bytes > 0) InsertMemory(key, data);
@@ -189,22 +189,22 @@ void CachingBucket::Forget(std::string_view object) {
 
 Status CachingBucket::Put(std::string_view key, std::string_view data) {
   Forget(key);
-  return inner_->Put(key, data);
+  return inner().Put(key, data);
 }
 
 Status CachingBucket::PutFile(std::string_view key, const std::string& path) {
   Forget(key);
-  return inner_->PutFile(key, path);
+  return inner().PutFile(key, path);
 }
 
 Status CachingBucket::Delete(std::string_view key) {
   Forget(key);
-  return inner_->Delete(key);
+  return inner().Delete(key);
 }
 
 Status CachingBucket::DeleteMany(const std::vector<std::string>& keys) {
   for (const std::string& key : keys) Forget(key);
-  return inner_->DeleteMany(keys);
+  return inner().DeleteMany(keys);
 }
 
 uint64_t CachingBucket::memory_bytes() const {

@@ -12,7 +12,7 @@
 
 #include "base/metrics.h"
 #include "base/mutex.h"
-#include "objstore/bucket.h"
+#include "objstore/forwarding_bucket.h"
 
 namespace flamedb::objstore {
 
@@ -24,8 +24,8 @@ struct CacheOptions {
 
 // Thread-safe. Only GetRange is cached: objects are immutable once written (blocks), and a Put
 // or Delete of a key drops what is cached of it, so this process never reads a stale range.
-// Other calls go straight to the inner bucket.
-class CachingBucket final : public Bucket {
+// Get, List and Exists go straight to the inner bucket.
+class CachingBucket final : public ForwardingBucket {
  public:
   // Scans `options.disk_dir` (created if missing) for what an earlier run cached.
   // `metrics` (may be null) gets flamedb_objstore_cache_*; it must outlive the bucket.
@@ -34,19 +34,13 @@ class CachingBucket final : public Bucket {
                                                      const CacheOptions& options,
                                                      base::MetricsRegistry* metrics);
 
-  Result<std::string> Get(std::string_view key) override { return inner_->Get(key); }
   Result<std::string> GetRange(std::string_view key, uint64_t offset, uint64_t length) override
       EXCLUDES(mu_);
   Status Put(std::string_view key, std::string_view data) override EXCLUDES(mu_);
   Status PutFile(std::string_view key, const std::string& path) override EXCLUDES(mu_);
-  Result<ListResult> List(std::string_view prefix, std::string_view delimiter) override {
-    return inner_->List(prefix, delimiter);
-  }
   Status Delete(std::string_view key) override EXCLUDES(mu_);
   Status DeleteMany(const std::vector<std::string>& keys) override EXCLUDES(mu_);
-  Result<bool> Exists(std::string_view key) override { return inner_->Exists(key); }
-  std::string Describe() const override { return inner_->Describe() + " (cached)"; }
-  bool random_access() const override { return inner_->random_access(); }
+  std::string Describe() const override { return ForwardingBucket::Describe() + " (cached)"; }
 
   uint64_t memory_bytes() const EXCLUDES(mu_);
   uint64_t disk_bytes() const EXCLUDES(mu_);
@@ -66,7 +60,6 @@ class CachingBucket final : public Bucket {
   void EvictDisk() REQUIRES(mu_);
   void Forget(std::string_view object) EXCLUDES(mu_);
 
-  const std::unique_ptr<Bucket> inner_;
   const CacheOptions options_;
   mutable base::Mutex mu_;
   std::map<Key, std::string> memory_ GUARDED_BY(mu_);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "objstore/forwarding_bucket.h"
 #include "objstore/memory_bucket.h"
 #include "testing/status_matchers.h"
 
@@ -17,25 +18,17 @@ using ::flamedb::testing::IsOk;
 using ::flamedb::testing::StatusIs;
 
 // A memory bucket that counts the range reads that reach it (the downloads).
-class CountingBucket final : public Bucket {
+class CountingBucket final : public ForwardingBucket {
  public:
-  explicit CountingBucket(std::atomic<int>* reads) : reads_(reads) {}
-  Result<std::string> Get(std::string_view k) override { return inner_.Get(k); }
+  explicit CountingBucket(std::atomic<int>* reads)
+      : ForwardingBucket(std::make_unique<MemoryBucket>()), reads_(reads) {}
   Result<std::string> GetRange(std::string_view k, uint64_t o, uint64_t n) override {
     ++*reads_;
-    return inner_.GetRange(k, o, n);
+    return ForwardingBucket::GetRange(k, o, n);
   }
-  Status Put(std::string_view k, std::string_view d) override { return inner_.Put(k, d); }
-  Result<ListResult> List(std::string_view p, std::string_view d) override {
-    return inner_.List(p, d);
-  }
-  Status Delete(std::string_view k) override { return inner_.Delete(k); }
-  Result<bool> Exists(std::string_view k) override { return inner_.Exists(k); }
-  std::string Describe() const override { return "counting"; }
 
  private:
   std::atomic<int>* reads_;
-  MemoryBucket inner_;
 };
 
 class CachingBucketTest : public ::testing::Test {

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "objstore/forwarding_bucket.h"
 #include "objstore/memory_bucket.h"
 #include "testing/fake_clock.h"
 #include "testing/status_matchers.h"
@@ -31,30 +32,23 @@ using ::testing::SizeIs;
 constexpr int64_t kNowMs = 1767323045000;
 
 // A MemoryBucket whose puts fail on demand.
-class FailingPutBucket final : public objstore::Bucket {
+class FailingPutBucket final : public objstore::ForwardingBucket {
  public:
-  Result<std::string> Get(std::string_view key) override { return inner_.Get(key); }
-  Result<std::string> GetRange(std::string_view key, uint64_t offset, uint64_t length) override {
-    return inner_.GetRange(key, offset, length);
-  }
+  FailingPutBucket() : ForwardingBucket(std::make_unique<objstore::MemoryBucket>()) {}
   Status Put(std::string_view key, std::string_view data) override {
     if (fail_puts_) {
       return UnavailableError("injected put failure");
     }
-    return inner_.Put(key, data);
+    return ForwardingBucket::Put(key, data);
   }
-  Result<objstore::ListResult> List(std::string_view prefix,
-                                    std::string_view delimiter) override {
-    return inner_.List(prefix, delimiter);
+  Status PutFile(std::string_view key, const std::string& path) override {
+    return Bucket::PutFile(key, path);  // Through Put, so that it fails alike.
   }
-  Status Delete(std::string_view key) override { return inner_.Delete(key); }
-  Result<bool> Exists(std::string_view key) override { return inner_.Exists(key); }
   std::string Describe() const override { return "failing memory"; }
 
   void set_fail_puts(bool fail) { fail_puts_ = fail; }
 
  private:
-  objstore::MemoryBucket inner_;
   bool fail_puts_ = false;
 };
 
