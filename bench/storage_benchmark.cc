@@ -23,7 +23,7 @@
 
 #include "base/clock.h"
 #include "base/gzip.h"
-#include "distributor/remake.h"
+#include "distributor/steps.h"
 #include "pprof/decoder.h"
 #include "pprof/encoder.h"
 #include "base/logging.h"
@@ -253,7 +253,7 @@ void BM_WalReplay(benchmark::State& state) {
 BENCHMARK(BM_WalReplay)->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();
 
 // Records that hold the gzip payload a client sent (pprof pushes: the Go SDK, Alloy, Node), which
-// replay decodes and runs through the distributor's steps again (distributor/remake.h).
+// replay decodes and runs through the distributor's steps again (distributor/steps.h).
 void BM_WalReplayReceived(benchmark::State& state) {
   const std::vector<Push>& pushes = TimedPushes();
   std::vector<std::string> records;

@@ -4,9 +4,7 @@
 #include <cstdio>
 #include <map>
 
-#include "distributor/go_fixes.h"
-#include "distributor/normalize.h"
-#include "distributor/remake.h"
+#include "distributor/steps.h"
 
 namespace flamedb::distributor {
 namespace {
@@ -123,6 +121,28 @@ void ApplyDefaultRelabeling(model::Labels& labels) {
   }
 }
 
+// The live push's decisions: the tenant's limits, the clock, and the delta tracker, which notes
+// what it did in Profile::received for replay.
+class LiveDecisions final : public StepDecisions {
+ public:
+  LiveDecisions(const ProfileLimits& limits, std::chrono::system_clock::time_point now,
+                DeltaTracker& delta, std::string_view tenant, const model::Labels& labels)
+      : limits_(limits), now_(now), delta_(delta), tenant_(tenant), labels_(labels) {}
+
+  const ProfileLimits& limits() const override { return limits_; }
+  std::chrono::system_clock::time_point now() const override { return now_; }
+  Result<bool> Delta(model::Profile& p) override {
+    return !DeltaTracker::Applies(labels_) || delta_.Apply(tenant_, labels_, p);
+  }
+
+ private:
+  const ProfileLimits& limits_;
+  const std::chrono::system_clock::time_point now_;
+  DeltaTracker& delta_;
+  const std::string_view tenant_;
+  const model::Labels& labels_;
+};
+
 }  // namespace
 
 Status Distributor::PushOne(const std::string& tenant, const Limits& limits, IncomingProfile& in) {
@@ -148,29 +168,18 @@ Status Distributor::PushOne(const std::string& tenant, const Limits& limits, Inc
                                 std::to_string(limits.max_profile_size_bytes) + ")")
         .WithTag(reason::kProfileSizeLimit);
   }
-  FLAMEDB_RETURN_IF_ERROR(ValidateProfile(in.profile, limits.profile, clock_.Now(), shown));
-  DropGoTypeParameters(in.profile);  // No-op for other languages: only Go writes "[go.shape.".
-  const NormalizeStats stats = NormalizeProfile(in.profile);
-  if (stats.zero_location_samples > 0) {
-    return InvalidArgumentError("location id is 0").WithTag(reason::kMalformedProfile);
-  }
-  if (in.profile.samples.empty() && stats.broken_samples > 0) {
-    return InvalidArgumentError("every sample of the profile with labels '" + shown +
-                                "' references a location that does not exist or names a "
-                                "missing function or mapping")
-        .WithTag(reason::kMalformedProfile);
-  }
-  if (in.profile.samples.empty()) {
-    return OkStatus();  // Only empty samples: nothing to store, and no client mistake.
-  }
-  if (DeltaTracker::Applies(in.labels) && !delta_.Apply(tenant, in.labels, in.profile)) {
-    return OkStatus();  // A baseline of a cumulative profile: nothing to store yet.
+  LiveDecisions decisions(limits.profile, clock_.Now(), delta_, tenant, in.labels);
+  FLAMEDB_ASSIGN_OR_RETURN(const StepsResult shaped,
+                           RunProfileSteps(in.profile, decisions, shown));
+  if (!shaped.store) {
+    return OkStatus();
   }
   in.labels.Delete(model::kDeltaLabel);  // Decided; Pyroscope does not store it either.
   LimitSessionId(in.labels, limits.labels.max_sessions_per_series);
   FLAMEDB_ASSIGN_OR_RETURN(
       std::vector<SeriesProfile> series,
-      Split(limits, std::move(in.labels), std::make_shared<model::Profile>(std::move(in.profile))));
+      Split(limits, std::move(in.labels), shaped.span_key,
+            std::make_shared<model::Profile>(std::move(in.profile))));
   if (series.empty()) {
     CountDiscarded(tenant, "dropped_by_relabel_rules", in.uncompressed_bytes);
     return OkStatus();  // Every series was dropped by a rule: the client did nothing wrong.
@@ -189,8 +198,8 @@ bool Distributor::RelabelSeries(const Limits& limits, model::Labels& labels) {
 }
 
 Result<std::vector<SeriesProfile>> Distributor::Split(const Limits& limits, model::Labels labels,
+                                                      int64_t span_key,
                                                       std::shared_ptr<model::Profile> profile) {
-  const int64_t span_key = RenameSpanLabels(*profile);
   // Most profiles have no sample labels but span ids: one series, with every sample.
   const bool unlabeled = std::all_of(profile->labels.begin(), profile->labels.end(),
                                      [&](const model::Label& l) { return l.key == span_key; });

@@ -4,7 +4,7 @@
 #include <map>
 
 #include "base/byte_coding.h"
-#include "distributor/remake.h"
+#include "distributor/steps.h"
 #include "pprof/decoder.h"
 #include "pprof/encoder.h"
 #include "pprof/wire.h"

@@ -84,7 +84,7 @@ struct Function {
 
 // How the distributor made a profile out of the payload its client sent. The WAL then stores that
 // payload (gzip: about a third of the profile re-encoded, and no encoding work) with these few
-// facts, and replay repeats the same deterministic steps (distributor/remake.h). Only decoding
+// facts, and replay repeats the same deterministic steps (distributor/steps.h). Only decoding
 // creates one (pprof::DecodeOptions::keep_received); a step that changes the profile in a way
 // these facts cannot repeat must drop it (Profile::received.reset()).
 struct Received {
