@@ -4,7 +4,9 @@
 #include <charconv>
 
 #include "ingest/attime.h"
+#include "base/gzip.h"
 #include "ingest/folded.h"
+#include "ingest/jfr.h"
 #include "ingest/legacy.h"
 #include "ingest/multipart.h"
 #include "ingest/name.h"
@@ -176,6 +178,77 @@ Result<std::vector<model::LabeledProfile>> FromMultipart(LegacyRequest& r, const
   return out;
 }
 
+// A JFR part (or raw body): gunzipped when it starts with the gzip magic (Pyroscope does that for
+// multipart parts only; flamedb also for a raw body), at most `max_size` bytes either way.
+Result<std::string> JfrBytes(std::string_view part, std::string_view what, size_t max_size) {
+  if (!base::LooksGzipped(part)) {
+    if (part.size() > max_size) {
+      return InvalidArgumentError("the " + std::string(what) + " of " + std::to_string(part.size()) +
+                                  " bytes exceeds the size limit of " + std::to_string(max_size) +
+                                  " bytes")
+          .WithTag("profile_size_limit");
+    }
+    return std::string(part);
+  }
+  Result<std::string> plain = base::GunzipCapped(part, max_size);
+  if (plain.ok()) return plain;
+  if (plain.status().code() == StatusCode::kResourceExhausted) {
+    return InvalidArgumentError("the " + std::string(what) + " decompresses to more than the size "
+                                "limit of " + std::to_string(max_size) + " bytes")
+        .WithTag("profile_size_limit");
+  }
+  return InvalidArgumentError("malformed JFR: the " + std::string(what) +
+                              " is not valid gzip: " + std::string(plain.status().message()))
+      .WithTag(kMalformed);
+}
+
+// format=jfr: the raw recording, or pyroscope-java's multipart form with file parts `jfr` and,
+// optionally, `labels`.
+Result<std::vector<model::LabeledProfile>> FromJfr(const LegacyRequest& r, const Common& c,
+                                                   size_t max_size) {
+  std::string recording, labels_bytes;
+  if (r.content_type.find("multipart/form-data") != std::string::npos) {
+    FLAMEDB_ASSIGN_OR_RETURN(const std::string_view boundary, MultipartBoundary(r.content_type));
+    FLAMEDB_ASSIGN_OR_RETURN(const std::vector<FormPart> parts, ParseMultipart(r.body, boundary));
+    bool found = false;
+    for (const FormPart& part : parts) {
+      if (part.filename.empty()) continue;  // Only file parts count, as in Pyroscope.
+      if (part.name == "jfr") {
+        FLAMEDB_ASSIGN_OR_RETURN(recording, JfrBytes(part.body, "jfr part", max_size));
+        found = true;
+      } else if (part.name == "labels") {
+        FLAMEDB_ASSIGN_OR_RETURN(labels_bytes, JfrBytes(part.body, "labels part", max_size));
+      }
+    }
+    if (!found) {
+      return InvalidArgumentError("the multipart body has no file part named \"jfr\" (jfr field "
+                                  "is required)")
+          .WithTag(kMalformed);
+    }
+  } else {
+    FLAMEDB_ASSIGN_OR_RETURN(recording, JfrBytes(r.body, "JFR body", max_size));
+  }
+  JfrLabels labels;
+  if (!labels_bytes.empty()) {
+    FLAMEDB_ASSIGN_OR_RETURN(labels, ParseJfrLabels(labels_bytes));
+  }
+  const int64_t rate = SampleRate(r);
+  const JfrOptions options{.period_nanos = rate > 0 ? 1000000000 / rate : 0,
+                           .time_nanos = c.from_nanos,
+                           .duration_nanos = std::max<int64_t>(0, c.until_nanos - c.from_nanos)};
+  FLAMEDB_ASSIGN_OR_RETURN(JfrResult parsed, ParseJfr(recording, &labels, options));
+  std::vector<model::LabeledProfile> out;
+  const size_t n = std::max<size_t>(1, parsed.profiles.size());
+  for (JfrProfile& p : parsed.profiles) {
+    model::Labels series = LegacySeriesLabels(c.name, c.name.app, p.metric, c.spy);
+    if (!parsed.event.empty()) series.Set("jfr_event", parsed.event);
+    // The recording's bytes, shared out, so that limits and metrics count the upload once.
+    out.push_back({std::move(series), std::move(p.profile), recording.size() / n,
+                   r.body.size() / n});
+  }
+  return out;
+}
+
 Result<std::vector<model::LabeledProfile>> FromText(LegacyRequest& r, const Common& c,
                                                     LegacyFormat format) {
   FLAMEDB_ASSIGN_OR_RETURN(TextTarget target, ResolveTextTarget(c.name.app, SampleRate(r)));
@@ -253,10 +326,9 @@ Result<std::vector<model::LabeledProfile>> ParseLegacyRequest(
       return profiles.ok() ? std::move(profiles) : Tagged(profiles.status(), kMalformed);
     }
     case LegacyFormat::kJfr:
-      break;
+      return FromJfr(r, c, max_profile_size_bytes);
   }
-  return UnimplementedError("format=jfr is not supported by this version of flamedb yet; send "
-                            "pprof (Alloy's pyroscope.java converts JFR to pprof)");
+  return InvalidArgumentError("unknown format");
 }
 
 }  // namespace flamedb::ingest

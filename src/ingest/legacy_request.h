@@ -28,8 +28,7 @@ LegacyFormat SelectFormat(const LegacyRequest& request);
 
 // Decodes the payload and builds the series labels. Returns no profiles when there is nothing
 // to store (an empty multipart `profile` part). Errors: kInvalidArgument naming the parameter or
-// payload problem (tagged malformed_profile / profile_size_limit); kUnimplemented for formats
-// this version does not read yet (tree, trie, JFR, speedscope).
+// payload problem (tagged malformed_profile / profile_size_limit).
 Result<std::vector<model::LabeledProfile>> ParseLegacyRequest(
     LegacyRequest request, std::chrono::system_clock::time_point now,
     size_t max_profile_size_bytes);
