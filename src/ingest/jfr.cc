@@ -75,6 +75,22 @@ bool Integral(const Chunk& c, const jfr::Type& t, int i) {
          k == jfr::Kind::kLong || k == jfr::Kind::kChar;
 }
 
+// Reads a field that Integral() accepted, with the width of its type.
+int64_t ReadIntegral(const Chunk& c, const jfr::Field& f, Reader& r) {
+  if (f.constant_pool) return r.Long();
+  switch (c.TypeById(f.type)->kind) {
+    case jfr::Kind::kByte:
+      return static_cast<int8_t>(r.U8());
+    case jfr::Kind::kShort:
+    case jfr::Kind::kChar:
+      return r.Short();
+    case jfr::Kind::kInt:
+      return r.Int();
+    default:
+      return r.Long();
+  }
+}
+
 EventPlan PlanFor(const Chunk& c, const jfr::Type& t, const EventSource& source) {
   EventPlan p;
   auto integral = [&](std::string_view name) {
@@ -164,20 +180,20 @@ void Converter::ReadEvent(const Chunk& c, const Planned& p, Reader& r, EventValu
   for (int i = 0; i <= last && r.ok(); ++i) {
     const jfr::Field& f = p.type->fields[static_cast<size_t>(i)];
     if (i == plan.stack) {
-      v.stack = r.Long();
+      v.stack = ReadIntegral(c, f, r);
       v.has_stack = true;
     } else if (i == plan.state) {
-      v.state = r.Long();
+      v.state = ReadIntegral(c, f, r);
     } else if (i == plan.value) {
-      v.value = r.Long();
+      v.value = ReadIntegral(c, f, r);
     } else if (i == plan.duration) {
-      v.duration = r.Long();
+      v.duration = ReadIntegral(c, f, r);
     } else if (i == plan.context) {
-      v.context = r.Long();
+      v.context = ReadIntegral(c, f, r);
     } else if (i == plan.span) {
-      v.span = r.Long();
+      v.span = ReadIntegral(c, f, r);
     } else if (i == plan.span_name) {
-      v.span_name = r.Long();
+      v.span_name = ReadIntegral(c, f, r);
     } else if (p.source->kind < 0 && i == plan.setting_name) {
       v.setting_name = Text(c, f, r);
     } else if (p.source->kind < 0 && i == plan.setting_value) {
@@ -223,8 +239,14 @@ Status Converter::AddChunk(const Chunk& c) {
     EventValues v;
     ReadEvent(c, p, r, v);
     if (!r.ok()) return bad(p);
-    if (!v.has_stack || c.Constant(p.type->fields[p.plan.stack].type, v.stack) == 0) {
-      return OkStatus();  // No stack trace: nothing to attribute the event to.
+    if (!v.has_stack || v.stack == 0) {
+      return OkStatus();  // No stack trace (id 0 is null): nothing to attribute the event to.
+    }
+    if (c.Constant(p.type->fields[static_cast<size_t>(p.plan.stack)].type, v.stack) == 0) {
+      return InvalidArgumentError("malformed JFR: a " + std::string(p.source->name) +
+                                  " event references stack trace " + std::to_string(v.stack) +
+                                  ", which no constant pool holds")
+          .WithTag("malformed_profile");
     }
     const int64_t period = options_.period_nanos;
     const auto kind = static_cast<Kind>(p.source->kind);
@@ -319,9 +341,9 @@ const std::vector<uint64_t>& Converter::Stack(const Chunk& c, Builder& b, int64_
     int64_t method_id = 0, line_number = 0;
     for (int i = 0; i < static_cast<int>(frame.fields.size()) && fr->ok(); ++i) {
       if (i == method && Integral(c, frame, i)) {
-        method_id = fr->Long();
+        method_id = ReadIntegral(c, frame.fields[static_cast<size_t>(i)], *fr);
       } else if (i == line && Integral(c, frame, i)) {
-        line_number = fr->Long();
+        line_number = ReadIntegral(c, frame.fields[static_cast<size_t>(i)], *fr);
       } else {
         c.SkipField(*fr, frame.fields[static_cast<size_t>(i)]);
       }

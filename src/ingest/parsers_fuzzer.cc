@@ -1,6 +1,6 @@
 // libFuzzer target for every payload parser of /ingest except pprof (pprof/decoder_fuzzer.cc):
-// the name grammar, the time syntax, folded, lines, tree, trie, speedscope, multipart and
-// sample_type_config. Any input must give a result or an error, never a crash, a hang or an
+// the name grammar, the time syntax, folded, lines, tree, trie, speedscope, multipart,
+// sample_type_config, JFR recordings and JFR labels snapshots. Any input must give a result or an error, never a crash, a hang or an
 // allocation out of proportion to the input. Built once per parser, with FLAMEDB_FUZZ_PARSER set
 // to the parser's number below (see CMakeLists.txt), so each gets its own coverage and corpus.
 #include <chrono>
@@ -10,6 +10,7 @@
 
 #include "ingest/attime.h"
 #include "ingest/folded.h"
+#include "ingest/jfr.h"
 #include "ingest/legacy.h"
 #include "ingest/multipart.h"
 #include "ingest/name.h"
@@ -45,8 +46,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 7:
       (void)ParseMultipart(input, "boundary");
       break;
-    default:
+    case 8:
       (void)ParseSampleTypeConfig(input);
+      break;
+    case 9:
+      (void)ParseJfr(input, nullptr, {.period_nanos = 10000000});
+      break;
+    default:
+      (void)ParseJfrLabels(input);
   }
   return 0;
 }
