@@ -54,25 +54,6 @@ Result<std::optional<std::chrono::milliseconds>> ParseTimeout(
   return std::optional<std::chrono::milliseconds>(ms);
 }
 
-// Returns the decoded request body, decompressing it when Content-Encoding says gzip.
-Result<std::string> RequestBody(const HttpRequest& request, uint64_t max_body_bytes) {
-  const std::string encoding =
-      base::AsciiLowercase(base::TrimSpace(request.headers.Get("Content-Encoding").value_or("identity")));
-  if (encoding == "identity" || encoding.empty()) {
-    return request.body;
-  }
-  if (encoding != "gzip") {
-    return InvalidArgumentError("unsupported Content-Encoding \"" + encoding +
-                                "\": use gzip or identity");
-  }
-  Result<std::string> body = base::GunzipCapped(request.body, max_body_bytes);
-  if (!body.ok() && body.status().code() == StatusCode::kInvalidArgument) {
-    return InvalidArgumentError("request body is not valid gzip (Content-Encoding: gzip): " +
-                                std::string(body.status().message()));
-  }
-  return body;
-}
-
 Status Decode(Codec codec, const std::string& body, google::protobuf::Message& message) {
   const std::string type = message.GetDescriptor()->full_name();
   if (codec == Codec::kProto) {
@@ -269,6 +250,25 @@ Result<std::string> GrpcWebMessage(const HttpRequest& request, uint64_t max_body
 }
 
 }  // namespace
+
+Result<std::string> RequestBody(const HttpRequest& request, uint64_t max_body_bytes) {
+  const std::string encoding =
+      base::AsciiLowercase(base::TrimSpace(request.headers.Get("Content-Encoding").value_or("identity")));
+  if (encoding == "identity" || encoding.empty()) {
+    return request.body;
+  }
+  if (encoding != "gzip") {
+    return InvalidArgumentError("unsupported Content-Encoding \"" + encoding +
+                                "\": use gzip or identity");
+  }
+  Result<std::string> body = base::GunzipCapped(request.body, max_body_bytes);
+  if (!body.ok() && body.status().code() == StatusCode::kInvalidArgument) {
+    return InvalidArgumentError("request body is not valid gzip (Content-Encoding: gzip): " +
+                                std::string(body.status().message()));
+  }
+  return body;
+}
+
 
 HttpResponse ServeConnectUnary(const UnaryMethod& method, uint64_t max_body_bytes,
                                const HttpRequest& request, RequestContext& context,

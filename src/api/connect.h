@@ -59,6 +59,11 @@ HttpResponse ServeConnectUnary(const UnaryMethod& method, uint64_t max_body_byte
                                const HttpRequest& request, RequestContext& context,
                                const base::Clock& clock);
 
+// The request body, gunzipped when Content-Encoding says gzip (to at most `max_body_bytes`).
+// Errors: kInvalidArgument for another encoding or a body that is not gzip; kResourceExhausted
+// when it decompresses to more than the limit.
+Result<std::string> RequestBody(const HttpRequest& request, uint64_t max_body_bytes);
+
 // Whether `request` is a gRPC-Web call (Content-Type application/grpc-web...). AddConnectRoute
 // serves those on the same path with ServeGrpcWebUnary.
 bool IsGrpcWeb(const HttpRequest& request);

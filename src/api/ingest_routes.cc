@@ -2,6 +2,7 @@
 
 #include "api/connect.h"
 #include "api/errors.h"
+#include "api/otlp_routes.h"
 #include "base/url.h"
 #include "ingest/legacy_request.h"
 #include "pprof/decoder.h"
@@ -121,6 +122,7 @@ void AddIngestRoutes(Router& router, IngestRouteDeps deps) {
         return Push(deps, ctx, req);
       });
   AddConnectRoute(router, std::move(push), *deps.clock, deps.max_body_bytes);
+  AddOtlpRoutes(router, deps);
   if (deps.debug_ingested) {
     router.Add({"GET"}, "/debug/ingested", {.needs_tenant = true},
                [json = deps.debug_ingested](HttpRequest&, RequestContext& ctx) {

@@ -9,26 +9,13 @@
 namespace flamedb::ingest {
 namespace {
 
+using pprof::ForEachField;
 using pprof::WireReader;
 using pprof::WireType;
 
 Status Bad(std::string_view what) {
   return InvalidArgumentError("malformed JFR labels part: " + std::string(what))
       .WithTag("malformed_profile");
-}
-
-// Reads the fields of one message, calling fn(field, type, reader) for each; fn consumes the
-// value or returns false to have it skipped.
-template <typename Fn>
-bool ForEachField(std::string_view bytes, Fn&& fn) {
-  WireReader r(bytes);
-  while (!r.done()) {
-    uint32_t field = 0;
-    WireType type;
-    if (!r.ReadTag(field, type)) return false;
-    if (!fn(field, type, r) && !r.Skip(type)) return false;
-  }
-  return r.ok();
 }
 
 bool ReadInt(WireType type, WireReader& r, int64_t& out) {

@@ -139,4 +139,19 @@ class WireReader {
   bool ok_ = true;
 };
 
+// Calls fn(field, type, reader) for each field of the message `bytes`: fn reads the value and
+// returns true, or returns false to have it skipped. False when the message is malformed (fn
+// reports its own failures by making the reader fail, or through its captures).
+template <typename Fn>
+bool ForEachField(std::string_view bytes, Fn&& fn) {
+  WireReader r(bytes);
+  while (!r.done()) {
+    uint32_t field = 0;
+    WireType type;
+    if (!r.ReadTag(field, type)) return false;
+    if (!fn(field, type, r) && !r.Skip(type)) return false;
+  }
+  return r.ok();
+}
+
 }  // namespace flamedb::pprof

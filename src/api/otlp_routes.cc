@@ -1,0 +1,174 @@
+#include "api/otlp_routes.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <nlohmann/json.hpp>
+
+#include "api/connect.h"
+#include "api/errors.h"
+#include "base/strings.h"
+#include "ingest/otlp.h"
+#include "opentelemetry/proto/collector/profiles/v1development/profiles_service.pb.h"
+
+namespace flamedb::api {
+namespace {
+
+namespace otlp = opentelemetry::proto::collector::profiles::v1development;
+
+constexpr std::string_view kExportPath =
+    "/opentelemetry.proto.collector.profiles.v1development.ProfilesService/Export";
+
+bool IsHex(const std::string& s) {
+  for (char c : s) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return !s.empty();
+}
+
+std::string Base64(std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    uint32_t n = static_cast<uint8_t>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) n |= static_cast<uint8_t>(bytes[i + 1]) << 8;
+    if (i + 2 < bytes.size()) n |= static_cast<uint8_t>(bytes[i + 2]);
+    out += kAlphabet[n >> 18 & 63];
+    out += kAlphabet[n >> 12 & 63];
+    out += i + 1 < bytes.size() ? kAlphabet[n >> 6 & 63] : '=';
+    out += i + 2 < bytes.size() ? kAlphabet[n & 63] : '=';
+  }
+  return out;
+}
+
+// An id of `bytes` bytes written in hex (2 × bytes digits; base64 of that many bytes is shorter,
+// so the two never look alike) becomes base64 for the protobuf JSON parser.
+void HexToBase64(nlohmann::json& value, size_t bytes) {
+  if (!value.is_string()) return;
+  const std::string s = value.get<std::string>();
+  if (s.size() != 2 * bytes || !IsHex(s)) return;
+  std::string raw;
+  for (size_t i = 0; i < s.size(); i += 2) {
+    raw += static_cast<char>(std::stoi(s.substr(i, 2), nullptr, 16));
+  }
+  value = Base64(raw);
+}
+
+void FixIds(nlohmann::json& request) {
+  auto field = [](nlohmann::json& obj, const char* camel, const char* snake) -> nlohmann::json* {
+    if (!obj.is_object()) return nullptr;
+    if (obj.contains(camel)) return &obj[camel];
+    return obj.contains(snake) ? &obj[snake] : nullptr;
+  };
+  if (nlohmann::json* dict = field(request, "dictionary", "dictionary")) {
+    if (nlohmann::json* links = field(*dict, "linkTable", "link_table"); links && links->is_array()) {
+      for (nlohmann::json& link : *links) {
+        if (nlohmann::json* t = field(link, "traceId", "trace_id")) HexToBase64(*t, 16);
+        if (nlohmann::json* s = field(link, "spanId", "span_id")) HexToBase64(*s, 8);
+      }
+    }
+  }
+  nlohmann::json* resources = field(request, "resourceProfiles", "resource_profiles");
+  if (resources == nullptr || !resources->is_array()) return;
+  for (nlohmann::json& rp : *resources) {
+    nlohmann::json* scopes = field(rp, "scopeProfiles", "scope_profiles");
+    if (scopes == nullptr || !scopes->is_array()) continue;
+    for (nlohmann::json& sp : *scopes) {
+      nlohmann::json* profiles = field(sp, "profiles", "profiles");
+      if (profiles == nullptr || !profiles->is_array()) continue;
+      for (nlohmann::json& p : *profiles) {
+        if (nlohmann::json* id = field(p, "profileId", "profile_id")) HexToBase64(*id, 16);
+      }
+    }
+  }
+}
+
+enum class Codec { kProto, kJson };
+
+HttpResponse Respond(Codec codec, const ingest::OtlpResult& result) {
+  otlp::ExportProfilesServiceResponse response;
+  if (result.rejected_profiles > 0) {
+    response.mutable_partial_success()->set_rejected_profiles(result.rejected_profiles);
+    response.mutable_partial_success()->set_error_message(result.error);
+  }
+  HttpResponse out;
+  if (codec == Codec::kJson) {
+    (void)google::protobuf::util::MessageToJsonString(response, &out.body);
+    out.headers.Set("Content-Type", "application/json");
+  } else {
+    out.body = response.SerializeAsString();
+    out.headers.Set("Content-Type", "application/x-protobuf");
+  }
+  return out;
+}
+
+HttpResponse Export(const IngestRouteDeps& deps, HttpRequest& request, RequestContext& ctx) {
+  const std::string type = base::AsciiLowercase(base::TrimSpace(
+      request.headers.Get("Content-Type").value_or("").substr(
+          0, request.headers.Get("Content-Type").value_or("").find(';'))));
+  Codec codec;
+  if (type == "application/x-protobuf" || type == "application/protobuf") {
+    codec = Codec::kProto;
+  } else if (type == "application/json") {
+    codec = Codec::kJson;
+  } else {
+    return ErrorResponse(415, "unsupported Content-Type \"" + type +
+                                  "\": OTLP over HTTP takes application/x-protobuf, "
+                                  "application/protobuf or application/json");
+  }
+  Result<std::string> body = RequestBody(request, deps.max_body_bytes);
+  if (!body.ok()) return ErrorResponse(body.status());
+  if (codec == Codec::kJson) {
+    body = OtlpJsonToProto(*body);
+    if (!body.ok()) return ErrorResponse(body.status());
+  }
+  Result<ingest::OtlpResult> converted = ingest::ConvertOtlp(*body, deps.clock->Now());
+  if (!converted.ok()) {
+    deps.distributor->RecordRejected(ctx.tenant, converted.status(), body->size());
+    return ErrorResponse(converted.status());
+  }
+  if (converted->profiles.empty() && converted->rejected_profiles > 0) {
+    const Status s = InvalidArgumentError("failed to convert otel profile: " + converted->error)
+                         .WithTag("malformed_profile");
+    deps.distributor->RecordRejected(ctx.tenant, s, body->size());
+    return ErrorResponse(s);
+  }
+  for (model::LabeledProfile& p : converted->profiles) p.compressed_bytes = request.body.size();
+  if (!converted->profiles.empty()) {
+    if (Status s = deps.distributor->Push(ctx.tenant, std::move(converted->profiles)); !s.ok()) {
+      return ErrorResponse(s);
+    }
+  }
+  return Respond(codec, *converted);
+}
+
+}  // namespace
+
+Result<std::string> OtlpJsonToProto(const std::string& json) {
+  nlohmann::json parsed = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) {
+    return InvalidArgumentError("the body is not valid JSON").WithTag("malformed_profile");
+  }
+  FixIds(parsed);
+  otlp::ExportProfilesServiceRequest request;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto status = google::protobuf::util::JsonStringToMessage(parsed.dump(), &request, options);
+  if (!status.ok()) {
+    return InvalidArgumentError("the JSON body is not an ExportProfilesServiceRequest: " +
+                                std::string(status.message()))
+        .WithTag("malformed_profile");
+  }
+  return request.SerializeAsString();
+}
+
+void AddOtlpRoutes(Router& router, const IngestRouteDeps& deps) {
+  for (std::string_view path : {std::string_view("/v1development/profiles"), kExportPath}) {
+    router.Add({"POST"}, std::string(path), {.needs_tenant = true},
+               [deps](HttpRequest& request, RequestContext& ctx) {
+                 return Export(deps, request, ctx);
+               });
+  }
+}
+
+}  // namespace flamedb::api

@@ -1,0 +1,177 @@
+#include "ingest/otlp_dictionary.h"
+
+namespace flamedb::ingest::otlp {
+
+using pprof::ForEachField;
+using pprof::WireReader;
+using pprof::WireType;
+
+std::string Value::Text() const {
+  switch (kind) {
+    case Kind::kString:
+      return std::string(str);
+    case Kind::kInt:
+      return std::to_string(integer);
+    default:
+      return {};
+  }
+}
+
+bool ReadInts(WireType type, WireReader& r, std::vector<int64_t>& out) {
+  uint64_t v = 0;
+  if (type == WireType::kVarint) {
+    if (!r.ReadVarint(v)) return false;
+    out.push_back(static_cast<int64_t>(v));
+    return true;
+  }
+  std::string_view packed;
+  if (type != WireType::kLengthDelimited || !r.ReadLengthDelimited(packed)) return false;
+  WireReader p(packed);
+  while (!p.done()) {
+    if (!p.ReadVarint(v)) return false;
+    out.push_back(static_cast<int64_t>(v));
+  }
+  return true;
+}
+
+namespace {
+
+// Reads an int64/int32/uint64 field into `out`: true when it was this field.
+bool Int(WireType type, WireReader& r, int64_t& out) {
+  uint64_t v = 0;
+  if (type != WireType::kVarint || !r.ReadVarint(v)) return false;
+  out = static_cast<int64_t>(v);
+  return true;
+}
+
+bool Bytes(WireType type, WireReader& r, std::string_view& out) {
+  return type == WireType::kLengthDelimited && r.ReadLengthDelimited(out);
+}
+
+// Each table entry is a length-delimited message parsed by `parse`, which reads one field.
+template <typename T, typename Fn>
+bool Entry(WireType type, WireReader& r, std::vector<T>& table, Fn&& parse) {
+  std::string_view bytes;
+  if (!Bytes(type, r, bytes)) return false;
+  T entry{};
+  bool ok = true;
+  const bool parsed = ForEachField(bytes, [&](uint32_t field, WireType t, WireReader& e) {
+    int handled = parse(entry, field, t, e);  // 1: read, 0: not ours, -1: malformed.
+    if (handled < 0) ok = false;
+    return handled != 0;
+  });
+  table.push_back(entry);
+  return parsed && ok;
+}
+
+// The index list of `field` in an entry: appended to d.indexes, its span kept in `span`.
+int IndexList(Dictionary& d, model::Span& span, WireType t, WireReader& e) {
+  if (span.size == 0) span.begin = static_cast<uint32_t>(d.indexes.size());
+  if (span.begin + span.size != d.indexes.size()) return -1;  // Interleaved lists.
+  const size_t before = d.indexes.size();
+  if (!ReadInts(t, e, d.indexes)) return -1;
+  span.size += static_cast<uint32_t>(d.indexes.size() - before);
+  return 1;
+}
+
+}  // namespace
+
+bool ParseValue(std::string_view bytes, Value& out) {
+  return ForEachField(bytes, [&](uint32_t field, WireType t, WireReader& r) {
+    if (field == 1 && Bytes(t, r, out.str)) return out.kind = Value::Kind::kString, true;
+    if (field == 3 && Int(t, r, out.integer)) return out.kind = Value::Kind::kInt, true;
+    if (field >= 2 && field <= 7) out.kind = Value::Kind::kOther;
+    return false;
+  });
+}
+
+Result<Dictionary> ParseDictionary(std::string_view bytes) {
+  Dictionary d;
+  const char* bad = nullptr;
+  const bool parsed = ForEachField(bytes, [&](uint32_t field, WireType type, WireReader& r) {
+    bool ok = true;
+    switch (field) {
+      case 1:
+        ok = Entry(type, r, d.mappings, [&](Mapping& m, uint32_t f, WireType t, WireReader& e) {
+          int64_t v = 0;
+          if (f >= 1 && f <= 4 && !Int(t, e, v)) return -1;
+          if (f == 1) m.memory_start = static_cast<uint64_t>(v);
+          if (f == 2) m.memory_limit = static_cast<uint64_t>(v);
+          if (f == 3) m.file_offset = static_cast<uint64_t>(v);
+          if (f == 4) m.filename = v;
+          if (f == 5) return IndexList(d, m.attributes, t, e);
+          return f >= 1 && f <= 4 ? 1 : 0;
+        });
+        bad = ok ? bad : "mapping_table";
+        break;
+      case 2:
+        ok = Entry(type, r, d.locations, [&](Location& l, uint32_t f, WireType t, WireReader& e) {
+          int64_t v = 0;
+          if (f == 1) return Int(t, e, l.mapping) ? 1 : -1;
+          if (f == 2) return Int(t, e, v) ? (l.address = static_cast<uint64_t>(v), 1) : -1;
+          if (f != 3) return 0;
+          if (l.lines.size == 0) l.lines.begin = static_cast<uint32_t>(d.lines.size());
+          return Entry(t, e, d.lines, [](Line& line, uint32_t lf, WireType lt, WireReader& le) {
+                   if (lf == 1) return Int(lt, le, line.function) ? 1 : -1;
+                   if (lf == 2) return Int(lt, le, line.line) ? 1 : -1;
+                   return 0;
+                 }) && d.lines.size() == l.lines.begin + l.lines.size + 1
+                     ? (++l.lines.size, 1)
+                     : -1;
+        });
+        bad = ok ? bad : "location_table";
+        break;
+      case 3:
+        ok = Entry(type, r, d.functions, [](Function& fn, uint32_t f, WireType t, WireReader& e) {
+          int64_t* slots[] = {nullptr, &fn.name, &fn.system_name, &fn.filename, &fn.start_line};
+          if (f < 1 || f > 4) return 0;
+          return Int(t, e, *slots[f]) ? 1 : -1;
+        });
+        bad = ok ? bad : "function_table";
+        break;
+      case 4:
+        ok = Entry(type, r, d.links, [](Link& l, uint32_t f, WireType t, WireReader& e) {
+          if (f == 1) return Bytes(t, e, l.trace_id) ? 1 : -1;
+          if (f == 2) return Bytes(t, e, l.span_id) ? 1 : -1;
+          return 0;
+        });
+        bad = ok ? bad : "link_table";
+        break;
+      case 5: {
+        std::string_view s;
+        ok = Bytes(type, r, s);
+        d.strings.push_back(s);
+        bad = ok ? bad : "string_table";
+        break;
+      }
+      case 6:
+        ok = Entry(type, r, d.attributes, [](Attribute& a, uint32_t f, WireType t, WireReader& e) {
+          std::string_view value;
+          if (f == 1) return Int(t, e, a.key) ? 1 : -1;
+          if (f == 2) return Bytes(t, e, value) && ParseValue(value, a.value) ? 1 : -1;
+          return 0;
+        });
+        bad = ok ? bad : "attribute_table";
+        break;
+      case 7:
+        ok = Entry(type, r, d.stacks, [&](model::Span& s, uint32_t f, WireType t, WireReader& e) {
+          return f == 1 ? IndexList(d, s, t, e) : 0;
+        });
+        bad = ok ? bad : "stack_table";
+        break;
+      default:
+        return false;
+    }
+    if (!ok) r.Skip(WireType::kStartGroup);  // Fails the reader: the walk stops here.
+    return true;
+  });
+  if (!parsed) {
+    return InvalidArgumentError(std::string("malformed OTLP dictionary") +
+                                (bad ? std::string(": an entry of ") + bad + " does not decode"
+                                     : ""))
+        .WithTag("malformed_profile");
+  }
+  return d;
+}
+
+}  // namespace flamedb::ingest::otlp
