@@ -129,16 +129,23 @@ void SetDeadline(RequestContext& context, const base::Clock& clock,
   context.deadline = start + *timeout;
 }
 
-// gRPC-Web (grpc/grpc doc/PROTOCOL-WEB.md): application/grpc-web[+proto|+json]; the body is
-// length-prefixed frames (flags byte, 4-byte big-endian length); the status travels in a
-// trailer frame (flags 0x80) of a 200 response.
+// gRPC (grpc/grpc doc/PROTOCOL-HTTP2.md) and gRPC-Web (doc/PROTOCOL-WEB.md): application/grpc
+// or application/grpc-web, [+proto|+json]; the body is length-prefixed frames (flags byte,
+// 4-byte big-endian length). gRPC's status travels in HTTP/2 trailers, gRPC-Web's in a trailer
+// frame (flags 0x80) of a 200 response.
+constexpr std::string_view kGrpcType = "application/grpc";
 constexpr std::string_view kGrpcWebType = "application/grpc-web";
 
-std::optional<Codec> GrpcWebCodecFor(const std::string& media) {
-  if (media == kGrpcWebType || media == "application/grpc-web+proto") {
+enum class Grpc { kNative, kWeb };
+
+std::string_view GrpcName(Grpc flavor) { return flavor == Grpc::kWeb ? "gRPC-Web" : "gRPC"; }
+
+std::optional<Codec> GrpcCodecFor(Grpc flavor, const std::string& media) {
+  const std::string_view base = flavor == Grpc::kWeb ? kGrpcWebType : kGrpcType;
+  if (media == base || media == std::string(base) + "+proto") {
     return Codec::kProto;
   }
-  if (media == "application/grpc-web+json") {
+  if (media == std::string(base) + "+json") {
     return Codec::kJson;
   }
   return std::nullopt;
@@ -201,12 +208,17 @@ std::string PercentEncode(std::string_view text) {
   return out;
 }
 
-HttpResponse GrpcWebReply(const std::string& media, const Status& status,
-                          std::string_view message) {
+HttpResponse GrpcReply(Grpc flavor, const std::string& media, const Status& status,
+                       std::string_view message) {
   HttpResponse out;
   out.headers.Set("Content-Type", media);
   if (status.ok()) {
     out.body = Frame(0, message);
+  }
+  if (flavor == Grpc::kNative) {
+    out.trailers.Set("grpc-status", std::to_string(static_cast<int>(status.code())));
+    if (!status.ok()) out.trailers.Set("grpc-message", PercentEncode(status.message()));
+    return out;
   }
   const std::string trailer = "grpc-status: " + std::to_string(static_cast<int>(status.code())) +
                               "\r\ngrpc-message: " + PercentEncode(status.message()) + "\r\n";
@@ -214,11 +226,12 @@ HttpResponse GrpcWebReply(const std::string& media, const Status& status,
   return out;
 }
 
-// The one message of a unary gRPC-Web request body, decompressed per grpc-encoding.
-Result<std::string> GrpcWebMessage(const HttpRequest& request, uint64_t max_body_bytes) {
+// The one message of a unary gRPC or gRPC-Web request body, decompressed per grpc-encoding.
+Result<std::string> GrpcMessage(Grpc flavor, const HttpRequest& request, uint64_t max_body_bytes) {
+  const std::string name(GrpcName(flavor));
   const std::string& body = request.body;
   if (body.size() < 5) {
-    return InvalidArgumentError("gRPC-Web request body holds no message frame (" +
+    return InvalidArgumentError(name + " request body holds no message frame (" +
                                 std::to_string(body.size()) + " bytes)");
   }
   const auto flags = static_cast<uint8_t>(body[0]);
@@ -227,7 +240,7 @@ Result<std::string> GrpcWebMessage(const HttpRequest& request, uint64_t max_body
     length = (length << 8) | static_cast<uint8_t>(body[i]);
   }
   if ((flags & 0x80) != 0 || length != body.size() - 5) {
-    return InvalidArgumentError("gRPC-Web request body must be exactly one message frame: frame of " +
+    return InvalidArgumentError(name + " request body must be exactly one message frame: frame of " +
                                 std::to_string(length) + " bytes in a body of " +
                                 std::to_string(body.size()));
   }
@@ -238,12 +251,12 @@ Result<std::string> GrpcWebMessage(const HttpRequest& request, uint64_t max_body
   const std::string encoding =
       base::AsciiLowercase(base::TrimSpace(request.headers.Get("grpc-encoding").value_or("")));
   if (encoding != "gzip") {
-    return UnimplementedError("compressed gRPC-Web message with grpc-encoding \"" + encoding +
+    return UnimplementedError("compressed " + name + " message with grpc-encoding \"" + encoding +
                               "\": only gzip is supported");
   }
   Result<std::string> plain = base::GunzipCapped(payload, max_body_bytes);
   if (!plain.ok() && plain.status().code() == StatusCode::kInvalidArgument) {
-    return InvalidArgumentError("gRPC-Web message is not valid gzip: " +
+    return InvalidArgumentError(name + " message is not valid gzip: " +
                                 std::string(plain.status().message()));
   }
   return plain;
@@ -317,33 +330,60 @@ bool IsGrpcWeb(const HttpRequest& request) {
   return MediaType(request).starts_with(kGrpcWebType);
 }
 
-HttpResponse ServeGrpcWebUnary(const UnaryMethod& method, uint64_t max_body_bytes,
-                               const HttpRequest& request, RequestContext& context,
-                               const base::Clock& clock) {
+namespace {
+
+HttpResponse ServeGrpcFlavor(Grpc flavor, const UnaryMethod& method, uint64_t max_body_bytes,
+                             const HttpRequest& request, RequestContext& context,
+                             const base::Clock& clock) {
   const std::string media = MediaType(request);
-  const std::optional<Codec> codec = GrpcWebCodecFor(media);
+  const std::optional<Codec> codec = GrpcCodecFor(flavor, media);
   if (!codec.has_value()) {
-    return ErrorResponse(415, "unsupported Content-Type \"" + media +
-                                  "\": gRPC-Web calls use application/grpc-web+proto or +json");
+    return ErrorResponse(415, "unsupported Content-Type \"" + media + "\": " +
+                                  std::string(GrpcName(flavor)) + " calls use " +
+                                  std::string(flavor == Grpc::kWeb ? kGrpcWebType : kGrpcType) +
+                                  "+proto or +json");
   }
   Result<std::optional<std::chrono::milliseconds>> timeout =
       ParseGrpcTimeout(request.headers.Get("grpc-timeout"));
   if (!timeout.ok()) {
-    return GrpcWebReply(media, timeout.status(), "");
+    return GrpcReply(flavor, media, timeout.status(), "");
   }
   SetDeadline(context, clock, *timeout);
-  Result<std::string> message = GrpcWebMessage(request, max_body_bytes);
+  Result<std::string> message = GrpcMessage(flavor, request, max_body_bytes);
   if (!message.ok()) {
-    return GrpcWebReply(media, message.status(), "");
+    return GrpcReply(flavor, media, message.status(), "");
   }
   const std::string timeout_text =
       "grpc-timeout of " +
       std::to_string(timeout->value_or(std::chrono::milliseconds(0)).count()) + " ms";
   Result<std::string> encoded = RunUnary(method, *codec, *message, context, clock, timeout_text);
   if (!encoded.ok()) {
-    return GrpcWebReply(media, encoded.status(), "");
+    return GrpcReply(flavor, media, encoded.status(), "");
   }
-  return GrpcWebReply(media, OkStatus(), *encoded);
+  return GrpcReply(flavor, media, OkStatus(), *encoded);
+}
+
+}  // namespace
+
+HttpResponse ServeGrpcWebUnary(const UnaryMethod& method, uint64_t max_body_bytes,
+                               const HttpRequest& request, RequestContext& context,
+                               const base::Clock& clock) {
+  return ServeGrpcFlavor(Grpc::kWeb, method, max_body_bytes, request, context, clock);
+}
+
+bool IsGrpc(const HttpRequest& request) {
+  const std::string media = MediaType(request);
+  return media.starts_with(kGrpcType) && !media.starts_with(kGrpcWebType);
+}
+
+HttpResponse ServeGrpcUnary(const UnaryMethod& method, uint64_t max_body_bytes,
+                            const HttpRequest& request, RequestContext& context,
+                            const base::Clock& clock) {
+  if (!request.http2) {
+    return ErrorResponse(505, "gRPC needs HTTP/2: connect with HTTP/2 prior knowledge (h2c), "
+                              "or use gRPC-Web or Connect over HTTP/1.1");
+  }
+  return ServeGrpcFlavor(Grpc::kNative, method, max_body_bytes, request, context, clock);
 }
 
 void AddConnectRoute(Router& router, UnaryMethod method, const base::Clock& clock,
@@ -359,6 +399,9 @@ void AddConnectRoute(Router& router, UnaryMethod method, const base::Clock& cloc
                                                             RequestContext& context) {
                if (IsGrpcWeb(request)) {
                  return ServeGrpcWebUnary(method, max_body, request, context, clock);
+               }
+               if (IsGrpc(request)) {
+                 return ServeGrpcUnary(method, max_body, request, context, clock);
                }
                return ServeConnectUnary(method, max_body, request, context, clock);
              });

@@ -74,4 +74,16 @@ bool IsGrpcWeb(const HttpRequest& request);
 HttpResponse ServeGrpcWebUnary(const UnaryMethod& method, uint64_t max_body_bytes,
                                const HttpRequest& request, RequestContext& context,
                                const base::Clock& clock);
+
+// Whether `request` is a gRPC call (application/grpc[+proto|+json], not gRPC-Web).
+bool IsGrpc(const HttpRequest& request);
+
+// The gRPC unary call over HTTP/2: one length-prefixed message in (optionally gzip with
+// grpc-encoding), grpc-timeout as the deadline; answered 200 with the message frame and the
+// trailers grpc-status / grpc-message (HttpResponse::trailers; errors: no message). Over
+// HTTP/1.1 it answers 505.
+HttpResponse ServeGrpcUnary(const UnaryMethod& method, uint64_t max_body_bytes,
+                            const HttpRequest& request, RequestContext& context,
+                            const base::Clock& clock);
+
 }  // namespace flamedb::api

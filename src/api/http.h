@@ -39,12 +39,14 @@ struct HttpRequest {
   Headers headers;
   std::string body;
   std::string remote;  // "ip:port" of the client.
+  bool http2 = false;  // Arrived over HTTP/2 (h2c), where gRPC is served.
 };
 
 struct HttpResponse {
   int status = 200;
   Headers headers;
   std::string body;
+  Headers trailers;  // HTTP/2 only (gRPC's status); never set for HTTP/1.1 requests.
 };
 
 // Per-request state shared between the server and the handler.

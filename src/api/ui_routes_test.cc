@@ -18,7 +18,7 @@ HttpResponse Get(const Router& router, const std::string& path) {
   req.path = req.target = path;
   RequestContext ctx;
   const Route* route = router.Find(path);
-  if (route == nullptr) return HttpResponse{404, {}, ""};
+  if (route == nullptr) return HttpResponse{404, {}, "", {}};
   return route->handler(req, ctx);
 }
 
@@ -53,9 +53,9 @@ TEST(UiRoutesTest, PagesServeTheIndexUncachedAndAssetsCachedForever) {
 
 TEST(UiRoutesTest, LongestPrefixWinsAndExactRoutesComeFirst) {
   Router router;
-  router.AddPrefix({"GET"}, "/a/", {}, [](HttpRequest&, RequestContext&) { return HttpResponse{201, {}, ""}; });
-  router.AddPrefix({"GET"}, "/a/b/", {}, [](HttpRequest&, RequestContext&) { return HttpResponse{202, {}, ""}; });
-  router.Add({"GET"}, "/a/b/c", {}, [](HttpRequest&, RequestContext&) { return HttpResponse{203, {}, ""}; });
+  router.AddPrefix({"GET"}, "/a/", {}, [](HttpRequest&, RequestContext&) { return HttpResponse{201, {}, "", {}}; });
+  router.AddPrefix({"GET"}, "/a/b/", {}, [](HttpRequest&, RequestContext&) { return HttpResponse{202, {}, "", {}}; });
+  router.Add({"GET"}, "/a/b/c", {}, [](HttpRequest&, RequestContext&) { return HttpResponse{203, {}, "", {}}; });
 
   EXPECT_EQ(Get(router, "/a/x").status, 201);
   EXPECT_EQ(Get(router, "/a/b/x").status, 202);

@@ -3,7 +3,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "base/gzip.h"
 
 #include "ingest/jfr_symbols.h"
 #include "ingest/jfr_test_writer.h"
@@ -243,6 +249,55 @@ TEST(JfrTest, DeeplyNestedMetadataIsAnError) {
   put(8, chunk.size());
   put(24, at);
   ExpectMalformed(chunk, "nested deeper");
+}
+
+// Recordings written by the JDK (src/ingest/testdata/jfr/regenerate.sh), with the totals the
+// JDK's own `jfr print --json` gives for them.
+std::string ReadFixture(const std::string& name) {
+  std::ifstream in(std::string(FLAMEDB_SOURCE_DIR) + "/src/ingest/testdata/jfr/" + name,
+                   std::ios::binary);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+void ExpectTotalsOf(const std::string& recording, const JfrLabels* labels,
+                    const std::string& expected_file) {
+  const nlohmann::json expected = nlohmann::json::parse(ReadFixture(expected_file));
+  const int64_t period = expected["periodNanos"].get<int64_t>();
+  Result<JfrResult> r = ParseJfr(recording, labels, {.period_nanos = period});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  std::map<std::string, int64_t> totals;
+  for (const JfrProfile& jp : r->profiles) {
+    const model::Profile& p = jp.profile;
+    for (size_t c = 0; c < p.sample_types.size(); ++c) {
+      const std::string id = jp.metric + ":" + std::string(p.String(p.sample_types[c].type)) + ":" +
+                             std::string(p.String(p.sample_types[c].unit)) + ":" +
+                             std::string(p.String(p.period_type.type)) + ":" +
+                             std::string(p.String(p.period_type.unit));
+      for (const model::Sample& s : p.samples) totals[id] += p.Values(s)[c];
+    }
+  }
+  std::map<std::string, int64_t> want;
+  for (const auto& [id, total] : expected["totals"].items()) want[id] = total.get<int64_t>();
+  EXPECT_EQ(totals, want) << expected_file;
+}
+
+TEST(JfrFixtureTest, JdkRecordingTotalsEqualWhatTheJdkCounts) {
+  ExpectTotalsOf(ReadFixture("jdk-events.jfr"), nullptr, "jdk-events.expected.json");
+}
+
+TEST(JfrFixtureTest, TwoChunksOfTwoJvmsEachReadOnTheirOwn) {
+  Result<std::string> plain = base::GunzipCapped(ReadFixture("multichunk.jfr.gz"), 1 << 24);
+  ASSERT_TRUE(plain.ok());
+  ExpectTotalsOf(*plain, nullptr, "multichunk.expected.json");
+}
+
+TEST(JfrFixtureTest, CustomEventsWithTheirLabelsSnapshot) {
+  const std::string snapshot = ReadFixture("wallclock.labels.pb");
+  Result<JfrLabels> labels = ParseJfrLabels(snapshot);
+  ASSERT_TRUE(labels.ok()) << labels.status().ToString();
+  ExpectTotalsOf(ReadFixture("wallclock.jfr"), &*labels, "wallclock.expected.json");
 }
 
 TEST(JfrLabelsTest, DecodesAndRejects) {

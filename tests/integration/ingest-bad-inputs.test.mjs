@@ -520,8 +520,8 @@ const CASES = [
     send: (srv, t) => push(srv.baseUrl, encodePushFor(gz(encodeProfile(base()))), { tenant: t, contentType: 'text/plain' }),
     status: 415, message: [], discard: null },
 
-  // #37 Invalid payloads of the other formats. (JFR is not implemented yet: until it is, the
-  // contract is 501 unimplemented; the JFR issue turns this row into a 400.)
+  // #37 Invalid payloads of the other formats. (Broken JFR recordings built from real ones are
+  // in ingest-jfr.test.mjs.)
   { item: 37, name: 'invalid speedscope JSON → 400 (needs speedscope format)',
     send: viaFolded('{"$schema": "https://www.speedscope.app/file-format-schema.json", "profiles": [', { format: 'speedscope', name: 'ss' }),
     status: 400, code: 'invalid_argument', message: [], discard: 'malformed_profile' },
@@ -534,9 +534,9 @@ const CASES = [
   { item: 37, name: 'truncated trie bytes → 400 (needs trie format)',
     send: (srv, t) => ingest(srv.baseUrl, { name: 'trie.cpu' }, Buffer.from([0x05, 0x6d, 0x61]), { tenant: t, contentType: 'binary/octet-stream+trie' }),
     status: 400, code: 'invalid_argument', message: [], discard: 'malformed_profile' },
-  { item: 37, name: 'truncated JFR → 501 unimplemented for now (never 500)',
+  { item: 37, name: 'truncated JFR (8 bytes of a chunk header) → 400 naming JFR',
     send: (srv, t) => ingest(srv.baseUrl, { name: 'jfr', format: 'jfr' }, Buffer.from('FLR\0\0\x02\0\x01'), { tenant: t }),
-    status: 501, code: 'unimplemented', message: [], discard: 'unchecked' },
+    status: 400, code: 'invalid_argument', message: [/jfr/i], discard: 'malformed_profile' },
 
   // #38 Slow-loris body: 408 once -server.http-read-timeout (2 s here) passes.
   { item: 38, name: 'a body that stops arriving gets 408',

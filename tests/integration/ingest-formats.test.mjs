@@ -285,8 +285,8 @@ describe('ingest formats and the contract around them', () => {
   });
 
   describe('other formats', () => {
-    test('format=jfr is 501 unimplemented (JFR comes later), never a 5xx crash', T, async () => {
-      assertError(await ingest(srv.baseUrl, { name: 'j', format: 'jfr' }, 'FLR\0', { tenant: uniqueTenant('jfr') }), 501, 'unimplemented', [], 'format=jfr');
+    test('format=jfr with a body that is not a recording is 400 naming the problem (ingest-jfr.test.mjs has real recordings)', T, async () => {
+      assertError(await ingest(srv.baseUrl, { name: 'j', format: 'jfr' }, 'FLR\0', { tenant: uniqueTenant('jfr') }), 400, 'invalid_argument', 'malformed JFR', 'format=jfr');
     });
     test('an unknown format is 400 "unknown format"', T, async () => {
       assertError(await ingest(srv.baseUrl, { name: 'u.cpu', format: 'protobuf' }, 'main;a 1\n', { tenant: uniqueTenant('unk') }), 400, 'invalid_argument', 'unknown format', 'format=protobuf');

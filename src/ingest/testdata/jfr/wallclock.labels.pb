@@ -1,0 +1,8 @@
+
+
+
+
+
+
+endpoint	/checkout/search
+regioneu-westus-eastdPOST /checkouteGET /search
