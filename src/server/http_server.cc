@@ -1,5 +1,6 @@
 // Beast is confined to this file (it is a heavy include); see http_server.h for the contract.
 #include "server/http_server.h"
+#include "server/http_server_impl.h"
 
 #include <sys/socket.h>
 
@@ -26,65 +27,6 @@ namespace flamedb::server {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
-
-class Session;
-
-class HttpServer::Impl {
- public:
-  Impl(const HttpServerOptions& options, api::HttpService& service, base::Logger& logger,
-       const base::Clock& clock, base::MetricsRegistry& metrics)
-      : options_(options),
-        service_(service),
-        logger_(logger),
-        clock_(clock),
-        ioc_(options.io_threads),
-        handlers_(static_cast<size_t>(options.handler_threads)),
-        acceptor_(net::make_strand(ioc_)),
-        accept_retry_(acceptor_.get_executor()),
-        work_(net::make_work_guard(ioc_)),
-        open_connections_(metrics.AddGauge("flamedb_http_connections",
-                                           "HTTP connections currently open.")),
-        accepted_connections_(metrics.AddCounter("flamedb_http_connections_total",
-                                                 "HTTP connections accepted.")) {}
-
-  Status Listen();
-  void Run();
-  int Shutdown(std::chrono::steady_clock::time_point deadline);
-
-  void Register(const std::shared_ptr<Session>& session) EXCLUDES(mu_);
-  void Unregister(Session* session) EXCLUDES(mu_);
-  bool draining() const { return draining_.load(std::memory_order_acquire); }
-
-  const HttpServerOptions options_;
-  api::HttpService& service_;
-  base::Logger& logger_;
-  const base::Clock& clock_;
-  net::io_context ioc_;
-  net::thread_pool handlers_;
-  uint16_t port_ = 0;
-
- private:
-  void Accept();
-  size_t SessionCount() EXCLUDES(mu_);
-  void ForEachSession(void (Session::*fn)()) EXCLUDES(mu_);
-  bool WaitForSessions(std::chrono::steady_clock::time_point deadline) EXCLUDES(mu_);
-
-  tcp::acceptor acceptor_;
-  net::steady_timer accept_retry_;
-  net::executor_work_guard<net::io_context::executor_type> work_;
-  std::vector<std::thread> io_threads_;
-  // Release/acquire: sessions that see draining_ also see that the acceptor is closing.
-  std::atomic<bool> draining_{false};
-  bool stopped_ = false;  // Only touched by Shutdown's caller.
-  base::Gauge& open_connections_;
-  base::Counter& accepted_connections_;
-
-  base::Mutex mu_;
-  base::CondVar sessions_changed_;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_ GUARDED_BY(mu_);
-};
 
 // One connection. All its members are touched only on its strand (stream_'s executor), except
 // from the handler pool, which reads only the immutable request data it was given.
@@ -92,7 +34,7 @@ class HttpServer::Impl {
 // Lifetime: Beast's idiom; each pending operation holds a shared_ptr to the session, and the
 // session dies (unregistering itself) when the last one completes. The server holds only
 // weak_ptrs, to reach live sessions at shutdown.
-class Session : public std::enable_shared_from_this<Session> {
+class Session final : public Connection, public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, HttpServer::Impl& server)
       : stream_(std::move(socket)), server_(server), read_timer_(stream_.get_executor()) {
@@ -109,7 +51,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // Shutdown: an idle connection closes now; a busy one after its response.
-  void Drain() {
+  void Drain() override {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
       self->draining_ = true;
       if (!self->busy_) {
@@ -118,7 +60,7 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  void ForceClose() {
+  void ForceClose() override {
     net::post(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
   }
 
@@ -140,8 +82,38 @@ class Session : public std::enable_shared_from_this<Session> {
                                 return self->Close();  // Idle timeout, peer gone, or drained.
                               }
                               self->buffer_.commit(n);
+                              if (self->MaybeHttp2()) return;
                               self->BeginRequest();
                             });
+  }
+
+  // A connection that opens with the HTTP/2 preface (prior knowledge) goes to an HTTP/2 session
+  // (http2_session.cc). True when it went, or when more bytes are needed to tell.
+  bool MaybeHttp2() {
+    if (!first_request_) return false;
+    constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    const auto data = buffer_.data();
+    const std::string_view got(static_cast<const char*>(data.data()), data.size());
+    const size_t n = std::min(got.size(), kPreface.size());
+    if (got.substr(0, n) != kPreface.substr(0, n)) {
+      first_request_ = false;
+      return false;
+    }
+    if (got.size() < kPreface.size()) {
+      stream_.async_read_some(buffer_.prepare(kReadChunk),
+                              [self = shared_from_this()](beast::error_code ec, size_t more) {
+                                if (ec) return self->Close();
+                                self->buffer_.commit(more);
+                                if (!self->MaybeHttp2()) self->BeginRequest();
+                              });
+      return true;
+    }
+    first_request_ = false;
+    std::string initial(got);
+    buffer_.consume(buffer_.size());
+    stream_.expires_never();
+    server_.StartHttp2(stream_.release_socket(), std::move(initial), remote_);
+    return true;
   }
 
   void BeginRequest() {
@@ -360,6 +332,7 @@ class Session : public std::enable_shared_from_this<Session> {
   uint64_t body_limit_ = 0;
   unsigned version_ = 11;
   bool keep_alive_ = false;
+  bool first_request_ = true;  // The preface check applies to a connection's first bytes only.
   bool busy_ = false;      // Receiving, handling or answering a request.
   bool handling_ = false;  // A handler is running for the current request.
   bool draining_ = false;  // Shutdown asked this connection to finish.
@@ -368,14 +341,14 @@ class Session : public std::enable_shared_from_this<Session> {
   bool read_timed_out_ = false;
 };
 
-void HttpServer::Impl::Register(const std::shared_ptr<Session>& session) {
+void HttpServer::Impl::Register(const std::shared_ptr<Connection>& session) {
   base::MutexLock lock(mu_);
   sessions_.emplace(session.get(), session);
   open_connections_.Inc();
   accepted_connections_.Inc();
 }
 
-void HttpServer::Impl::Unregister(Session* session) {
+void HttpServer::Impl::Unregister(Connection* session) {
   base::MutexLock lock(mu_);
   sessions_.erase(session);
   open_connections_.Dec();
@@ -387,8 +360,8 @@ size_t HttpServer::Impl::SessionCount() {
   return sessions_.size();
 }
 
-void HttpServer::Impl::ForEachSession(void (Session::*fn)()) {
-  std::vector<std::shared_ptr<Session>> live;
+void HttpServer::Impl::ForEachSession(void (Connection::*fn)()) {
+  std::vector<std::shared_ptr<Connection>> live;
   {
     base::MutexLock lock(mu_);
     for (auto& [raw, weak] : sessions_) {
@@ -468,11 +441,11 @@ int HttpServer::Impl::Shutdown(std::chrono::steady_clock::time_point deadline) {
     accept_retry_.cancel();
     acceptor_.close(ec);
   });
-  ForEachSession(&Session::Drain);
+  ForEachSession(&Connection::Drain);
   int cut = 0;
   if (!WaitForSessions(deadline)) {
     cut = static_cast<int>(SessionCount());
-    ForEachSession(&Session::ForceClose);
+    ForEachSession(&Connection::ForceClose);
     WaitForSessions(std::chrono::steady_clock::now() + std::chrono::seconds(2));
   }
   handlers_.join();
