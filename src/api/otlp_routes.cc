@@ -102,7 +102,48 @@ HttpResponse Respond(Codec codec, const ingest::OtlpResult& result) {
   return out;
 }
 
-HttpResponse Export(const IngestRouteDeps& deps, HttpRequest& request, RequestContext& ctx) {
+// Converts and pushes one request; `result` keeps the partial success to report.
+Status ExportRequest(const IngestRouteDeps& deps, RequestContext& ctx, const std::string& bytes,
+                     size_t received_bytes, ingest::OtlpResult& result) {
+  Result<ingest::OtlpResult> converted = ingest::ConvertOtlp(bytes, deps.clock->Now());
+  if (!converted.ok()) {
+    deps.distributor->RecordRejected(ctx.tenant, converted.status(), bytes.size());
+    return converted.status();
+  }
+  result = std::move(converted).value();
+  if (result.profiles.empty() && result.rejected_profiles > 0) {
+    const Status s = InvalidArgumentError("failed to convert otel profile: " + result.error)
+                         .WithTag("malformed_profile");
+    deps.distributor->RecordRejected(ctx.tenant, s, bytes.size());
+    return s;
+  }
+  for (model::LabeledProfile& p : result.profiles) p.compressed_bytes = received_bytes;
+  if (result.profiles.empty()) return OkStatus();
+  return deps.distributor->Push(ctx.tenant, std::move(result.profiles));
+}
+
+// gRPC's ProfilesService/Export: the same conversion behind the gRPC unary protocol.
+UnaryMethod GrpcExport(const IngestRouteDeps& deps) {
+  return MakeUnaryMethod<otlp::ExportProfilesServiceRequest, otlp::ExportProfilesServiceResponse>(
+      std::string(kExportPath), true,
+      [deps](RequestContext& ctx, const otlp::ExportProfilesServiceRequest& req,
+             otlp::ExportProfilesServiceResponse& resp) {
+        const std::string bytes = req.SerializeAsString();
+        ingest::OtlpResult result;
+        FLAMEDB_RETURN_IF_ERROR(ExportRequest(deps, ctx, bytes, bytes.size(), result));
+        if (result.rejected_profiles > 0) {
+          resp.mutable_partial_success()->set_rejected_profiles(result.rejected_profiles);
+          resp.mutable_partial_success()->set_error_message(result.error);
+        }
+        return OkStatus();
+      });
+}
+
+HttpResponse Export(const IngestRouteDeps& deps, const UnaryMethod& grpc, HttpRequest& request,
+                    RequestContext& ctx) {
+  if (IsGrpc(request)) {
+    return ServeGrpcUnary(grpc, deps.max_body_bytes, request, ctx, *deps.clock);
+  }
   const std::string type = base::AsciiLowercase(base::TrimSpace(
       request.headers.Get("Content-Type").value_or("").substr(
           0, request.headers.Get("Content-Type").value_or("").find(';'))));
@@ -122,24 +163,11 @@ HttpResponse Export(const IngestRouteDeps& deps, HttpRequest& request, RequestCo
     body = OtlpJsonToProto(*body);
     if (!body.ok()) return ErrorResponse(body.status());
   }
-  Result<ingest::OtlpResult> converted = ingest::ConvertOtlp(*body, deps.clock->Now());
-  if (!converted.ok()) {
-    deps.distributor->RecordRejected(ctx.tenant, converted.status(), body->size());
-    return ErrorResponse(converted.status());
-  }
-  if (converted->profiles.empty() && converted->rejected_profiles > 0) {
-    const Status s = InvalidArgumentError("failed to convert otel profile: " + converted->error)
-                         .WithTag("malformed_profile");
-    deps.distributor->RecordRejected(ctx.tenant, s, body->size());
+  ingest::OtlpResult result;
+  if (Status s = ExportRequest(deps, ctx, *body, request.body.size(), result); !s.ok()) {
     return ErrorResponse(s);
   }
-  for (model::LabeledProfile& p : converted->profiles) p.compressed_bytes = request.body.size();
-  if (!converted->profiles.empty()) {
-    if (Status s = deps.distributor->Push(ctx.tenant, std::move(converted->profiles)); !s.ok()) {
-      return ErrorResponse(s);
-    }
-  }
-  return Respond(codec, *converted);
+  return Respond(codec, result);
 }
 
 }  // namespace
@@ -163,10 +191,11 @@ Result<std::string> OtlpJsonToProto(const std::string& json) {
 }
 
 void AddOtlpRoutes(Router& router, const IngestRouteDeps& deps) {
+  auto grpc = std::make_shared<const UnaryMethod>(GrpcExport(deps));
   for (std::string_view path : {std::string_view("/v1development/profiles"), kExportPath}) {
     router.Add({"POST"}, std::string(path), {.needs_tenant = true},
-               [deps](HttpRequest& request, RequestContext& ctx) {
-                 return Export(deps, request, ctx);
+               [deps, grpc](HttpRequest& request, RequestContext& ctx) {
+                 return Export(deps, *grpc, request, ctx);
                });
   }
 }

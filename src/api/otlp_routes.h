@@ -1,6 +1,7 @@
 // OTLP profiles over HTTP: POST /v1development/profiles and
 // /opentelemetry.proto.collector.profiles.v1development.ProfilesService/Export, in protobuf
-// (application/x-protobuf, application/protobuf) or JSON (application/json), optionally gzip.
+// (application/x-protobuf, application/protobuf) or JSON (application/json), optionally gzip, and
+// gRPC (HTTP/2) on the second path.
 #pragma once
 
 #include "api/ingest_routes.h"
