@@ -1,6 +1,6 @@
 // libFuzzer target for every payload parser of /ingest except pprof (pprof/decoder_fuzzer.cc):
 // the name grammar, the time syntax, folded, lines, tree, trie, speedscope, multipart,
-// sample_type_config, JFR recordings and JFR labels snapshots. Any input must give a result or an error, never a crash, a hang or an
+// sample_type_config, JFR recordings, JFR labels snapshots and OTLP export requests. Any input must give a result or an error, never a crash, a hang or an
 // allocation out of proportion to the input. Built once per parser, with FLAMEDB_FUZZ_PARSER set
 // to the parser's number below (see CMakeLists.txt), so each gets its own coverage and corpus.
 #include <chrono>
@@ -14,6 +14,7 @@
 #include "ingest/legacy.h"
 #include "ingest/multipart.h"
 #include "ingest/name.h"
+#include "ingest/otlp.h"
 #include "ingest/speedscope.h"
 #include "ingest/tree.h"
 
@@ -52,8 +53,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 9:
       (void)ParseJfr(input, nullptr, {.period_nanos = 10000000});
       break;
-    default:
+    case 10:
       (void)ParseJfrLabels(input);
+      break;
+    default:
+      (void)ConvertOtlp(input, std::chrono::system_clock::time_point(std::chrono::seconds(1767323045)));
   }
   return 0;
 }
