@@ -1,8 +1,9 @@
 #include "ingest/otlp.h"
 
+#include <algorithm>
 #include <map>
-#include <unordered_map>
 
+#include "ingest/otlp_builder.h"
 #include "ingest/otlp_dictionary.h"
 
 namespace flamedb::ingest {
@@ -13,12 +14,11 @@ using pprof::ForEachField;
 using pprof::WireReader;
 using pprof::WireType;
 
-constexpr std::string_view kServiceName = "service.name";
-constexpr int64_t kDefaultDurationNanos = 10'000'000'000;
+using otlp::Bad;
+using otlp::Builder;
+using otlp::InRange;
 
-Status Bad(std::string what) {
-  return InvalidArgumentError(std::move(what)).WithTag("malformed_profile");
-}
+constexpr std::string_view kServiceName = "service.name";
 
 // Label names: OTLP's dots become underscores, as Pyroscope's label validation would.
 std::string LabelName(std::string_view key) {
@@ -100,134 +100,6 @@ bool ParseProfileHeader(std::string_view bytes, ProfileHeader& h) {
   });
 }
 
-// One output profile: the samples of one service of one OTLP profile, with functions, locations
-// and mappings copied from the dictionary as its stacks reach them.
-class Builder {
- public:
-  Builder(const Dictionary& d, const ProfileHeader& h, const Kind& kind, int64_t time_nanos)
-      : d_(d) {
-    Str("");
-    p_.sample_types.push_back({Str(kind.type), Str(kind.unit)});
-    p_.period_type = {Str(d.strings[h.period_type]), Str(d.strings[h.period_unit])};
-    p_.period = h.period;
-    p_.time_nanos = time_nanos;
-    p_.duration_nanos = h.duration > 0 ? static_cast<int64_t>(h.duration) : kDefaultDurationNanos;
-  }
-
-  int64_t Str(std::string_view s) {
-    auto it = strings_.find(s);
-    if (it != strings_.end()) return it->second;
-    const int64_t index = p_.AddString(std::string(s));
-    strings_.emplace(p_.string_table.back(), index);
-    return index;
-  }
-
-  // Adds a sample; `stack` is a stack_table index. Errors name the index out of range.
-  Status Add(int64_t stack, int64_t value, const std::vector<std::pair<std::string, std::string>>& labels);
-
-  model::Profile Build() && { return std::move(p_); }
-
- private:
-  Result<uint64_t> LocationId(int64_t index);
-  Result<uint64_t> FunctionId(int64_t index);
-  Result<uint64_t> MappingId(int64_t index);
-  Result<int64_t> DictStr(int64_t index, std::string_view what) {
-    if (index < 0 || static_cast<uint64_t>(index) >= d_.strings.size()) {
-      return Bad(std::string(what) + " string index " + std::to_string(index) + " is out of range");
-    }
-    return Str(d_.strings[static_cast<size_t>(index)]);
-  }
-
-  const Dictionary& d_;
-  model::Profile p_;
-  std::unordered_map<std::string_view, int64_t> strings_;
-  std::unordered_map<int64_t, uint64_t> locations_, functions_, mappings_;
-};
-
-template <typename T>
-Status InRange(const std::vector<T>& table, int64_t index, std::string_view what) {
-  if (index >= 0 && static_cast<uint64_t>(index) < table.size()) return OkStatus();
-  return Bad(std::string(what) + " index " + std::to_string(index) + " is out of range (the " +
-             std::string(what) + " table has " + std::to_string(table.size()) + " entries)");
-}
-
-Result<uint64_t> Builder::MappingId(int64_t index) {
-  if (d_.mappings.empty() && index == 0) return uint64_t{0};  // No mappings at all.
-  FLAMEDB_RETURN_IF_ERROR(InRange(d_.mappings, index, "mapping"));
-  if (auto it = mappings_.find(index); it != mappings_.end()) return it->second;
-  const otlp::Mapping& m = d_.mappings[static_cast<size_t>(index)];
-  model::Mapping out;
-  out.id = p_.mappings.size() + 1;
-  out.memory_start = m.memory_start;
-  out.memory_limit = m.memory_limit;
-  out.file_offset = m.file_offset;
-  FLAMEDB_ASSIGN_OR_RETURN(out.filename, DictStr(m.filename, "mapping filename"));
-  for (uint32_t i = 0; i < m.attributes.size; ++i) {
-    const int64_t a = d_.indexes[m.attributes.begin + i];
-    FLAMEDB_RETURN_IF_ERROR(InRange(d_.attributes, a, "attribute"));
-    const otlp::Attribute& attr = d_.attributes[static_cast<size_t>(a)];
-    FLAMEDB_RETURN_IF_ERROR(InRange(d_.strings, attr.key, "attribute key string"));
-    if (d_.strings[static_cast<size_t>(attr.key)] == "process.executable.build_id.gnu") {
-      out.build_id = Str(attr.value.Text());
-    }
-  }
-  out.has_functions = out.has_filenames = out.has_line_numbers = out.has_inline_frames = true;
-  p_.mappings.push_back(out);
-  return mappings_[index] = out.id;
-}
-
-Result<uint64_t> Builder::FunctionId(int64_t index) {
-  FLAMEDB_RETURN_IF_ERROR(InRange(d_.functions, index, "function"));
-  if (auto it = functions_.find(index); it != functions_.end()) return it->second;
-  const otlp::Function& f = d_.functions[static_cast<size_t>(index)];
-  model::Function out;
-  out.id = p_.functions.size() + 1;
-  FLAMEDB_ASSIGN_OR_RETURN(out.name, DictStr(f.name, "function name"));
-  FLAMEDB_ASSIGN_OR_RETURN(out.system_name, DictStr(f.system_name, "function system name"));
-  FLAMEDB_ASSIGN_OR_RETURN(out.filename, DictStr(f.filename, "function filename"));
-  out.start_line = f.start_line;
-  p_.functions.push_back(out);
-  return functions_[index] = out.id;
-}
-
-Result<uint64_t> Builder::LocationId(int64_t index) {
-  FLAMEDB_RETURN_IF_ERROR(InRange(d_.locations, index, "location"));
-  if (auto it = locations_.find(index); it != locations_.end()) return it->second;
-  const otlp::Location& l = d_.locations[static_cast<size_t>(index)];
-  model::Location out;
-  out.id = p_.locations.size() + 1;
-  FLAMEDB_ASSIGN_OR_RETURN(out.mapping_id, MappingId(l.mapping));
-  out.address = l.address;
-  out.lines.begin = static_cast<uint32_t>(p_.lines.size());
-  for (uint32_t i = 0; i < l.lines.size; ++i) {
-    const otlp::Line& line = d_.lines[l.lines.begin + i];
-    FLAMEDB_ASSIGN_OR_RETURN(const uint64_t fn, FunctionId(line.function));
-    p_.lines.push_back({fn, line.line, 0});
-  }
-  out.lines.size = l.lines.size;
-  p_.locations.push_back(out);
-  return locations_[index] = out.id;
-}
-
-Status Builder::Add(int64_t stack, int64_t value,
-                    const std::vector<std::pair<std::string, std::string>>& labels) {
-  FLAMEDB_RETURN_IF_ERROR(InRange(d_.stacks, stack, "stack"));
-  const model::Span span = d_.stacks[static_cast<size_t>(stack)];
-  model::Sample s;
-  s.locations.begin = static_cast<uint32_t>(p_.location_ids.size());
-  for (uint32_t i = 0; i < span.size; ++i) {
-    FLAMEDB_ASSIGN_OR_RETURN(const uint64_t id, LocationId(d_.indexes[span.begin + i]));
-    p_.location_ids.push_back(id);
-  }
-  s.locations.size = span.size;
-  s.values = {static_cast<uint32_t>(p_.values.size()), 1};
-  p_.values.push_back(value);
-  s.labels = {static_cast<uint32_t>(p_.labels.size()), static_cast<uint32_t>(labels.size())};
-  for (const auto& [k, v] : labels) p_.labels.push_back({Str(k), Str(v), 0, 0});
-  p_.samples.push_back(s);
-  return OkStatus();
-}
-
 Result<Kind> KindOf(const Dictionary& d, const ProfileHeader& h) {
   if (!h.has_sample_type) return Bad("the profile has no sample_type");
   for (const int64_t i : {h.type, h.unit, h.period_type, h.period_unit}) {
@@ -292,18 +164,94 @@ std::string Hex(std::string_view bytes) {
 
 using SeriesBase = std::vector<std::pair<std::string, std::string>>;
 
-// One OTLP profile: a labeled profile per service its samples name.
-Status ConvertProfile(const Dictionary& d, std::string_view bytes, const SeriesBase& base,
-                      const std::string& resource_service, int64_t now_nanos,
-                      std::vector<model::LabeledProfile>& out) {
+// The stored profiles of one scope: OTLP profiles of one service, metric, period and time join
+// into one builder (a column each); a second profile of a sample type the builder already has
+// goes to the next generation of the group.
+class ScopeConverter {
+ public:
+  ScopeConverter(const Dictionary& d, std::string_view resource_service, int64_t now_nanos)
+      : d_(d), resource_service_(resource_service), now_nanos_(now_nanos) {}
+
+  // Adds one OTLP profile. On error nothing of it stays (its columns are dropped).
+  Status Add(std::string_view bytes) {
+    touched_.clear();
+    Status s = AddProfile(bytes);
+    if (!s.ok()) {
+      for (Builder* b : touched_) b->DropLastColumn();
+    }
+    return s;
+  }
+
+  void Finish(const SeriesBase& base, size_t bytes, std::vector<model::LabeledProfile>& out) {
+    for (auto& [key, group] : groups_) {
+      if (group.builder.columns() == 0) continue;
+      std::vector<model::LabelPair> pairs = {
+          {"__delta__", "false"}, {"__otel__", "true"}, {"__name__", group.name}};
+      for (const auto& [k, v] : base) pairs.push_back({k, v});
+      pairs.push_back({"service_name", group.service});
+      out.push_back({model::Labels(std::move(pairs)), std::move(group.builder).Build(), bytes,
+                     bytes});
+    }
+  }
+
+ private:
+  struct Group {
+    std::string service, name;
+    Builder builder;
+  };
+
+  Status AddProfile(std::string_view bytes);
+  Builder& BuilderFor(std::string_view service, const ProfileHeader& h, const Kind& kind,
+                      int64_t time);
+
+  const Dictionary& d_;
+  const std::string_view resource_service_;
+  const int64_t now_nanos_;
+  std::map<std::string, Group> groups_;  // Nodes never move: builders are held by pointer.
+  std::vector<Builder*> touched_;        // Builders with a column of the current profile.
+};
+
+Builder& ScopeConverter::BuilderFor(std::string_view service, const ProfileHeader& h,
+                                    const Kind& kind, int64_t time) {
+  for (int generation = 0;; ++generation) {
+    std::string key(service);
+    key += '\0';
+    key += kind.name;
+    for (int64_t v : {h.period_type, h.period_unit, h.period, time,
+                      static_cast<int64_t>(h.duration), int64_t{generation}}) {
+      key.append(reinterpret_cast<const char*>(&v), sizeof(v));
+    }
+    auto it = groups_.find(key);
+    if (it == groups_.end()) {
+      it = groups_.emplace(std::move(key), Group{std::string(service), kind.name,
+                                                 Builder(d_, h.period_type, h.period_unit,
+                                                         h.period, time,
+                                                         static_cast<int64_t>(h.duration))})
+               .first;
+    }
+    Builder& b = it->second.builder;
+    if (std::find(touched_.begin(), touched_.end(), &b) != touched_.end()) return b;
+    if (b.HasType(kind.type, kind.unit)) continue;
+    b.AddColumn(kind.type, kind.unit);
+    touched_.push_back(&b);
+    return b;
+  }
+}
+
+Status ScopeConverter::AddProfile(std::string_view bytes) {
   ProfileHeader h;
   if (!ParseProfileHeader(bytes, h)) return Bad("the profile does not decode");
-  FLAMEDB_ASSIGN_OR_RETURN(const Kind kind, KindOf(d, h));
-  const int64_t time = h.time > 0 ? static_cast<int64_t>(h.time) : now_nanos;
-  std::map<std::string, Builder> by_service;
-  std::vector<std::pair<std::string, std::string>> labels;
+  FLAMEDB_ASSIGN_OR_RETURN(const Kind kind, KindOf(d_, h));
+  const int64_t time = h.time > 0 ? static_cast<int64_t>(h.time) : now_nanos_;
+  Builder* last = nullptr;  // Consecutive samples mostly share their service.
+  std::string_view last_service;
+  otlp::SampleLabels labels;
+  SampleFields s;
   for (size_t i = 0; i < h.samples.size(); ++i) {
-    SampleFields s;
+    s.attributes.clear();
+    s.values.clear();
+    s.stack = s.link = 0;
+    s.timestamps = 0;
     if (!ParseSample(h.samples[i], s)) return Bad("sample " + std::to_string(i) + " does not decode");
     int64_t value = static_cast<int64_t>(s.timestamps);
     if (!s.values.empty()) {
@@ -315,39 +263,34 @@ Status ConvertProfile(const Dictionary& d, std::string_view bytes, const SeriesB
     if (__builtin_mul_overflow(value, kind.multiplier, &value)) {
       return Bad("sample " + std::to_string(i) + ": its value times the period overflows");
     }
-    std::string service = resource_service;
+    std::string_view service = resource_service_;
     labels.clear();
     for (const int64_t a : s.attributes) {
-      FLAMEDB_RETURN_IF_ERROR(InRange(d.attributes, a, "attribute"));
-      const otlp::Attribute& attr = d.attributes[static_cast<size_t>(a)];
-      FLAMEDB_RETURN_IF_ERROR(InRange(d.strings, attr.key, "attribute key string"));
-      const std::string_view key = d.strings[static_cast<size_t>(attr.key)];
-      std::string text = attr.value.Text();
+      FLAMEDB_RETURN_IF_ERROR(InRange(d_.attributes, a, "attribute"));
+      const otlp::Attribute& attr = d_.attributes[static_cast<size_t>(a)];
+      FLAMEDB_RETURN_IF_ERROR(InRange(d_.strings, attr.key, "attribute key string"));
+      const std::string_view key = d_.strings[static_cast<size_t>(attr.key)];
       if (key == kServiceName) {
-        if (!text.empty()) service = std::move(text);
-      } else if (!text.empty()) {
+        if (attr.value.kind == otlp::Value::Kind::kString && !attr.value.str.empty()) {
+          service = attr.value.str;
+        }
+      } else if (std::string text = attr.value.Text(); !text.empty()) {
         labels.emplace_back(LabelName(key), std::move(text));
       }
     }
     if (s.link != 0) {
-      FLAMEDB_RETURN_IF_ERROR(InRange(d.links, s.link, "link"));
-      const otlp::Link& link = d.links[static_cast<size_t>(s.link)];
+      FLAMEDB_RETURN_IF_ERROR(InRange(d_.links, s.link, "link"));
+      const otlp::Link& link = d_.links[static_cast<size_t>(s.link)];
       if (!link.span_id.empty()) labels.emplace_back("span_id", Hex(link.span_id));
     }
-    auto it = by_service.find(service);
-    if (it == by_service.end()) {
-      it = by_service.try_emplace(service, d, h, kind, time).first;
+    if (last == nullptr || service != last_service) {
+      last = &BuilderFor(service, h, kind, time);
+      last->Reserve(h.samples.size());
+      last_service = service;
     }
-    FLAMEDB_RETURN_IF_ERROR(it->second.Add(s.stack, value, labels).WithContext(
-        "sample " + std::to_string(i)));
-  }
-  for (auto& [service, builder] : by_service) {
-    std::vector<model::LabelPair> pairs = {{"__delta__", "false"}, {"__otel__", "true"},
-                                           {"__name__", kind.name}};
-    for (const auto& [k, v] : base) pairs.push_back({k, v});
-    pairs.push_back({"service_name", service});
-    out.push_back({model::Labels(std::move(pairs)), std::move(builder).Build(), bytes.size(),
-                   bytes.size()});
+    if (Status st = last->Add(s.stack, s.attributes, s.link, value, labels); !st.ok()) {
+      return st.WithContext("sample " + std::to_string(i));
+    }
   }
   return OkStatus();
 }
@@ -401,6 +344,7 @@ Result<OtlpResult> ConvertOtlp(std::string_view request,
   if (resources.empty()) return out;
   if (!has_dictionary) return Bad("the request has resource_profiles but no dictionary");
   FLAMEDB_ASSIGN_OR_RETURN(const Dictionary d, otlp::ParseDictionary(dictionary_bytes));
+  FLAMEDB_RETURN_IF_ERROR(otlp::CheckDictionary(d));
   const int64_t now_nanos =
       std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
   auto reject = [&](const Status& s) {
@@ -436,14 +380,12 @@ Result<OtlpResult> ConvertOtlp(std::string_view request,
       SeriesBase base;
       AddAttributes(resource_attrs, base);
       AddAttributes(scope_attrs, base);
+      ScopeConverter converter(d, service, now_nanos);
       for (std::string_view profile : profiles) {
-        std::vector<model::LabeledProfile> converted;
-        if (Status s = ConvertProfile(d, profile, base, service, now_nanos, converted); !s.ok()) {
-          reject(s);
-          continue;
-        }
-        for (auto& p : converted) out.profiles.push_back(std::move(p));
+        if (Status s = converter.Add(profile); !s.ok()) reject(s);
       }
+      converter.Finish(base, profiles.empty() ? 0 : scope_profiles.size() / profiles.size(),
+                   out.profiles);
     }
   }
   return out;

@@ -85,6 +85,65 @@ bool ParseValue(std::string_view bytes, Value& out) {
   });
 }
 
+namespace {
+
+Status OutOfRange(std::string_view entry, size_t i, std::string_view what, int64_t index,
+                  size_t size) {
+  return InvalidArgumentError(std::string(entry) + " " + std::to_string(i) + ": " +
+                              std::string(what) + " index " + std::to_string(index) +
+                              " is out of range (the table has " + std::to_string(size) +
+                              " entries)")
+      .WithTag("malformed_profile");
+}
+
+bool Fits(int64_t index, size_t size) {
+  return index >= 0 && static_cast<uint64_t>(index) < size;
+}
+
+}  // namespace
+
+Status CheckDictionary(const Dictionary& d) {
+  const size_t strings = d.strings.size();
+  for (size_t i = 0; i < d.functions.size(); ++i) {
+    const Function& f = d.functions[i];
+    for (const auto& [index, what] : {std::pair{f.name, "name string"},
+                                      std::pair{f.system_name, "system name string"},
+                                      std::pair{f.filename, "filename string"}}) {
+      if (!Fits(index, strings)) return OutOfRange("function", i, what, index, strings);
+    }
+  }
+  for (size_t i = 0; i < d.mappings.size(); ++i) {
+    const Mapping& m = d.mappings[i];
+    if (!Fits(m.filename, strings)) return OutOfRange("mapping", i, "filename string", m.filename, strings);
+    for (uint32_t k = 0; k < m.attributes.size; ++k) {
+      const int64_t a = d.indexes[m.attributes.begin + k];
+      if (!Fits(a, d.attributes.size())) return OutOfRange("mapping", i, "attribute", a, d.attributes.size());
+    }
+  }
+  for (size_t i = 0; i < d.attributes.size(); ++i) {
+    if (!Fits(d.attributes[i].key, strings)) {
+      return OutOfRange("attribute", i, "key string", d.attributes[i].key, strings);
+    }
+  }
+  for (size_t i = 0; i < d.locations.size(); ++i) {
+    const Location& l = d.locations[i];
+    if (!Fits(l.mapping, d.mappings.size()) && !(l.mapping == 0 && d.mappings.empty())) {
+      return OutOfRange("location", i, "mapping", l.mapping, d.mappings.size());
+    }
+    for (uint32_t k = 0; k < l.lines.size; ++k) {
+      const int64_t f = d.lines[l.lines.begin + k].function;
+      if (!Fits(f, d.functions.size())) return OutOfRange("location", i, "function", f, d.functions.size());
+    }
+  }
+  for (size_t i = 0; i < d.stacks.size(); ++i) {
+    for (uint32_t k = 0; k < d.stacks[i].size; ++k) {
+      const int64_t l = d.indexes[d.stacks[i].begin + k];
+      if (!Fits(l, d.locations.size())) return OutOfRange("stack", i, "location", l, d.locations.size());
+    }
+  }
+  return OkStatus();
+}
+
 Result<Dictionary> ParseDictionary(std::string_view bytes) {
   Dictionary d;
   const char* bad = nullptr;

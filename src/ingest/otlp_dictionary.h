@@ -66,6 +66,12 @@ struct Dictionary {
 // Errors: kInvalidArgument naming the table whose entry is malformed.
 Result<Dictionary> ParseDictionary(std::string_view bytes);
 
+// Checks every reference between the dictionary's tables (a location's mapping and functions, a
+// function's and a mapping's strings, a stack's locations, an attribute's key), so that a
+// profile built from it needs no further check. Errors: kInvalidArgument naming the entry and
+// the index out of range.
+Status CheckDictionary(const Dictionary& d);
+
 // Reads a repeated integer field, packed or not, appending to `out`. False when malformed.
 bool ReadInts(pprof::WireType type, pprof::WireReader& r, std::vector<int64_t>& out);
 

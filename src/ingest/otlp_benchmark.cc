@@ -1,0 +1,167 @@
+// OTLP ingest CPU cost against pprof ingest of the same profiles: each pprof of the corpus
+// directory $FLAMEDB_BENCH_CORPUS (bench/ingest-vs-go makes one with the Go fixture program) is
+// translated once into an ExportProfilesServiceRequest (one OTLP profile per sample type, as the
+// OpenTelemetry Collector's pprof translator does), then both are timed through decoding (or
+// conversion) plus the distributor's validation and normalization. bench/otlp-vs-pprof prints
+// them side by side.
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "base/gzip.h"
+#include "distributor/normalize.h"
+#include "distributor/validate.h"
+#include "ingest/otlp.h"
+#include "opentelemetry/proto/collector/profiles/v1development/profiles_service.pb.h"
+#include "pprof/decoder.h"
+
+namespace {
+
+namespace otlp = opentelemetry::proto;
+
+// The OTLP request holding `p` (decoded pprof). Table entry 0 is the empty entry everywhere.
+std::string ToOtlp(const flamedb::model::Profile& p) {
+  otlp::collector::profiles::v1development::ExportProfilesServiceRequest req;
+  auto* d = req.mutable_dictionary();
+  for (std::string_view s : p.string_table) d->add_string_table(std::string(s));
+  d->add_mapping_table();
+  d->add_location_table();
+  d->add_function_table();
+  d->add_link_table();
+  d->add_attribute_table();
+  d->add_stack_table();
+  std::map<uint64_t, int> mapping, function, location;
+  for (const auto& m : p.mappings) {
+    mapping[m.id] = d->mapping_table_size();
+    auto* out = d->add_mapping_table();
+    out->set_memory_start(m.memory_start);
+    out->set_memory_limit(m.memory_limit);
+    out->set_filename_strindex(static_cast<int32_t>(m.filename));
+  }
+  for (const auto& f : p.functions) {
+    function[f.id] = d->function_table_size();
+    auto* out = d->add_function_table();
+    out->set_name_strindex(static_cast<int32_t>(f.name));
+    out->set_system_name_strindex(static_cast<int32_t>(f.system_name));
+    out->set_filename_strindex(static_cast<int32_t>(f.filename));
+  }
+  for (const auto& l : p.locations) {
+    location[l.id] = d->location_table_size();
+    auto* out = d->add_location_table();
+    out->set_mapping_index(mapping.count(l.mapping_id) ? mapping[l.mapping_id] : 0);
+    out->set_address(l.address);
+    for (const auto& line : p.Lines(l)) {
+      auto* ol = out->add_lines();
+      ol->set_function_index(function[line.function_id]);
+      ol->set_line(line.line);
+    }
+  }
+  auto* rp = req.add_resource_profiles();
+  auto* kv = rp->mutable_resource()->add_attributes();
+  kv->set_key("service.name");
+  kv->mutable_value()->set_string_value("bench");
+  auto* sp = rp->add_scope_profiles();
+  for (size_t t = 0; t < p.sample_types.size(); ++t) {
+    auto* prof = sp->add_profiles();
+    prof->mutable_sample_type()->set_type_strindex(static_cast<int32_t>(p.sample_types[t].type));
+    prof->mutable_sample_type()->set_unit_strindex(static_cast<int32_t>(p.sample_types[t].unit));
+    prof->mutable_period_type()->set_type_strindex(static_cast<int32_t>(p.period_type.type));
+    prof->mutable_period_type()->set_unit_strindex(static_cast<int32_t>(p.period_type.unit));
+    prof->set_period(p.period);
+    prof->set_time_unix_nano(static_cast<uint64_t>(p.time_nanos));
+    for (const auto& s : p.samples) {
+      auto* os = prof->add_samples();
+      if (t == 0) {  // One stack per sample, shared by the profiles of the other sample types.
+        auto* stack = d->add_stack_table();
+        for (uint64_t id : p.LocationIds(s)) stack->add_location_indices(location[id]);
+      }
+      os->set_stack_index(static_cast<int32_t>(&s - p.samples.data()) + 1);
+      os->add_values(p.Values(s)[t]);
+    }
+  }
+  return req.SerializeAsString();
+}
+
+flamedb::distributor::ProfileLimits Limits() {
+  flamedb::distributor::ProfileLimits limits;
+  limits.reject_older_than = flamedb::base::Duration(0);
+  limits.reject_newer_than = flamedb::base::Duration(0);
+  limits.max_profile_stacktrace_samples = 0;
+  return limits;
+}
+
+bool Pipeline(benchmark::State& state, flamedb::model::Profile& p) {
+  if (auto s = flamedb::distributor::ValidateProfile(p, Limits(), {}, "{}"); !s.ok()) {
+    state.SkipWithError(std::string(s.message()).c_str());
+    return false;
+  }
+  flamedb::distributor::NormalizeProfile(p);
+  return true;
+}
+
+void Pprof(benchmark::State& state, const std::string& raw, size_t samples) {
+  for (auto _ : state) {
+    auto p = flamedb::pprof::DecodeProfile(raw, {.max_uncompressed_bytes = 256 << 20});
+    if (!p.ok() || !Pipeline(state, *p)) return;
+    benchmark::DoNotOptimize(p);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * raw.size()));
+  state.counters["samples/s"] = benchmark::Counter(static_cast<double>(samples * state.iterations()),
+                                                   benchmark::Counter::kIsRate);
+}
+
+void Otlp(benchmark::State& state, const std::string& request, size_t samples) {
+  for (auto _ : state) {
+    auto r = flamedb::ingest::ConvertOtlp(request, std::chrono::system_clock::now());
+    if (!r.ok() || r->rejected_profiles > 0) {
+      state.SkipWithError(r.ok() ? r->error.c_str() : std::string(r.status().message()).c_str());
+      return;
+    }
+    for (auto& p : r->profiles) {
+      if (!Pipeline(state, p.profile)) return;
+    }
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * request.size()));
+  state.counters["samples/s"] = benchmark::Counter(static_cast<double>(samples * state.iterations()),
+                                                   benchmark::Counter::kIsRate);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* dir = std::getenv("FLAMEDB_BENCH_CORPUS");
+  if (dir == nullptr) {
+    std::cerr << "set FLAMEDB_BENCH_CORPUS to a directory of gzipped pprof files "
+                 "(bench/otlp-vs-pprof makes one)\n";
+    return 0;  // The smoke run has no corpus: nothing to time.
+  }
+  static std::deque<std::pair<std::string, std::string>> inputs;  // Raw pprof, OTLP; never moved.
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".gz") continue;
+    std::ifstream f(entry.path(), std::ios::binary);
+    std::stringstream bytes;
+    bytes << f.rdbuf();
+    auto raw = flamedb::base::GunzipCapped(bytes.str(), 1 << 30);
+    if (!raw.ok()) continue;
+    auto p = flamedb::pprof::DecodeProfile(*raw, {.max_uncompressed_bytes = 256 << 20});
+    if (!p.ok() || p->samples.empty()) continue;
+    inputs.emplace_back(*raw, ToOtlp(*p));
+    const auto& in = inputs.back();
+    const size_t samples = p->samples.size();
+    const std::string name = entry.path().filename().string();
+    benchmark::RegisterBenchmark(("pprof/" + name).c_str(),
+                                 [&in, samples](benchmark::State& s) { Pprof(s, in.first, samples); });
+    benchmark::RegisterBenchmark(("otlp/" + name).c_str(),
+                                 [&in, samples](benchmark::State& s) { Otlp(s, in.second, samples); });
+  }
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  return 0;
+}
