@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <nlohmann/json.hpp>
+
 #include <memory>
 
 #include "api/errors.h"
@@ -369,6 +371,30 @@ HttpResponse ServeGrpcWebUnary(const UnaryMethod& method, uint64_t max_body_byte
                                const HttpRequest& request, RequestContext& context,
                                const base::Clock& clock) {
   return ServeGrpcFlavor(Grpc::kWeb, method, max_body_bytes, request, context, clock);
+}
+
+HttpResponse AsGrpcError(const HttpRequest& request, HttpResponse response) {
+  if (response.status == 200 || !IsGrpc(request) || !request.http2 ||
+      response.trailers.Get("grpc-status").has_value()) {
+    return response;
+  }
+  // The error body is Connect's JSON ({"code": "unauthenticated", "message": ...}); a route
+  // that does not exist is UNIMPLEMENTED, as gRPC servers answer an unknown method.
+  StatusCode code = response.status == 404 ? StatusCode::kUnimplemented : StatusCode::kUnknown;
+  std::string message = response.body;
+  const nlohmann::json body = nlohmann::json::parse(response.body, nullptr, false);
+  if (body.is_object() && body.contains("message") && body["message"].is_string()) {
+    message = body["message"].get<std::string>();
+  }
+  if (response.status != 404 && body.is_object() && body.contains("code") &&
+      body["code"].is_string()) {
+    for (int c = 0; c <= 16; ++c) {
+      if (StatusCodeName(static_cast<StatusCode>(c)) == body["code"].get<std::string>()) {
+        code = static_cast<StatusCode>(c);
+      }
+    }
+  }
+  return GrpcReply(Grpc::kNative, MediaType(request), Status(code, message), "");
 }
 
 bool IsGrpc(const HttpRequest& request) {

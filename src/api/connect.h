@@ -78,6 +78,11 @@ HttpResponse ServeGrpcWebUnary(const UnaryMethod& method, uint64_t max_body_byte
 // Whether `request` is a gRPC call (application/grpc[+proto|+json], not gRPC-Web).
 bool IsGrpc(const HttpRequest& request);
 
+// A response that is not gRPC's (the router's 401 for a missing tenant, 404 for an unknown
+// method, 413, ...) to a gRPC request, as gRPC clients read errors: a Trailers-Only answer with
+// the same status code (404: UNIMPLEMENTED). Other responses are returned unchanged.
+HttpResponse AsGrpcError(const HttpRequest& request, HttpResponse response);
+
 // The gRPC unary call over HTTP/2: one length-prefixed message in (optionally gzip with
 // grpc-encoding), grpc-timeout as the deadline; answered 200 with the message frame and the
 // trailers grpc-status / grpc-message (HttpResponse::trailers; errors: no message). Over

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "api/connect.h"
 #include "api/errors.h"
 #include "api/tenant.h"
 #include "base/gzip.h"
@@ -140,11 +141,12 @@ HttpResponse Dispatcher::Serve(HttpRequest& request, RequestContext& context) {
   base::Gauge& inflight =
       inflight_.WithLabels({std::string(MethodLabel(request.method)), std::string(route_name)});
   inflight.Inc();
-  HttpResponse resp = RouteRequest(request, context, route);
+  HttpResponse resp = AsGrpcError(request, RouteRequest(request, context, route));
   inflight.Dec();
 
   const std::optional<std::string_view> accept = request.headers.Get("Accept-Encoding");
   if (accept.has_value() && resp.body.size() >= options_.compress_min_bytes &&
+      resp.trailers.fields().empty() &&  // gRPC compresses messages, not responses.
       !resp.headers.Get("Content-Encoding").has_value() && AcceptsGzip(*accept)) {
     resp.body = base::Gzip(resp.body, 1);  // Level 1: most of the gain for little CPU.
     resp.headers.Set("Content-Encoding", "gzip");

@@ -14,6 +14,7 @@ namespace {
 struct Stream {
   std::shared_ptr<api::HttpRequest> request = std::make_shared<api::HttpRequest>();
   std::shared_ptr<api::RequestContext> context;  // Set once the request is handed over.
+  std::chrono::steady_clock::time_point received{};  // When its HEADERS began.
   size_t header_bytes = 0;
   uint64_t body_limit = 0;
   bool headers_too_large = false;
@@ -40,6 +41,7 @@ struct Http2Connection::Impl {
   BodyLimit body_limit;
   OnRequest on_request;
   std::string remote;
+  const base::Clock* clock = nullptr;
   nghttp2_session* session = nullptr;
   std::map<int32_t, std::unique_ptr<Stream>> streams;
   uint64_t buffered = 0;  // Request body bytes held by streams not yet handed over.
@@ -92,6 +94,7 @@ struct Http2Connection::Impl {
     s.request->path = s.request->target.substr(0, q);
     s.request->query = q == std::string::npos ? "" : s.request->target.substr(q + 1);
     s.context = std::make_shared<api::RequestContext>();
+    s.context->received = s.received;
     ++pending;
     on_request(id, s.request, s.context);
   }
@@ -108,7 +111,10 @@ Impl& Self(void* user_data) { return *static_cast<Impl*>(user_data); }
 
 int OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* user_data) {
   if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
-    Self(user_data).streams[frame->hd.stream_id] = std::make_unique<Stream>();
+    Impl& self = Self(user_data);
+    auto stream = std::make_unique<Stream>();
+    stream->received = self.clock->SteadyNow();
+    self.streams[frame->hd.stream_id] = std::move(stream);
   }
   return 0;
 }
@@ -252,12 +258,14 @@ Http2Connection::~Http2Connection() = default;
 Result<std::unique_ptr<Http2Connection>> Http2Connection::Create(const Http2Limits& limits,
                                                                  BodyLimit body_limit,
                                                                  OnRequest on_request,
-                                                                 std::string remote) {
+                                                                 std::string remote,
+                                                                 const base::Clock& clock) {
   auto impl = std::make_unique<Impl>();
   impl->limits = limits;
   impl->body_limit = std::move(body_limit);
   impl->on_request = std::move(on_request);
   impl->remote = std::move(remote);
+  impl->clock = &clock;
   nghttp2_option* option = nullptr;
   nghttp2_option_new(&option);
   nghttp2_option_set_max_settings(option, 32);

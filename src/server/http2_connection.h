@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "api/http.h"
+#include "base/clock.h"
 #include "base/status.h"
 
 namespace flamedb::server {
@@ -36,10 +37,13 @@ class Http2Connection {
   // The body limit of a request, from its method and target.
   using BodyLimit = std::function<uint64_t(std::string_view method, std::string_view target)>;
 
-  // Sends the server's SETTINGS at once (see Output). Errors: kInternal if nghttp2 fails.
+  // Sends the server's SETTINGS at once (see Output). A request's RequestContext::received is
+  // when its HEADERS arrived (by `clock`, which must outlive the connection), so deadlines count
+  // from there. Errors: kInternal if nghttp2 fails.
   static Result<std::unique_ptr<Http2Connection>> Create(const Http2Limits& limits,
                                                         BodyLimit body_limit, OnRequest on_request,
-                                                        std::string remote);
+                                                        std::string remote,
+                                                        const base::Clock& clock);
   ~Http2Connection();
   Http2Connection(const Http2Connection&) = delete;
   Http2Connection& operator=(const Http2Connection&) = delete;

@@ -7,6 +7,8 @@
 #include <map>
 #include <vector>
 
+#include "testing/fake_clock.h"
+
 namespace flamedb::server {
 namespace {
 
@@ -92,7 +94,7 @@ class Http2ConnectionTest : public ::testing::Test {
                std::shared_ptr<api::RequestContext> ctx) {
           requests[stream] = {std::move(req), std::move(ctx)};
         },
-        "client:1");
+        "client:1", clock_);
     ASSERT_TRUE(conn.ok());
     conn_ = std::move(conn).value();
   }
@@ -117,6 +119,7 @@ class Http2ConnectionTest : public ::testing::Test {
   }
 
   Client client_;
+  flamedb::testing::FakeClock clock_;
   std::unique_ptr<Http2Connection> conn_;
   std::map<int32_t, std::pair<std::shared_ptr<api::HttpRequest>,
                               std::shared_ptr<api::RequestContext>>> requests;
@@ -149,6 +152,23 @@ TEST_F(Http2ConnectionTest, ServesARequestWithItsHeadersAndBody) {
   EXPECT_EQ(r.body.size(), 100000u);
   EXPECT_TRUE(r.closed);
   EXPECT_EQ(conn_->pending_requests(), 0u);
+}
+
+TEST_F(Http2ConnectionTest, ARequestIsReceivedWhenItsHeadersArriveNotItsBody) {
+  std::string body = "late";
+  const int32_t id = client_.Request("POST", "/x", {}, &body);
+  const auto headers_at = clock_.SteadyNow();
+  // Only the HEADERS go first: a client that sends its body later must not gain time.
+  const uint8_t* data = nullptr;
+  std::string bytes;
+  for (ssize_t n; (n = nghttp2_session_mem_send(client_.session, &data)) > 0;) {
+    bytes.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+  }
+  ASSERT_TRUE(conn_->Receive(bytes.substr(0, bytes.size() - 13)).ok());  // All but the DATA frame.
+  clock_.Advance(std::chrono::seconds(5));
+  ASSERT_TRUE(conn_->Receive(bytes.substr(bytes.size() - 13)).ok());
+  ASSERT_EQ(requests.count(id), 1u);
+  EXPECT_EQ(requests[id].second->received, headers_at);
 }
 
 TEST_F(Http2ConnectionTest, TrailersFollowTheBodyOrStandAlone) {

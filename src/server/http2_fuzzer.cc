@@ -10,13 +10,14 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace flamedb;
+  static base::RealClock clock;
   std::vector<int32_t> answered;
   auto conn = server::Http2Connection::Create(
       {}, [](std::string_view, std::string_view) { return uint64_t{1} << 20; },
       [&](int32_t stream, std::shared_ptr<api::HttpRequest>, std::shared_ptr<api::RequestContext>) {
         answered.push_back(stream);
       },
-      "fuzz");
+      "fuzz", clock);
   if (!conn.ok()) return 0;
   std::string input = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
   input.append(reinterpret_cast<const char*>(data), size);

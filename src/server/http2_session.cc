@@ -39,7 +39,7 @@ class Http2Session final : public Connection, public std::enable_shared_from_thi
                           std::shared_ptr<api::RequestContext> context) {
                      Handle(stream, std::move(request), std::move(context));
                    },
-                   remote_));
+                   remote_, server_.clock_));
     return OkStatus();
   }
 
@@ -115,7 +115,6 @@ class Http2Session final : public Connection, public std::enable_shared_from_thi
 
   void Handle(int32_t stream, std::shared_ptr<api::HttpRequest> request,
               std::shared_ptr<api::RequestContext> context) {
-    context->received = server_.clock_.SteadyNow();
     auto demand = std::make_shared<base::CpuDemand::Scope>(server_.options_.demand);
     net::post(server_.handlers_, [self = shared_from_this(), stream, request, context,
                                   demand]() mutable {
