@@ -124,32 +124,58 @@ Result<Kind> KindOf(const Dictionary& d, const ProfileHeader& h) {
 // timestamps_unix_nano 5 (fixed64).
 struct SampleFields {
   int64_t stack = 0, link = 0;
-  std::vector<int64_t> attributes, values;
+  std::vector<int64_t> attributes;
+  int64_t value_sum = 0;
+  size_t values = 0;
   uint64_t timestamps = 0;
+  bool overflow = false;
 };
 
+// Adds the varints of `bytes` (a packed int64 field) to the sum. Hot: every sample has one.
+bool SumPacked(std::string_view bytes, SampleFields& s) {
+  WireReader p(bytes);
+  uint64_t v = 0;
+  while (!p.done()) {
+    if (!p.ReadVarint(v)) return false;
+    s.overflow |= __builtin_add_overflow(s.value_sum, static_cast<int64_t>(v), &s.value_sum);
+    ++s.values;
+  }
+  return true;
+}
+
+// A Sample, read field by field without building anything; the hot path of OTLP ingest.
 bool ParseSample(std::string_view bytes, SampleFields& s) {
-  return ForEachField(bytes, [&](uint32_t f, WireType t, WireReader& r) {
+  WireReader r(bytes);
+  while (!r.done()) {
+    uint32_t f = 0;
+    WireType t;
+    if (!r.ReadTag(f, t)) return false;
     uint64_t v = 0;
     std::string_view packed;
-    switch (f) {
-      case 1:
-      case 3:
-        return t == WireType::kVarint && r.ReadVarint(v) &&
-               ((f == 1 ? s.stack : s.link) = static_cast<int64_t>(v), true);
-      case 2:
-        return otlp::ReadInts(t, r, s.attributes) || (r.Skip(WireType::kStartGroup), true);
-      case 4:
-        return otlp::ReadInts(t, r, s.values) || (r.Skip(WireType::kStartGroup), true);
-      case 5:
-        if (t == WireType::kFixed64) return r.ReadFixed64(v) && (++s.timestamps, true);
-        if (t != WireType::kLengthDelimited || !r.ReadLengthDelimited(packed)) return false;
-        s.timestamps += packed.size() / 8;
-        return true;
-      default:
-        return false;
+    bool ok = true;
+    if ((f == 1 || f == 3) && t == WireType::kVarint) {
+      ok = r.ReadVarint(v);
+      (f == 1 ? s.stack : s.link) = static_cast<int64_t>(v);
+    } else if (f == 2) {
+      ok = otlp::ReadInts(t, r, s.attributes);
+    } else if (f == 4 && t == WireType::kLengthDelimited) {
+      ok = r.ReadLengthDelimited(packed) && SumPacked(packed, s);
+    } else if (f == 4 && t == WireType::kVarint) {
+      ok = r.ReadVarint(v);
+      s.overflow |= __builtin_add_overflow(s.value_sum, static_cast<int64_t>(v), &s.value_sum);
+      ++s.values;
+    } else if (f == 5 && t == WireType::kFixed64) {
+      ok = r.ReadFixed64(v);
+      ++s.timestamps;
+    } else if (f == 5 && t == WireType::kLengthDelimited) {
+      ok = r.ReadLengthDelimited(packed);
+      s.timestamps += packed.size() / 8;
+    } else {
+      ok = r.Skip(t);
     }
-  });
+    if (!ok) return false;
+  }
+  return true;
 }
 
 std::string Hex(std::string_view bytes) {
@@ -233,6 +259,7 @@ Builder& ScopeConverter::BuilderFor(std::string_view service, const ProfileHeade
     if (std::find(touched_.begin(), touched_.end(), &b) != touched_.end()) return b;
     if (b.HasType(kind.type, kind.unit)) continue;
     b.AddColumn(kind.type, kind.unit);
+    b.Reserve(h.samples.size());  // Once per profile: its rows are at most its samples.
     touched_.push_back(&b);
     return b;
   }
@@ -249,19 +276,19 @@ Status ScopeConverter::AddProfile(std::string_view bytes) {
   SampleFields s;
   for (size_t i = 0; i < h.samples.size(); ++i) {
     s.attributes.clear();
-    s.values.clear();
     s.stack = s.link = 0;
-    s.timestamps = 0;
+    s.value_sum = 0;
+    s.values = s.timestamps = 0;
+    s.overflow = false;
     if (!ParseSample(h.samples[i], s)) return Bad("sample " + std::to_string(i) + " does not decode");
     int64_t value = static_cast<int64_t>(s.timestamps);
-    if (!s.values.empty()) {
-      value = 0;
-      for (int64_t v : s.values) value += v;
+    if (s.values > 0) {
+      value = s.value_sum;
     } else if (s.timestamps == 0) {
       return Bad("sample " + std::to_string(i) + " has neither values nor timestamps");
     }
-    if (__builtin_mul_overflow(value, kind.multiplier, &value)) {
-      return Bad("sample " + std::to_string(i) + ": its value times the period overflows");
+    if (s.overflow || __builtin_mul_overflow(value, kind.multiplier, &value)) {
+      return Bad("sample " + std::to_string(i) + ": its values overflow");
     }
     std::string_view service = resource_service_;
     labels.clear();
@@ -283,9 +310,12 @@ Status ScopeConverter::AddProfile(std::string_view bytes) {
       const otlp::Link& link = d_.links[static_cast<size_t>(s.link)];
       if (!link.span_id.empty()) labels.emplace_back("span_id", Hex(link.span_id));
     }
-    if (last == nullptr || service != last_service) {
+    const bool same_service = last != nullptr && service.data() == last_service.data() &&
+                              service.size() == last_service.size();
+    if (!same_service && (last == nullptr || service != last_service)) {
       last = &BuilderFor(service, h, kind, time);
-      last->Reserve(h.samples.size());
+    }
+    if (!same_service) {
       last_service = service;
     }
     if (Status st = last->Add(s.stack, s.attributes, s.link, value, labels); !st.ok()) {

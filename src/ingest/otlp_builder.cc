@@ -97,7 +97,7 @@ void Builder::AddColumn(std::string_view type, std::string_view unit) {
 }
 
 void Builder::Reserve(size_t rows) {
-  const size_t want = p_.samples.size() + rows;
+  const size_t want = std::max(p_.samples.capacity(), p_.samples.size() + rows);
   if (p_.samples.capacity() >= want) return;
   p_.samples.reserve(want);
   for (std::vector<int64_t>& column : columns_) column.reserve(want);
