@@ -118,6 +118,29 @@ TEST(JfrTest, LockDelaysAreNanosecondsAndCountsNeverCarryOver) {
   EXPECT_EQ(Folded(wall->profile).begin()->second, 5 * kOptions.period_nanos);
 }
 
+TEST(JfrTest, LiveObjectsNativeAllocationsAndParkedThreads) {
+  Writer w = Basic();
+  w.LiveObject(1);
+  w.LiveObject(1);
+  w.Malloc(2, 4096);
+  w.Malloc(2, 100);
+  w.ThreadPark(1, 7);
+  Result<JfrResult> r = ParseJfr(w.Chunk(/*ticks_per_second=*/1000), nullptr, kOptions);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const JfrProfile* live = Find(*r, "memory", "live");
+  ASSERT_NE(live, nullptr);
+  EXPECT_EQ(live->profile.String(live->profile.period_type.type), "objects");
+  EXPECT_EQ(Folded(live->profile).begin()->second, 2);
+  const JfrProfile* malloc = Find(*r, "memory", "malloc_objects");
+  ASSERT_NE(malloc, nullptr);
+  EXPECT_EQ(Folded(malloc->profile, 0).begin()->second, 2);
+  EXPECT_EQ(Folded(malloc->profile, 1).begin()->second, 4196);
+  EXPECT_TRUE(malloc->profile.String(malloc->profile.period_type.type).empty());
+  const JfrProfile* park = Find(*r, "block", "contentions");
+  ASSERT_NE(park, nullptr);
+  EXPECT_EQ(Folded(park->profile, 1).begin()->second, 7000000);  // 7 ms at 1000 ticks/s.
+}
+
 TEST(JfrTest, ContextsOfTheLabelsPartBecomeSampleLabels) {
   Writer w = Basic();
   w.WallClock(1, 1, 7, 0xabc, 3);

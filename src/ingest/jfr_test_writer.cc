@@ -51,6 +51,14 @@ const std::vector<ClassDef>& Classes() {
       {kActiveSetting, "jdk.ActiveSetting",
        {{"startTime", kLong, false, false}, {"id", kLong, false, false},
         {"name", kString, false, false}, {"value", kString, false, false}}},
+      {kLiveObject, "profiler.LiveObject",
+       {{"startTime", kLong, false, false}, {"stackTrace", kStackTrace, true, false}}},
+      {kMalloc, "profiler.Malloc",
+       {{"startTime", kLong, false, false}, {"stackTrace", kStackTrace, true, false},
+        {"size", kLong, false, false}}},
+      {kThreadPark, "jdk.ThreadPark",
+       {{"startTime", kLong, false, false}, {"duration", kLong, false, false},
+        {"stackTrace", kStackTrace, true, false}}},
       {kWallClock, "profiler.WallClockSample",
        {{"startTime", kLong, false, false}, {"stackTrace", kStackTrace, true, false},
         {"samples", kInt, false, false}, {"contextId", kLong, false, false},
@@ -144,6 +152,27 @@ void Writer::WallClock(int64_t stack, int64_t samples, int64_t context, int64_t 
   Long(b, span_name);
   RawEvent(kWallClock, b);
 }
+void Writer::LiveObject(int64_t stack) {
+  std::string b;
+  Long(b, 1);
+  Long(b, stack);
+  RawEvent(kLiveObject, b);
+}
+void Writer::Malloc(int64_t stack, int64_t size) {
+  std::string b;
+  Long(b, 1);
+  Long(b, stack);
+  Long(b, size);
+  RawEvent(kMalloc, b);
+}
+void Writer::ThreadPark(int64_t stack, int64_t duration_ticks) {
+  std::string b;
+  Long(b, 1);
+  Long(b, duration_ticks);
+  Long(b, stack);
+  RawEvent(kThreadPark, b);
+}
+
 void Writer::Setting(std::string_view name, std::string_view value) {
   std::string b;
   Long(b, 1);

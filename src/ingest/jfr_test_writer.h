@@ -16,6 +16,7 @@ enum TypeId : int64_t {
   kLong = 10, kInt = 11, kBoolean = 12, kString = 13,
   kSymbol = 20, kClass = 21, kMethod = 22, kFrame = 23, kStackTrace = 24, kThreadState = 25,
   kExecutionSample = 30, kMonitorEnter = 31, kActiveSetting = 32, kWallClock = 33,
+  kLiveObject = 34, kMalloc = 35, kThreadPark = 36,
 };
 
 class Writer {
@@ -39,6 +40,10 @@ class Writer {
   void MonitorEnter(int64_t stack, int64_t duration_ticks);
   void WallClock(int64_t stack, int64_t samples, int64_t context, int64_t span, int64_t span_name);
   void Setting(std::string_view name, std::string_view value);
+  // async-profiler's live objects and native allocations, and a parked thread.
+  void LiveObject(int64_t stack);
+  void Malloc(int64_t stack, int64_t size);
+  void ThreadPark(int64_t stack, int64_t duration_ticks);
   // Any bytes as an event body (after size and type id).
   void RawEvent(int64_t type, std::string_view body);
 
