@@ -25,22 +25,6 @@ bool IsHex(const std::string& s) {
   return !s.empty();
 }
 
-std::string Base64(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < bytes.size(); i += 3) {
-    uint32_t n = static_cast<uint8_t>(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) n |= static_cast<uint8_t>(bytes[i + 1]) << 8;
-    if (i + 2 < bytes.size()) n |= static_cast<uint8_t>(bytes[i + 2]);
-    out += kAlphabet[n >> 18 & 63];
-    out += kAlphabet[n >> 12 & 63];
-    out += i + 1 < bytes.size() ? kAlphabet[n >> 6 & 63] : '=';
-    out += i + 2 < bytes.size() ? kAlphabet[n & 63] : '=';
-  }
-  return out;
-}
-
 // An id of `bytes` bytes written in hex (2 × bytes digits; base64 of that many bytes is shorter,
 // so the two never look alike) becomes base64 for the protobuf JSON parser.
 void HexToBase64(nlohmann::json& value, size_t bytes) {
@@ -51,7 +35,7 @@ void HexToBase64(nlohmann::json& value, size_t bytes) {
   for (size_t i = 0; i < s.size(); i += 2) {
     raw += static_cast<char>(std::stoi(s.substr(i, 2), nullptr, 16));
   }
-  value = Base64(raw);
+  value = base::Base64Encode(raw);
 }
 
 void FixIds(nlohmann::json& request) {

@@ -16,4 +16,10 @@ std::string AsciiLowercase(std::string_view s);
 // Splits `s` at `sep` and trims each item; empty items are dropped ("a, b,,c" -> a b c).
 std::vector<std::string_view> SplitNonEmpty(std::string_view s, char sep);
 
+// Lowercase hex of `bytes`, two digits per byte.
+std::string HexEncode(std::string_view bytes);
+
+// Standard base64 (RFC 4648 §4) of `bytes`, with padding.
+std::string Base64Encode(std::string_view bytes);
+
 }  // namespace flamedb::base

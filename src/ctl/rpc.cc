@@ -9,25 +9,10 @@
 
 #include "base/build_info.h"
 #include "base/duration.h"
+#include "base/strings.h"
 
 namespace flamedb::ctl {
 namespace {
-
-std::string Base64(std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < in.size(); i += 3) {
-    uint32_t n = static_cast<uint8_t>(in[i]) << 16;
-    if (i + 1 < in.size()) n |= static_cast<uint8_t>(in[i + 1]) << 8;
-    if (i + 2 < in.size()) n |= static_cast<uint8_t>(in[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
-    out += i + 2 < in.size() ? kAlphabet[n & 63] : '=';
-  }
-  return out;
-}
 
 StatusCode CodeForName(std::string_view name) {
   for (int c = 0; c <= static_cast<int>(StatusCode::kUnauthenticated); ++c) {
@@ -109,7 +94,7 @@ Headers CommonHeaders(const ClientOptions& options) {
   if (!options.token.empty()) {
     h.emplace_back("Authorization", "Bearer " + options.token);
   } else if (!options.username.empty()) {
-    h.emplace_back("Authorization", "Basic " + Base64(options.username + ":" + options.password));
+    h.emplace_back("Authorization", "Basic " + base::Base64Encode(options.username + ":" + options.password));
   }
   return h;
 }

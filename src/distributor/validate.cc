@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "base/strings.h"
 #include "base/utf8.h"
 
 namespace flamedb::distributor {
@@ -135,16 +136,6 @@ Status CheckReferences(const model::Profile& p) {
   return OkStatus();
 }
 
-std::string Hex(std::string_view s) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (char c : s.substr(0, 64)) {
-    out += kDigits[static_cast<uint8_t>(c) >> 4];
-    out += kDigits[static_cast<uint8_t>(c) & 15];
-  }
-  return out;
-}
-
 // Cuts long strings (a view change: no copy) and checks UTF-8.
 Status CheckStrings(model::Profile& p, const ProfileLimits& limits) {
   const auto max_len = static_cast<size_t>(limits.max_profile_symbol_value_length);
@@ -153,7 +144,7 @@ Status CheckStrings(model::Profile& p, const ProfileLimits& limits) {
       s = base::Utf8Tail(s, max_len);
     }
     if (!base::IsValidUtf8(s)) {
-      return Malformed("invalid utf8 string hex: " + Hex(s));
+      return Malformed("invalid utf8 string hex: " + base::HexEncode(s.substr(0, 64)));
     }
   }
   return OkStatus();

@@ -199,27 +199,12 @@ Status Chunk::ReadMetadata() {
 }
 
 Status Chunk::IndexConstantPools() {
-  Reader r = NewReader();
-  size_t pos = kHeaderSize;
-  while (pos < bytes_.size()) {
-    r.Seek(pos);
-    const int64_t size = r.Int();
-    if (!r.ok() || size <= 0 || static_cast<uint64_t>(size) > bytes_.size() - pos) {
-      return Bad("event at offset " + std::to_string(pos) + " has an invalid size " +
-                 std::to_string(size));
-    }
-    const size_t end = pos + static_cast<size_t>(size);
-    if (r.Long() == 1) {
-      Reader cp(bytes_.substr(0, end), header_.compressed_integers);
-      cp.Seek(r.pos());
-      FLAMEDB_RETURN_IF_ERROR(ReadCheckpoint(cp, end));
-    }
-    pos = end;
-  }
-  return OkStatus();
+  return ForEachRecord([this](int64_t type, Reader& r) {
+    return type == 1 ? ReadCheckpoint(r) : OkStatus();
+  });
 }
 
-Status Chunk::ReadCheckpoint(Reader& r, size_t end) {
+Status Chunk::ReadCheckpoint(Reader& r) {
   r.Long();  // Start ticks, duration, delta to the previous checkpoint.
   r.Long();
   r.Long();
@@ -239,8 +224,8 @@ Status Chunk::ReadCheckpoint(Reader& r, size_t end) {
       SkipValue(r, *type);
     }
   }
-  if (!r.ok() || r.pos() != end) {
-    return Bad("constant pool ending at offset " + std::to_string(end) +
+  if (!r.ok() || r.pos() != r.size()) {
+    return Bad("constant pool ending at offset " + std::to_string(r.size()) +
                (error_.empty() ? " is truncated or does not fill its event" : ": " + error_));
   }
   return OkStatus();

@@ -93,8 +93,11 @@ class Chunk {
   Chunk() = default;
   Status ReadHeader(std::string_view data);
   Status ReadMetadata();
+  // Calls fn(type id, reader) for every record, metadata and constant pools included.
+  template <typename Fn>
+  Status ForEachRecord(Fn&& fn) const;
   Status IndexConstantPools();
-  Status ReadCheckpoint(Reader& r, size_t end);
+  Status ReadCheckpoint(Reader& r);
   Status Bad(std::string what) const;
   std::string_view Convert(std::string s) const;
 
@@ -110,9 +113,9 @@ class Chunk {
   mutable uint64_t work_budget_ = 0;  // Steps SkipValue may still take.
 };
 
-// Events walk: each record is a size (of the whole record), a type id, then the fields.
+// The walk: each record is a size (of the whole record), a type id, then the fields.
 template <typename Fn>
-Status Chunk::ForEachEvent(Fn&& fn) const {
+Status Chunk::ForEachRecord(Fn&& fn) const {
   Reader r = NewReader();
   size_t pos = kHeaderSize;
   while (pos < bytes_.size()) {
@@ -125,14 +128,19 @@ Status Chunk::ForEachEvent(Fn&& fn) const {
     const size_t end = pos + static_cast<size_t>(size);
     const int64_t type = r.Long();
     if (!r.ok()) return Bad("event at offset " + std::to_string(pos) + " is truncated");
-    if (type != 0 && type != 1) {
-      Reader event(bytes_.substr(0, end), header_.compressed_integers);  // Ends with the event.
-      event.Seek(r.pos());
-      FLAMEDB_RETURN_IF_ERROR(fn(type, event));
-    }
+    Reader record(bytes_.substr(0, end), header_.compressed_integers);  // Ends with the record.
+    record.Seek(r.pos());
+    FLAMEDB_RETURN_IF_ERROR(fn(type, record));
     pos = end;
   }
   return OkStatus();
+}
+
+template <typename Fn>
+Status Chunk::ForEachEvent(Fn&& fn) const {
+  return ForEachRecord([&](int64_t type, Reader& r) {
+    return type == 0 || type == 1 ? OkStatus() : fn(type, r);  // Metadata and pools: read.
+  });
 }
 
 }  // namespace flamedb::ingest::jfr

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "base/strings.h"
 #include "ingest/otlp_builder.h"
 #include "ingest/otlp_dictionary.h"
 
@@ -178,16 +179,6 @@ bool ParseSample(std::string_view bytes, SampleFields& s) {
   return true;
 }
 
-std::string Hex(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (char c : bytes) {
-    out += kDigits[static_cast<uint8_t>(c) >> 4];
-    out += kDigits[static_cast<uint8_t>(c) & 15];
-  }
-  return out;
-}
-
 using SeriesBase = std::vector<std::pair<std::string, std::string>>;
 
 // The stored profiles of one scope: OTLP profiles of one service, metric, period and time join
@@ -308,7 +299,7 @@ Status ScopeConverter::AddProfile(std::string_view bytes) {
     if (s.link != 0) {
       FLAMEDB_RETURN_IF_ERROR(InRange(d_.links, s.link, "link"));
       const otlp::Link& link = d_.links[static_cast<size_t>(s.link)];
-      if (!link.span_id.empty()) labels.emplace_back("span_id", Hex(link.span_id));
+      if (!link.span_id.empty()) labels.emplace_back("span_id", base::HexEncode(link.span_id));
     }
     const bool same_service = last != nullptr && service.data() == last_service.data() &&
                               service.size() == last_service.size();
