@@ -25,7 +25,8 @@ class Http2Session final : public Connection, public std::enable_shared_from_thi
       : socket_(std::move(socket)),
         server_(server),
         remote_(std::move(remote)),
-        idle_(socket_.get_executor()) {}
+        idle_(socket_.get_executor()),
+        write_deadline_(socket_.get_executor()) {}
   ~Http2Session() override { server_.Unregister(this); }
 
   Status Open() {
@@ -77,9 +78,16 @@ class Http2Session final : public Connection, public std::enable_shared_from_thi
       auto out = std::make_shared<std::string>(conn_->Output());
       if (!out->empty()) {
         writing_ = true;
+        // A client that stops reading must not hold the connection (and its buffers) forever:
+        // each write has the HTTP/1.1 write timeout.
+        write_deadline_.expires_after(server_.options_.write_timeout);
+        write_deadline_.async_wait([weak = weak_from_this()](error_code ec) {
+          if (auto self = weak.lock(); self && !ec && self->writing_) self->Close();
+        });
         net::async_write(socket_, net::buffer(*out),
                          [self = shared_from_this(), out](error_code ec, size_t) {
                            self->writing_ = false;
+                           self->write_deadline_.cancel();
                            return ec ? self->Close() : self->Pump();
                          });
         return;
@@ -132,6 +140,7 @@ class Http2Session final : public Connection, public std::enable_shared_from_thi
   void Close() {
     conn_.reset();  // Cancels the contexts of requests still running.
     idle_.cancel();
+    write_deadline_.cancel();
     error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
@@ -141,6 +150,7 @@ class Http2Session final : public Connection, public std::enable_shared_from_thi
   HttpServer::Impl& server_;
   const std::string remote_;
   net::steady_timer idle_;
+  net::steady_timer write_deadline_;
   std::unique_ptr<Http2Connection> conn_;
   std::array<char, 16384> buffer_;
   bool reading_ = false;
