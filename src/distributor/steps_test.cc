@@ -85,26 +85,31 @@ TEST(RunProfileStepsTest, ValidationErrorsStopBeforeAnyDecision) {
   EXPECT_TRUE(d.calls.empty());
 }
 
-TEST(RemakeTest, GrowthThatDoesNotFitTheSamplesIsDataLoss) {
+// Two samples of a cumulative allocation profile, and the facts of a push that replaced their
+// values by the growth.
+model::Profile TwoAllocSamples() {
   ProfileBuilder b;
   b.SampleType("alloc_space", "bytes").Sample({"f"}, {7}).Sample({"g"}, {9});
-  model::Profile p = b.Build();
+  return b.Build();
+}
+
+model::Received GrowthOfColumn0() {
   model::Received r;
   r.delta = model::Received::Delta::kGrowth;
   r.delta_columns = {0};
+  return r;
+}
+
+TEST(RemakeTest, GrowthThatDoesNotFitTheSamplesIsDataLoss) {
+  model::Profile p = TwoAllocSamples();
   const std::vector<int64_t> growth = {1};  // Two samples need two values.
-  EXPECT_THAT(Remake(p, r, 5, growth), StatusIs(StatusCode::kDataLoss));
+  EXPECT_THAT(Remake(p, GrowthOfColumn0(), 5, growth), StatusIs(StatusCode::kDataLoss));
 }
 
 TEST(RemakeTest, RepeatsTheRecordedGrowthAndTime) {
-  ProfileBuilder b;
-  b.SampleType("alloc_space", "bytes").Sample({"f"}, {7}).Sample({"g"}, {9});
-  model::Profile p = b.Build();
-  model::Received r;
-  r.delta = model::Received::Delta::kGrowth;
-  r.delta_columns = {0};
+  model::Profile p = TwoAllocSamples();
   const std::vector<int64_t> growth = {2, 3};
-  ASSERT_TRUE(Remake(p, r, 5, growth).ok());
+  ASSERT_TRUE(Remake(p, GrowthOfColumn0(), 5, growth).ok());
   EXPECT_EQ(p.time_nanos, 5);
   int64_t total = 0;
   for (const model::Sample& s : p.samples) total += p.Values(s)[0];
