@@ -76,29 +76,33 @@ bool ValueType(WireType t, WireReader& r, int64_t& type, int64_t& unit) {
 }
 
 bool ParseProfileHeader(std::string_view bytes, ProfileHeader& h) {
-  return ForEachField(bytes, [&](uint32_t f, WireType t, WireReader& r) {
+  WireReader r(bytes);
+  while (!r.done()) {
+    uint32_t f = 0;
+    WireType t;
+    if (!r.ReadTag(f, t)) return false;
     uint64_t v = 0;
     std::string_view s;
-    switch (f) {
-      case 1:
-        h.has_sample_type = true;
-        return ValueType(t, r, h.type, h.unit) || (r.Skip(WireType::kStartGroup), true);
-      case 2:
-        if (t != WireType::kLengthDelimited) return false;
-        if (r.ReadLengthDelimited(s)) h.samples.push_back(s);
-        return true;
-      case 3:
-        return t == WireType::kFixed64 && r.ReadFixed64(h.time);
-      case 4:
-        return t == WireType::kVarint && r.ReadVarint(h.duration);
-      case 5:
-        return ValueType(t, r, h.period_type, h.period_unit) || (r.Skip(WireType::kStartGroup), true);
-      case 6:
-        return t == WireType::kVarint && r.ReadVarint(v) && (h.period = static_cast<int64_t>(v), true);
-      default:
-        return false;
+    bool ok = true;
+    if (f == 2 && t == WireType::kLengthDelimited) {  // The samples: most of the bytes.
+      ok = r.ReadLengthDelimited(s);
+      h.samples.push_back(s);
+    } else if (f == 1 || f == 5) {
+      h.has_sample_type |= f == 1;
+      ok = ValueType(t, r, f == 1 ? h.type : h.period_type, f == 1 ? h.unit : h.period_unit);
+    } else if (f == 3 && t == WireType::kFixed64) {
+      ok = r.ReadFixed64(h.time);
+    } else if (f == 4 && t == WireType::kVarint) {
+      ok = r.ReadVarint(h.duration);
+    } else if (f == 6 && t == WireType::kVarint) {
+      ok = r.ReadVarint(v);
+      h.period = static_cast<int64_t>(v);
+    } else {
+      ok = r.Skip(t);
     }
-  });
+    if (!ok) return false;
+  }
+  return true;
 }
 
 Result<Kind> KindOf(const Dictionary& d, const ProfileHeader& h) {

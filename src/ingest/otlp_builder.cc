@@ -100,6 +100,7 @@ void Builder::Reserve(size_t rows) {
   const size_t want = std::max(p_.samples.capacity(), p_.samples.size() + rows);
   if (p_.samples.capacity() >= want) return;
   p_.samples.reserve(want);
+  p_.location_ids.reserve(std::max(p_.location_ids.capacity(), d_.indexes.size()));
   for (std::vector<int64_t>& column : columns_) column.reserve(want);
 }
 

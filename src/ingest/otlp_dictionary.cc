@@ -1,5 +1,7 @@
 #include "ingest/otlp_dictionary.h"
 
+#include <algorithm>
+
 namespace flamedb::ingest::otlp {
 
 using pprof::ForEachField;
@@ -26,6 +28,9 @@ bool ReadInts(WireType type, WireReader& r, std::vector<int64_t>& out) {
   }
   std::string_view packed;
   if (type != WireType::kLengthDelimited || !r.ReadLengthDelimited(packed)) return false;
+  if (out.capacity() - out.size() < packed.size()) {  // At most one value per byte.
+    out.reserve(std::max(out.size() + packed.size(), out.capacity() * 2));
+  }
   WireReader p(packed);
   while (!p.done()) {
     if (!p.ReadVarint(v)) return false;
