@@ -62,11 +62,13 @@ describe('compaction on S3 under load', { skip }, () => {
   }
 
   test(`${RUN_MS / 1000} s of pushes, cuts and merges: every acknowledged profile counted once, during and after`,
-    { timeout: RUN_MS + 240_000 }, async () => {
+    { timeout: RUN_MS + 240_000 }, async (t) => {
       const data = await makeTempDir('flamedb-s3-compaction-');
       const srv = await startServer(flagsFor(data), { dataDir: data });
+      t.after(() => srv.stop());  // Idempotent: a failed check must not leave the server running.
       const acked = new Map();  // push_id -> total
       const inFlight = new Map();
+      const started = new Set();  // Every push_id a client began to send.
       const refused = [];
       // Profiles of 20 minutes ago, in blocks of their own: retention's to delete.
       const old = new Set();
@@ -90,6 +92,7 @@ describe('compaction on S3 under load', { skip }, () => {
           const total = 10 + (n % 7);
           const from = base + ((n * 7 + c * 13) % 420);
           inFlight.set(id, BigInt(total) * 10_000_000n);
+          started.add(id);
           const res = await ingest(srv.baseUrl, { name: `merged.cpu{push_id=${id}}`, from, until: from + 1 },
             `main;work;leaf${n % 5} ${total}\n`).catch((err) => ({ status: 0, text: err.message }));
           if (res.status === 200) acked.set(id, inFlight.get(id));
@@ -106,20 +109,28 @@ describe('compaction on S3 under load', { skip }, () => {
         }
       };
       let checks = 0;
+      let failure = null;  // The first failed check ends the run early; thrown once all stop.
       const checker = async () => {
         while (!stopped) {
           await sleep(2000);
           const ackedThen = new Map(acked);
-          const inFlightThen = new Map([...inFlight, ...acked]);
           const got = await stored(srv.baseUrl);
-          // Pushes acknowledged while the query ran may or may not be in it.
-          check(got, ackedThen, inFlightThen, `check ${++checks}`, old);
+          // Pushes sent while the query ran (even started after it began) may or may not be in
+          // it: what it holds must have been sent by the time it answered.
+          const sentByThen = new Map([...started].map((id) => [id, true]));
+          try {
+            check(got, ackedThen, sentByThen, `check ${++checks}`, old);
+          } catch (err) {
+            failure = err;
+            stopped = true;
+          }
         }
       };
       const work = Promise.all([...Array.from({ length: CLIENTS }, (_, c) => client(c)), flusher(), checker()]);
-      await sleep(RUN_MS);
+      for (const end = Date.now() + RUN_MS; !stopped && Date.now() < end;) await sleep(500);
       stopped = true;
       await work;
+      if (failure) throw failure;
       assert.deepEqual(refused, []);
       await httpRequest(srv.baseUrl, '/ingester/flush', { method: 'POST', timeoutMs: 60_000 });
       // Retention runs every minute: wait for its next round if the run was shorter.
