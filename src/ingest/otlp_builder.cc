@@ -138,8 +138,10 @@ Status Builder::Add(int64_t stack, std::span<const int64_t> attributes, int64_t 
     std::string key(sizeof(int64_t) * (attributes.size() + 2), '\0');
     std::memcpy(key.data(), &stack, sizeof(int64_t));
     std::memcpy(key.data() + sizeof(int64_t), &link, sizeof(int64_t));
-    std::memcpy(key.data() + 2 * sizeof(int64_t), attributes.data(),
-                attributes.size() * sizeof(int64_t));
+    if (!attributes.empty()) {  // data() may be null when empty, which memcpy must not get.
+      std::memcpy(key.data() + 2 * sizeof(int64_t), attributes.data(),
+                  attributes.size() * sizeof(int64_t));
+    }
     auto it = row_by_key_.find(key);
     if (it == row_by_key_.end()) {
       it = row_by_key_.emplace(std::move(key), NewRow(stack, labels)).first;
