@@ -40,12 +40,10 @@ bool KeyValues(std::string_view message, uint32_t field,
       if ((kf != 1 && kf != 2) || kt != WireType::kLengthDelimited) return false;
       if (!kr.ReadLengthDelimited(bytes)) return true;
       if (kf == 1) entry.first = bytes;
-      if (kf == 2 && !otlp::ParseValue(bytes, entry.second)) kr.Skip(WireType::kStartGroup);
-      return true;
+      return kf != 2 || otlp::ParseValue(bytes, entry.second) || kr.Fail();
     });
-    if (!ok) r.Skip(WireType::kStartGroup);
     out.push_back(entry);
-    return true;
+    return ok || r.Fail();
   });
 }
 
@@ -76,33 +74,27 @@ bool ValueType(WireType t, WireReader& r, int64_t& type, int64_t& unit) {
 }
 
 bool ParseProfileHeader(std::string_view bytes, ProfileHeader& h) {
-  WireReader r(bytes);
-  while (!r.done()) {
-    uint32_t f = 0;
-    WireType t;
-    if (!r.ReadTag(f, t)) return false;
+  return ForEachField(bytes, [&](uint32_t f, WireType t, WireReader& r) {
     uint64_t v = 0;
     std::string_view s;
-    bool ok = true;
     if (f == 2 && t == WireType::kLengthDelimited) {  // The samples: most of the bytes.
-      ok = r.ReadLengthDelimited(s);
-      h.samples.push_back(s);
+      if (r.ReadLengthDelimited(s)) h.samples.push_back(s);
     } else if (f == 1 || f == 5) {
       h.has_sample_type |= f == 1;
-      ok = ValueType(t, r, f == 1 ? h.type : h.period_type, f == 1 ? h.unit : h.period_unit);
+      if (!ValueType(t, r, f == 1 ? h.type : h.period_type, f == 1 ? h.unit : h.period_unit)) {
+        return r.Fail();
+      }
     } else if (f == 3 && t == WireType::kFixed64) {
-      ok = r.ReadFixed64(h.time);
+      r.ReadFixed64(h.time);
     } else if (f == 4 && t == WireType::kVarint) {
-      ok = r.ReadVarint(h.duration);
+      r.ReadVarint(h.duration);
     } else if (f == 6 && t == WireType::kVarint) {
-      ok = r.ReadVarint(v);
-      h.period = static_cast<int64_t>(v);
+      if (r.ReadVarint(v)) h.period = static_cast<int64_t>(v);
     } else {
-      ok = r.Skip(t);
+      return false;  // Not ours: skipped.
     }
-    if (!ok) return false;
-  }
-  return true;
+    return true;  // A failed read failed the reader, which ends the walk.
+  });
 }
 
 Result<Kind> KindOf(const Dictionary& d, const ProfileHeader& h) {
@@ -150,37 +142,29 @@ bool SumPacked(std::string_view bytes, SampleFields& s) {
 
 // A Sample, read field by field without building anything; the hot path of OTLP ingest.
 bool ParseSample(std::string_view bytes, SampleFields& s) {
-  WireReader r(bytes);
-  while (!r.done()) {
-    uint32_t f = 0;
-    WireType t;
-    if (!r.ReadTag(f, t)) return false;
+  return ForEachField(bytes, [&](uint32_t f, WireType t, WireReader& r) {
     uint64_t v = 0;
     std::string_view packed;
-    bool ok = true;
     if ((f == 1 || f == 3) && t == WireType::kVarint) {
-      ok = r.ReadVarint(v);
-      (f == 1 ? s.stack : s.link) = static_cast<int64_t>(v);
+      if (r.ReadVarint(v)) (f == 1 ? s.stack : s.link) = static_cast<int64_t>(v);
     } else if (f == 2) {
-      ok = otlp::ReadInts(t, r, s.attributes);
+      if (!otlp::ReadInts(t, r, s.attributes)) return r.Fail();
     } else if (f == 4 && t == WireType::kLengthDelimited) {
-      ok = r.ReadLengthDelimited(packed) && SumPacked(packed, s);
+      if (!r.ReadLengthDelimited(packed) || !SumPacked(packed, s)) return r.Fail();
     } else if (f == 4 && t == WireType::kVarint) {
-      ok = r.ReadVarint(v);
-      s.overflow |= __builtin_add_overflow(s.value_sum, static_cast<int64_t>(v), &s.value_sum);
-      ++s.values;
+      if (r.ReadVarint(v)) {
+        s.overflow |= __builtin_add_overflow(s.value_sum, static_cast<int64_t>(v), &s.value_sum);
+        ++s.values;
+      }
     } else if (f == 5 && t == WireType::kFixed64) {
-      ok = r.ReadFixed64(v);
-      ++s.timestamps;
+      if (r.ReadFixed64(v)) ++s.timestamps;
     } else if (f == 5 && t == WireType::kLengthDelimited) {
-      ok = r.ReadLengthDelimited(packed);
-      s.timestamps += packed.size() / 8;
+      if (r.ReadLengthDelimited(packed)) s.timestamps += packed.size() / 8;
     } else {
-      ok = r.Skip(t);
+      return false;  // Not ours: skipped.
     }
-    if (!ok) return false;
-  }
-  return true;
+    return true;  // A failed read failed the reader, which ends the walk.
+  });
 }
 
 using SeriesBase = std::vector<std::pair<std::string, std::string>>;

@@ -226,8 +226,7 @@ Result<Dictionary> ParseDictionary(std::string_view bytes) {
       default:
         return false;
     }
-    if (!ok) r.Skip(WireType::kStartGroup);  // Fails the reader: the walk stops here.
-    return true;
+    return ok || r.Fail();
   });
   if (!parsed) {
     return InvalidArgumentError(std::string("malformed OTLP dictionary") +

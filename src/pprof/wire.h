@@ -32,6 +32,14 @@ class WireReader {
   // Offset of the next unread byte from the start of `data`, for error messages.
   size_t offset() const { return static_cast<size_t>(p_ - begin_); }
 
+  // Marks the input malformed: every later read fails, and ForEachField returns false. Returns
+  // false, so that a field callback can `return r.Fail();`.
+  bool Fail() {
+    ok_ = false;
+    p_ = end_;
+    return false;
+  }
+
   bool ReadVarint(uint64_t& v) {
     // Fast path: a one-byte varint (small ids, string indexes, most values).
     if (p_ < end_ && *p_ < 0x80) {
@@ -127,11 +135,6 @@ class WireReader {
     return Fail();  // More than 10 bytes.
   }
 
-  bool Fail() {
-    ok_ = false;
-    p_ = end_;
-    return false;
-  }
 
   const uint8_t* begin_;
   const uint8_t* p_;
@@ -141,7 +144,7 @@ class WireReader {
 
 // Calls fn(field, type, reader) for each field of the message `bytes`: fn reads the value and
 // returns true, or returns false to have it skipped. False when the message is malformed (fn
-// reports its own failures by making the reader fail, or through its captures).
+// reports its own failures with `return r.Fail();`).
 template <typename Fn>
 bool ForEachField(std::string_view bytes, Fn&& fn) {
   WireReader r(bytes);
