@@ -148,7 +148,7 @@ bool ParseSample(std::string_view bytes, SampleFields& s) {
     if ((f == 1 || f == 3) && t == WireType::kVarint) {
       if (r.ReadVarint(v)) (f == 1 ? s.stack : s.link) = static_cast<int64_t>(v);
     } else if (f == 2) {
-      if (!otlp::ReadInts(t, r, s.attributes)) return r.Fail();
+      if (uint64_t largest = 0; !otlp::ReadInts(t, r, s.attributes, largest)) return r.Fail();
     } else if (f == 4 && t == WireType::kLengthDelimited) {
       if (!r.ReadLengthDelimited(packed) || !SumPacked(packed, s)) return r.Fail();
     } else if (f == 4 && t == WireType::kVarint) {
@@ -165,6 +165,35 @@ bool ParseSample(std::string_view bytes, SampleFields& s) {
     }
     return true;  // A failed read failed the reader, which ends the walk.
   });
+}
+
+// The common shape of a sample, read without the general walk: stack_index (field 1, optional)
+// then packed values (field 4), nothing else, at least one value. False for any other shape,
+// which ParseSample then reads (and names what is wrong with it).
+inline bool ReadPlainSample(std::string_view bytes, int64_t& stack, int64_t& sum) {
+  WireReader r(bytes);
+  uint32_t f = 0;
+  WireType t = WireType::kVarint;
+  uint64_t v = 0;
+  stack = 0;
+  if (r.done() || !r.ReadTag(f, t)) return false;
+  if (f == 1 && t == WireType::kVarint) {
+    if (!r.ReadVarint(v) || r.done() || !r.ReadTag(f, t)) return false;
+    stack = static_cast<int64_t>(v);
+  }
+  std::string_view packed;
+  if (f != 4 || t != WireType::kLengthDelimited || !r.ReadLengthDelimited(packed) || !r.done() ||
+      packed.empty()) {
+    return false;
+  }
+  WireReader p(packed);
+  sum = 0;
+  bool overflow = false;
+  while (!p.done()) {
+    if (!p.ReadVarint(v)) return false;
+    overflow |= __builtin_add_overflow(sum, static_cast<int64_t>(v), &sum);
+  }
+  return !overflow;
 }
 
 using SeriesBase = std::vector<std::pair<std::string, std::string>>;
@@ -253,7 +282,14 @@ Status ScopeConverter::AddProfile(std::string_view bytes) {
   std::string_view last_service;
   otlp::SampleLabels labels;
   SampleFields s;
+  Builder* plain = nullptr;  // The resource service's builder, for samples without attributes.
   for (size_t i = 0; i < h.samples.size(); ++i) {
+    int64_t plain_stack = 0, plain_value = 0;
+    if (ReadPlainSample(h.samples[i], plain_stack, plain_value) &&
+        !__builtin_mul_overflow(plain_value, kind.multiplier, &plain_value)) {
+      if (plain == nullptr) plain = &BuilderFor(resource_service_, h, kind, time);
+      if (plain->AddPlain(plain_stack, plain_value)) continue;
+    }
     s.attributes.clear();
     s.stack = s.link = 0;
     s.value_sum = 0;

@@ -14,7 +14,7 @@ Status Bad(std::string what) {
 
 Builder::Builder(const Dictionary& d, int64_t period_type, int64_t period_unit, int64_t period,
                  int64_t time_nanos, int64_t duration_nanos)
-    : d_(d), row_by_stack_(d.stacks.size(), -1) {
+    : d_(d), row_by_stack_(d.stacks.size(), -1), span_used_(d.stacks.size(), false) {
   CopyDictionary();
   p_.period_type = {period_type, period_unit};
   p_.period = period;
@@ -63,6 +63,13 @@ void Builder::CopyDictionary() {
   for (const Line& line : d_.lines) {
     p_.lines.push_back({static_cast<uint64_t>(line.function) + 1, line.line, 0});
   }
+  // Every index list as location ids (index + 1), so that a row's locations are its stack's span
+  // (NewRow): one pass here instead of a copy per row. Lists of mapping attributes come along
+  // unreferenced.
+  p_.location_ids.resize(d_.indexes.size());
+  for (size_t i = 0; i < d_.indexes.size(); ++i) {
+    p_.location_ids[i] = static_cast<uint64_t>(d_.indexes[i]) + 1;
+  }
   p_.locations.reserve(d_.locations.size());
   for (size_t i = 0; i < d_.locations.size(); ++i) {
     const Location& l = d_.locations[i];
@@ -100,7 +107,6 @@ void Builder::Reserve(size_t rows) {
   const size_t want = std::max(p_.samples.capacity(), p_.samples.size() + rows);
   if (p_.samples.capacity() >= want) return;
   p_.samples.reserve(want);
-  p_.location_ids.reserve(std::max(p_.location_ids.capacity(), d_.indexes.size()));
   for (std::vector<int64_t>& column : columns_) column.reserve(want);
 }
 
@@ -112,11 +118,15 @@ void Builder::DropLastColumn() {
 uint32_t Builder::NewRow(int64_t stack, const SampleLabels& labels) {
   const model::Span span = d_.stacks[static_cast<size_t>(stack)];
   model::Sample s;
-  s.locations.begin = static_cast<uint32_t>(p_.location_ids.size());
-  for (uint32_t i = 0; i < span.size; ++i) {
-    p_.location_ids.push_back(static_cast<uint64_t>(d_.indexes[span.begin + i]) + 1);
+  if (!span_used_[static_cast<size_t>(stack)]) {
+    span_used_[static_cast<size_t>(stack)] = true;
+    s.locations = span;  // location_ids holds the dictionary's index lists (CopyDictionary).
+  } else {  // A second row of the stack gets its own copy: normalization rewrites ids in place.
+    const size_t at = p_.location_ids.size();
+    s.locations = {static_cast<uint32_t>(at), span.size};
+    p_.location_ids.resize(at + span.size);
+    std::copy_n(p_.location_ids.begin() + span.begin, span.size, p_.location_ids.begin() + at);
   }
-  s.locations.size = span.size;
   s.labels = {static_cast<uint32_t>(p_.labels.size()), static_cast<uint32_t>(labels.size())};
   for (const auto& [k, v] : labels) p_.labels.push_back({Str(k), Str(v), 0, 0});
   p_.samples.push_back(s);

@@ -5,9 +5,9 @@
 // normalized) is one profile, as if it came as pprof.
 //
 // As pprof decoding does, the profile starts with the whole dictionary (its strings in one
-// buffer, its mappings, locations and functions with ids = index + 1) and normalization keeps
-// what the samples reference. So rows need no lookups: the dictionary was checked once
-// (CheckDictionary).
+// buffer; its mappings, locations and functions with ids = index + 1; its stacks' index lists as
+// location ids) and normalization keeps what the samples reference. So rows need no lookups or
+// copies: the dictionary was checked once (CheckDictionary).
 #pragma once
 
 #include <cstdint>
@@ -58,6 +58,18 @@ class Builder {
   // row's sample labels, used when the row is new. Errors name the index out of range.
   Status Add(int64_t stack, std::span<const int64_t> attributes, int64_t link, int64_t value,
              const SampleLabels& labels);
+  // Add for a sample without attributes, link or labels: the hot path, inline. False (and
+  // nothing added) when the stack is out of range or the value overflows; Add then names it.
+  bool AddPlain(int64_t stack, int64_t value) {
+    if (stack < 0 || static_cast<uint64_t>(stack) >= row_by_stack_.size()) return false;
+    int32_t& slot = row_by_stack_[static_cast<size_t>(stack)];
+    if (slot < 0) slot = static_cast<int32_t>(NewRow(stack, {}));
+    int64_t& cell = columns_.back()[static_cast<size_t>(slot)];
+    int64_t sum = 0;
+    if (__builtin_add_overflow(cell, value, &sum)) return false;
+    cell = sum;
+    return true;
+  }
 
   model::Profile Build() &&;
 
@@ -72,6 +84,7 @@ class Builder {
   std::unordered_map<std::string_view, int64_t> strings_;  // Strings added after the dictionary.
   // Rows of samples without attributes or link, by stack index (-1: none yet); others by key.
   std::vector<int32_t> row_by_stack_;
+  std::vector<bool> span_used_;  // Per stack: a row's locations are its span in location_ids.
   std::unordered_map<std::string, uint32_t> row_by_key_;
 };
 

@@ -19,23 +19,32 @@ std::string Value::Text() const {
   }
 }
 
-bool ReadInts(WireType type, WireReader& r, std::vector<int64_t>& out) {
+bool ReadInts(WireType type, WireReader& r, std::vector<int64_t>& out, uint64_t& largest) {
   uint64_t v = 0;
   if (type == WireType::kVarint) {
     if (!r.ReadVarint(v)) return false;
     out.push_back(static_cast<int64_t>(v));
+    largest = std::max(largest, v);
     return true;
   }
   std::string_view packed;
   if (type != WireType::kLengthDelimited || !r.ReadLengthDelimited(packed)) return false;
-  if (out.capacity() - out.size() < packed.size()) {  // At most one value per byte.
-    out.reserve(std::max(out.size() + packed.size(), out.capacity() * 2));
+  // At most one value per byte: room for all of them, then the vector is cut to what was read.
+  const size_t at = out.size();
+  if (out.capacity() - at < packed.size()) {
+    out.reserve(std::max(at + packed.size(), out.capacity() * 2));
   }
+  out.resize(at + packed.size());
+  int64_t* next = out.data() + at;
+  uint64_t high = largest;
   WireReader p(packed);
   while (!p.done()) {
-    if (!p.ReadVarint(v)) return false;
-    out.push_back(static_cast<int64_t>(v));
+    if (!p.ReadVarint(v)) return out.resize(at), false;
+    *next++ = static_cast<int64_t>(v);
+    high = std::max(high, v);
   }
+  out.resize(static_cast<size_t>(next - out.data()));
+  largest = high;
   return true;
 }
 
@@ -69,12 +78,13 @@ bool Entry(WireType type, WireReader& r, std::vector<T>& table, Fn&& parse) {
   return parsed && ok;
 }
 
-// The index list of `field` in an entry: appended to d.indexes, its span kept in `span`.
-int IndexList(Dictionary& d, model::Span& span, WireType t, WireReader& e) {
+// The index list of `field` in an entry: appended to d.indexes, its span kept in `span`, its
+// largest index raising `largest`.
+int IndexList(Dictionary& d, model::Span& span, WireType t, WireReader& e, uint64_t& largest) {
   if (span.size == 0) span.begin = static_cast<uint32_t>(d.indexes.size());
   if (span.begin + span.size != d.indexes.size()) return -1;  // Interleaved lists.
   const size_t before = d.indexes.size();
-  if (!ReadInts(t, e, d.indexes)) return -1;
+  if (!ReadInts(t, e, d.indexes, largest)) return -1;
   span.size += static_cast<uint32_t>(d.indexes.size() - before);
   return 1;
 }
@@ -140,10 +150,13 @@ Status CheckDictionary(const Dictionary& d) {
       if (!Fits(f, d.functions.size())) return OutOfRange("location", i, "function", f, d.functions.size());
     }
   }
-  for (size_t i = 0; i < d.stacks.size(); ++i) {
+  // Most of the dictionary's indexes: the largest was noted while parsing, so the search for the
+  // one out of range (for the message) runs only when there is one.
+  const size_t locations = d.locations.size();
+  for (size_t i = 0; d.largest_stack_index >= locations && i < d.stacks.size(); ++i) {
     for (uint32_t k = 0; k < d.stacks[i].size; ++k) {
       const int64_t l = d.indexes[d.stacks[i].begin + k];
-      if (!Fits(l, d.locations.size())) return OutOfRange("stack", i, "location", l, d.locations.size());
+      if (!Fits(l, locations)) return OutOfRange("stack", i, "location", l, locations);
     }
   }
   return OkStatus();
@@ -163,7 +176,8 @@ Result<Dictionary> ParseDictionary(std::string_view bytes) {
           if (f == 2) m.memory_limit = static_cast<uint64_t>(v);
           if (f == 3) m.file_offset = static_cast<uint64_t>(v);
           if (f == 4) m.filename = v;
-          if (f == 5) return IndexList(d, m.attributes, t, e);
+          uint64_t ignored = 0;  // Mapping attributes are checked one by one: they are few.
+          if (f == 5) return IndexList(d, m.attributes, t, e, ignored);
           return f >= 1 && f <= 4 ? 1 : 0;
         });
         bad = ok ? bad : "mapping_table";
@@ -219,7 +233,7 @@ Result<Dictionary> ParseDictionary(std::string_view bytes) {
         break;
       case 7:
         ok = Entry(type, r, d.stacks, [&](model::Span& s, uint32_t f, WireType t, WireReader& e) {
-          return f == 1 ? IndexList(d, s, t, e) : 0;
+          return f == 1 ? IndexList(d, s, t, e, d.largest_stack_index) : 0;
         });
         bad = ok ? bad : "stack_table";
         break;

@@ -61,6 +61,7 @@ struct Dictionary {
   std::vector<Link> links;
   std::vector<model::Span> stacks;  // Into indexes: the stack's location indexes, leaf first.
   std::vector<int64_t> indexes;     // Packed index lists of stacks and mappings.
+  uint64_t largest_stack_index = 0;  // Over all stacks, as unsigned: CheckDictionary's shortcut.
 };
 
 // Errors: kInvalidArgument naming the table whose entry is malformed.
@@ -73,7 +74,9 @@ Result<Dictionary> ParseDictionary(std::string_view bytes);
 Status CheckDictionary(const Dictionary& d);
 
 // Reads a repeated integer field, packed or not, appending to `out`. False when malformed.
-bool ReadInts(pprof::WireType type, pprof::WireReader& r, std::vector<int64_t>& out);
+// `largest` is raised to the largest value read, as unsigned (negative values are large).
+bool ReadInts(pprof::WireType type, pprof::WireReader& r, std::vector<int64_t>& out,
+              uint64_t& largest);
 
 // Reads a KeyValue's or KeyValueAndUnit's AnyValue (bytes of the message).
 bool ParseValue(std::string_view bytes, Value& out);
