@@ -22,4 +22,8 @@ std::string HexEncode(std::string_view bytes);
 // Standard base64 (RFC 4648 §4) of `bytes`, with padding.
 std::string Base64Encode(std::string_view bytes);
 
+// The bytes of standard base64 `text` (padding optional). False, and `out` unspecified, when
+// `text` has a character outside the alphabet or a length no encoding gives.
+bool Base64Decode(std::string_view text, std::string& out);
+
 }  // namespace flamedb::base

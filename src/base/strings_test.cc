@@ -21,5 +21,25 @@ TEST(StringsTest, SplitNonEmptyTrimsAndDropsEmptyItems) {
 
 TEST(StringsTest, AsciiLowercase) { EXPECT_EQ(AsciiLowercase("Application/JSON"), "application/json"); }
 
+TEST(Base64Test, RoundTripsEveryLength) {
+  const std::string bytes("\x00\x01\xfe\xff flamedb/etcd key", 21);
+  for (size_t n = 0; n <= bytes.size(); ++n) {
+    const std::string in = bytes.substr(0, n);
+    std::string out = "junk";
+    ASSERT_TRUE(Base64Decode(Base64Encode(in), out)) << n;
+    EXPECT_EQ(out, in) << n;
+  }
+  std::string out;
+  ASSERT_TRUE(Base64Decode("YQ", out));  // Padding is optional.
+  EXPECT_EQ(out, "a");
+}
+
+TEST(Base64Test, RefusesWhatNoEncodingGives) {
+  std::string out;
+  EXPECT_FALSE(Base64Decode("YQ*=", out));    // Outside the alphabet.
+  EXPECT_FALSE(Base64Decode("YWJjZ", out));   // A length no encoding gives.
+  EXPECT_FALSE(Base64Decode("Y Q==", out));
+}
+
 }  // namespace
 }  // namespace flamedb::base
