@@ -109,8 +109,17 @@ Result<bool> Compactor::RunMerge(const PlannedMerge& merge, std::stop_token stop
   std::set<std::string> inputs;
   for (const block::BlockMeta& in : merge.inputs) inputs.insert(in.ulid);
   // One step for readers, as a cut: the sources leave and the merged block arrives.
-  std::optional<std::vector<metastore::BlockRef>> sources =
+  Result<std::optional<std::vector<metastore::BlockRef>>> replaced =
       index_.Replace(done.meta.tenant, inputs, std::move(merged));
+  if (!replaced.ok()) {
+    // The swap may or may not have happened (etcd unreachable mid-call): the merged block's
+    // objects stay, since the index may name them; if it does not, they are an orphan that
+    // costs space but is never read.
+    logger_.Warn("compaction not published: the index did not answer", "block", ulid, "err",
+                 replaced.status());
+    return replaced.status();
+  }
+  std::optional<std::vector<metastore::BlockRef>>& sources = *replaced;
   if (!sources.has_value()) {
     logger_.Warn("compacted block dropped: a source left meanwhile (retention)", "block", ulid);
     FLAMEDB_RETURN_IF_ERROR(metastore::DeleteBlock(bucket_, done.meta));
@@ -155,9 +164,11 @@ Status Compactor::DropSuperseded() {
         if (s != b->meta.ulid) merged.insert(s);
       }
     }
-    for (const metastore::BlockRef& b : index_.RemoveIf(tenant, [&](const block::BlockMeta& m) {
-           return merged.count(m.ulid) > 0;
-         })) {
+    FLAMEDB_ASSIGN_OR_RETURN(const std::vector<metastore::BlockRef> superseded,
+                             index_.RemoveIf(tenant, [&](const block::BlockMeta& m) {
+                               return merged.count(m.ulid) > 0;
+                             }));
+    for (const metastore::BlockRef& b : superseded) {
       logger_.Warn("block removed: a compacted block holds it (a compaction was interrupted)",
                    "tenant", b->meta.tenant, "block", b->meta.ulid);
       FLAMEDB_RETURN_IF_ERROR(metastore::DeleteBlock(bucket_, b->meta));
@@ -176,9 +187,11 @@ Result<size_t> Compactor::ApplyRetention() {
     const base::Duration period = options_.retention(tenant);
     if (period <= base::Duration::zero()) continue;
     const int64_t cutoff = now - period.count();
-    for (const metastore::BlockRef& b : index_.RemoveIf(tenant, [&](const block::BlockMeta& m) {
-           return m.max_time_nanos < cutoff;
-         })) {
+    FLAMEDB_ASSIGN_OR_RETURN(const std::vector<metastore::BlockRef> expired,
+                             index_.RemoveIf(tenant, [&](const block::BlockMeta& m) {
+                               return m.max_time_nanos < cutoff;
+                             }));
+    for (const metastore::BlockRef& b : expired) {
       FLAMEDB_RETURN_IF_ERROR(metastore::DeleteBlock(bucket_, b->meta));
       retention_deleted_.Inc();
       ++deleted;

@@ -86,10 +86,11 @@ Status Ingester::UploadHead(const std::string& tenant, const head::Head& head, u
   {
     // One step for readers (ReadHeads): the head leaves and the block arrives, so no profile is
     // seen twice or missed.
+    // If the index refuses (etcd unreachable), the head stays and the next cut retries it.
     base::MutexLock lock(mu_);
+    FLAMEDB_RETURN_IF_ERROR(index_.Add(std::move(loaded)));
     Tenant& t = tenants_[tenant];
     std::erase_if(t.cutting, [&](const auto& h) { return h.get() == &head; });
-    index_.Add(std::move(loaded));
   }
   const auto published_at = clock_.SteadyNow();
   blocks_cut_.Inc();

@@ -104,7 +104,7 @@ Status Uploader::Recover() {
       continue;
     }
     FLAMEDB_ASSIGN_OR_RETURN(metastore::BlockRef ref, OpenStaged(*meta));
-    index_.Add(std::move(ref));
+    FLAMEDB_RETURN_IF_ERROR(index_.Add(std::move(ref)));
     base::MutexLock lock(mu_);
     queue_.push_back({.meta = std::move(*meta), .since = clock_.SteadyNow()});
     ++requeued;
@@ -126,7 +126,9 @@ Status Uploader::Upload(const block::BlockMeta& meta) {
   // Queries read the bucket from now on; one still reading the local file keeps its mapping.
   FLAMEDB_ASSIGN_OR_RETURN(metastore::BlockRef remote,
                            metastore::OpenBlock(bucket_, meta, options_.symbol_cache));
-  (void)index_.Replace(meta.tenant, {meta.ulid}, std::move(remote));
+  FLAMEDB_ASSIGN_OR_RETURN(auto replaced,
+                           index_.Replace(meta.tenant, {meta.ulid}, std::move(remote)));
+  (void)replaced;  // Gone (retention took the staged block): nothing to swap.
   return metastore::DeleteBlock(*staging_, meta);
 }
 

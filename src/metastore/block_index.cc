@@ -1,5 +1,7 @@
 #include "metastore/block_index.h"
 
+#include <algorithm>
+
 #include "block/bytes.h"
 #include "block/format.h"
 
@@ -27,6 +29,13 @@ Result<BlockRef> OpenBlock(objstore::Bucket& bucket, block::BlockMeta meta,
 Status DeleteBlock(objstore::Bucket& bucket, const block::BlockMeta& meta) {
   FLAMEDB_RETURN_IF_ERROR(bucket.Delete(MetaKey(meta)));
   return bucket.Delete(DataKey(meta));
+}
+
+Result<uint64_t> BlockIndex::WalSegmentEnd(std::string_view /*source*/,
+                                           std::string_view tenant) const {
+  uint64_t end = 0;
+  for (const BlockRef& b : Blocks(tenant)) end = std::max(end, b->meta.wal_segment_end);
+  return end;
 }
 
 }  // namespace flamedb::metastore

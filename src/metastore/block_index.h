@@ -39,15 +39,20 @@ class BlockIndex {
   // The blocks of `tenant` now (a copy: later changes do not touch it).
   virtual std::vector<BlockRef> Blocks(std::string_view tenant) const = 0;
   virtual std::vector<std::string> Tenants() const = 0;
-  virtual void Add(BlockRef block) = 0;
+  // Errors (the etcd index only): kUnavailable, etcd's; the block is then not in the index.
+  virtual Status Add(BlockRef block) = 0;
   // Puts `merged` in and takes every block named in `sources` out, in one step. Returns the
   // blocks taken out, or nullopt (and changes nothing) when one of `sources` is gone.
-  virtual std::optional<std::vector<BlockRef>> Replace(std::string_view tenant,
-                                                       const std::set<std::string>& sources,
-                                                       BlockRef merged) = 0;
+  virtual Result<std::optional<std::vector<BlockRef>>> Replace(
+      std::string_view tenant, const std::set<std::string>& sources, BlockRef merged) = 0;
   // Takes out and returns the blocks of `tenant` whose meta satisfies `pred`.
-  virtual std::vector<BlockRef> RemoveIf(
+  virtual Result<std::vector<BlockRef>> RemoveIf(
       std::string_view tenant, const std::function<bool(const block::BlockMeta&)>& pred) = 0;
+  // Every WAL record of `tenant` that the writer `source` (BlockMeta::source) wrote in a
+  // segment below this number is in a block of the index. The single binary has one writer:
+  // the embedded index answers the highest wal_segment_end of the tenant's blocks, whatever
+  // their source (compaction keeps the highest of its inputs).
+  virtual Result<uint64_t> WalSegmentEnd(std::string_view source, std::string_view tenant) const;
 };
 
 // The key prefix of a block, "<tenant>/<ulid>/", and of its two objects.

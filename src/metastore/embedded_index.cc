@@ -77,7 +77,7 @@ Result<size_t> EmbeddedIndex::Refresh() {
       logger_.Error("damaged block skipped", "block", BlockDir(meta), "err", block.status());
       continue;
     }
-    Add(std::move(*block));
+    (void)Add(std::move(*block));  // The embedded index always takes it.
     ++changed;
   }
   base::MutexLock lock(mu_);
@@ -115,20 +115,20 @@ size_t EmbeddedIndex::size() const {
   return n;
 }
 
-void EmbeddedIndex::Add(BlockRef block) {
+Status EmbeddedIndex::Add(BlockRef block) {
   base::MutexLock lock(mu_);
   auto& blocks = tenants_[block->meta.tenant];
   const std::string ulid = block->meta.ulid;
   blocks[ulid] = Entry{.block = std::move(block), .added = ++sequence_};
+  return OkStatus();
 }
 
-std::optional<std::vector<BlockRef>> EmbeddedIndex::Replace(std::string_view tenant,
-                                                            const std::set<std::string>& sources,
-                                                            BlockRef merged) {
+Result<std::optional<std::vector<BlockRef>>> EmbeddedIndex::Replace(
+    std::string_view tenant, const std::set<std::string>& sources, BlockRef merged) {
   base::MutexLock lock(mu_);
   auto& blocks = tenants_[std::string(tenant)];
   for (const std::string& s : sources) {
-    if (blocks.count(s) == 0) return std::nullopt;
+    if (blocks.count(s) == 0) return std::optional<std::vector<BlockRef>>();
   }
   std::vector<BlockRef> out;
   for (const std::string& s : sources) {
@@ -137,10 +137,10 @@ std::optional<std::vector<BlockRef>> EmbeddedIndex::Replace(std::string_view ten
   }
   const std::string ulid = merged->meta.ulid;
   blocks[ulid] = Entry{.block = std::move(merged), .added = ++sequence_};
-  return out;
+  return std::optional<std::vector<BlockRef>>(std::move(out));
 }
 
-std::vector<BlockRef> EmbeddedIndex::RemoveIf(
+Result<std::vector<BlockRef>> EmbeddedIndex::RemoveIf(
     std::string_view tenant, const std::function<bool(const block::BlockMeta&)>& pred) {
   std::vector<BlockRef> out;
   base::MutexLock lock(mu_);

@@ -34,12 +34,12 @@ class EmbeddedIndex final : public BlockIndex {
 
   std::vector<BlockRef> Blocks(std::string_view tenant) const override EXCLUDES(mu_);
   std::vector<std::string> Tenants() const override EXCLUDES(mu_);
-  void Add(BlockRef block) override EXCLUDES(mu_);
-  std::optional<std::vector<BlockRef>> Replace(std::string_view tenant,
-                                               const std::set<std::string>& sources,
-                                               BlockRef merged) override EXCLUDES(mu_);
-  std::vector<BlockRef> RemoveIf(std::string_view tenant,
-                                 const std::function<bool(const block::BlockMeta&)>& pred) override
+  Status Add(BlockRef block) override EXCLUDES(mu_);
+  Result<std::optional<std::vector<BlockRef>>> Replace(std::string_view tenant,
+                                                       const std::set<std::string>& sources,
+                                                       BlockRef merged) override EXCLUDES(mu_);
+  Result<std::vector<BlockRef>> RemoveIf(
+      std::string_view tenant, const std::function<bool(const block::BlockMeta&)>& pred) override
       EXCLUDES(mu_);
   size_t size() const EXCLUDES(mu_);
 

@@ -96,9 +96,11 @@ TEST_F(EmbeddedIndexTest, ReplaceSwapsSourcesForTheMergedBlockOnlyIfAllAreThere)
   auto missing = index->Replace("t1", {kA, "01ARYZ6S41TSV4RRFFQ69G5FZ9"}, *merged);
   auto replaced = index->Replace("t1", {kA, kB}, *merged);
 
-  EXPECT_FALSE(missing.has_value());
-  ASSERT_TRUE(replaced.has_value());
-  EXPECT_THAT(Ulids(*replaced), ElementsAre(kA, kB));
+  ASSERT_THAT(missing, IsOk());
+  EXPECT_FALSE(missing->has_value());
+  ASSERT_THAT(replaced, IsOk());
+  ASSERT_TRUE(replaced->has_value());
+  EXPECT_THAT(Ulids(**replaced), ElementsAre(kA, kB));
   EXPECT_THAT(Ulids(index->Blocks("t1")), ElementsAre(kC));
   EXPECT_THAT(Ulids(before), ElementsAre(kA, kB));  // A reader's list does not change.
 }
@@ -122,9 +124,12 @@ TEST_F(EmbeddedIndexTest, RemoveIfTakesOutWhatThePredicateNames) {
 
   auto removed = index->RemoveIf("t1", [](const block::BlockMeta& m) { return m.ulid == kA; });
 
-  EXPECT_THAT(Ulids(removed), ElementsAre(kA));
+  ASSERT_THAT(removed, IsOk());
+  EXPECT_THAT(Ulids(*removed), ElementsAre(kA));
   EXPECT_THAT(Ulids(index->Blocks("t1")), ElementsAre(kB));
-  EXPECT_TRUE(index->RemoveIf("nobody", [](const auto&) { return true; }).empty());
+  auto none = index->RemoveIf("nobody", [](const auto&) { return true; });
+  ASSERT_THAT(none, IsOk());
+  EXPECT_TRUE(none->empty());
 }
 
 }  // namespace
