@@ -1,0 +1,229 @@
+#include "metastore/etcd_index.h"
+
+#include <charconv>
+
+#include "base/tenant_id.h"
+#include "base/ulid.h"
+
+namespace flamedb::metastore {
+
+EtcdIndex::EtcdIndex(etcd::Client& client, objstore::Bucket& bucket, EtcdIndexOptions options,
+                     base::Logger& logger, base::MetricsRegistry& metrics)
+    : client_(client),
+      bucket_(bucket),
+      options_(std::move(options)),
+      logger_(logger),
+      damaged_(metrics.AddCounter("flamedb_blocks_damaged_total",
+                                  "Blocks skipped at load because they are damaged.")) {
+  metrics.AddCallback("flamedb_metastore_blocks", "Blocks in the block index, all tenants.",
+                      base::MetricType::kGauge, [this] { return static_cast<double>(size()); });
+}
+
+Result<std::unique_ptr<EtcdIndex>> EtcdIndex::Open(etcd::Client& client,
+                                                   objstore::Bucket& bucket,
+                                                   EtcdIndexOptions options, base::Logger& logger,
+                                                   base::MetricsRegistry& metrics) {
+  std::unique_ptr<EtcdIndex> index(
+      new EtcdIndex(client, bucket, std::move(options), logger, metrics));
+  FLAMEDB_ASSIGN_OR_RETURN(const size_t loaded, index->Refresh());
+  logger.Info("block index read from etcd", "blocks", loaded, "bucket", bucket.Describe());
+  return index;
+}
+
+std::string EtcdIndex::BlockKey(std::string_view tenant, std::string_view ulid) const {
+  return options_.prefix + "index/blocks/" + std::string(tenant) + "/" + std::string(ulid);
+}
+
+std::string EtcdIndex::WalKey(std::string_view source, std::string_view tenant) const {
+  return options_.prefix + "index/wal/" + std::string(source) + "/" + std::string(tenant);
+}
+
+Result<size_t> EtcdIndex::Refresh() {
+  const std::string prefix = options_.prefix + "index/blocks/";
+  FLAMEDB_ASSIGN_OR_RETURN(const etcd::RangeResult range, client_.GetPrefix(prefix));
+  std::map<std::string, std::map<std::string, block::BlockMeta>> metas;
+  for (const etcd::KeyValue& kv : range.kvs) {
+    Result<block::BlockMeta> meta = block::MetaFromJson(kv.value);
+    if (!meta.ok() || kv.key != BlockKey(meta->tenant, meta->ulid)) {
+      damaged_.Inc();
+      logger_.Error("block index entry with a damaged meta skipped", "key", kv.key, "err",
+                    meta.ok() ? DataLossError("the meta names another block") : meta.status());
+      continue;
+    }
+    metas[meta->tenant].emplace(meta->ulid, std::move(*meta));
+  }
+  // Open what is new outside the lock: that reads the bucket.
+  std::map<std::string, BlockRef> opened;  // By ULID.
+  for (const auto& [tenant, blocks] : metas) {
+    for (const auto& [ulid, meta] : blocks) {
+      bool known = false;
+      {
+        base::MutexLock lock(mu_);
+        const auto t = tenants_.find(tenant);
+        known = t != tenants_.end() && t->second.count(ulid) > 0;
+      }
+      if (known) continue;
+      Result<BlockRef> block = OpenBlock(bucket_, meta, options_.symbol_cache);
+      if (!block.ok()) {
+        // Deleted meanwhile (a compaction's late delete), or damaged: the next refresh retries.
+        logger_.Warn("block of the index cannot be opened; skipped for now", "block",
+                     BlockDir(meta), "err", block.status());
+        continue;
+      }
+      opened.emplace(ulid, std::move(*block));
+    }
+  }
+  base::MutexLock lock(mu_);
+  if (range.revision < local_revision_) return size_t{0};  // Older than our own change.
+  size_t changed = 0;
+  std::map<std::string, std::map<std::string, BlockRef>, std::less<>> next;
+  for (auto& [tenant, blocks] : tenants_) {
+    for (auto& [ulid, block] : blocks) {
+      const auto t = metas.find(tenant);
+      if (block->staged || (t != metas.end() && t->second.count(ulid) > 0)) {
+        next[tenant].emplace(ulid, std::move(block));
+      } else {
+        ++changed;  // Gone from etcd.
+      }
+    }
+  }
+  for (auto& [ulid, block] : opened) {
+    if (next[block->meta.tenant].emplace(ulid, std::move(block)).second) ++changed;
+  }
+  tenants_ = std::move(next);
+  return changed;
+}
+
+bool EtcdIndex::IsStaged(std::string_view tenant, std::string_view ulid) const {
+  base::MutexLock lock(mu_);
+  const auto t = tenants_.find(tenant);
+  if (t == tenants_.end()) return false;
+  const auto b = t->second.find(std::string(ulid));
+  return b != t->second.end() && b->second->staged;
+}
+
+void EtcdIndex::Publish(int64_t revision, const std::string& tenant,
+                        const std::set<std::string>& removed, BlockRef added) {
+  base::MutexLock lock(mu_);
+  local_revision_ = std::max(local_revision_, revision);
+  auto& blocks = tenants_[tenant];
+  for (const std::string& ulid : removed) blocks.erase(ulid);
+  if (added != nullptr) {
+    const std::string ulid = added->meta.ulid;
+    blocks[ulid] = std::move(added);
+  }
+}
+
+std::vector<BlockRef> EtcdIndex::Blocks(std::string_view tenant) const {
+  base::MutexLock lock(mu_);
+  std::vector<BlockRef> out;
+  const auto t = tenants_.find(tenant);
+  if (t == tenants_.end()) return out;
+  for (const auto& [ulid, block] : t->second) out.push_back(block);
+  return out;
+}
+
+std::vector<std::string> EtcdIndex::Tenants() const {
+  base::MutexLock lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [tenant, blocks] : tenants_) {
+    if (!blocks.empty()) out.push_back(tenant);
+  }
+  return out;
+}
+
+size_t EtcdIndex::size() const {
+  base::MutexLock lock(mu_);
+  size_t n = 0;
+  for (const auto& [tenant, blocks] : tenants_) n += blocks.size();
+  return n;
+}
+
+Result<int64_t> EtcdIndex::Put(const block::BlockMeta& meta) {
+  const std::string key = BlockKey(meta.tenant, meta.ulid);
+  std::vector<etcd::Op> ops = {etcd::Op::Put(key, block::MetaToJson(meta))};
+  if (meta.wal_segment_end > 0 && !meta.source.empty()) {
+    ops.push_back(etcd::Op::Put(WalKey(meta.source, meta.tenant),
+                                std::to_string(meta.wal_segment_end)));
+  }
+  // Only if absent: a retry after an answer that got lost finds its own block there.
+  FLAMEDB_ASSIGN_OR_RETURN(const etcd::TxnResult txn,
+                           client_.Txn({etcd::Compare::Missing(key)}, ops));
+  return txn.revision;
+}
+
+Status EtcdIndex::Add(BlockRef block) {
+  const std::string tenant = block->meta.tenant;
+  int64_t revision = 0;
+  if (!block->staged) {
+    FLAMEDB_ASSIGN_OR_RETURN(revision, Put(block->meta));
+  }
+  Publish(revision, tenant, {}, std::move(block));
+  return OkStatus();
+}
+
+Result<std::optional<std::vector<BlockRef>>> EtcdIndex::Replace(
+    std::string_view tenant, const std::set<std::string>& sources, BlockRef merged) {
+  std::vector<BlockRef> out;
+  bool staged = !sources.empty();
+  {
+    base::MutexLock lock(mu_);
+    const auto t = tenants_.find(tenant);
+    for (const std::string& s : sources) {
+      const auto b = t == tenants_.end() ? nullptr : t->second.count(s) ? t->second.at(s) : nullptr;
+      if (b != nullptr) out.push_back(b);
+      staged = staged && b != nullptr && b->staged;
+    }
+  }
+  if (staged) {  // A writer's own upload: the block goes to etcd, the local copy away.
+    FLAMEDB_ASSIGN_OR_RETURN(const int64_t revision, Put(merged->meta));
+    Publish(revision, std::string(tenant), sources, std::move(merged));
+    return std::optional<std::vector<BlockRef>>(std::move(out));
+  }
+  std::vector<etcd::Compare> compares;
+  std::vector<etcd::Op> ops;
+  for (const std::string& s : sources) {
+    compares.push_back(etcd::Compare::Exists(BlockKey(tenant, s)));
+    ops.push_back(etcd::Op::Delete(BlockKey(tenant, s)));
+  }
+  ops.push_back(etcd::Op::Put(BlockKey(tenant, merged->meta.ulid), block::MetaToJson(merged->meta)));
+  FLAMEDB_ASSIGN_OR_RETURN(const etcd::TxnResult txn, client_.Txn(compares, ops));
+  if (!txn.succeeded) return std::optional<std::vector<BlockRef>>();  // A source is gone.
+  Publish(txn.revision, std::string(tenant), sources, std::move(merged));
+  return std::optional<std::vector<BlockRef>>(std::move(out));
+}
+
+Result<std::vector<BlockRef>> EtcdIndex::RemoveIf(
+    std::string_view tenant, const std::function<bool(const block::BlockMeta&)>& pred) {
+  std::vector<BlockRef> out;
+  for (BlockRef& b : Blocks(tenant)) {
+    if (!pred(b->meta)) continue;
+    int64_t revision = 0;
+    if (!b->staged) {
+      const std::string key = BlockKey(tenant, b->meta.ulid);
+      FLAMEDB_ASSIGN_OR_RETURN(const etcd::TxnResult txn,
+                               client_.Txn({etcd::Compare::Exists(key)}, {etcd::Op::Delete(key)}));
+      // Another process took it out first: it is that one's to delete.
+      if (!txn.succeeded) continue;
+      revision = txn.revision;
+    }
+    Publish(revision, std::string(tenant), {b->meta.ulid}, nullptr);
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+Result<uint64_t> EtcdIndex::WalSegmentEnd(std::string_view source, std::string_view tenant) const {
+  FLAMEDB_ASSIGN_OR_RETURN(const std::optional<etcd::KeyValue> kv,
+                           client_.Get(WalKey(source, tenant)));
+  if (!kv.has_value()) return uint64_t{0};
+  uint64_t end = 0;
+  const auto [ptr, ec] = std::from_chars(kv->value.data(), kv->value.data() + kv->value.size(), end);
+  if (ec != std::errc() || ptr != kv->value.data() + kv->value.size()) {
+    return DataLossError("the WAL segment end of " + std::string(source) + " for tenant " +
+                         std::string(tenant) + " in etcd is not a number: " + kv->value);
+  }
+  return end;
+}
+
+}  // namespace flamedb::metastore

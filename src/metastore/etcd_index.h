@@ -1,0 +1,87 @@
+// The block index of cluster mode, kept in etcd so that every process sees one index: the
+// segment-writers add what they write, the compaction-workers swap merged blocks in for their
+// sources, retention takes blocks out, and the query path reads it. Each change is one etcd
+// transaction, so no reader ever sees a profile twice (sources and their merge together) or
+// misses one (a merge without its sources' removal).
+//
+// Keys, under the cluster's prefix:
+//   index/blocks/<tenant>/<ulid>   the block's meta (docs/block-format.md, meta.json)
+//   index/wal/<source>/<tenant>    a writer's WAL segment end for the tenant (WalSegmentEnd),
+//                                  written in the same transaction as the writer's block
+//
+// Every process keeps the index in memory with each block opened for reading, and reads etcd
+// again on Refresh() (a loop calls it; the process's own changes show at once). Blocks staged on
+// a writer's local disk (LoadedBlock::staged) stay in that writer's memory only: no other
+// process could read them.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "base/logging.h"
+#include "base/metrics.h"
+#include "base/mutex.h"
+#include "etcd/client.h"
+#include "metastore/block_index.h"
+
+namespace flamedb::metastore {
+
+struct EtcdIndexOptions {
+  std::string prefix = "/flamedb/";
+  // The decoded symbol partitions of every block (null: each block keeps its own). Must
+  // outlive the index.
+  block::SymbolCache* symbol_cache = nullptr;
+};
+
+// Thread-safe.
+class EtcdIndex final : public BlockIndex {
+ public:
+  // Reads the index and opens its blocks. Errors: etcd's, the bucket's.
+  static Result<std::unique_ptr<EtcdIndex>> Open(etcd::Client& client, objstore::Bucket& bucket,
+                                                 EtcdIndexOptions options, base::Logger& logger,
+                                                 base::MetricsRegistry& metrics);
+
+  // Reads the index from etcd again: opens the blocks it does not know yet and drops those
+  // gone. Returns how many changed.
+  Result<size_t> Refresh() EXCLUDES(mu_);
+
+  std::vector<BlockRef> Blocks(std::string_view tenant) const override EXCLUDES(mu_);
+  std::vector<std::string> Tenants() const override EXCLUDES(mu_);
+  Status Add(BlockRef block) override EXCLUDES(mu_);
+  Result<std::optional<std::vector<BlockRef>>> Replace(std::string_view tenant,
+                                                       const std::set<std::string>& sources,
+                                                       BlockRef merged) override EXCLUDES(mu_);
+  Result<std::vector<BlockRef>> RemoveIf(
+      std::string_view tenant, const std::function<bool(const block::BlockMeta&)>& pred) override
+      EXCLUDES(mu_);
+  Result<uint64_t> WalSegmentEnd(std::string_view source, std::string_view tenant) const override;
+  size_t size() const EXCLUDES(mu_);
+
+  std::string BlockKey(std::string_view tenant, std::string_view ulid) const;
+  std::string WalKey(std::string_view source, std::string_view tenant) const;
+
+ private:
+  EtcdIndex(etcd::Client& client, objstore::Bucket& bucket, EtcdIndexOptions options,
+            base::Logger& logger, base::MetricsRegistry& metrics);
+  // Puts the block's entry (and its writer's WAL mark) in etcd; returns the revision.
+  Result<int64_t> Put(const block::BlockMeta& meta);
+  // Applies a change made at `revision` to the memory copy: `removed` out, then `added` in.
+  void Publish(int64_t revision, const std::string& tenant, const std::set<std::string>& removed,
+               BlockRef added) EXCLUDES(mu_);
+  bool IsStaged(std::string_view tenant, std::string_view ulid) const EXCLUDES(mu_);
+
+  etcd::Client& client_;
+  objstore::Bucket& bucket_;
+  const EtcdIndexOptions options_;
+  base::Logger& logger_;
+  base::Counter& damaged_;
+  mutable base::Mutex mu_;
+  // Tenant -> ULID -> block: what etcd holds, and this process's staged blocks.
+  std::map<std::string, std::map<std::string, BlockRef>, std::less<>> tenants_ GUARDED_BY(mu_);
+  // The revision of the last change this process made: a refresh read at an older revision
+  // would undo it in memory, so it is not applied.
+  int64_t local_revision_ GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace flamedb::metastore
