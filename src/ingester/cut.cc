@@ -79,6 +79,7 @@ Status Ingester::UploadHead(const std::string& tenant, const head::Head& head, u
   meta.tenant = tenant;
   meta.sources = {meta.ulid};
   meta.wal_segment_end = wal_end;
+  meta.source = options_.source;
   FLAMEDB_ASSIGN_OR_RETURN(block::EncodedBlock encoded,
                            block::EncodeBlock(head, meta, {.pacer = pacer}));
   const auto encoded_at = clock_.SteadyNow();

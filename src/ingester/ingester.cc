@@ -70,10 +70,9 @@ Status Ingester::Replay() {
   std::map<std::string, uint64_t, std::less<>> covered;
   uint64_t min_segment = 1;
   for (const std::string& tenant : index_.Tenants()) {
-    for (const metastore::BlockRef& b : index_.Blocks(tenant)) {
-      covered[tenant] = std::max(covered[tenant], b->meta.wal_segment_end);
-      min_segment = std::max(min_segment, b->meta.wal_segment_end);
-    }
+    FLAMEDB_ASSIGN_OR_RETURN(const uint64_t end, index_.WalSegmentEnd(options_.source, tenant));
+    covered[tenant] = end;
+    min_segment = std::max(min_segment, end);
   }
   FLAMEDB_ASSIGN_OR_RETURN(wal_, wal::Wal::Open({.dir = options_.wal_dir,
                                                   .sync = options_.wal_sync,

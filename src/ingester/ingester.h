@@ -33,6 +33,9 @@
 namespace flamedb::ingester {
 
 struct IngesterOptions {
+  // Names this writer in the blocks it cuts (BlockMeta::source), so that a replay skips only
+  // what its own blocks hold: "ingester" in the single binary, the member id in a cluster.
+  std::string source = "ingester";
   std::string wal_dir;
   wal::SyncPolicy wal_sync = wal::SyncPolicy::kAlways;
   // Heads are cut into blocks once the oldest is this old, or all heads together hold this

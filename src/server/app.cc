@@ -69,7 +69,7 @@ Status App::StartStorage() {
                                        *bucket_, {.symbol_cache = symbol_cache_.get()}, logger_,
                                        metrics_));
   const std::vector<std::string> targets = config.Targets();
-  if (std::find(targets.begin(), targets.end(), "compactor") != targets.end()) {
+  if (HasTarget(targets, kCompactionWorker)) {
     compactor_ = std::make_unique<compactor::Compactor>(
         compactor::CompactorOptions{
             .compaction_interval = config.compactor_compaction_interval,
@@ -112,7 +112,7 @@ api::Router App::BuildRouter(const base::FlagSet& flags) {
   const uint64_t max_body = static_cast<uint64_t>(config_.http_max_request_body_bytes);
   const std::vector<std::string> targets = config_.Targets();
   const bool serves_queries =
-      std::find(targets.begin(), targets.end(), "querier") != targets.end();
+      HasTarget(targets, kQueryBackend) || HasTarget(targets, kQueryFrontend);
   api::AddConnectRoute(router, api::VersionMethod(serves_queries), clock_, max_body);
   api::AddIngestRoutes(router,
                        {.distributor = distributor_.get(),

@@ -9,13 +9,6 @@
 
 namespace flamedb::server {
 
-const std::vector<std::string>& KnownTargets() {
-  static const std::vector<std::string> kTargets = {
-      "distributor", "ingester", "querier", "query-frontend", "query-scheduler", "store-gateway",
-      "compactor"};
-  return kTargets;
-}
-
 namespace {
 
 // Handlers may wait on disk (the WAL's fsync), so there are more of them than cores. A fixed
@@ -24,8 +17,9 @@ constexpr int64_t kDefaultHandlerThreads = 16;
 
 void RegisterProcessFlags(Config& c, base::FlagSet& f) {
   f.String("target", &c.target, "all",
-           "Comma-separated list of components to run: all, distributor, ingester, querier, "
-           "query-frontend, query-scheduler, store-gateway, compactor.",
+           "Comma-separated list of components to run: all, distributor, segment-writer, "
+           "metastore, compaction-worker, query-frontend, query-backend; Pyroscope's ingester, "
+           "querier, store-gateway, compactor and query-scheduler are accepted as aliases.",
            {.yaml = "target"});
   f.String("config.file", &c.config_file, "", "Configuration file to load (YAML).");
   f.Bool("config.expand-env", &c.config_expand_env, false,
@@ -45,6 +39,7 @@ void RegisterProcessFlags(Config& c, base::FlagSet& f) {
          "\"anonymous\".",
          {.yaml = "multitenancy_enabled"});
   c.storage.Register(f);
+  c.cluster.Register(f);
   f.String("pyroscopedb.data-path", &c.data_path, "",
            "Directory of local state (the WAL, blocks being merged); empty means "
            "<storage.filesystem.dir> with the filesystem backend and ./data with the others.",
@@ -85,23 +80,21 @@ void RegisterHttpFlags(Config& c, base::FlagSet& f) {
              {.yaml = "server.graceful_shutdown_timeout"});
 }
 
-// Until cluster mode, the distributor sends pushes to the ingester of its own process and the
-// querier reads that ingester's heads: those run together, with or without the compactor.
-// Anything else is refused rather than run as something it was not asked to be.
-Status CheckTargetsRunTogether(const std::vector<std::string>& targets) {
-  const auto has = [&](std::string_view t) {
-    return std::find(targets.begin(), targets.end(), t) != targets.end();
-  };
-  const bool queries = has("querier") || has("store-gateway") || has("query-frontend") ||
-                       has("query-scheduler");
-  if (has("distributor") && has("ingester") && queries) return OkStatus();
+// Embedded mode (no etcd) is one process: the distributor sends pushes to the segment-writer
+// of its own process and queries read that writer's heads, so those run together, with or
+// without the compaction-worker. Separate processes need cluster mode.
+Status CheckEmbeddedTargets(const std::vector<std::string>& targets) {
+  const bool queries = HasTarget(targets, kQueryFrontend) || HasTarget(targets, kQueryBackend);
+  if (HasTarget(targets, kDistributor) && HasTarget(targets, kSegmentWriter) && queries) {
+    return OkStatus();
+  }
   std::string list;
   for (const std::string& t : targets) list += (list.empty() ? "" : ",") + t;
   return InvalidArgumentError(
       "-target=" + list +
-      " cannot run alone yet: this version runs distributor, ingester and querier in one "
-      "process (-target=all, or those three with or without compactor); separate processes "
-      "come with cluster mode");
+      " needs cluster mode: without -etcd.endpoints one process runs distributor, "
+      "segment-writer and the query path together (-target=all, or those with or without "
+      "compaction-worker)");
 }
 
 Status Positive(std::string_view flag, int64_t v, int64_t max) {
@@ -180,30 +173,14 @@ void Config::Register(base::FlagSet& flags) {
 }
 
 std::vector<std::string> Config::Targets() const {
-  std::vector<std::string> out;
-  for (std::string_view t : base::SplitNonEmpty(target, ',')) {
-    if (t == "all") {
-      return KnownTargets();
-    }
-    out.emplace_back(t);
-  }
-  return out;
+  Result<std::vector<std::string>> targets = ParseTargets(target);
+  return targets.ok() ? *targets : std::vector<std::string>();  // Validate() reports it.
 }
 
 Status Config::Validate() const {
-  const std::vector<std::string_view> targets = base::SplitNonEmpty(target, ',');
-  if (targets.empty()) {
-    return InvalidArgumentError("flag -target is empty: name at least one component, or all");
-  }
-  for (std::string_view t : targets) {
-    const auto& known = KnownTargets();
-    if (t != "all" && std::find(known.begin(), known.end(), t) == known.end()) {
-      return InvalidArgumentError("unknown target \"" + std::string(t) + "\" in -target: use all or any of " +
-                                  "distributor, ingester, querier, query-frontend, "
-                                  "query-scheduler, store-gateway, compactor");
-    }
-  }
-  FLAMEDB_RETURN_IF_ERROR(CheckTargetsRunTogether(Targets()));
+  FLAMEDB_ASSIGN_OR_RETURN(const std::vector<std::string> targets, ParseTargets(target));
+  FLAMEDB_RETURN_IF_ERROR(cluster.Validate());
+  if (!cluster.enabled()) FLAMEDB_RETURN_IF_ERROR(CheckEmbeddedTargets(targets));
   FLAMEDB_RETURN_IF_ERROR(base::ParseLogLevel(log_level).status().WithContext("flag -log.level"));
   FLAMEDB_RETURN_IF_ERROR(
       base::ParseLogFormat(log_format).status().WithContext("flag -log.format"));

@@ -9,12 +9,12 @@
 #include "base/flags.h"
 #include "distributor/limits.h"
 #include "objstore/config.h"
+#include "server/cluster_config.h"
 #include "server/http_server.h"
+#include "server/targets.h"
 
 namespace flamedb::server {
 
-// The components `-target` may name, in Pyroscope's spelling.
-const std::vector<std::string>& KnownTargets();
 
 struct Config {
   // Process.
@@ -42,6 +42,8 @@ struct Config {
   int64_t http_handler_threads = 0;
   base::Duration graceful_shutdown_timeout{};
 
+  // Cluster mode (empty etcd endpoints: embedded).
+  ClusterConfig cluster;
   // Tenancy.
   bool multitenancy_enabled = false;
 
@@ -86,7 +88,8 @@ struct Config {
   // Validate(), then compiles what needs compiling (the relabeling rules of `limits`).
   Status Compile();
 
-  // The components `target` expands to ("all" is every one of KnownTargets()).
+  // The canonical components `target` names ("all" is every one of KnownTargets()); empty
+  // when it does not parse (Validate() says why).
   std::vector<std::string> Targets() const;
 
   HttpServerOptions HttpOptions() const;

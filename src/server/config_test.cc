@@ -9,6 +9,8 @@ namespace flamedb::server {
 namespace {
 
 using ::flamedb::testing::IsOk;
+using ::flamedb::testing::IsOkAndHolds;
+using ::testing::ElementsAre;
 using ::flamedb::testing::StatusIs;
 using ::testing::HasSubstr;
 
@@ -34,7 +36,8 @@ TEST_F(ConfigTest, DefaultsArePyroscopes) {
   EXPECT_EQ(config_.log_level, "info");
   EXPECT_EQ(config_.http_idle_timeout, std::chrono::minutes(2));
   EXPECT_EQ(config_.storage.filesystem_dir, "./data");
-  EXPECT_EQ(config_.Targets().size(), 7u);
+  EXPECT_EQ(config_.Targets().size(), 6u);
+  EXPECT_FALSE(config_.cluster.enabled());
 }
 
 TEST_F(ConfigTest, YamlUsesPyroscopeKeys) {
@@ -52,7 +55,7 @@ TEST_F(ConfigTest, YamlUsesPyroscopeKeys) {
               IsOk());
 
   EXPECT_THAT(config_.Validate(), IsOk());
-  EXPECT_THAT(config_.Targets(), ::testing::ElementsAre("querier", "ingester", "distributor"));
+  EXPECT_THAT(config_.Targets(), ElementsAre("segment-writer", "distributor", "query-backend"));
   EXPECT_TRUE(config_.multitenancy_enabled);
   EXPECT_EQ(config_.http_listen_port, 4100);
   EXPECT_EQ(config_.http_read_timeout, std::chrono::minutes(1));
@@ -119,8 +122,11 @@ TEST_F(ConfigTest, InvalidValuesNameTheFlag) {
       {{"-server.http-listen-port=70000"}, "-server.http-listen-port: want 0..65535"},
       {{"-server.http-max-request-body-bytes=0"}, "-server.http-max-request-body-bytes"},
       {{"-storage.backend=gcs"}, "unsupported -storage.backend \"gcs\""},
-      {{"-target=compactor"}, "-target=compactor cannot run alone yet"},
-      {{"-target=ingester,querier"}, "-target=ingester,querier cannot run alone yet"},
+      {{"-target=compactor"}, "-target=compaction-worker needs cluster mode"},
+      {{"-target=ingester,querier"}, "-target=segment-writer,query-backend needs cluster mode"},
+      {{"-etcd.endpoints=http://e:2379", "-segment-writer.ack=disk"}, "-segment-writer.ack"},
+      {{"-etcd.endpoints=http://e:2379", "-segment-writer.shards=0"}, "-segment-writer.shards"},
+      {{"-etcd.endpoints=http://e:2379", "-cluster.member-ttl=1s"}, "-cluster.member-ttl"},
       {{"-storage.backend=s3"}, "-storage.backend=s3 needs -storage.s3.endpoint"},
       {{"-storage.backend=s3", "-storage.s3.endpoint=x"}, "needs -storage.s3.bucket-name"},
       {{"-storage.backend=s3", "-storage.s3.endpoint=x", "-storage.s3.bucket-name=b",
@@ -153,6 +159,29 @@ TEST_F(ConfigTest, HelpListsTheServerFlags) {
     EXPECT_THAT(usage, HasSubstr("  -" + flag->name + (flag->type == base::FlagType::kBool ? "\n" : " ")))
         << flag->name;
   }
+}
+
+TEST(TargetsTest, AliasesAreTheV2ComponentsAndAllIsEvery) {
+  EXPECT_THAT(ParseTargets("querier,ingester,distributor"),
+              IsOkAndHolds(ElementsAre("segment-writer", "distributor", "query-backend")));
+  EXPECT_THAT(ParseTargets("store-gateway, querier ,query-backend"),
+              IsOkAndHolds(ElementsAre("query-backend")));
+  EXPECT_THAT(ParseTargets("compactor,query-scheduler"),
+              IsOkAndHolds(ElementsAre("query-frontend", "compaction-worker")));
+  EXPECT_THAT(ParseTargets("distributor,all"), IsOkAndHolds(KnownTargets()));
+  EXPECT_EQ(ParseTargets("segment-writers").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(ConfigTest, ClusterModeRunsAnyComponentAlone) {
+  for (const char* target : {"segment-writer", "distributor", "query-frontend", "metastore",
+                             "compaction-worker", "query-backend", "compactor"}) {
+    EXPECT_THAT(Parse({std::string("-target=") + target, "-etcd.endpoints=http://127.0.0.1:2379"}),
+                IsOk())
+        << target;
+  }
+  EXPECT_EQ(config_.cluster.Endpoints(), std::vector<std::string>{"http://127.0.0.1:2379"});
+  EXPECT_EQ(config_.cluster.AdvertiseAddr(4100), "http://127.0.0.1:4100");
+  EXPECT_THAT(config_.cluster.InstanceId(4100), ::testing::EndsWith("-4100"));
 }
 
 }  // namespace
