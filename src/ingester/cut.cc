@@ -14,17 +14,25 @@ Status Ingester::Flush() {
   return uploader_->UploadPending().WithContext("heads cut and kept on local disk, upload");
 }
 
+Status Ingester::UploadOldestCut(base::Pacer* pacer) {
+  FLAMEDB_RETURN_IF_ERROR(UploadCut(pending_.front(), pacer));
+  const uint64_t generation = pending_.front().generation;
+  pending_.erase(pending_.begin());
+  base::MutexLock lock(published_mu_);
+  published_ = std::max(published_, generation);
+  published_cv_.NotifyAll();
+  return OkStatus();
+}
+
 Status Ingester::CutHeads(base::Pacer* pacer) {
   base::MutexLock cut_lock(cut_mu_);
   // Earlier cuts first, so that a tenant's blocks always cover a prefix of the WAL.
-  while (!pending_.empty()) {
-    FLAMEDB_RETURN_IF_ERROR(UploadCut(pending_.front(), pacer));
-    pending_.erase(pending_.begin());
-  }
+  while (!pending_.empty()) FLAMEDB_RETURN_IF_ERROR(UploadOldestCut(pacer));
   Cut cut;
   {
     base::WriterLock append(append_mu_);  // Waits for pushes in flight.
     FLAMEDB_ASSIGN_OR_RETURN(cut.wal_segment_end, wal_->Rotate());
+    cut.generation = ++cuts_started_;
     base::MutexLock lock(mu_);
     for (auto& [name, tenant] : tenants_) {
       if (tenant.head != nullptr && tenant.head->rows() > 0) {
@@ -35,8 +43,7 @@ Status Ingester::CutHeads(base::Pacer* pacer) {
     }
   }
   pending_.push_back(std::move(cut));
-  FLAMEDB_RETURN_IF_ERROR(UploadCut(pending_.front(), pacer));
-  pending_.erase(pending_.begin());
+  FLAMEDB_RETURN_IF_ERROR(UploadOldestCut(pacer));
   return OkStatus();
 }
 

@@ -139,6 +139,25 @@ Status Ingester::Apply(head::Head& head, const std::vector<distributor::SeriesPr
 
 Status Ingester::Append(std::string_view tenant,
                         std::vector<distributor::SeriesProfile> profiles) {
+  thread_local base::ByteWriter record;  // Keeps its room from push to push.
+  EncodeRecordTo(tenant, profiles, record);
+  const Status s = AppendEncoded(tenant, std::move(profiles), record.view(), nullptr);
+  base::ReleaseIfLarge(record);
+  return s;
+}
+
+Status Ingester::WaitPublished(uint64_t cut_ticket, std::chrono::steady_clock::time_point deadline) {
+  base::MutexLock lock(published_mu_);
+  if (!published_cv_.WaitUntil(published_mu_, deadline,
+                               [&]() REQUIRES(published_mu_) { return published_ > cut_ticket; })) {
+    return DeadlineExceededError("the push is not in the bucket yet (segment upload pending)");
+  }
+  return OkStatus();
+}
+
+Status Ingester::AppendEncoded(std::string_view tenant,
+                               std::vector<distributor::SeriesProfile> profiles,
+                               std::string_view encoded, uint64_t* cut_ticket) {
   FLAMEDB_RETURN_IF_ERROR(disk_.Check());
   const auto max = static_cast<size_t>(
       std::max<int64_t>(0, overrides_.For(tenant)->max_global_series_per_tenant));
@@ -161,14 +180,12 @@ Status Ingester::Append(std::string_view tenant,
       return store::SeriesLimitError(head->series(), max);
     }
   }
-  thread_local base::ByteWriter record;  // Keeps its room from push to push.
-  EncodeRecordTo(tenant, profiles, record);
   {
     base::CpuDemand::Waiting fsync(options_.demand);  // Waits for the disk, not the CPU.
-    const Status appended = wal_->Append(record.view()).status();
-    base::ReleaseIfLarge(record);
-    FLAMEDB_RETURN_IF_ERROR(appended);
+    FLAMEDB_RETURN_IF_ERROR(wal_->Append(encoded).status());
   }
+  // The next cut takes this push: it cannot start before the shared lock is released.
+  if (cut_ticket != nullptr) *cut_ticket = cuts_started_.load();
   // Durable now; apply without the limit so the head matches what a replay would build.
   return Apply(*head, profiles, 0);
 }

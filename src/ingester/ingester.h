@@ -4,6 +4,7 @@
 // Durability and recovery rules: docs/block-format.md ("Life of a block").
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -79,6 +80,15 @@ class Ingester final : public distributor::ProfileSink {
   // full), kResourceExhausted (series limit); nothing is written then; kInternal (WAL I/O).
   Status Append(std::string_view tenant,
                 std::vector<distributor::SeriesProfile> profiles) override EXCLUDES(mu_);
+  // Append for a push whose record is already encoded (a segment-writer receives it so from
+  // the distributor): `encoded` goes to the WAL as is. `cut_ticket`, when not null, receives
+  // what WaitPublished needs to wait for the cut that takes this push to the bucket.
+  Status AppendEncoded(std::string_view tenant, std::vector<distributor::SeriesProfile> profiles,
+                       std::string_view encoded, uint64_t* cut_ticket) EXCLUDES(mu_);
+  // Returns once the cut after the push of `cut_ticket` is in the bucket and the index (a
+  // segment-writer's bucket acknowledgement). Errors: kDeadlineExceeded at `deadline`.
+  Status WaitPublished(uint64_t cut_ticket, std::chrono::steady_clock::time_point deadline)
+      EXCLUDES(published_mu_);
 
   // Cuts every head into a block, uploads the blocks (data, then meta.json), adds them to the
   // index and deletes the WAL segments they cover. Errors: the bucket's. Without staging the
@@ -107,6 +117,7 @@ class Ingester final : public distributor::ProfileSink {
     std::vector<std::shared_ptr<head::Head>> cutting;  // Cut, not yet in the bucket.
   };
   struct Cut {
+    uint64_t generation = 0;  // Cuts are numbered from 1 as they start.
     uint64_t wal_segment_end = 0;
     std::map<std::string, std::shared_ptr<head::Head>> heads;
   };
@@ -121,6 +132,8 @@ class Ingester final : public distributor::ProfileSink {
   // Flush(), encoding the blocks with `pacer` (null: at full speed).
   Status CutHeads(base::Pacer* pacer) EXCLUDES(cut_mu_, mu_);
   Status UploadCut(const Cut& cut, base::Pacer* pacer) REQUIRES(cut_mu_) EXCLUDES(mu_);
+  // UploadCut of the oldest pending cut, then marks it published.
+  Status UploadOldestCut(base::Pacer* pacer) REQUIRES(cut_mu_) EXCLUDES(mu_, published_mu_);
   // Encodes `head` into a block, puts it in the bucket (or stages it for upload) and publishes
   // it in the index in place of the head.
   Status UploadHead(const std::string& tenant, const head::Head& head, uint64_t wal_end,
@@ -153,6 +166,10 @@ class Ingester final : public distributor::ProfileSink {
   base::SharedMutex append_mu_;
   base::Mutex cut_mu_;  // One cut at a time; held across uploads.
   std::vector<Cut> pending_ GUARDED_BY(cut_mu_);  // Cuts whose upload has not finished.
+  std::atomic<uint64_t> cuts_started_ = 0;  // Changed under append_mu_ held exclusively.
+  base::Mutex published_mu_;
+  base::CondVar published_cv_;
+  uint64_t published_ GUARDED_BY(published_mu_) = 0;  // Every cut up to this one is published.
   mutable base::Mutex mu_;
   std::map<std::string, Tenant, std::less<>> tenants_ GUARDED_BY(mu_);
   bool shut_down_ GUARDED_BY(mu_) = false;

@@ -32,6 +32,24 @@ TEST_F(IngesterTest, AcknowledgedPushesSurviveARestart) {
   EXPECT_THAT(metrics_->Render(), HasSubstr("flamedb_ingester_wal_replayed_records_total 3\n"));
 }
 
+TEST_F(IngesterTest, WaitPublishedReturnsOnceTheCutAfterThePushIsInTheBucket) {
+  auto ingester = Open();
+  std::vector<distributor::SeriesProfile> push = {{kLabels, Cpu(30, 10), {}}};
+  const std::string encoded = EncodeRecord("t1", push);
+  uint64_t ticket = 0;
+  ASSERT_THAT(ingester->AppendEncoded("t1", push, encoded, &ticket), IsOk());
+  const auto soon = std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
+  EXPECT_THAT(ingester->WaitPublished(ticket, soon), StatusIs(StatusCode::kDeadlineExceeded));
+
+  ASSERT_THAT(ingester->Flush(), IsOk());  // The cut that takes the push.
+
+  EXPECT_THAT(ingester->WaitPublished(ticket, soon), IsOk());
+  EXPECT_THAT(Json("t1"), HasSubstr(":40}"));
+  // A push after that cut waits for the next one.
+  ASSERT_THAT(ingester->AppendEncoded("t1", push, encoded, &ticket), IsOk());
+  EXPECT_THAT(ingester->WaitPublished(ticket, soon), StatusIs(StatusCode::kDeadlineExceeded));
+}
+
 TEST_F(IngesterTest, FlushCutsHeadsIntoBlocksAndDeletesTheWalTheyCover) {
   std::string before;
   {
