@@ -1,0 +1,87 @@
+#include "ingester/writer_client.h"
+
+#include <map>
+
+#include "ingester/record.h"
+#include "objstore/http_client.h"
+#include "ring/placement.h"
+
+namespace flamedb::ingester {
+namespace {
+
+// A writer's HTTP answer as a status: what the Connect error body says is not needed here,
+// only its class.
+Status FromHttp(long status, const std::string& body) {
+  const std::string what = "segment-writer answered " + std::to_string(status) + ": " + body;
+  if (status == 429) return ResourceExhaustedError(what);
+  if (status >= 400 && status < 500) return InvalidArgumentError(what);
+  return UnavailableError(what);
+}
+
+}  // namespace
+
+WriterClient::WriterClient(const ring::Membership& membership, WriterClientOptions options,
+                           base::Logger& logger, base::MetricsRegistry& metrics)
+    : membership_(membership),
+      options_(options),
+      logger_(logger),
+      http_(std::make_unique<objstore::HttpClient>(objstore::HttpOptions{
+          .connect_timeout = std::min<base::Duration>(options.timeout, std::chrono::seconds(1)),
+          .request_timeout = options.timeout,
+          .max_retries = 0,  // The next candidate instead.
+          .max_idle_connections = 64})),
+      sent_(metrics.AddCounter("flamedb_distributor_segment_writes_total",
+                               "Shard parts of pushes acknowledged by a segment-writer.")),
+      retried_(metrics.AddCounter(
+          "flamedb_distributor_segment_write_retries_total",
+          "Shard parts sent to the next candidate writer after one failed or timed out.")),
+      failed_(metrics.AddCounter("flamedb_distributor_segment_write_failures_total",
+                                 "Shard parts that no segment-writer took.")) {}
+
+WriterClient::~WriterClient() = default;
+
+Status WriterClient::Append(std::string_view tenant,
+                            std::vector<distributor::SeriesProfile> profiles) {
+  std::map<uint32_t, std::vector<distributor::SeriesProfile>> parts;
+  for (distributor::SeriesProfile& p : profiles) {
+    const std::string_view service = p.labels.Get("service_name").value_or("");
+    parts[ring::ShardOf(tenant, service, options_.shards)].push_back(std::move(p));
+  }
+  for (const auto& [shard, part] : parts) {
+    FLAMEDB_RETURN_IF_ERROR(SendShard(shard, EncodeRecord(tenant, part)));
+  }
+  return OkStatus();
+}
+
+Status WriterClient::SendShard(uint32_t shard, const std::string& record) {
+  const std::vector<ring::Member> writers = membership_.Members("segment-writer");
+  Status last = UnavailableError("no segment-writer is registered in the cluster");
+  int tried = 0;
+  for (const ring::Member* writer : ring::Candidates(shard, writers)) {
+    if (tried++ > 0) retried_.Inc();
+    objstore::HttpRequest request;
+    request.method = "POST";
+    request.url = writer->addr + std::string(kWriterPushPath);
+    request.headers = {{std::string(kShardHeader), std::to_string(shard)},
+                       {"Content-Type", "application/octet-stream"}};
+    request.body = record;
+    Result<objstore::HttpResponse> response = http_->Send(request);
+    if (!response.ok()) {
+      last = response.status().WithContext("segment-writer " + writer->id);
+      continue;
+    }
+    if (response->status == 200) {
+      sent_.Inc();
+      return OkStatus();
+    }
+    last = FromHttp(response->status, response->body).WithContext("segment-writer " + writer->id);
+    if (response->status >= 400 && response->status < 500) return last;  // The client's.
+  }
+  failed_.Inc();
+  logger_.Warn("no segment-writer took a shard's part of a push", "shard", shard, "tried", tried,
+               "err", last);
+  return UnavailableError("no segment-writer took shard " + std::to_string(shard) + " (" +
+                          std::to_string(tried) + " tried): " + std::string(last.message()));
+}
+
+}  // namespace flamedb::ingester
