@@ -20,10 +20,9 @@ Status FromHttp(long status, const std::string& body) {
 
 }  // namespace
 
-WriterClient::WriterClient(const ring::Membership& membership, WriterClientOptions options,
-                           base::Logger& logger, base::MetricsRegistry& metrics)
-    : membership_(membership),
-      options_(options),
+WriterClient::WriterClient(WriterClientOptions options, base::Logger& logger,
+                           base::MetricsRegistry& metrics)
+    : options_(options),
       logger_(logger),
       http_(std::make_unique<objstore::HttpClient>(objstore::HttpOptions{
           .connect_timeout = std::min<base::Duration>(options.timeout, std::chrono::seconds(1)),
@@ -54,7 +53,9 @@ Status WriterClient::Append(std::string_view tenant,
 }
 
 Status WriterClient::SendShard(uint32_t shard, const std::string& record) {
-  const std::vector<ring::Member> writers = membership_.Members("segment-writer");
+  const ring::Membership* membership = membership_.load();
+  if (membership == nullptr) return UnavailableError("the distributor has not joined the cluster yet");
+  const std::vector<ring::Member> writers = membership->Members("segment-writer");
   Status last = UnavailableError("no segment-writer is registered in the cluster");
   int tried = 0;
   for (const ring::Member* writer : ring::Candidates(shard, writers)) {

@@ -10,6 +10,7 @@
 // client's error and is returned as is, untried elsewhere.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,9 +40,12 @@ struct WriterClientOptions {
 // Thread-safe.
 class WriterClient final : public distributor::ProfileSink {
  public:
-  WriterClient(const ring::Membership& membership, WriterClientOptions options,
-               base::Logger& logger, base::MetricsRegistry& metrics);
+  WriterClient(WriterClientOptions options, base::Logger& logger, base::MetricsRegistry& metrics);
   ~WriterClient() override;
+
+  // The members to send to, once the process has joined the cluster; until then Append fails
+  // with kUnavailable. `membership` must outlive the client's use.
+  void Bind(const ring::Membership& membership) { membership_.store(&membership); }
 
   // Errors: kUnavailable (no writer took a part: the parts before it are stored), a writer's
   // own client error (kResourceExhausted, kInvalidArgument).
@@ -52,7 +56,7 @@ class WriterClient final : public distributor::ProfileSink {
   // Sends one shard's part to its candidates in turn.
   Status SendShard(uint32_t shard, const std::string& record);
 
-  const ring::Membership& membership_;
+  std::atomic<const ring::Membership*> membership_ = nullptr;
   const WriterClientOptions options_;
   base::Logger& logger_;
   std::unique_ptr<objstore::HttpClient> http_;

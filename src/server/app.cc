@@ -59,6 +59,18 @@ Status App::PrepareDataDir() {
   return OkStatus();
 }
 
+compactor::CompactorOptions App::MakeCompactorOptions() const {
+  return {.compaction_interval = config_.compactor_compaction_interval,
+          .plan = {.ranges = *config_.CompactorRanges(),  // Validated.
+                   .settle = config_.ingester_max_block_duration,
+                   .max_output_bytes = static_cast<uint64_t>(config_.compactor_max_block_bytes)},
+          .scratch_dir = config_.CompactorDir(),
+          .retention = [overrides = overrides_.get()](std::string_view tenant) {
+            return overrides->For(tenant)->retention_period;
+          },
+          .symbol_cache = symbol_cache_.get()};
+}
+
 Status App::StartStorage() {
   const Config& config = config_;
   FLAMEDB_ASSIGN_OR_RETURN(bucket_, objstore::OpenBucket(config.storage, &metrics_));
@@ -70,18 +82,8 @@ Status App::StartStorage() {
                                        metrics_));
   const std::vector<std::string> targets = config.Targets();
   if (HasTarget(targets, kCompactionWorker)) {
-    compactor_ = std::make_unique<compactor::Compactor>(
-        compactor::CompactorOptions{
-            .compaction_interval = config.compactor_compaction_interval,
-            .plan = {.ranges = *config.CompactorRanges(),  // Validated.
-                     .settle = config.ingester_max_block_duration,
-                     .max_output_bytes = static_cast<uint64_t>(config.compactor_max_block_bytes)},
-            .scratch_dir = config.CompactorDir(),
-            .retention = [overrides = overrides_.get()](std::string_view tenant) {
-              return overrides->For(tenant)->retention_period;
-            },
-            .symbol_cache = symbol_cache_.get()},
-        *bucket_, *index_, clock_, logger_, metrics_);
+    compactor_ = std::make_unique<compactor::Compactor>(MakeCompactorOptions(), *bucket_, *index_,
+                                                        clock_, logger_, metrics_);
     FLAMEDB_RETURN_IF_ERROR(compactor_->DropSuperseded());
   }
   // Replays the WAL: every acknowledged push is back before the server accepts new ones.
@@ -114,37 +116,48 @@ api::Router App::BuildRouter(const base::FlagSet& flags) {
   const bool serves_queries =
       HasTarget(targets, kQueryBackend) || HasTarget(targets, kQueryFrontend);
   api::AddConnectRoute(router, api::VersionMethod(serves_queries), clock_, max_body);
-  api::AddIngestRoutes(router,
-                       {.distributor = distributor_.get(),
-                        .overrides = overrides_.get(),
-                        .debug_ingested = [querier = querier_.get()](std::string_view tenant) {
-                          return querier->DebugJson(tenant);
-                        },
-                        .clock = &clock_,
-                        .max_body_bytes = max_body});
-  api::QuerierDeps querier{
-      .sources =
-          [querier = querier_.get()](std::string_view tenant) {
-            auto snapshot = std::make_shared<querier::TenantSnapshot>(querier->Snapshot(tenant));
-            api::TenantSources out{nullptr, snapshot->Sources(), snapshot->heads.size()};
-            out.holder = std::move(snapshot);
-            return out;
-          },
-      .limits = {.max_query_length_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                            config_.querier_max_query_length)
-                                            .count(),
-                  .max_query_memory_bytes = config_.querier_max_query_memory,
-                  .query_threads = config_.QueryThreads()},
-      .clock = &clock_};
-  for (api::UnaryMethod& m : api::QuerierMethods(querier)) {
-    api::AddConnectRoute(router, std::move(m), clock_, max_body);
+  if (distributor_ != nullptr) {
+    api::IngestRouteDeps ingest{.distributor = distributor_.get(),
+                                .overrides = overrides_.get(),
+                                .debug_ingested = nullptr,
+                                .clock = &clock_,
+                                .max_body_bytes = max_body};
+    if (querier_ != nullptr && ingester_ != nullptr) {
+      ingest.debug_ingested = [querier = querier_.get()](std::string_view tenant) {
+        return querier->DebugJson(tenant);
+      };
+    }
+    api::AddIngestRoutes(router, std::move(ingest));
   }
-  api::AddRenderRoutes(router, querier, clock_);
-  api::AddUiRoutes(router);
-  api::AddAdminRoutes(router,
-                      {.flush = [ingester = ingester_.get()] { return ingester->Flush(); },
-                       // main() waits for SIGTERM and shuts down gracefully.
-                       .shut_down = [] { kill(getpid(), SIGTERM); }});
+  if (querier_ != nullptr) {
+    api::QuerierDeps querier{
+        .sources =
+            [querier = querier_.get()](std::string_view tenant) {
+              auto snapshot =
+                  std::make_shared<querier::TenantSnapshot>(querier->Snapshot(tenant));
+              api::TenantSources out{nullptr, snapshot->Sources(), snapshot->heads.size()};
+              out.holder = std::move(snapshot);
+              return out;
+            },
+        .limits = {.max_query_length_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              config_.querier_max_query_length)
+                                              .count(),
+                   .max_query_memory_bytes = config_.querier_max_query_memory,
+                   .query_threads = config_.QueryThreads()},
+        .clock = &clock_};
+    for (api::UnaryMethod& m : api::QuerierMethods(querier)) {
+      api::AddConnectRoute(router, std::move(m), clock_, max_body);
+    }
+    api::AddRenderRoutes(router, querier, clock_);
+    api::AddUiRoutes(router);
+  }
+  if (ingester_ != nullptr) {
+    api::AddAdminRoutes(router,
+                        {.flush = [ingester = ingester_.get()] { return ingester->Flush(); },
+                         // main() waits for SIGTERM and shuts down gracefully.
+                         .shut_down = [] { kill(getpid(), SIGTERM); }});
+  }
+  if (config_.cluster.enabled()) AddClusterRoutes(router, max_body);
   settings_ = std::make_unique<settings::Store>(*bucket_, clock_);
   for (api::UnaryMethod& m : api::SettingsMethods(*settings_)) {
     api::AddConnectRoute(router, std::move(m), clock_, max_body);
@@ -177,9 +190,21 @@ Result<std::unique_ptr<App>> App::Start(const Config& config, const base::FlagSe
       .Set(1);
 
   FLAMEDB_RETURN_IF_ERROR(app->StartRuntimeConfig());
-  FLAMEDB_RETURN_IF_ERROR(app->StartStorage());
-  app->distributor_ = std::make_unique<distributor::Distributor>(
-      *app->ingester_, *app->overrides_, clock, logger, app->metrics_);
+  const bool cluster = config.cluster.enabled();
+  FLAMEDB_RETURN_IF_ERROR(cluster ? app->StartCluster() : app->StartStorage());
+  if (HasTarget(config.Targets(), kDistributor)) {
+    distributor::ProfileSink* sink = app->ingester_.get();
+    if (cluster) {
+      app->writer_client_ = std::make_unique<ingester::WriterClient>(
+          ingester::WriterClientOptions{
+              .shards = static_cast<uint32_t>(config.cluster.shards),
+              .timeout = config.cluster.distributor_writer_timeout},
+          logger, app->metrics_);
+      sink = app->writer_client_.get();
+    }
+    app->distributor_ = std::make_unique<distributor::Distributor>(*sink, *app->overrides_, clock,
+                                                                   logger, app->metrics_);
+  }
   app->dispatcher_ = std::make_unique<api::Dispatcher>(
       app->BuildRouter(flags),
       api::DispatcherOptions{
@@ -190,6 +215,7 @@ Result<std::unique_ptr<App>> App::Start(const Config& config, const base::FlagSe
   http.demand = &app->cpu_demand_;
   FLAMEDB_ASSIGN_OR_RETURN(app->http_,
                            HttpServer::Start(http, *app->dispatcher_, logger, clock, app->metrics_));
+  if (cluster) FLAMEDB_RETURN_IF_ERROR(app->JoinCluster());
   app->modules_.Set(std::string(kServerModule), ModuleState::kRunning);
   return app;
 }
@@ -200,6 +226,13 @@ int App::Shutdown(base::Duration timeout) {
   }
   stopped_ = true;
   modules_.Set(std::string(kServerModule), ModuleState::kStopping);
+  // Leave the cluster first: distributors stop sending here while requests drain.
+  membership_.reset();
+  if (cluster_loop_.joinable()) {
+    cluster_loop_.request_stop();
+    cluster_loop_.join();
+  }
+  compaction_leader_.reset();  // Resigns; the compactor stops below.
   const int cut = http_ ? http_->Shutdown(std::chrono::steady_clock::now() + timeout) : 0;
   if (compactor_ != nullptr) compactor_->Stop();  // A merge in progress ends at its next section.
   if (ingester_ != nullptr) {

@@ -14,11 +14,16 @@
 #include "base/metrics.h"
 #include "block/symbol_cache.h"
 #include "distributor/distributor.h"
+#include "etcd/client.h"
 #include "compactor/compactor.h"
 #include "ingester/ingester.h"
+#include "ingester/writer_client.h"
 #include "metastore/embedded_index.h"
+#include "metastore/etcd_index.h"
 #include "objstore/bucket.h"
 #include "querier/querier.h"
+#include "ring/leader.h"
+#include "ring/membership.h"
 #include "server/config.h"
 #include "server/http_server.h"
 #include "server/modules.h"
@@ -49,6 +54,15 @@ class App {
   // The bucket, the block index, the compactor (when -target names it), the ingester (which
   // replays its WAL) and the querier.
   Status StartStorage();
+  // Cluster mode (app_cluster.cc): etcd, the bucket, the block index on etcd, and the
+  // components -target names.
+  Status StartCluster();
+  // Registers this process as a member (once the HTTP server listens) and starts the loop that
+  // refreshes the index and campaigns for the compaction leadership.
+  Status JoinCluster();
+  void ClusterLoop(std::stop_token stop);
+  void AddClusterRoutes(api::Router& router, uint64_t max_body);
+  compactor::CompactorOptions MakeCompactorOptions() const;
   api::Router BuildRouter(const base::FlagSet& flags);
   Status StartRuntimeConfig();
   void ReloadLoop(std::stop_token stop);
@@ -63,12 +77,17 @@ class App {
   std::unique_ptr<objstore::Bucket> bucket_;
   std::unique_ptr<block::SymbolCache> symbol_cache_;  // For the index's block readers.
   std::unique_ptr<settings::Store> settings_;      // Tenant settings in bucket_.
-  std::unique_ptr<metastore::EmbeddedIndex> index_;
+  std::unique_ptr<etcd::Client> etcd_;               // Cluster mode only.
+  std::unique_ptr<metastore::BlockIndex> index_;     // Null in a cluster's distributor.
+  metastore::EtcdIndex* etcd_index_ = nullptr;       // index_ in cluster mode.
   std::unique_ptr<compactor::Compactor> compactor_;  // Null unless -target runs it.
   base::CpuDemand cpu_demand_;  // The HTTP server's requests; the ingester's cuts give way.
   std::unique_ptr<ingester::Ingester> ingester_;
   std::unique_ptr<querier::Querier> querier_;
+  std::unique_ptr<ingester::WriterClient> writer_client_;  // A cluster's distributor's sink.
   std::unique_ptr<distributor::Distributor> distributor_;
+  std::unique_ptr<ring::LeaderElection> compaction_leader_;  // A cluster's compaction-worker.
+  bool compacting_ = false;  // This process runs the compactor (only the cluster loop changes it).
   std::unique_ptr<api::Dispatcher> dispatcher_;
   // Wakes the reload thread for shutdown. A plain std::mutex: condition_variable_any with a
   // stop_token needs the standard lock interface.
@@ -76,6 +95,9 @@ class App {
   std::condition_variable_any reload_cv_;
   std::jthread reload_thread_;  // Declared last: joined first on destruction.
   std::unique_ptr<HttpServer> http_;
+  // After the server: leaves the cluster first at shutdown, so distributors stop sending here.
+  std::unique_ptr<ring::Membership> membership_;
+  std::jthread cluster_loop_;
   bool stopped_ = false;
 };
 

@@ -1,0 +1,182 @@
+// Cluster mode of App (design §2, docs/deployment.md): the process is a member of a cluster
+// whose shared state is in etcd, and runs the components -target names.
+#include <nlohmann/json.hpp>
+
+#include "api/errors.h"
+#include "base/periodic.h"
+#include "ingester/record.h"
+#include "ring/placement.h"
+#include "server/app.h"
+
+namespace flamedb::server {
+
+namespace {
+constexpr std::string_view kCompactionRole = "leader/compaction";
+}  // namespace
+
+Status App::StartCluster() {
+  const Config& config = config_;
+  const ClusterConfig& cc = config.cluster;
+  const std::vector<std::string> targets = config.Targets();
+  if (cc.instance_id.empty() && config.http_listen_port == 0) {
+    return InvalidArgumentError("cluster mode with -server.http-listen-port=0 needs "
+                                "-cluster.instance-id (the default id is <hostname>-<port>)");
+  }
+  FLAMEDB_ASSIGN_OR_RETURN(etcd_, etcd::Client::Connect({.endpoints = cc.Endpoints(),
+                                                         .dial_timeout = cc.etcd_dial_timeout,
+                                                         .request_timeout = cc.etcd_request_timeout}));
+  logger_.Info("etcd connected", "endpoints", cc.etcd_endpoints, "prefix", cc.etcd_prefix);
+  FLAMEDB_ASSIGN_OR_RETURN(bucket_, objstore::OpenBucket(config.storage, &metrics_));
+  logger_.Info("bucket opened", "bucket", bucket_->Describe());
+  symbol_cache_ = std::make_unique<block::SymbolCache>(
+      static_cast<uint64_t>(std::max<int64_t>(config.querier_symbols_cache_bytes, 0)), &metrics_);
+  const bool only_distributor = targets == std::vector<std::string>{std::string(kDistributor)};
+  if (!only_distributor) {
+    FLAMEDB_ASSIGN_OR_RETURN(
+        std::unique_ptr<metastore::EtcdIndex> index,
+        metastore::EtcdIndex::Open(*etcd_, *bucket_,
+                                   {.prefix = cc.etcd_prefix, .symbol_cache = symbol_cache_.get()},
+                                   logger_, metrics_));
+    etcd_index_ = index.get();
+    index_ = std::move(index);
+  }
+  const std::string id = cc.InstanceId(static_cast<int>(config.http_listen_port));
+  if (HasTarget(targets, kCompactionWorker)) {
+    compactor::CompactorOptions options = MakeCompactorOptions();
+    // Segments are short: a window is merged once it ended and its last segments are in.
+    options.plan.settle = std::max<base::Duration>(cc.segment_duration * 4, std::chrono::seconds(2));
+    compactor_ = std::make_unique<compactor::Compactor>(options, *bucket_, *index_, clock_,
+                                                        logger_, metrics_);
+    compaction_leader_ = std::make_unique<ring::LeaderElection>(
+        *etcd_, cc.etcd_prefix + std::string(kCompactionRole), id, cc.member_ttl, logger_);
+  }
+  if (HasTarget(targets, kSegmentWriter)) {
+    const bool bucket_ack = cc.ack == "bucket";
+    FLAMEDB_ASSIGN_OR_RETURN(
+        ingester_,
+        ingester::Ingester::Open(
+            {.source = id,
+             .wal_dir = config.WalDir(),
+             // In bucket mode the bucket is what makes a push durable; the WAL only saves a
+             // restart on the same volume from refetching nothing (it has nothing to refetch).
+             .wal_sync = bucket_ack || config.ingester_wal_sync == "none"
+                             ? wal::SyncPolicy::kNone
+                             : wal::SyncPolicy::kAlways,
+             .max_block_duration = cc.segment_duration,
+             .max_head_bytes = static_cast<uint64_t>(config.ingester_max_block_bytes),
+             .cut_check_interval =
+                 std::max<base::Duration>(cc.segment_duration / 5, std::chrono::milliseconds(5)),
+             .disk_paths = {config.WalDir(), config.DataPath()},
+             .min_free_disk_bytes = static_cast<uint64_t>(config.storage_min_free_disk_mb) << 20,
+             .symbol_cache = symbol_cache_.get(),
+             .staging_dir = "",  // A segment goes to the bucket at its cut.
+             .demand = &cpu_demand_},
+            *bucket_, *index_, *overrides_, clock_, logger_, metrics_));
+  }
+  if (HasTarget(targets, kQueryFrontend) || HasTarget(targets, kQueryBackend)) {
+    querier_ = std::make_unique<querier::Querier>(*index_, nullptr);
+  }
+  return OkStatus();
+}
+
+Status App::JoinCluster() {
+  const ClusterConfig& cc = config_.cluster;
+  const int port = static_cast<int>(http_->port());
+  ring::Member self{.id = cc.InstanceId(static_cast<int>(config_.http_listen_port)),
+                    .addr = cc.AdvertiseAddr(port),
+                    .targets = config_.Targets(),
+                    .started_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           clock_.Now().time_since_epoch())
+                                           .count()};
+  FLAMEDB_ASSIGN_OR_RETURN(
+      membership_, ring::Membership::Start(*etcd_, self,
+                                           {.prefix = cc.etcd_prefix,
+                                            .ttl = cc.member_ttl,
+                                            .refresh = cc.index_refresh},
+                                           logger_));
+  logger_.Info("joined the cluster", "id", self.id, "addr", self.addr, "members",
+               membership_->Members().size());
+  if (writer_client_ != nullptr) writer_client_->Bind(*membership_);
+  cluster_loop_ = std::jthread([this](std::stop_token stop) { ClusterLoop(stop); });
+  return OkStatus();
+}
+
+void App::ClusterLoop(std::stop_token stop) {
+  base::RunEvery(stop, config_.cluster.index_refresh, [this] {
+    if (etcd_index_ != nullptr) {
+      if (Result<size_t> r = etcd_index_->Refresh(); !r.ok()) {
+        logger_.Warn("cannot read the block index from etcd; using the last copy", "err",
+                     r.status());
+      }
+    }
+    if (compaction_leader_ == nullptr) return;
+    Result<bool> leading = compaction_leader_->Step();
+    if (!leading.ok()) {
+      logger_.Warn("compaction leadership step failed", "err", leading.status());
+      leading = false;  // Unsure: stop, so that two processes never merge at once.
+    }
+    if (*leading && !compacting_) {
+      compactor_->Start();
+      compacting_ = true;
+    } else if (!*leading && compacting_) {
+      compactor_->Stop();
+      compacting_ = false;
+    }
+  });
+}
+
+void App::AddClusterRoutes(api::Router& router, uint64_t max_body) {
+  if (ingester_ != nullptr) {
+    const bool bucket_ack = config_.cluster.ack == "bucket";
+    const base::Duration wait = config_.cluster.distributor_writer_timeout;
+    router.Add({"POST"}, std::string(ingester::kWriterPushPath), {.max_body_bytes = max_body},
+               [this, bucket_ack, wait](api::HttpRequest& req, api::RequestContext&) {
+                 Result<ingester::PushRecord> record = ingester::DecodeRecord(req.body);
+                 if (!record.ok()) {
+                   return api::ErrorResponse(InvalidArgumentError(
+                       "segment-writer: the push record does not decode: " +
+                       std::string(record.status().message())));
+                 }
+                 uint64_t ticket = 0;
+                 Status s = ingester_->AppendEncoded(record->tenant, std::move(record->series),
+                                                     req.body, bucket_ack ? &ticket : nullptr);
+                 if (s.ok() && bucket_ack) {
+                   s = ingester_->WaitPublished(ticket, std::chrono::steady_clock::now() + wait);
+                   if (!s.ok()) s = UnavailableError(std::string(s.message()));
+                 }
+                 if (!s.ok()) return api::ErrorResponse(s);
+                 return api::HttpResponse{};
+               });
+  }
+  router.Add({"GET"}, "/ring", {}, [this](api::HttpRequest&, api::RequestContext&) {
+    nlohmann::json out = nlohmann::json::object();
+    const std::vector<ring::Member> members =
+        membership_ != nullptr ? membership_->Members() : std::vector<ring::Member>();
+    out["self"] = config_.cluster.InstanceId(static_cast<int>(config_.http_listen_port));
+    out["members"] = nlohmann::json::array();
+    for (const ring::Member& m : members) {
+      out["members"].push_back(
+          {{"id", m.id}, {"addr", m.addr}, {"targets", m.targets}, {"started_unix_ms", m.started_unix_ms}});
+    }
+    std::vector<ring::Member> writers;
+    for (const ring::Member& m : members) {
+      if (m.Has(kSegmentWriter)) writers.push_back(m);
+    }
+    nlohmann::json owned = nlohmann::json::object();
+    for (const std::string& owner :
+         ring::Owners(static_cast<uint32_t>(config_.cluster.shards), writers)) {
+      owned[owner] = owned.value(owner, 0) + 1;
+    }
+    out["shards"] = config_.cluster.shards;
+    out["shards_by_writer"] = owned;
+    out["compaction_leader"] =
+        compaction_leader_ != nullptr ? compaction_leader_->leader() : std::string();
+    out["index_blocks"] = etcd_index_ != nullptr ? etcd_index_->size() : 0;
+    api::HttpResponse resp;
+    resp.headers.Set("Content-Type", "application/json");
+    resp.body = out.dump(2);
+    return resp;
+  });
+}
+
+}  // namespace flamedb::server
