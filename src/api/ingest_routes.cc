@@ -123,17 +123,20 @@ void AddIngestRoutes(Router& router, IngestRouteDeps deps) {
       });
   AddConnectRoute(router, std::move(push), *deps.clock, deps.max_body_bytes);
   AddOtlpRoutes(router, deps);
-  if (deps.debug_ingested) {
-    router.Add({"GET"}, "/debug/ingested", {.needs_tenant = true},
-               [json = deps.debug_ingested](HttpRequest&, RequestContext& ctx) {
-                 Result<std::string> body = json(ctx.tenant);
-                 if (!body.ok()) return ErrorResponse(body.status());
-                 HttpResponse resp;
-                 resp.headers.Set("Content-Type", "application/json");
-                 resp.body = std::move(body).value();
-                 return resp;
-               });
-  }
+  if (deps.debug_ingested) AddDebugIngestedRoute(router, deps.debug_ingested);
+}
+
+void AddDebugIngestedRoute(Router& router,
+                           std::function<Result<std::string>(std::string_view tenant)> json) {
+  router.Add({"GET"}, "/debug/ingested", {.needs_tenant = true},
+             [json = std::move(json)](HttpRequest&, RequestContext& ctx) {
+               Result<std::string> body = json(ctx.tenant);
+               if (!body.ok()) return ErrorResponse(body.status());
+               HttpResponse resp;
+               resp.headers.Set("Content-Type", "application/json");
+               resp.body = std::move(body).value();
+               return resp;
+             });
 }
 
 }  // namespace flamedb::api

@@ -21,5 +21,9 @@ struct IngestRouteDeps {
 
 // All referents must outlive the router.
 void AddIngestRoutes(Router& router, IngestRouteDeps deps);
+// GET /debug/ingested alone (what AddIngestRoutes adds with debug_ingested), for a process
+// that stores or queries without a distributor.
+void AddDebugIngestedRoute(Router& router,
+                           std::function<Result<std::string>(std::string_view tenant)> json);
 
 }  // namespace flamedb::api

@@ -122,12 +122,16 @@ api::Router App::BuildRouter(const base::FlagSet& flags) {
                                 .debug_ingested = nullptr,
                                 .clock = &clock_,
                                 .max_body_bytes = max_body};
-    if (querier_ != nullptr && ingester_ != nullptr) {
+    if (querier_ != nullptr) {
       ingest.debug_ingested = [querier = querier_.get()](std::string_view tenant) {
         return querier->DebugJson(tenant);
       };
     }
     api::AddIngestRoutes(router, std::move(ingest));
+  } else if (querier_ != nullptr) {
+    api::AddDebugIngestedRoute(router, [querier = querier_.get()](std::string_view tenant) {
+      return querier->DebugJson(tenant);
+    });
   }
   if (querier_ != nullptr) {
     api::QuerierDeps querier{
