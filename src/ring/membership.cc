@@ -49,9 +49,18 @@ Result<std::unique_ptr<Membership>> Membership::Start(etcd::Client& client, Memb
         "refresh interval");
   }
   std::unique_ptr<Membership> m(new Membership(client, std::move(self), std::move(options), logger));
-  {
+  // The id may still be held by this process's previous life (killed before it could leave):
+  // that registration goes when its lease expires, so wait up to two TTLs for it.
+  const auto give_up = std::chrono::steady_clock::now() + 2 * m->options_.ttl;
+  for (;;) {
     base::MutexLock lock(m->renew_mu_);
-    FLAMEDB_RETURN_IF_ERROR(m->Register());
+    const Status registered = m->Register();
+    if (registered.ok()) break;
+    if (registered.code() != StatusCode::kAlreadyExists ||
+        std::chrono::steady_clock::now() >= give_up) {
+      return registered;
+    }
+    std::this_thread::sleep_for(m->options_.refresh / 4);
   }
   FLAMEDB_RETURN_IF_ERROR(m->Refresh());
   m->loop_ = std::jthread([raw = m.get()](std::stop_token stop) { raw->Loop(stop); });

@@ -37,8 +37,10 @@ Result<Member> DecodeMember(std::string_view json);
 // Thread-safe.
 class Membership {
  public:
-  // Registers `self` and reads the members once. Errors: the client's; kInvalidArgument for
-  // options out of range; kAlreadyExists when a live member has the same id.
+  // Registers `self` and reads the members once. A live member with the same id may be this
+  // process before a crash: its registration expires within the TTL, so Start waits up to two
+  // TTLs for it. Errors: the client's; kInvalidArgument for options out of range;
+  // kAlreadyExists when a live member keeps the same id that long.
   static Result<std::unique_ptr<Membership>> Start(etcd::Client& client, Member self,
                                                    MembershipOptions options,
                                                    base::Logger& logger);

@@ -49,11 +49,21 @@ TEST_F(MembershipTest, MembersSeeEachOtherAndLeaveAtOnce) {
   EXPECT_THAT((*a)->Members("segment-writer"), IsEmpty());
 }
 
-TEST_F(MembershipTest, ADuplicateIdIsRefused) {
+TEST_F(MembershipTest, ADuplicateIdIsRefusedWhileItLives) {
   auto a = Membership::Start(*client_, Self("same"), Options(), logger_);
   ASSERT_TRUE(a.ok());
-  auto b = Membership::Start(*client_, Self("same"), Options(), logger_);
+  auto b = Membership::Start(*client_, Self("same"), Options(), logger_);  // Waits 2 TTLs.
   EXPECT_EQ(b.status().code(), StatusCode::kAlreadyExists);
+}
+
+TEST_F(MembershipTest, ARestartAfterACrashTakesItsIdOnceTheOldLeaseExpires) {
+  // The previous life of "w": registered, then killed (its lease is never renewed).
+  auto lease = client_->GrantLease(std::chrono::seconds(2));
+  ASSERT_TRUE(lease.ok());
+  ASSERT_TRUE(client_->Put(MembersPrefix(prefix_) + "w", EncodeMember(Self("w")), *lease).ok());
+  auto restarted = Membership::Start(*client_, Self("w"), Options(), logger_);
+  ASSERT_TRUE(restarted.ok()) << restarted.status().ToString();
+  EXPECT_NE((*client_->Get(MembersPrefix(prefix_) + "w"))->lease, *lease);
 }
 
 TEST_F(MembershipTest, AMemberThatStopsRenewingExpires) {

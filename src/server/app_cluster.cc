@@ -150,8 +150,11 @@ void App::AddClusterRoutes(api::Router& router, uint64_t max_body) {
   }
   router.Add({"GET"}, "/ring", {}, [this](api::HttpRequest&, api::RequestContext&) {
     nlohmann::json out = nlohmann::json::object();
-    const std::vector<ring::Member> members =
-        membership_ != nullptr ? membership_->Members() : std::vector<ring::Member>();
+    std::vector<ring::Member> members;
+    if (membership_ != nullptr) {
+      (void)membership_->Refresh();  // A status page shows now, not the last loop's read.
+      members = membership_->Members();
+    }
     out["self"] = config_.cluster.InstanceId(static_cast<int>(config_.http_listen_port));
     out["members"] = nlohmann::json::array();
     for (const ring::Member& m : members) {
@@ -169,8 +172,14 @@ void App::AddClusterRoutes(api::Router& router, uint64_t max_body) {
     }
     out["shards"] = config_.cluster.shards;
     out["shards_by_writer"] = owned;
-    out["compaction_leader"] =
-        compaction_leader_ != nullptr ? compaction_leader_->leader() : std::string();
+    std::string leader;
+    if (compaction_leader_ != nullptr) {
+      leader = compaction_leader_->leader();
+    } else if (auto kv = etcd_->Get(config_.cluster.etcd_prefix + std::string(kCompactionRole));
+               kv.ok() && kv->has_value()) {
+      leader = (*kv)->value;
+    }
+    out["compaction_leader"] = leader;
     out["index_blocks"] = etcd_index_ != nullptr ? etcd_index_->size() : 0;
     api::HttpResponse resp;
     resp.headers.Set("Content-Type", "application/json");

@@ -1,0 +1,172 @@
+// Cluster mode end to end (issue #27), on the launcher's cluster (scripts/cluster: a 3-member
+// etcd, Swift's S3, 2 distributors, 3 segment-writers, 2 metastores, 2 compaction-workers, a
+// query-frontend and 2 query-backends, each its own process). Clients push while processes are
+// killed with -9 one after the other; at the end every acknowledged profile is found exactly
+// once, with its total, through the query-frontend.
+//
+// A long suite: it runs in the release build only (the sanitizer builds set FLAMEDB_SANITIZE).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { startCluster } from './lib/cluster.mjs';
+import { getIngested, ingest } from './lib/ingest.mjs';
+import { sampleValue } from './lib/metrics.mjs';
+import { httpRequest } from './lib/http.mjs';
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const skip = process.env.FLAMEDB_SANITIZE ? 'a long suite: it runs in the release build' : false;
+// Compaction within the run: 10 s windows merged once they ended, then 40 s ones.
+const FLAGS = ['-compactor.compaction-interval=1s', '-compactor.block-ranges=10s,40s',
+  '-cluster.member-ttl=3s', '-cluster.index-refresh=500ms', '-ingester.max-global-series-per-tenant=0',
+  '-distributor.ingestion-rate-limit-mb=10000'];
+
+/** push_id -> { profiles, total } of everything the frontend finds. */
+async function stored(frontend) {
+  const out = new Map();
+  for (const s of (await getIngested(frontend)).series) {
+    const id = s.labels.push_id;
+    if (id === undefined) continue;
+    const total = Object.values(s.totals).reduce((a, v) => a + v, 0n);
+    const prev = out.get(id);
+    out.set(id, { profiles: (prev?.profiles ?? 0) + s.profiles, total: (prev?.total ?? 0n) + total });
+  }
+  return out;
+}
+
+/**
+ * Clients pushing through the distributors, each on its own distributor first; a client whose
+ * distributor does not answer moves to the next one (what a load balancer does).
+ */
+function load(cluster, clients) {
+  const acked = new Map();  // push_id -> total sent
+  const errors = [];        // { client, distributor, status, text }
+  let stopped = false;
+  const run = async (c) => {
+    let d = c % cluster.distributors.length;
+    for (let n = 0; !stopped; n++) {
+      const id = `${c}-${n}`;
+      const total = 10 + (n % 7);
+      const url = cluster.distributors[d];
+      const res = await ingest(url, { name: `svc${c % 3}.cpu{push_id=${id}}` },
+        `main;work;leaf${n % 5} ${total}\n`, { timeoutMs: 15_000 })
+        .catch((err) => ({ status: 0, text: err.message }));
+      if (res.status === 200) {
+        acked.set(id, BigInt(total) * 10_000_000n);
+      } else {
+        errors.push({ client: c, distributor: url, status: res.status, text: res.text });
+        d = (d + 1) % cluster.distributors.length;
+      }
+      await sleep(5);
+    }
+  };
+  const work = Promise.all(Array.from({ length: clients }, (_, c) => run(c)));
+  return { acked, errors, stop: async () => { stopped = true; await work; } };
+}
+
+/** Waits until every acknowledged push is found once (segments follow acks in wal mode). */
+async function expectAllOnce(frontend, acked, what) {
+  let got;
+  let missing = [];
+  for (let i = 0; i < 60; i++) {
+    got = await stored(frontend);
+    missing = [...acked.keys()].filter((id) => !got.has(id));
+    if (missing.length === 0) break;
+    await sleep(500);
+  }
+  assert.deepEqual(missing.slice(0, 10), [], `${what}: ${missing.length} of ${acked.size} acknowledged pushes are missing`);
+  for (const [id, total] of acked) {
+    const s = got.get(id);
+    assert.equal(s.profiles, 1, `${what}: push ${id} is counted ${s.profiles} times`);
+    assert.equal(s.total, total, `${what}: push ${id} has total ${s.total}, sent ${total}`);
+  }
+}
+
+describe('cluster mode, wal acknowledgement, on S3', { skip }, () => {
+  let cluster;
+  before(async () => { cluster = await startCluster({ ack: 'wal', flags: FLAGS }); });
+  after(async () => { await cluster?.stop(); });
+
+  test('the launcher starts every component and /ring shows them', async () => {
+    let ring = await cluster.ring();
+    for (let i = 0; i < 50 && !ring.compaction_leader; i++) {  // Elected at the first loop step.
+      await sleep(100);
+      ring = await cluster.ring();
+    }
+    const targets = ring.members.flatMap((m) => m.targets);
+    for (const [target, n] of [['distributor', 2], ['segment-writer', 3], ['metastore', 2],
+      ['compaction-worker', 2], ['query-frontend', 1], ['query-backend', 2]]) {
+      assert.equal(targets.filter((t) => t === target).length, n, `${target}s in ${JSON.stringify(ring.members)}`);
+    }
+    assert.equal(Object.values(ring.shards_by_writer).reduce((a, v) => a + v, 0), ring.shards);
+    assert.equal(Object.keys(ring.shards_by_writer).length, 3);
+    assert.match(ring.compaction_leader, /^compaction-worker-[12]$/);
+  });
+
+  test('kill -9 of a writer, a distributor, the compaction leader, an etcd member and a query-backend under load: every acknowledged profile once',
+    { timeout: 240_000 }, async () => {
+      const l = load(cluster, 4);
+      const steps = [];
+      await sleep(3000);
+      cluster.kill('segment-writer-1');  // Restarted on its volume: wal mode replays it.
+      steps.push('segment-writer-1 killed');
+      await sleep(2000);
+      await cluster.restart('segment-writer-1');
+      await sleep(2000);
+      cluster.kill('distributor-2');
+      steps.push('distributor-2 killed');
+      await sleep(2000);
+      const leader = (await cluster.ring()).compaction_leader;
+      cluster.kill(leader);
+      steps.push(`${leader} killed`);
+      await sleep(4000);
+      const next = (await cluster.ring()).compaction_leader;
+      cluster.kill('etcd-0');
+      steps.push('etcd-0 killed');
+      await sleep(3000);
+      cluster.kill('query-backend-1');
+      await sleep(3000);
+      await l.stop();
+
+      assert.notEqual(next, leader, 'another compaction-worker took over');
+      assert.ok(l.acked.size > 200, `only ${l.acked.size} pushes acknowledged`);
+      // Errors only from the distributor that was killed (its clients then moved on).
+      const others = l.errors.filter((e) => e.distributor !== cluster.url('distributor-2'));
+      assert.deepEqual(others, [], 'pushes to the live distributor failed');
+      await expectAllOnce(cluster.frontend, l.acked, steps.join(', '));
+      // The writers' retries show in the distributor's metrics, not as client errors.
+      const metrics = (await httpRequest(cluster.distributors[0], '/metrics')).text;
+      assert.ok(sampleValue(metrics, 'flamedb_distributor_segment_writes_total') > 0);
+    });
+
+  test('queries answer through the frontend after the kills, and compaction merged segments', async () => {
+    const res = await httpRequest(cluster.frontend, '/pyroscope/label-values?label=service_name');
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(JSON.parse(res.text), ['svc0', 'svc1', 'svc2']);
+    const leader = (await cluster.ring()).compaction_leader;
+    const metrics = (await httpRequest(cluster.url(leader), '/metrics')).text;
+    assert.ok(sampleValue(metrics, 'flamedb_compactor_blocks_made_total') > 0,
+      'the compaction leader merged blocks');
+  });
+});
+
+describe('cluster mode, bucket acknowledgement, on S3', { skip }, () => {
+  let cluster;
+  before(async () => { cluster = await startCluster({ ack: 'bucket', flags: FLAGS }); });
+  after(async () => { await cluster?.stop(); });
+
+  test('a writer killed for good loses nothing acknowledged', { timeout: 120_000 }, async () => {
+    const l = load(cluster, 4);
+    await sleep(3000);
+    cluster.kill('segment-writer-2');  // Not restarted: its disk is gone with it.
+    await sleep(5000);
+    await l.stop();
+    assert.ok(l.acked.size > 20, `only ${l.acked.size} pushes acknowledged`);
+    assert.deepEqual(l.errors, [], 'pushes failed');
+    // Acknowledged means in the bucket and indexed: found at once, not after a wait.
+    const got = await stored(cluster.frontend);
+    const late = [...l.acked.keys()].filter((id) => !got.has(id));
+    assert.ok(late.length <= l.acked.size * 0.02 + 2,
+      `${late.length} acknowledged pushes not yet queryable (the frontend reads the index every 500 ms)`);
+    await expectAllOnce(cluster.frontend, l.acked, 'after segment-writer-2 was killed');
+  });
+});
