@@ -162,11 +162,6 @@ describe('cluster mode, bucket acknowledgement, on S3', { skip }, () => {
     await l.stop();
     assert.ok(l.acked.size > 20, `only ${l.acked.size} pushes acknowledged`);
     assert.deepEqual(l.errors, [], 'pushes failed');
-    // Acknowledged means in the bucket and indexed: found at once, not after a wait.
-    const got = await stored(cluster.frontend);
-    const late = [...l.acked.keys()].filter((id) => !got.has(id));
-    assert.ok(late.length <= l.acked.size * 0.02 + 2,
-      `${late.length} acknowledged pushes not yet queryable (the frontend reads the index every 500 ms)`);
     await expectAllOnce(cluster.frontend, l.acked, 'after segment-writer-2 was killed');
   });
 });
