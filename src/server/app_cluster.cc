@@ -70,7 +70,8 @@ Status App::StartCluster() {
              .min_free_disk_bytes = static_cast<uint64_t>(config.storage_min_free_disk_mb) << 20,
              .symbol_cache = symbol_cache_.get(),
              .staging_dir = "",  // A segment goes to the bucket at its cut.
-             .demand = &cpu_demand_},
+             // Segments are small and pushes wait for them (bucket mode): cuts never give way.
+             .demand = nullptr},
             *bucket_, *index_, *overrides_, clock_, logger_, metrics_));
   }
   if (HasTarget(targets, kQueryFrontend) || HasTarget(targets, kQueryBackend)) {
