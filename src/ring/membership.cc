@@ -90,8 +90,9 @@ Status Membership::Register() {
       client_.Txn({etcd::Compare::Missing(key)}, {etcd::Op::Put(key, EncodeMember(self_), lease)}));
   if (!put.succeeded) {
     (void)client_.Revoke(lease);
-    return AlreadyExistsError("another live member of the cluster has the id \"" + self_.id +
-                              "\" (set a unique -cluster.instance-id)");
+    return Status(StatusCode::kAlreadyExists,
+                  "another live member of the cluster has the id \"" + self_.id +
+                      "\" (set a unique -cluster.instance-id)");
   }
   lease_ = lease;
   return OkStatus();
