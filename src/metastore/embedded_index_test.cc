@@ -3,8 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "block/writer.h"
-#include "head/head.h"
+#include "metastore/test_blocks.h"
 #include "objstore/memory_bucket.h"
 #include "testing/fake_clock.h"
 #include "testing/profile_builder.h"
@@ -19,23 +18,8 @@ using ::testing::ElementsAre;
 
 class EmbeddedIndexTest : public ::testing::Test {
  protected:
-  // Writes a one-profile block `ulid` of `tenant` into the bucket, as a cut does.
   block::BlockMeta Write(const std::string& tenant, const std::string& ulid) {
-    testing::ProfileBuilder b;
-    b.SampleType("cpu", "nanoseconds").Period("cpu", "nanoseconds", 10);
-    head::Head head;
-    EXPECT_THAT(head.Append({{"service_name", "api"}, {"__name__", "cpu"}},
-                            b.Sample({"main"}, {5}).TimeNanos(1000).Build(), {}),
-                IsOk());
-    block::BlockMeta meta;
-    meta.ulid = ulid;
-    meta.tenant = tenant;
-    meta.sources = {ulid};
-    auto encoded = block::EncodeBlock(head, meta);
-    EXPECT_THAT(encoded, IsOk());
-    EXPECT_THAT(bucket_.Put(DataKey(encoded->meta), encoded->data), IsOk());
-    EXPECT_THAT(bucket_.Put(MetaKey(encoded->meta), block::MetaToJson(encoded->meta)), IsOk());
-    return encoded->meta;
+    return WriteTestBlock(bucket_, tenant, ulid);
   }
   std::unique_ptr<EmbeddedIndex> Load() {
     auto index = EmbeddedIndex::Load(bucket_, {}, logger_, metrics_);

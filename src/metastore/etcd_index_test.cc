@@ -7,9 +7,8 @@
 #include <thread>
 
 #include "base/ulid.h"
-#include "block/writer.h"
 #include "etcd/test_env.h"
-#include "head/head.h"
+#include "metastore/test_blocks.h"
 #include "objstore/memory_bucket.h"
 #include "testing/fake_clock.h"
 #include "testing/profile_builder.h"
@@ -32,22 +31,10 @@ class EtcdIndexTest : public ::testing::Test {
   // A one-profile block `ulid` of `tenant` in the bucket, opened as a writer would hold it.
   BlockRef Write(const std::string& tenant, const std::string& ulid, uint64_t wal_end = 0,
                  std::string source = "segment-writer-0") {
-    testing::ProfileBuilder b;
-    b.SampleType("cpu", "nanoseconds").Period("cpu", "nanoseconds", 10);
-    head::Head head;
-    EXPECT_THAT(head.Append({{"service_name", "api"}, {"__name__", "cpu"}},
-                            b.Sample({"main"}, {5}).TimeNanos(1000).Build(), {}),
-                IsOk());
     block::BlockMeta meta;
-    meta.ulid = ulid;
-    meta.tenant = tenant;
-    meta.sources = {ulid};
     meta.source = std::move(source);
     meta.wal_segment_end = wal_end;
-    auto encoded = block::EncodeBlock(head, meta);
-    EXPECT_THAT(encoded, IsOk());
-    EXPECT_THAT(bucket_.Put(DataKey(encoded->meta), encoded->data), IsOk());
-    auto ref = OpenBlock(bucket_, encoded->meta, nullptr);
+    auto ref = OpenBlock(bucket_, WriteTestBlock(bucket_, tenant, ulid, meta, false), nullptr);
     EXPECT_THAT(ref, IsOk());
     return *ref;
   }
