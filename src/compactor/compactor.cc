@@ -126,8 +126,8 @@ Result<bool> Compactor::RunMerge(const PlannedMerge& merge, std::stop_token stop
     return false;
   }
   for (metastore::BlockRef& b : *sources) {
-    retired_meta_.push_back(b->meta);
-    retired_.push_back(std::move(b));  // Held only by readers now: DeleteRetired sees them go.
+    // Held only by readers now: DeleteRetired sees them go.
+    retired_.push_back({.block = b, .meta = b->meta, .since = clock_.SteadyNow()});
   }
   made_.Inc();
   input_bytes_.Inc(static_cast<double>(done.input_bytes));
@@ -144,14 +144,14 @@ Result<bool> Compactor::RunMerge(const PlannedMerge& merge, std::stop_token stop
 Status Compactor::DeleteRetired() {
   // A query that took a snapshot before the swap may still read a source: it goes once the
   // last such reader lets go of it.
+  const auto now = clock_.SteadyNow();
   for (size_t i = 0; i < retired_.size();) {
-    if (!retired_[i].expired()) {
+    if (!retired_[i].block.expired() || now - retired_[i].since < options_.delete_delay) {
       ++i;
       continue;
     }
-    FLAMEDB_RETURN_IF_ERROR(metastore::DeleteBlock(bucket_, retired_meta_[i]));
+    FLAMEDB_RETURN_IF_ERROR(metastore::DeleteBlock(bucket_, retired_[i].meta));
     retired_.erase(retired_.begin() + static_cast<std::ptrdiff_t>(i));
-    retired_meta_.erase(retired_meta_.begin() + static_cast<std::ptrdiff_t>(i));
   }
   return OkStatus();
 }

@@ -36,6 +36,11 @@ struct CompactorOptions {
   std::function<base::Duration(std::string_view tenant)> retention{};
   // For the readers of merged blocks (null: each keeps its own). Must outlive the compactor.
   block::SymbolCache* symbol_cache = nullptr;
+  // How long the sources of a merge stay in the bucket after the swap. Zero: until no reader
+  // of this process holds them (the single binary, whose queries all run here). A cluster's
+  // other processes read from their own copy of the index, refreshed every second or so, and
+  // their queries may still read a source: they need a delay.
+  base::Duration delete_delay = base::Duration::zero();
 };
 
 // Thread-safe.
@@ -80,9 +85,14 @@ class Compactor {
   base::Counter& retention_deleted_;
 
   base::Mutex mu_;  // One compaction round at a time.
-  // Sources of merges, kept until no reader holds them; their metas, in parallel.
-  std::vector<std::weak_ptr<const metastore::LoadedBlock>> retired_ GUARDED_BY(mu_);
-  std::vector<block::BlockMeta> retired_meta_ GUARDED_BY(mu_);
+  // Sources of merges, kept until no reader of this process holds them and delete_delay has
+  // passed since the swap.
+  struct Retired {
+    std::weak_ptr<const metastore::LoadedBlock> block;
+    block::BlockMeta meta;
+    std::chrono::steady_clock::time_point since;
+  };
+  std::vector<Retired> retired_ GUARDED_BY(mu_);
   std::jthread compact_loop_;
   std::jthread retention_loop_;
 };

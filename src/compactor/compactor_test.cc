@@ -45,6 +45,21 @@ TEST_F(CompactionTest, AnHoursBlocksBecomeOneAndTheSourcesLeaveOnceUnread) {
   EXPECT_EQ(Snapshot("t1").blocks.size(), 1u);
 }
 
+TEST_F(CompactionTest, WithADeleteDelayTheSourcesStayThatLongAfterTheSwap) {
+  delete_delay_ = std::chrono::minutes(15);  // A cluster's: other processes may still read them.
+  auto ingester = Open();
+  CutThreeBlocks(*ingester);
+
+  ASSERT_THAT(compactor_->Compact(), ::flamedb::testing::IsOkAndHolds(1u));
+  clock_.Advance(std::chrono::minutes(14));
+  ASSERT_THAT(compactor_->Compact(), ::flamedb::testing::IsOkAndHolds(0u));
+  EXPECT_EQ(BlockDirs("t1").size(), 4u);  // Unread here, but not 15 minutes old.
+
+  clock_.Advance(std::chrono::minutes(1));
+  ASSERT_THAT(compactor_->Compact(), ::flamedb::testing::IsOkAndHolds(0u));
+  EXPECT_EQ(BlockDirs("t1").size(), 1u);
+}
+
 TEST_F(CompactionTest, AnInterruptedCompactionIsFinishedAtTheNextStart) {
   std::string before;
   std::vector<block::BlockMeta> metas;

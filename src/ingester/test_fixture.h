@@ -87,7 +87,8 @@ class IngesterTest : public ::testing::Test {
     compactor_ = std::make_unique<compactor::Compactor>(
         compactor::CompactorOptions{
             .scratch_dir = ::testing::TempDir(),
-            .retention = [this](std::string_view t) { return overrides_->For(t)->retention_period; }},
+            .retention = [this](std::string_view t) { return overrides_->For(t)->retention_period; },
+            .delete_delay = delete_delay_},
         bucket_, *index_, clock_, logger_, *metrics_);
     EXPECT_THAT(compactor_->DropSuperseded(), IsOk());
     auto ingester = Ingester::Open({.wal_dir = dir_,
@@ -127,6 +128,7 @@ class IngesterTest : public ::testing::Test {
   distributor::Limits limits_;
   std::unique_ptr<distributor::Overrides> overrides_;
   flamedb::testing::FakeClock clock_;
+  base::Duration delete_delay_ = base::Duration::zero();  // The compactor's, set before Open.
   base::Logger logger_{clock_, stderr, base::LogLevel::kError};
   std::unique_ptr<base::MetricsRegistry> metrics_;
   FlakyBucket bucket_;

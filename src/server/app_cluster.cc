@@ -45,6 +45,7 @@ Status App::StartCluster() {
     compactor::CompactorOptions options = MakeCompactorOptions();
     // Segments are short: a window is merged once it ended and its last segments are in.
     options.plan.settle = std::max<base::Duration>(cc.segment_duration * 4, std::chrono::seconds(2));
+    options.delete_delay = cc.compactor_delete_delay;
     compactor_ = std::make_unique<compactor::Compactor>(options, *bucket_, *index_, clock_,
                                                         logger_, metrics_);
     compaction_leader_ = std::make_unique<ring::LeaderElection>(

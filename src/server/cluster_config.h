@@ -25,6 +25,7 @@ struct ClusterConfig {
   base::Duration segment_duration{};
   std::string ack;  // "wal" or "bucket".
   base::Duration distributor_writer_timeout{};
+  base::Duration compactor_delete_delay{};
 
   void Register(base::FlagSet& flags);
   // Errors: kInvalidArgument naming the flag.
