@@ -192,7 +192,14 @@ Result<size_t> Compactor::ApplyRetention() {
                                return m.max_time_nanos < cutoff;
                              }));
     for (const metastore::BlockRef& b : expired) {
-      FLAMEDB_RETURN_IF_ERROR(metastore::DeleteBlock(bucket_, b->meta));
+      if (options_.delete_delay > base::Duration::zero()) {
+        // Out of the index now; its objects go after the delay, as merges' sources do, since
+        // other processes may still read them.
+        base::MutexLock lock(mu_);
+        retired_.push_back({.block = b, .meta = b->meta, .since = clock_.SteadyNow()});
+      } else {
+        FLAMEDB_RETURN_IF_ERROR(metastore::DeleteBlock(bucket_, b->meta));
+      }
       retention_deleted_.Inc();
       ++deleted;
       logger_.Info("block deleted by retention", "tenant", b->meta.tenant, "block", b->meta.ulid,

@@ -36,10 +36,11 @@ struct CompactorOptions {
   std::function<base::Duration(std::string_view tenant)> retention{};
   // For the readers of merged blocks (null: each keeps its own). Must outlive the compactor.
   block::SymbolCache* symbol_cache = nullptr;
-  // How long the sources of a merge stay in the bucket after the swap. Zero: until no reader
-  // of this process holds them (the single binary, whose queries all run here). A cluster's
-  // other processes read from their own copy of the index, refreshed every second or so, and
-  // their queries may still read a source: they need a delay.
+  // How long the sources of a merge, and blocks past retention, stay in the bucket after they
+  // left the index (the next compaction round after that deletes them). Zero: sources stay
+  // until no reader of this process holds them, and retention deletes at once (the single
+  // binary, whose queries all run here). A cluster's other processes read from their own copy
+  // of the index, refreshed every second or so, and their queries may still read: a delay.
   base::Duration delete_delay = base::Duration::zero();
 };
 

@@ -60,6 +60,23 @@ TEST_F(CompactionTest, WithADeleteDelayTheSourcesStayThatLongAfterTheSwap) {
   EXPECT_EQ(BlockDirs("t1").size(), 1u);
 }
 
+TEST_F(CompactionTest, WithADeleteDelayRetentionLeavesTheObjectsThatLong) {
+  delete_delay_ = std::chrono::minutes(15);
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+      clock_.Now().time_since_epoch()).count();
+  limits_.retention_period = std::chrono::hours(24);
+  auto ingester = Open();
+  ASSERT_THAT(ingester->Append("t1", {{kLabels, Cpu(1, 0, now - 30 * 60 * kMinute), {}}}), IsOk());
+  ASSERT_THAT(ingester->Flush(), IsOk());
+
+  EXPECT_EQ(*compactor_->ApplyRetention(), 1u);
+  EXPECT_TRUE(Snapshot("t1").blocks.empty());  // Out of the index at once...
+  EXPECT_EQ(BlockDirs("t1").size(), 1u);       // ...its objects still there for other readers.
+  clock_.Advance(std::chrono::minutes(15));
+  ASSERT_THAT(compactor_->Compact(), ::flamedb::testing::IsOkAndHolds(0u));
+  EXPECT_EQ(BlockDirs("t1").size(), 0u);
+}
+
 TEST_F(CompactionTest, AnInterruptedCompactionIsFinishedAtTheNextStart) {
   std::string before;
   std::vector<block::BlockMeta> metas;

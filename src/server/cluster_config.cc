@@ -44,9 +44,9 @@ void ClusterConfig::Register(base::FlagSet& f) {
            "segment follows) or bucket (after its segment is in the bucket and indexed).",
            {.yaml = "segment_writer.ack"});
   f.Duration("compactor.delete-delay", &compactor_delete_delay, std::chrono::minutes(15),
-             "Cluster mode: how long the blocks a merge replaced stay in the bucket after the "
-             "swap, for the queries of other processes that still read them (the embedded mode "
-             "deletes them once no query holds them).",
+             "Cluster mode: how long the blocks a merge replaced, or retention took out, stay "
+             "in the bucket after they left the index, for queries of other processes that may "
+             "still read them (embedded mode deletes them once no query of its own holds them).",
              {.yaml = "compactor.delete_delay"});
   f.Duration("distributor.writer-timeout", &distributor_writer_timeout, std::chrono::seconds(5),
              "Longest time one segment-writer may take to acknowledge before the distributor "
