@@ -42,15 +42,14 @@ void FillLevels(const From& from, To& out) {
 
 template <typename Req, typename Resp>
 UnaryMethod Method(const std::string& name, const QuerierDeps& deps,
-                   std::function<Status(const TenantSources&, query::QueryContext&, const Req&,
-                                        Resp&)>
+                   std::function<Status(query::Engine&, const std::string&, query::QueryContext&,
+                                        const Req&, Resp&)>
                        fn) {
   return MakeUnaryMethod<Req, Resp>(
       "/querier.v1.QuerierService/" + name, true,
       [deps, fn = std::move(fn)](RequestContext& ctx, const Req& req, Resp& resp) {
-        const TenantSources t = deps.sources(ctx.tenant);
         query::QueryContext qctx = MakeQueryContext(ctx, deps);
-        return fn(t, qctx, req, resp);
+        return fn(*deps.engine, ctx.tenant, qctx, req, resp);
       });
 }
 
@@ -67,7 +66,8 @@ std::optional<int64_t> OptionalMaxNodes(bool has, int64_t value) {
 }
 
 // The merged tree of one SelectMergeStacktraces request (also one side of a Diff).
-Result<query::FunctionTree> MergeRequest(const TenantSources& t, query::QueryContext& qctx,
+Result<query::FunctionTree> MergeRequest(query::Engine& e, const std::string& tenant,
+                                         query::QueryContext& qctx,
                                          const qv1::SelectMergeStacktracesRequest& req,
                                          const query::QueryLimits& limits) {
   if (req.profile_id_selector_size() > 0) {
@@ -77,7 +77,7 @@ Result<query::FunctionTree> MergeRequest(const TenantSources& t, query::QueryCon
                            query::CheckRange(req.start(), req.end(), true, limits));
   query::StackQuery q{req.profile_typeid(), req.label_selector(), range, {}, {}};
   if (req.has_stack_trace_selector()) q.stacks = ToStackSelector(req.stack_trace_selector());
-  return query::MergeStacktraces(t.sources, q, qctx);
+  return e.MergeStacktraces(tenant, q, qctx);
 }
 
 // The flame graph or tree of a merge, as the request's format asks (spec §4.4).
@@ -120,11 +120,12 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
   const query::QueryLimits limits = deps.limits;
   std::vector<UnaryMethod> out;
   out.push_back(Method<qv1::ProfileTypesRequest, qv1::ProfileTypesResponse>(
-      "ProfileTypes", deps, [limits](const TenantSources& t, query::QueryContext&, const auto& req, auto& resp) {
-        const query::Sources& s = t.sources;
+      "ProfileTypes", deps, [limits](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
         FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
                                  query::CheckRange(req.start(), req.end(), false, limits));
-        for (const query::ProfileTypeInfo& t : query::ProfileTypes(s, range)) {
+        FLAMEDB_ASSIGN_OR_RETURN(std::vector<query::ProfileTypeInfo> types,
+                                 e.ProfileTypes(tenant, range, qctx));
+        for (const query::ProfileTypeInfo& t : types) {
           tv1::ProfileType* p = resp.add_profile_types();
           p->set_id(t.id);
           p->set_name(t.name);
@@ -136,33 +137,30 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
         return OkStatus();
       }));
   out.push_back(Method<tv1::LabelValuesRequest, tv1::LabelValuesResponse>(
-      "LabelValues", deps, [limits](const TenantSources& t, query::QueryContext&, const auto& req, auto& resp) {
-        const query::Sources& s = t.sources;
+      "LabelValues", deps, [limits](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
         FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
                                  query::CheckRange(req.start(), req.end(), false, limits));
         FLAMEDB_ASSIGN_OR_RETURN(std::vector<std::string> values,
-                                 query::LabelValues(s, req.name(), Strings(req.matchers()), range));
+                                 e.LabelValues(tenant, req.name(), Strings(req.matchers()), range, qctx));
         for (std::string& v : values) resp.add_names(std::move(v));
         return OkStatus();
       }));
   out.push_back(Method<tv1::LabelNamesRequest, tv1::LabelNamesResponse>(
-      "LabelNames", deps, [limits](const TenantSources& t, query::QueryContext&, const auto& req, auto& resp) {
-        const query::Sources& s = t.sources;
+      "LabelNames", deps, [limits](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
         FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
                                  query::CheckRange(req.start(), req.end(), false, limits));
         FLAMEDB_ASSIGN_OR_RETURN(std::vector<std::string> names,
-                                 query::LabelNames(s, Strings(req.matchers()), range));
+                                 e.LabelNames(tenant, Strings(req.matchers()), range, qctx));
         for (std::string& n : names) resp.add_names(std::move(n));
         return OkStatus();
       }));
   out.push_back(Method<qv1::SeriesRequest, qv1::SeriesResponse>(
-      "Series", deps, [limits](const TenantSources& t, query::QueryContext&, const auto& req, auto& resp) {
-        const query::Sources& s = t.sources;
+      "Series", deps, [limits](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
         FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
                                  query::CheckRange(req.start(), req.end(), false, limits));
         FLAMEDB_ASSIGN_OR_RETURN(
             std::vector<model::Labels> sets,
-            query::Series(s, Strings(req.matchers()), Strings(req.label_names()), range));
+            e.Series(tenant, Strings(req.matchers()), Strings(req.label_names()), range, qctx));
         for (const model::Labels& l : sets) {
           AddLabels(l, *resp.add_labels_set()->mutable_labels());
         }
@@ -170,23 +168,23 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
       }));
   out.push_back(Method<qv1::SelectMergeStacktracesRequest, qv1::SelectMergeStacktracesResponse>(
       "SelectMergeStacktraces", deps,
-      [limits](const TenantSources& t, query::QueryContext& qctx, const auto& req, auto& resp) {
+      [limits](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
         FLAMEDB_ASSIGN_OR_RETURN(
             int64_t max_nodes,
             query::EffectiveMaxNodes(OptionalMaxNodes(req.has_max_nodes(), req.max_nodes())));
-        FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree tree, MergeRequest(t, qctx, req, limits));
+        FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree tree, MergeRequest(e, tenant, qctx, req, limits));
         FillMerged(tree, req.format(), max_nodes, resp);
         return OkStatus();
       }));
   out.push_back(Method<qv1::DiffRequest, qv1::DiffResponse>(
       "Diff", deps,
-      [limits](const TenantSources& t, query::QueryContext& qctx, const auto& req, auto& resp) {
+      [limits](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
         const int64_t raw = std::max(req.left().max_nodes(), req.right().max_nodes());
         FLAMEDB_ASSIGN_OR_RETURN(int64_t max_nodes, query::EffectiveMaxNodes(raw));
         FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree left,
-                                 MergeRequest(t, qctx, req.left(), limits));
+                                 MergeRequest(e, tenant, qctx, req.left(), limits));
         FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree right,
-                                 MergeRequest(t, qctx, req.right(), limits));
+                                 MergeRequest(e, tenant, qctx, req.right(), limits));
         FLAMEDB_ASSIGN_OR_RETURN(query::FlameGraphDiff diff,
                                  query::BuildFlameGraphDiff(left, right, max_nodes));
         FillDiff(diff, *resp.mutable_flamegraph());
@@ -194,7 +192,7 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
       }));
   out.push_back(Method<qv1::SelectMergeProfileRequest, google::v1::Profile>(
       "SelectMergeProfile", deps,
-      [limits](const TenantSources& t, query::QueryContext& qctx, const auto& req, auto& resp) {
+      [limits](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
         if (req.profile_id_selector_size() > 0) {
           return UnimplementedError(
               "profile_id_selector is only supported with the v2 query backend");
@@ -212,7 +210,7 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
         if (req.has_stack_trace_selector()) {
           q.stacks.stacks = ToStackSelector(req.stack_trace_selector());
         }
-        FLAMEDB_ASSIGN_OR_RETURN(std::string pprof, query::MergeProfile(t.sources, q, qctx));
+        FLAMEDB_ASSIGN_OR_RETURN(std::string pprof, e.MergeProfile(tenant, q, qctx));
         if (!resp.ParseFromString(pprof)) {
           return InternalError("the merged profile does not parse as google.v1.Profile");
         }
@@ -220,14 +218,14 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
       }));
   out.push_back(Method<qv1::AnalyzeQueryRequest, qv1::AnalyzeQueryResponse>(
       "AnalyzeQuery", deps,
-      [limits](const TenantSources& t, query::QueryContext& qctx, const auto& req, auto& resp) {
+      [limits](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
         // Without a time range Pyroscope answers an empty response (spec §4.12).
         if (req.start() == 0 || req.end() == 0) return OkStatus();
         FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
                                  query::CheckRange(req.start(), req.end(), true, limits));
         FLAMEDB_ASSIGN_OR_RETURN(
             query::QueryAnalysis a,
-            query::AnalyzeQuery(t.sources, t.heads, req.query(), range, qctx));
+            e.AnalyzeQuery(tenant, req.query(), range, qctx));
         FillScope("Short term storage", a.heads, *resp.add_query_scopes());
         FillScope("Long term storage", a.blocks, *resp.add_query_scopes());
         resp.mutable_query_impact()->set_total_queried_series(a.heads.series + a.blocks.series);
@@ -235,9 +233,8 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
         return OkStatus();
       }));
   out.push_back(Method<tv1::GetProfileStatsRequest, tv1::GetProfileStatsResponse>(
-      "GetProfileStats", deps, [](const TenantSources& t, query::QueryContext&, const auto&, auto& resp) {
-        const query::Sources& s = t.sources;
-        const query::ProfileStats stats = query::GetProfileStats(s);
+      "GetProfileStats", deps, [](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto&, auto& resp) {
+        FLAMEDB_ASSIGN_OR_RETURN(const query::ProfileStats stats, e.GetProfileStats(tenant, qctx));
         resp.set_data_ingested(stats.data_ingested);
         resp.set_oldest_profile_time(stats.oldest_ms);
         resp.set_newest_profile_time(stats.newest_ms);
@@ -245,7 +242,7 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
       }));
   out.push_back(Method<qv1::SelectMergeSpanProfileRequest, qv1::SelectMergeSpanProfileResponse>(
       "SelectMergeSpanProfile", deps,
-      [limits](const TenantSources& t, query::QueryContext& qctx, const auto& req, auto& resp) {
+      [limits](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
         FLAMEDB_ASSIGN_OR_RETURN(
             int64_t max_nodes,
             query::EffectiveMaxNodes(OptionalMaxNodes(req.has_max_nodes(), req.max_nodes())));
@@ -254,13 +251,12 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
         query::StackQuery q{req.profile_typeid(), req.label_selector(), range, {}, {}};
         FLAMEDB_ASSIGN_OR_RETURN(q.span_ids, query::ParseSpanSelector(Strings(req.span_selector())));
         FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree tree,
-                                 query::MergeStacktraces(t.sources, q, qctx));
+                                 e.MergeStacktraces(tenant, q, qctx));
         FillMerged(tree, req.format(), max_nodes, resp);
         return OkStatus();
       }));
   out.push_back(Method<qv1::SelectSeriesRequest, qv1::SelectSeriesResponse>(
-      "SelectSeries", deps, [limits](const TenantSources& t, query::QueryContext& qctx, const auto& req, auto& resp) {
-        const query::Sources& s = t.sources;
+      "SelectSeries", deps, [limits](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
         if (req.exemplar_type() == tv1::EXEMPLAR_TYPE_INDIVIDUAL ||
             req.exemplar_type() == tv1::EXEMPLAR_TYPE_SPAN) {
           return UnimplementedError("exemplars are not supported yet");
@@ -274,7 +270,7 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
           q.call_site = ToStackSelector(req.stack_trace_selector()).call_site;
         }
         FLAMEDB_ASSIGN_OR_RETURN(std::vector<query::TimeSeries> series,
-                                 query::SelectSeries(s, q, limits, qctx));
+                                 e.SelectSeries(tenant, q, qctx));
         for (const query::TimeSeries& ts : series) {
           tv1::Series* out_series = resp.add_series();
           AddLabels(ts.labels, *out_series->mutable_labels());

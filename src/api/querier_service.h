@@ -8,19 +8,12 @@
 #include <vector>
 
 #include "api/connect.h"
-#include "query/querier.h"
+#include "query/engine.h"
 
 namespace flamedb::api {
 
-// The sources of a tenant at one moment, kept alive by `holder` while a query runs.
-struct TenantSources {
-  std::shared_ptr<const void> holder;
-  query::Sources sources;
-  size_t heads = 0;  // The first `heads` sources are in-memory heads, the rest blocks.
-};
-
 struct QuerierDeps {
-  std::function<TenantSources(std::string_view tenant)> sources;
+  query::Engine* engine = nullptr;  // Must outlive the methods.
   query::QueryLimits limits;
   const base::Clock* clock = nullptr;  // For deadlines; must outlive the methods.
 };

@@ -49,14 +49,14 @@ Result<HttpResponse> RenderDiff(const QuerierDeps& deps, const base::Clock& cloc
   }
   FLAMEDB_ASSIGN_OR_RETURN(std::optional<int64_t> max_nodes_param, MaxNodesParam(params));
   FLAMEDB_ASSIGN_OR_RETURN(int64_t max_nodes, query::EffectiveMaxNodes(max_nodes_param));
-  const TenantSources t = deps.sources(ctx.tenant);
   query::QueryContext qctx = MakeQueryContext(ctx, deps);
   std::vector<query::FunctionTree> trees;
   for (const Side* side : {&left, &right}) {
     FLAMEDB_ASSIGN_OR_RETURN(
         query::FunctionTree tree,
-        query::MergeStacktraces(
-            t.sources, {side->query.profile_type, side->query.selector, side->range, {}, {}}, qctx));
+        deps.engine->MergeStacktraces(
+            ctx.tenant, {side->query.profile_type, side->query.selector, side->range, {}, {}},
+            qctx));
     trees.push_back(std::move(tree));
   }
   FLAMEDB_ASSIGN_OR_RETURN(query::FlameGraphDiff diff,

@@ -50,9 +50,10 @@ std::string Timeline(const query::TimeSeries* series, int64_t from_ms, int64_t u
 
 // format=dot: a Graphviz call graph of the maxNodes (default 100) functions with the largest
 // cumulative values, as Pyroscope renders it through pprof (spec §5.1).
-Result<HttpResponse> Dot(const TenantSources& t, query::QueryContext& qctx,
-                         const query::StackQuery& q, std::optional<int64_t> max_nodes) {
-  FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree tree, query::MergeStacktraces(t.sources, q, qctx));
+Result<HttpResponse> Dot(query::Engine& engine, const std::string& tenant,
+                         query::QueryContext& qctx, const query::StackQuery& q,
+                         std::optional<int64_t> max_nodes) {
+  FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree tree, engine.MergeStacktraces(tenant, q, qctx));
   HttpResponse resp;
   resp.headers.Set("Content-Type", "text/plain");
   if (tree.total() != 0) {
@@ -70,15 +71,14 @@ Result<HttpResponse> Render(const QuerierDeps& deps, const base::Clock& clock,
                            query::CheckRange(from, until, true, deps.limits));
   FLAMEDB_ASSIGN_OR_RETURN(std::optional<int64_t> max_nodes_param, MaxNodesParam(params));
   FLAMEDB_ASSIGN_OR_RETURN(int64_t max_nodes, query::EffectiveMaxNodes(max_nodes_param));
-  const TenantSources t = deps.sources(ctx.tenant);
   query::QueryContext qctx = MakeQueryContext(ctx, deps);
   const auto format = params.find("format");
   if (format != params.end() && format->second == "dot") {
-    return Dot(t, qctx, {q.profile_type, q.selector, range, {}, {}}, max_nodes_param);
+    return Dot(*deps.engine, ctx.tenant, qctx, {q.profile_type, q.selector, range, {}, {}}, max_nodes_param);
   }
   FLAMEDB_ASSIGN_OR_RETURN(
       query::FunctionTree tree,
-      query::MergeStacktraces(t.sources, {q.profile_type, q.selector, range, {}, {}}, qctx));
+      deps.engine->MergeStacktraces(ctx.tenant, {q.profile_type, q.selector, range, {}, {}}, qctx));
   const int64_t step = TimelineStepSeconds(from, until);
   std::vector<std::string> group_by;
   if (auto it = params.find("groupBy"); it != params.end() && !it->second.empty()) {
@@ -88,10 +88,10 @@ Result<HttpResponse> Render(const QuerierDeps& deps, const base::Clock& clock,
   const bool average = agg != params.end() && agg->second == "avg";
   FLAMEDB_ASSIGN_OR_RETURN(
       std::vector<query::TimeSeries> series,
-      query::SelectSeries(t.sources,
-                          {q.profile_type, q.selector, from, until, static_cast<double>(step),
-                           group_by, average, 0, {}},
-                          deps.limits, qctx));
+      deps.engine->SelectSeries(ctx.tenant,
+                                {q.profile_type, q.selector, from, until,
+                                 static_cast<double>(step), group_by, average, 0, {}},
+                                qctx));
   std::string out = "{\"version\":1,\"flamebearer\":";
   AppendFlamebearer(out, query::BuildFlameGraph(tree, max_nodes));
   out += ",\"metadata\":{\"format\":\"single\",\"spyName\":\"\",\"sampleRate\":";
@@ -172,20 +172,28 @@ void AddRenderRoutes(Router& router, const QuerierDeps& deps, const base::Clock&
                if (label == params.end() || label->second.empty()) {
                  return ErrorResponse(InvalidArgumentError("label parameter is required"));
                }
-               const TenantSources t = deps.sources(ctx.tenant);
+               query::QueryContext qctx = MakeQueryContext(ctx, deps);
                const store::TimeRange all{INT64_MIN, INT64_MAX};
                std::vector<std::string> values;
                if (label->second == "__name__") {
-                 for (const auto& type : query::ProfileTypes(t.sources, all)) values.push_back(type.id);
+                 Result<std::vector<query::ProfileTypeInfo>> types =
+                     deps.engine->ProfileTypes(ctx.tenant, all, qctx);
+                 if (!types.ok()) return ErrorResponse(types.status());
+                 for (const auto& type : *types) values.push_back(type.id);
                } else {
-                 values = query::LabelValues(t.sources, label->second, {}, all).value();
+                 Result<std::vector<std::string>> found =
+                     deps.engine->LabelValues(ctx.tenant, label->second, {}, all, qctx);
+                 if (!found.ok()) return ErrorResponse(found.status());
+                 values = std::move(found).value();
                }
                return Json(JsonArray(values));
              });
   router.Add({"GET"}, "/pyroscope/label-names", {.needs_tenant = true},
              [deps](HttpRequest&, RequestContext& ctx) {
-               const TenantSources t = deps.sources(ctx.tenant);
-               return Json(JsonArray(query::LabelNames(t.sources, {}, {INT64_MIN, INT64_MAX}).value()));
+               query::QueryContext qctx = MakeQueryContext(ctx, deps);
+               Result<std::vector<std::string>> names =
+                   deps.engine->LabelNames(ctx.tenant, {}, {INT64_MIN, INT64_MAX}, qctx);
+               return names.ok() ? Json(JsonArray(*names)) : ErrorResponse(names.status());
              });
 }
 

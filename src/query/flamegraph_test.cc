@@ -39,6 +39,29 @@ TEST(FlameGraphTest, TheSpecsWorkedExample) {
   EXPECT_EQ(fg.names.size(), 5u);
 }
 
+// Trees merged from parts built in other orders give the flame graph and tree bytes of the
+// whole, also when truncated: what the query-frontend relies on.
+TEST(FlameGraphTest, MergedPartsBuildTheSameAsTheWhole) {
+  FunctionTree a, b, merged;
+  a.AddStack({"main", "baz"}, 60);
+  a.AddStack({"main", "foo"}, 4);
+  b.AddStack({"main", "foo", "bar"}, 30);
+  b.AddStack({"other", "x"}, 1);
+  b.AddStack({"main", "foo"}, 6);
+  merged.Merge(b);
+  merged.Merge(a);
+  merged.ComputeTotals();
+  FunctionTree whole = SpecExample();
+  whole.AddStack({"other", "x"}, 1);
+  whole.ComputeTotals();
+  for (int64_t max_nodes : {int64_t{0}, int64_t{2}, kDefaultMaxNodes}) {
+    const FlameGraph x = BuildFlameGraph(merged, max_nodes), y = BuildFlameGraph(whole, max_nodes);
+    EXPECT_EQ(x.names, y.names) << max_nodes;
+    EXPECT_EQ(x.levels, y.levels) << max_nodes;
+    EXPECT_EQ(BuildTreeBytes(merged, max_nodes), BuildTreeBytes(whole, max_nodes)) << max_nodes;
+  }
+}
+
 TEST(FlameGraphTest, AnEmptyTreeIsTheSpecsEmptyResult) {
   FunctionTree t;
   t.ComputeTotals();

@@ -37,6 +37,19 @@ void FunctionTree::AddStack(const std::vector<std::string>& frames, int64_t valu
   AddSelf(node, value);
 }
 
+void FunctionTree::Merge(const FunctionTree& other) {
+  std::vector<uint32_t> names(other.names_.size());
+  for (size_t i = 0; i < names.size(); ++i) names[i] = NameId(other.names_[i]);
+  // Parents come before their children, so each node's parent is mapped when it is reached.
+  std::vector<uint32_t> nodes(other.nodes_.size(), 0);
+  for (size_t i = 1; i < nodes.size(); ++i) {
+    const Node& n = other.nodes_[i];
+    nodes[i] = Child(nodes[n.parent], names[n.name]);
+    AddSelf(nodes[i], n.self);
+  }
+  AddSelf(0, other.nodes_[0].self);
+}
+
 void FunctionTree::ComputeTotals() {
   for (Node& n : nodes_) n.total = n.self;
   // Children are always created after their parent, so one backward pass suffices.

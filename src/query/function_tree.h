@@ -35,6 +35,9 @@ class FunctionTree {
   // Adds `value` at the end of the root-first path of `frames`.
   void AddStack(const std::vector<std::string>& frames, int64_t value);
 
+  // Adds every node's self value of `other` at its path here (totals need recomputing).
+  void Merge(const FunctionTree& other);
+
   // Fills every node's total (self plus its children's totals).
   void ComputeTotals();
 

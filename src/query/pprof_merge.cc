@@ -34,11 +34,20 @@ class PprofBuilder {
     }
   }
 
-  size_t nodes() const { return out_.stacks(); }
+  size_t nodes() const { return out_->stacks(); }
+
+  // What was added so far, before truncation and the go_pgo options. Leaves the builder empty.
+  ProfilePartial TakePartial() {
+    values_.resize(out_->stacks());
+    ProfilePartial p{std::move(out_), std::move(values_)};
+    out_ = std::make_unique<symdb::Partition>();
+    values_.clear();
+    return p;
+  }
 
   // The merged profile; see MergeProfile.
   std::string Build(const MergeProfileQuery& q, const StackSelector& sel) {
-    values_.resize(out_.stacks());
+    values_.resize(out_->stacks());
     const std::vector<int64_t> finals = FinalValues(q.max_nodes, sel);
     model::Profile prof;
     const std::vector<std::string> parts = ProfileTypeParts(q.stacks.profile_type);
@@ -53,7 +62,7 @@ class PprofBuilder {
     for (uint32_t node = 1; node < finals.size(); ++node) {
       if (finals[node] == 0) continue;
       locs.clear();
-      out_.ResolveStack(node, locs);
+      out_->ResolveStack(node, locs);
       const auto begin = static_cast<uint32_t>(prof.location_ids.size());
       for (uint32_t l : locs) prof.location_ids.push_back(l);
       prof.samples.push_back({{begin, static_cast<uint32_t>(locs.size())},
@@ -80,13 +89,13 @@ class PprofBuilder {
   };
 
   uint32_t MapString(Maps& m, uint32_t id) {
-    if (m.strings[id] == kUnset) m.strings[id] = out_.InternString(m.p.String(id));
+    if (m.strings[id] == kUnset) m.strings[id] = out_->InternString(m.p.String(id));
     return m.strings[id];
   }
   uint32_t MapFunction(Maps& m, uint32_t id) {
     if (m.functions[id] == kUnset) {
       const symdb::Function& f = m.p.function(id);
-      m.functions[id] = out_.InternFunction({MapString(m, f.name), MapString(m, f.system_name),
+      m.functions[id] = out_->InternFunction({MapString(m, f.name), MapString(m, f.system_name),
                                              MapString(m, f.filename), f.start_line});
     }
     return m.functions[id];
@@ -96,7 +105,7 @@ class PprofBuilder {
       symdb::Mapping mapping = m.p.mapping(id);
       mapping.filename = MapString(m, mapping.filename);
       mapping.build_id = MapString(m, mapping.build_id);
-      m.mappings[id] = out_.InternMapping(mapping);
+      m.mappings[id] = out_->InternMapping(mapping);
     }
     return m.mappings[id];
   }
@@ -107,7 +116,7 @@ class PprofBuilder {
       for (const symdb::Line& line : m.p.Lines(l)) {
         lines_.push_back({MapFunction(m, line.function), line.line});
       }
-      m.locations[id] = out_.InternLocation(MapMapping(m, l.mapping), l.address, lines_);
+      m.locations[id] = out_->InternLocation(MapMapping(m, l.mapping), l.address, lines_);
     }
     return m.locations[id];
   }
@@ -120,7 +129,7 @@ class PprofBuilder {
     }
     uint32_t cur = m.nodes[n];
     for (auto it = m.path.rbegin(); it != m.path.rend(); ++it) {
-      cur = out_.InternChild(cur, MapLocation(m, m.p.stack_location(*it)));
+      cur = out_->InternChild(cur, MapLocation(m, m.p.stack_location(*it)));
       m.nodes[*it] = cur;
     }
     return cur;
@@ -137,7 +146,7 @@ class PprofBuilder {
     for (uint32_t node = 1; node < n; ++node) {
       if (values_[node] == 0) continue;
       path.clear();
-      for (uint32_t x = node; x != 0; x = out_.stack_parent(x)) path.push_back(x);
+      for (uint32_t x = node; x != 0; x = out_->stack_parent(x)) path.push_back(x);
       // path is leaf first; find the root-most node under the threshold.
       size_t keep = path.size();
       for (size_t i = path.size(); threshold > 0 && i-- > 0;) {
@@ -149,13 +158,13 @@ class PprofBuilder {
       locs.clear();
       if (keep < path.size()) locs.push_back(OtherLocation());
       for (size_t i = path.size() - keep; i < path.size(); ++i) {
-        locs.push_back(out_.stack_location(path[i]));
+        locs.push_back(out_->stack_location(path[i]));
       }
       if (sel.keep_locations > 0 && locs.size() > sel.keep_locations) {
         locs.resize(sel.keep_locations);
       }
       if (sel.aggregate_callees && !locs.empty()) locs[0] = WithoutLineNumbers(locs[0]);
-      const uint32_t target = out_.InternStack(locs);
+      const uint32_t target = out_->InternStack(locs);
       if (target >= finals.size()) finals.resize(std::max<size_t>(target + 1, finals.size() * 2));
       finals[target] += values_[node];
     }
@@ -167,7 +176,7 @@ class PprofBuilder {
     const size_t n = values_.size();
     if (max_nodes <= 0 || n - 1 <= static_cast<size_t>(max_nodes)) return 0;
     totals_ = values_;
-    for (size_t i = n - 1; i > 0; --i) totals_[out_.stack_parent(i)] += totals_[i];
+    for (size_t i = n - 1; i > 0; --i) totals_[out_->stack_parent(i)] += totals_[i];
     std::vector<int64_t> sorted(totals_.begin() + 1, totals_.end());
     const auto nth = sorted.begin() + (max_nodes - 1);
     std::nth_element(sorted.begin(), nth, sorted.end(), std::greater<int64_t>());
@@ -175,44 +184,44 @@ class PprofBuilder {
   }
 
   uint32_t OtherLocation() {
-    const uint32_t name = out_.InternString("other");
-    const symdb::Line line{out_.InternFunction({name, name, 0, 0}), 0};
-    return out_.InternLocation(0, 0, {&line, 1});
+    const uint32_t name = out_->InternString("other");
+    const symdb::Line line{out_->InternFunction({name, name, 0, 0}), 0};
+    return out_->InternLocation(0, 0, {&line, 1});
   }
 
   uint32_t WithoutLineNumbers(uint32_t location) {
-    const symdb::Location& l = out_.location(location);
+    const symdb::Location& l = out_->location(location);
     lines_.clear();
-    for (const symdb::Line& line : out_.Lines(l)) lines_.push_back({line.function, 0});
-    return out_.InternLocation(l.mapping, 0, lines_);
+    for (const symdb::Line& line : out_->Lines(l)) lines_.push_back({line.function, 0});
+    return out_->InternLocation(l.mapping, 0, lines_);
   }
 
-  int64_t Str(const std::string& s) { return out_.InternString(s); }
+  int64_t Str(const std::string& s) { return out_->InternString(s); }
 
   // Output tables: ids are the output partition's indexes (0, the empty entry, is left out).
   void AddTables(model::Profile& prof) const {
-    for (uint32_t i = 1; i < out_.mappings(); ++i) {
-      const symdb::Mapping& m = out_.mapping(i);
+    for (uint32_t i = 1; i < out_->mappings(); ++i) {
+      const symdb::Mapping& m = out_->mapping(i);
       prof.mappings.push_back({i, m.memory_start, m.memory_limit, m.file_offset, m.filename,
                                m.build_id, (m.flags & 1) != 0, (m.flags & 2) != 0,
                                (m.flags & 4) != 0, (m.flags & 8) != 0});
     }
-    for (uint32_t i = 1; i < out_.locations(); ++i) {
-      const symdb::Location& l = out_.location(i);
+    for (uint32_t i = 1; i < out_->locations(); ++i) {
+      const symdb::Location& l = out_->location(i);
       const auto begin = static_cast<uint32_t>(prof.lines.size());
-      for (const symdb::Line& line : out_.Lines(l)) {
+      for (const symdb::Line& line : out_->Lines(l)) {
         prof.lines.push_back({line.function, line.line, 0});
       }
       prof.locations.push_back({i, l.mapping, l.address, {begin, l.lines_size}, false});
     }
-    for (uint32_t i = 1; i < out_.functions(); ++i) {
-      const symdb::Function& f = out_.function(i);
+    for (uint32_t i = 1; i < out_->functions(); ++i) {
+      const symdb::Function& f = out_->function(i);
       prof.functions.push_back({i, f.name, f.system_name, f.filename, f.start_line});
     }
-    for (uint32_t i = 0; i < out_.strings(); ++i) prof.string_table.push_back(out_.String(i));
+    for (uint32_t i = 0; i < out_->strings(); ++i) prof.string_table.push_back(out_->String(i));
   }
 
-  symdb::Partition out_;
+  std::unique_ptr<symdb::Partition> out_ = std::make_unique<symdb::Partition>();
   std::vector<int64_t> values_;  // By output stack node.
   std::vector<int64_t> totals_;  // By output stack node, when truncating.
   std::vector<symdb::Line> lines_;
@@ -220,12 +229,15 @@ class PprofBuilder {
 
 }  // namespace
 
-Result<std::string> MergeProfile(const Sources& sources, const MergeProfileQuery& q,
-                                 QueryContext& ctx) {
-  PprofBuilder builder;
+namespace {
+
+// What an output stack node costs: parent, location and its hash table entry, and a value.
+constexpr int64_t kNodeBytes = 32;
+
+// Adds the stacks of every source `query` selects to `builder`; false when none matched.
+Result<bool> AddSources(const Sources& sources, const MergeProfileQuery& q, QueryContext& ctx,
+                        PprofBuilder& builder) {
   bool any = false;
-  // What an output stack node costs: parent, location and its hash table entry, and a value.
-  constexpr int64_t kNodeBytes = 32;
   FLAMEDB_ASSIGN_OR_RETURN(std::vector<SourceSums> summed, SumSelected(sources, q.stacks, ctx));
   for (SourceSums& s : summed) {
     for (uint32_t p = 0; p < s.sums.size(); ++p) {
@@ -239,6 +251,39 @@ Result<std::string> MergeProfile(const Sources& sources, const MergeProfileQuery
           ctx.Charge(static_cast<int64_t>(builder.nodes() - before) * kNodeBytes));
     }
     s.sums = StackSums();  // Done with it: give the memory back before the next source.
+  }
+  return any;
+}
+
+}  // namespace
+
+Result<std::string> MergeProfile(const Sources& sources, const MergeProfileQuery& q,
+                                 QueryContext& ctx) {
+  PprofBuilder builder;
+  FLAMEDB_ASSIGN_OR_RETURN(const bool any, AddSources(sources, q, ctx, builder));
+  if (!any) return std::string();
+  return builder.Build(q, q.stacks.stacks);
+}
+
+Result<ProfilePartial> CollectProfile(const Sources& sources, const MergeProfileQuery& q,
+                                      QueryContext& ctx) {
+  PprofBuilder builder;
+  FLAMEDB_ASSIGN_OR_RETURN(const bool any, AddSources(sources, q, ctx, builder));
+  if (!any) return ProfilePartial();
+  return builder.TakePartial();
+}
+
+Result<std::string> FinishProfile(const std::vector<ProfilePartial>& partials,
+                                  const MergeProfileQuery& q, QueryContext& ctx) {
+  PprofBuilder builder;
+  bool any = false;
+  for (const ProfilePartial& p : partials) {
+    if (p.symbols == nullptr) continue;
+    any = true;
+    const size_t before = builder.nodes();
+    builder.Add(*p.symbols, p.values, {});
+    FLAMEDB_RETURN_IF_ERROR(
+        ctx.Charge(static_cast<int64_t>(builder.nodes() - before) * kNodeBytes));
   }
   if (!any) return std::string();
   return builder.Build(q, q.stacks.stacks);

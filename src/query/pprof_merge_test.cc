@@ -100,6 +100,34 @@ TEST_F(MergeProfileTest, EqualStacksOfHeadAndBlockAreOneSample) {
   EXPECT_EQ(p->functions.size(), 5u);
 }
 
+// Partials of the head and of the block finish into the profile of both, also truncated and
+// with the go_pgo options, which apply only once everything is merged.
+TEST_F(MergeProfileTest, PartialsFinishIntoTheProfileOfTheWhole) {
+  for (int64_t max_nodes : {0, 2}) {
+    MergeProfileQuery q = Query();
+    q.max_nodes = max_nodes;
+    q.stacks.stacks.keep_locations = max_nodes == 0 ? 0 : 1;
+    QueryContext ctx;
+    std::vector<ProfilePartial> parts;
+    for (const store::ProfileSource* s : {sources_[1], sources_[0]}) {
+      auto p = CollectProfile({s}, q, ctx);
+      ASSERT_THAT(p, IsOk());
+      parts.push_back(std::move(p).value());
+    }
+    auto got = FinishProfile(parts, q, ctx);
+    auto want = MergeProfile(sources_, q, ctx);
+    ASSERT_THAT(got, IsOk());
+    ASSERT_THAT(want, IsOk());
+    EXPECT_EQ(Stacks(*got), Stacks(*want)) << max_nodes;
+    EXPECT_FALSE(Stacks(*got).empty());
+  }
+  QueryContext ctx;
+  auto none = CollectProfile(sources_, Query("{pod=\"none\"}"), ctx);
+  ASSERT_THAT(none, IsOk());
+  EXPECT_EQ(none->symbols, nullptr);
+  EXPECT_THAT(FinishProfile({}, Query(), ctx), IsOk());
+}
+
 TEST_F(MergeProfileTest, SelectorAndRangePickProfiles) {
   auto pprof = MergeProfile(sources_, Query(R"({pod="a"})"), ctx_);
   ASSERT_THAT(pprof, IsOk());

@@ -13,11 +13,6 @@ namespace {
 
 constexpr int64_t kNanosPerMilli = 1000000;
 
-struct Bucket {
-  double sum = 0;
-  int64_t count = 0;
-};
-
 // Per partition of `s`, the stacks that count (empty: all of them).
 Result<std::vector<std::vector<bool>>> Masks(const store::ProfileSource& s,
                                              const std::vector<std::string>& call_site) {
@@ -46,7 +41,7 @@ int64_t RowValue(const store::RowView& row, const std::vector<std::vector<bool>>
 // One source's part of a SelectSeries: its groups (by group_by labels) and their buckets.
 struct SourcePart {
   std::vector<model::Labels> labels;                // By local group.
-  std::vector<std::map<int64_t, Bucket>> buckets;  // By local group: boundary ms -> bucket.
+  std::vector<std::map<int64_t, SeriesBucket>> buckets;  // By local group: boundary ms -> bucket.
 };
 
 // The step grid of a query: boundaries start + k*step up to end, in ns.
@@ -88,7 +83,7 @@ Status ReadSource(const store::ProfileSource& s, const Selector& sel, const Seri
     const int64_t boundary = steps.start_ns + k * steps.step_ns;
     if (boundary > steps.end_ns) return;  // In the trailing partial step.
     const size_t at = std::lower_bound(ids.begin(), ids.end(), row.series) - ids.begin();
-    Bucket& b = out.buckets[group_of[at]][boundary / kNanosPerMilli];
+    SeriesBucket& b = out.buckets[group_of[at]][boundary / kNanosPerMilli];
     b.sum += static_cast<double>(RowValue(row, masks));
     ++b.count;
   }));
@@ -103,8 +98,8 @@ Result<std::vector<TimeSeries>> SelectSeries(const Sources& sources, const Serie
   return SelectSeries(sources, q, limits, ctx);
 }
 
-Result<std::vector<TimeSeries>> SelectSeries(const Sources& sources, const SeriesQuery& q,
-                                             const QueryLimits& limits, QueryContext& ctx) {
+Result<SeriesPartial> CollectSeries(const Sources& sources, const SeriesQuery& q,
+                                    const QueryLimits& limits, QueryContext& ctx) {
   FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range, CheckRange(q.start_ms, q.end_ms, true, limits));
   if (!(q.step_seconds > 0) || !std::isfinite(q.step_seconds)) {
     return InvalidArgumentError("step must be non-zero");
@@ -121,24 +116,40 @@ Result<std::vector<TimeSeries>> SelectSeries(const Sources& sources, const Serie
     if (!Overlaps(*sources[i], range)) return OkStatus();
     return ReadSource(*sources[i], sel, q, steps, ctx, parts[i]);
   }));
-  std::map<std::string, std::pair<model::Labels, std::map<int64_t, Bucket>>> groups;
+  SeriesPartial groups;
   for (SourcePart& part : parts) {
     for (size_t g = 0; g < part.labels.size(); ++g) {
-      auto& [labels, buckets] = groups[part.labels[g].ToString()];
-      if (buckets.empty()) labels = part.labels[g];
+      SeriesGroup& group = groups[part.labels[g].ToString()];
+      if (group.buckets.empty()) group.labels = part.labels[g];
       for (const auto& [t, b] : part.buckets[g]) {
-        Bucket& into = buckets[t];
+        SeriesBucket& into = group.buckets[t];
         into.sum += b.sum;
         into.count += b.count;
       }
     }
     part = SourcePart();
   }
+  return groups;
+}
+
+void MergeSeries(SeriesPartial from, SeriesPartial& into) {
+  for (auto& [key, group] : from) {
+    SeriesGroup& to = into[key];
+    if (to.buckets.empty()) to.labels = std::move(group.labels);
+    for (const auto& [t, b] : group.buckets) {
+      SeriesBucket& bucket = to.buckets[t];
+      bucket.sum += b.sum;
+      bucket.count += b.count;
+    }
+  }
+}
+
+std::vector<TimeSeries> FinishSeries(SeriesPartial groups, const SeriesQuery& q) {
   std::vector<std::pair<double, TimeSeries>> ranked;
   for (auto& [key, group] : groups) {
-    TimeSeries ts{group.first, {}};
+    TimeSeries ts{std::move(group.labels), {}};
     double sum = 0;
-    for (const auto& [t, b] : group.second) {
+    for (const auto& [t, b] : group.buckets) {
       const double v = q.average ? b.sum / static_cast<double>(b.count) : b.sum;
       ts.points.push_back({t, v});
       sum += v;
@@ -153,6 +164,12 @@ Result<std::vector<TimeSeries>> SelectSeries(const Sources& sources, const Serie
     out.push_back(std::move(ts));
   }
   return out;
+}
+
+Result<std::vector<TimeSeries>> SelectSeries(const Sources& sources, const SeriesQuery& q,
+                                             const QueryLimits& limits, QueryContext& ctx) {
+  FLAMEDB_ASSIGN_OR_RETURN(SeriesPartial partial, CollectSeries(sources, q, limits, ctx));
+  return FinishSeries(std::move(partial), q);
 }
 
 }  // namespace flamedb::query

@@ -2,6 +2,7 @@
 // (spec §4.9).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,27 @@ struct TimeSeries {
   model::Labels labels;  // Only the group_by labels a series has.
   std::vector<Point> points;
 };
+
+// What one process's sources add to a SelectSeries: per group (by its labels' string), the
+// sum and count of profile values per step boundary. Partials of disjoint sources merge into
+// the partial of their union, so the result does not depend on how sources were spread.
+struct SeriesBucket {
+  double sum = 0;
+  int64_t count = 0;
+};
+struct SeriesGroup {
+  model::Labels labels;
+  std::map<int64_t, SeriesBucket> buckets;  // Boundary ms -> bucket.
+};
+using SeriesPartial = std::map<std::string, SeriesGroup>;
+
+// Checks the query as SelectSeries does and reads `sources` into a partial.
+Result<SeriesPartial> CollectSeries(const Sources& sources, const SeriesQuery& query,
+                                    const QueryLimits& limits, QueryContext& ctx);
+// Adds `from` to `into`.
+void MergeSeries(SeriesPartial from, SeriesPartial& into);
+// The answer of SelectSeries from the partial of all sources: aggregation, order and limit.
+std::vector<TimeSeries> FinishSeries(SeriesPartial partial, const SeriesQuery& query);
 
 // A profile at time t lands on the first step boundary (start + k*step) at or after t; points
 // only where data landed, ascending; series by the sum of their points, descending.

@@ -1,5 +1,7 @@
 #include "query/series.h"
 
+#include <algorithm>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -69,6 +71,43 @@ TEST_F(SeriesTest, GroupByAverageAndLimit) {
   EXPECT_EQ((*series)[1].points[1].value, 3);  // Average of 2 and 4.
   q.limit = 1;
   EXPECT_EQ(SelectSeries(sources_, q, {})->size(), 1u);
+}
+
+// Partials of disjoint sources, merged in any order, finish into the series of the whole.
+TEST_F(SeriesTest, PartialsOfSplitSourcesFinishIntoTheSameSeries) {
+  head::Head other;
+  EXPECT_THAT(other.Append(L("a"), Cpu(109000, 64), {}), IsOk());
+  EXPECT_THAT(other.Append(L("c"), Cpu(111000, 128), {}), IsOk());
+  SeriesQuery q = Query();
+  q.group_by = {"pod"};
+  q.average = true;
+  QueryContext ctx;
+  auto first = CollectSeries({&other}, q, {}, ctx);
+  auto second = CollectSeries(sources_, q, {}, ctx);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(second, IsOk());
+  SeriesPartial merged;
+  MergeSeries(*std::move(first), merged);
+  MergeSeries(*std::move(second), merged);
+  const std::vector<TimeSeries> got = FinishSeries(std::move(merged), q);
+  auto want = SelectSeries({&other, &head_}, q, {});
+  ASSERT_THAT(want, IsOk());
+  ASSERT_EQ(got.size(), want->size());
+  ASSERT_EQ(got.size(), 3u);
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].labels.ToString(), (*want)[i].labels.ToString());
+    ASSERT_EQ(got[i].points.size(), (*want)[i].points.size());
+    for (size_t j = 0; j < got[i].points.size(); ++j) {
+      EXPECT_EQ(got[i].points[j].timestamp_ms, (*want)[i].points[j].timestamp_ms);
+      EXPECT_EQ(got[i].points[j].value, (*want)[i].points[j].value);
+    }
+  }
+  // Pod a at 110 s averages profiles of both parts (105 s and 110 s here, 109 s there).
+  const auto a = std::find_if(got.begin(), got.end(), [](const TimeSeries& ts) {
+    return ts.labels.ToString() == "{pod=\"a\"}";
+  });
+  ASSERT_NE(a, got.end());
+  EXPECT_EQ(a->points[1].value, (2 + 4 + 64) / 3.0);
 }
 
 TEST_F(SeriesTest, Errors) {

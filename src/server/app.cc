@@ -134,21 +134,21 @@ api::Router App::BuildRouter(const base::FlagSet& flags) {
     });
   }
   if (querier_ != nullptr) {
-    api::QuerierDeps querier{
-        .sources =
-            [querier = querier_.get()](std::string_view tenant) {
-              auto snapshot =
-                  std::make_shared<querier::TenantSnapshot>(querier->Snapshot(tenant));
-              api::TenantSources out{nullptr, snapshot->Sources(), snapshot->heads.size()};
-              out.holder = std::move(snapshot);
-              return out;
-            },
-        .limits = {.max_query_length_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                              config_.querier_max_query_length)
-                                              .count(),
-                   .max_query_memory_bytes = config_.querier_max_query_memory,
-                   .query_threads = config_.QueryThreads()},
-        .clock = &clock_};
+    const query::QueryLimits limits{
+        .max_query_length_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(config_.querier_max_query_length)
+                .count(),
+        .max_query_memory_bytes = config_.querier_max_query_memory,
+        .query_threads = config_.QueryThreads()};
+    engine_ = std::make_unique<query::LocalEngine>(
+        [querier = querier_.get()](std::string_view tenant) {
+          auto snapshot = std::make_shared<querier::TenantSnapshot>(querier->Snapshot(tenant));
+          query::TenantSources out{nullptr, snapshot->Sources(), snapshot->heads.size()};
+          out.holder = std::move(snapshot);
+          return out;
+        },
+        limits);
+    api::QuerierDeps querier{.engine = engine_.get(), .limits = limits, .clock = &clock_};
     for (api::UnaryMethod& m : api::QuerierMethods(querier)) {
       api::AddConnectRoute(router, std::move(m), clock_, max_body);
     }

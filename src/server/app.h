@@ -22,6 +22,7 @@
 #include "metastore/etcd_index.h"
 #include "objstore/bucket.h"
 #include "querier/querier.h"
+#include "query/engine.h"
 #include "ring/leader.h"
 #include "ring/membership.h"
 #include "server/config.h"
@@ -84,6 +85,7 @@ class App {
   base::CpuDemand cpu_demand_;  // The HTTP server's requests; the ingester's cuts give way.
   std::unique_ptr<ingester::Ingester> ingester_;
   std::unique_ptr<querier::Querier> querier_;
+  std::unique_ptr<query::Engine> engine_;  // What the query API runs on; null without one.
   std::unique_ptr<ingester::WriterClient> writer_client_;  // A cluster's distributor's sink.
   std::unique_ptr<distributor::Distributor> distributor_;
   std::unique_ptr<ring::LeaderElection> compaction_leader_;  // A cluster's compaction-worker.
