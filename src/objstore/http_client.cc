@@ -157,6 +157,11 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request,
   }
 }
 
+// CURLOPT_XFERINFOFUNCTION: a non-zero return makes curl stop with CURLE_ABORTED_BY_CALLBACK.
+static int AbortProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return (*static_cast<const std::function<bool()>*>(user))() ? 1 : 0;
+}
+
 Result<HttpResponse> HttpClient::SendOnce(const HttpRequest& request) {
   BodyReader body;
   int fd = -1;
@@ -182,6 +187,11 @@ Result<HttpResponse> HttpClient::SendOnce(const HttpRequest& request) {
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, WriteHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &response.headers);
+  if (request.abort) {
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, AbortProgress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &request.abort);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  }
   const bool has_body = request.method == "PUT" || request.method == "POST";
   if (request.method == "HEAD") {
     curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
@@ -214,6 +224,7 @@ Result<HttpResponse> HttpClient::SendOnce(const HttpRequest& request) {
     // A broken connection may be half used: do not keep the handle's connection.
     const std::string what = request.method + " " + request.url + ": " + curl_easy_strerror(rc);
     if (body.read_error) return InternalError("reading the request body failed: " + what);
+    if (rc == CURLE_ABORTED_BY_CALLBACK) return CancelledError(what);
     if (rc == CURLE_OPERATION_TIMEDOUT) {
       return DeadlineExceededError(what + " (timeout " + base::FormatDuration(
                                                              options_.request_timeout) + ")");

@@ -51,6 +51,9 @@ struct HttpRequest {
   std::string aws_sigv4;
   std::string username;
   std::string password;
+  // Polled while the request runs (a few times a second at least): returning true stops it
+  // with kCancelled, not retried. For a caller whose own client went away.
+  std::function<bool()> abort;
 };
 
 struct HttpResponse {
@@ -74,7 +77,8 @@ class HttpClient {
   // Sends `request`, retrying transport errors, 5xx and 429 with backoff. `sign`, when set, is
   // called before each attempt to add headers that depend on the time (Azure's SharedKey).
   // Any HTTP status is returned as a response; the caller maps it to a Status.
-  // Errors: kDeadlineExceeded (request_timeout passed), kUnavailable (cannot connect, the
+  // Errors: kDeadlineExceeded (request_timeout passed), kCancelled (`abort` said so),
+  // kUnavailable (cannot connect, the
   // connection broke, or still 5xx/429 after every retry: the message says which).
   Result<HttpResponse> Send(const HttpRequest& request,
                             const std::function<void(HttpRequest&)>& sign = nullptr);

@@ -9,6 +9,7 @@
 #include "block/writer.h"
 #include "head/head.h"
 #include "pprof/decoder.h"
+#include "testing/pprof_stacks.h"
 #include "testing/profile_builder.h"
 #include "testing/status_matchers.h"
 
@@ -32,31 +33,6 @@ model::Profile Cpu(int64_t time_ms, const std::vector<std::pair<std::vector<std:
 
 model::Labels L(const std::string& pod) {
   return {{"__name__", "process_cpu"}, {"pod", pod}, {"service_name", "api"}};
-}
-
-// Decoded samples as "root;...;leaf" -> value, summed.
-std::map<std::string, int64_t> Stacks(const std::string& pprof) {
-  std::map<std::string, int64_t> out;
-  auto p = pprof::DecodeProfile(pprof, {});
-  EXPECT_THAT(p, IsOk());
-  if (!p.ok()) return out;
-  std::map<uint64_t, const model::Location*> locs;
-  std::map<uint64_t, const model::Function*> fns;
-  for (const auto& l : p->locations) locs[l.id] = &l;
-  for (const auto& f : p->functions) fns[f.id] = &f;
-  for (const model::Sample& s : p->samples) {
-    std::string key;
-    const auto ids = p->LocationIds(s);
-    for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
-      const model::Location* l = locs.at(*it);
-      for (uint32_t i = l->lines.size; i-- > 0;) {
-        if (!key.empty()) key += ';';
-        key += p->String(fns.at(p->lines[l->lines.begin + i].function_id)->name);
-      }
-    }
-    out[key] += p->Values(s)[0];
-  }
-  return out;
 }
 
 // One head and one block with overlapping stacks: equal stacks become one sample.
@@ -84,7 +60,7 @@ class MergeProfileTest : public ::testing::Test {
 TEST_F(MergeProfileTest, EqualStacksOfHeadAndBlockAreOneSample) {
   auto pprof = MergeProfile(sources_, Query(), ctx_);
   ASSERT_THAT(pprof, IsOk());
-  EXPECT_THAT(Stacks(*pprof), UnorderedElementsAre(Pair("main;work", 35), Pair("main;idle", 10),
+  EXPECT_THAT(testing::PprofStacks(*pprof), UnorderedElementsAre(Pair("main;work", 35), Pair("main;idle", 10),
                                                    Pair("main;run;gc", 1)));
   auto p = pprof::DecodeProfile(*pprof, {});
   ASSERT_THAT(p, IsOk());
@@ -118,8 +94,8 @@ TEST_F(MergeProfileTest, PartialsFinishIntoTheProfileOfTheWhole) {
     auto want = MergeProfile(sources_, q, ctx);
     ASSERT_THAT(got, IsOk());
     ASSERT_THAT(want, IsOk());
-    EXPECT_EQ(Stacks(*got), Stacks(*want)) << max_nodes;
-    EXPECT_FALSE(Stacks(*got).empty());
+    EXPECT_EQ(testing::PprofStacks(*got), testing::PprofStacks(*want)) << max_nodes;
+    EXPECT_FALSE(testing::PprofStacks(*got).empty());
   }
   QueryContext ctx;
   auto none = CollectProfile(sources_, Query("{pod=\"none\"}"), ctx);
@@ -131,10 +107,10 @@ TEST_F(MergeProfileTest, PartialsFinishIntoTheProfileOfTheWhole) {
 TEST_F(MergeProfileTest, SelectorAndRangePickProfiles) {
   auto pprof = MergeProfile(sources_, Query(R"({pod="a"})"), ctx_);
   ASSERT_THAT(pprof, IsOk());
-  EXPECT_THAT(Stacks(*pprof), UnorderedElementsAre(Pair("main;work", 30), Pair("main;idle", 10)));
+  EXPECT_THAT(testing::PprofStacks(*pprof), UnorderedElementsAre(Pair("main;work", 30), Pair("main;idle", 10)));
   MergeProfileQuery late = Query();
   late.stacks.range = {1500 * kMs, 2500 * kMs};
-  EXPECT_THAT(Stacks(*MergeProfile(sources_, late, ctx_)),
+  EXPECT_THAT(testing::PprofStacks(*MergeProfile(sources_, late, ctx_)),
               UnorderedElementsAre(Pair("main;work", 5), Pair("main;run;gc", 1)));
 }
 
@@ -147,13 +123,13 @@ TEST_F(MergeProfileTest, NothingMatchedIsTheEmptyMessage) {
 TEST_F(MergeProfileTest, CallSiteKeepsFullStacksThatStartWithIt) {
   MergeProfileQuery q = Query();
   q.stacks.stacks.call_site = {"main", "run"};
-  EXPECT_THAT(Stacks(*MergeProfile(sources_, q, ctx_)), UnorderedElementsAre(Pair("main;run;gc", 1)));
+  EXPECT_THAT(testing::PprofStacks(*MergeProfile(sources_, q, ctx_)), UnorderedElementsAre(Pair("main;run;gc", 1)));
 }
 
 TEST_F(MergeProfileTest, KeepLocationsKeepsTheLeafMostOnes) {
   MergeProfileQuery q = Query();
   q.stacks.stacks.keep_locations = 1;
-  EXPECT_THAT(Stacks(*MergeProfile(sources_, q, ctx_)),
+  EXPECT_THAT(testing::PprofStacks(*MergeProfile(sources_, q, ctx_)),
               UnorderedElementsAre(Pair("work", 35), Pair("idle", 10), Pair("gc", 1)));
 }
 
@@ -161,7 +137,7 @@ TEST_F(MergeProfileTest, MaxNodesFoldsSmallSubtreesIntoOther) {
   // Nodes: main 46, work 35, idle 10, run 1, gc 1; max_nodes 3 keeps totals >= 10.
   MergeProfileQuery q = Query();
   q.max_nodes = 3;
-  EXPECT_THAT(Stacks(*MergeProfile(sources_, q, ctx_)),
+  EXPECT_THAT(testing::PprofStacks(*MergeProfile(sources_, q, ctx_)),
               UnorderedElementsAre(Pair("main;work", 35), Pair("main;idle", 10),
                                    Pair("main;other", 1)));
 }

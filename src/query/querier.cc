@@ -179,7 +179,7 @@ Status ForEachSelected(
   for (const store::ProfileSource* s : sources) {
     known = known || !s->Postings("__profile_type__", query.profile_type).empty();
   }
-  if (!known && !sources.empty()) {
+  if (!known && !sources.empty() && query.require_known_type) {
     return InvalidArgumentError("unknown profile type \"" + query.profile_type +
                                 "\": no profiles of this type were ingested");
   }

@@ -64,6 +64,9 @@ struct StackQuery {
   StackSelector stacks;
   // Sorted span ids: only samples linked to one of them count; empty: every sample.
   std::vector<uint64_t> span_ids;
+  // A profile type that none of the sources knows is an error. A query-backend reads only
+  // some of a tenant's blocks: the query-frontend checks the type over all of them instead.
+  bool require_known_type = true;
 };
 
 // The span ids of a span selector (16 hex digits each, as Pyroscope), sorted and unique.

@@ -140,14 +140,7 @@ api::Router App::BuildRouter(const base::FlagSet& flags) {
                 .count(),
         .max_query_memory_bytes = config_.querier_max_query_memory,
         .query_threads = config_.QueryThreads()};
-    engine_ = std::make_unique<query::LocalEngine>(
-        [querier = querier_.get()](std::string_view tenant) {
-          auto snapshot = std::make_shared<querier::TenantSnapshot>(querier->Snapshot(tenant));
-          query::TenantSources out{nullptr, snapshot->Sources(), snapshot->heads.size()};
-          out.holder = std::move(snapshot);
-          return out;
-        },
-        limits);
+    engine_ = MakeEngine(limits);
     api::QuerierDeps querier{.engine = engine_.get(), .limits = limits, .clock = &clock_};
     for (api::UnaryMethod& m : api::QuerierMethods(querier)) {
       api::AddConnectRoute(router, std::move(m), clock_, max_body);

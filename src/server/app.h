@@ -21,6 +21,7 @@
 #include "metastore/embedded_index.h"
 #include "metastore/etcd_index.h"
 #include "objstore/bucket.h"
+#include "frontend/backend.h"
 #include "querier/querier.h"
 #include "query/engine.h"
 #include "ring/leader.h"
@@ -63,6 +64,9 @@ class App {
   Status JoinCluster();
   void ClusterLoop(std::stop_token stop);
   void AddClusterRoutes(api::Router& router, uint64_t max_body);
+  // The engine of the query API: a cluster's query-frontend fans out to the query-backends;
+  // any other process runs queries itself.
+  std::unique_ptr<query::Engine> MakeEngine(const query::QueryLimits& limits);
   compactor::CompactorOptions MakeCompactorOptions() const;
   api::Router BuildRouter(const base::FlagSet& flags);
   Status StartRuntimeConfig();
@@ -86,6 +90,7 @@ class App {
   std::unique_ptr<ingester::Ingester> ingester_;
   std::unique_ptr<querier::Querier> querier_;
   std::unique_ptr<query::Engine> engine_;  // What the query API runs on; null without one.
+  std::unique_ptr<frontend::Backend> query_backend_;  // A cluster's query-backend.
   std::unique_ptr<ingester::WriterClient> writer_client_;  // A cluster's distributor's sink.
   std::unique_ptr<distributor::Distributor> distributor_;
   std::unique_ptr<ring::LeaderElection> compaction_leader_;  // A cluster's compaction-worker.

@@ -4,6 +4,7 @@
 
 #include "api/errors.h"
 #include "base/periodic.h"
+#include "frontend/remote_engine.h"
 #include "ingester/record.h"
 #include "ring/placement.h"
 #include "server/app.h"
@@ -127,7 +128,40 @@ void App::ClusterLoop(std::stop_token stop) {
   });
 }
 
+std::unique_ptr<query::Engine> App::MakeEngine(const query::QueryLimits& limits) {
+  if (config_.cluster.enabled() && HasTarget(config_.Targets(), kQueryFrontend)) {
+    const ClusterConfig& cc = config_.cluster;
+    return std::make_unique<frontend::RemoteEngine>(
+        *index_,
+        [this] {
+          return membership_ != nullptr ? membership_->Members(kQueryBackend)
+                                        : std::vector<ring::Member>();
+        },
+        frontend::RemoteEngineOptions{
+            .limits = limits,
+            .backend_timeout = cc.frontend_backend_timeout,
+            .max_concurrent = static_cast<size_t>(cc.frontend_max_concurrent)},
+        logger_, metrics_);
+  }
+  return std::make_unique<query::LocalEngine>(
+      [querier = querier_.get()](std::string_view tenant) {
+        auto snapshot = std::make_shared<querier::TenantSnapshot>(querier->Snapshot(tenant));
+        query::TenantSources out{nullptr, snapshot->Sources(), snapshot->heads.size()};
+        out.holder = std::move(snapshot);
+        return out;
+      },
+      limits);
+}
+
 void App::AddClusterRoutes(api::Router& router, uint64_t max_body) {
+  if (HasTarget(config_.Targets(), kQueryBackend)) {
+    query_backend_ = std::make_unique<frontend::Backend>(*bucket_, symbol_cache_.get());
+    frontend::AddBackendRoute(router, *query_backend_,
+                              {.clock = &clock_,
+                               .memory_budget_bytes = config_.querier_max_query_memory,
+                               .threads = config_.QueryThreads(),
+                               .max_body_bytes = max_body});
+  }
   if (ingester_ != nullptr) {
     const bool bucket_ack = config_.cluster.ack == "bucket";
     const base::Duration wait = config_.cluster.distributor_writer_timeout;

@@ -52,6 +52,14 @@ void ClusterConfig::Register(base::FlagSet& f) {
              "Longest time one segment-writer may take to acknowledge before the distributor "
              "tries the next.",
              {.yaml = "distributor.writer_timeout"});
+  f.Int("query-frontend.max-concurrent", &frontend_max_concurrent, 8,
+        "Queries a query-frontend runs at once; the rest wait in a per-tenant fair queue "
+        "(each tenant's next query in turn).",
+        {.yaml = "query_frontend.max_concurrent"});
+  f.Duration("query-frontend.backend-timeout", &frontend_backend_timeout, std::chrono::minutes(2),
+             "Longest time one query-backend may take over its part of a query before its "
+             "blocks go to their next candidate.",
+             {.yaml = "query_frontend.backend_timeout"});
 }
 
 std::vector<std::string> ClusterConfig::Endpoints() const {
@@ -65,6 +73,10 @@ Status ClusterConfig::Validate() const {
   if (ack != "wal" && ack != "bucket") {
     return InvalidArgumentError("invalid value \"" + ack +
                                 "\" for flag -segment-writer.ack: want wal or bucket");
+  }
+  if (frontend_max_concurrent < 1 || frontend_max_concurrent > 4096) {
+    return InvalidArgumentError("invalid value " + std::to_string(frontend_max_concurrent) +
+                                " for flag -query-frontend.max-concurrent: want 1..4096");
   }
   if (shards < 1 || shards > 65536) {
     return InvalidArgumentError("invalid value " + std::to_string(shards) +

@@ -26,6 +26,8 @@ struct ClusterConfig {
   std::string ack;  // "wal" or "bucket".
   base::Duration distributor_writer_timeout{};
   base::Duration compactor_delete_delay{};
+  int64_t frontend_max_concurrent = 0;
+  base::Duration frontend_backend_timeout{};
 
   void Register(base::FlagSet& flags);
   // Errors: kInvalidArgument naming the flag.

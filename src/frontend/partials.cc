@@ -1,0 +1,100 @@
+#include "frontend/partials.h"
+
+#include <numeric>
+
+#include "block/symbols.h"
+
+namespace flamedb::frontend {
+
+void TreeToProto(const query::FunctionTree& tree, iv1::Tree& out) {
+  for (const std::string& name : tree.names()) out.add_names(name);
+  const auto& nodes = tree.nodes();
+  out.set_root_self(nodes[0].self);
+  for (size_t i = 1; i < nodes.size(); ++i) {
+    out.add_parents(nodes[i].parent);
+    out.add_name_ids(nodes[i].name);
+    out.add_selves(nodes[i].self);
+  }
+}
+
+Status MergeTreeProto(const iv1::Tree& in, query::FunctionTree& into) {
+  const int n = in.parents_size();
+  if (in.name_ids_size() != n || in.selves_size() != n) {
+    return DataLossError("query-backend tree: columns of unequal length");
+  }
+  std::vector<uint32_t> names(in.names_size());
+  for (int i = 0; i < in.names_size(); ++i) names[i] = into.NameId(in.names(i));
+  std::vector<uint32_t> nodes(static_cast<size_t>(n) + 1, 0);  // Theirs -> ours; 0 the root.
+  for (int i = 0; i < n; ++i) {
+    const uint32_t parent = in.parents(i), name = in.name_ids(i);
+    // A parent comes before its child: node i+1's parent is below i+1.
+    if (parent > static_cast<uint32_t>(i) || name >= names.size()) {
+      return DataLossError("query-backend tree: node " + std::to_string(i + 1) +
+                           " refers past what came before it");
+    }
+    nodes[i + 1] = into.Child(nodes[parent], names[name]);
+    into.AddSelf(nodes[i + 1], in.selves(i));
+  }
+  into.AddSelf(0, in.root_self());
+  return OkStatus();
+}
+
+void SeriesToProto(const query::SeriesPartial& partial,
+                   google::protobuf::RepeatedPtrField<iv1::SeriesGroup>& out) {
+  for (const auto& [key, group] : partial) {
+    iv1::SeriesGroup* g = out.Add();
+    for (const model::LabelPair& p : group.labels.pairs()) {
+      types::v1::LabelPair* pair = g->add_labels();
+      pair->set_name(p.name);
+      pair->set_value(p.value);
+    }
+    for (const auto& [t, b] : group.buckets) {
+      g->add_timestamps_ms(t);
+      g->add_sums(b.sum);
+      g->add_counts(b.count);
+    }
+  }
+}
+
+Result<query::SeriesPartial> SeriesFromProto(
+    const google::protobuf::RepeatedPtrField<iv1::SeriesGroup>& in) {
+  query::SeriesPartial out;
+  for (const iv1::SeriesGroup& g : in) {
+    if (g.sums_size() != g.timestamps_ms_size() || g.counts_size() != g.timestamps_ms_size()) {
+      return DataLossError("query-backend series: columns of unequal length");
+    }
+    std::vector<model::LabelPair> pairs;
+    for (const types::v1::LabelPair& p : g.labels()) pairs.push_back({p.name(), p.value()});
+    model::Labels labels(std::move(pairs));
+    query::SeriesGroup& group = out[labels.ToString()];
+    group.labels = std::move(labels);
+    for (int i = 0; i < g.timestamps_ms_size(); ++i) {
+      query::SeriesBucket& b = group.buckets[g.timestamps_ms(i)];
+      b.sum += g.sums(i);
+      b.count += g.counts(i);
+    }
+  }
+  return out;
+}
+
+void ProfileToProto(const query::ProfilePartial& partial, iv1::ProfilePartial& out) {
+  if (partial.symbols == nullptr) return;
+  // The builder's nodes come after their parents already: the identity order keeps the ids.
+  std::vector<uint32_t> order(partial.symbols->stacks());
+  std::iota(order.begin(), order.end(), 0u);
+  out.set_symbols(block::EncodeSymbols(*partial.symbols, order));
+  out.mutable_values()->Add(partial.values.begin(), partial.values.end());
+}
+
+Result<query::ProfilePartial> ProfileFromProto(const iv1::ProfilePartial& in) {
+  query::ProfilePartial out;
+  if (in.symbols().empty()) return out;
+  FLAMEDB_ASSIGN_OR_RETURN(out.symbols, block::DecodeSymbols(in.symbols()));
+  if (static_cast<size_t>(in.values_size()) > out.symbols->stacks()) {
+    return DataLossError("query-backend profile: more values than stack nodes");
+  }
+  out.values.assign(in.values().begin(), in.values().end());
+  return out;
+}
+
+}  // namespace flamedb::frontend
