@@ -30,12 +30,20 @@ Compactor::Compactor(const CompactorOptions& options, objstore::Bucket& bucket,
           "flamedb_compactor_duplicate_profiles_total",
           "Profiles found in two merged blocks (replicas) and written once.")),
       retention_deleted_(metrics.AddCounter("flamedb_blocks_retention_deleted_total",
-                                            "Blocks deleted because they passed retention.")) {}
+                                            "Blocks deleted because they passed retention.")),
+      claimed_elsewhere_(metrics.AddCounter(
+          "flamedb_compactor_jobs_claimed_elsewhere_total",
+          "Planned merges skipped because another compaction-worker holds their job.")) {}
 
 Compactor::~Compactor() { Stop(); }
 
 void Compactor::Start() {
-  if (options_.compaction_interval > base::Duration::zero()) {
+  StartCompaction();
+  StartRetention();
+}
+
+void Compactor::StartCompaction() {
+  if (options_.compaction_interval > base::Duration::zero() && !compact_loop_.joinable()) {
     compact_loop_ = std::jthread([this](std::stop_token stop) {
       // Merging is background work: ingestion and queries come first (nice is per thread).
       setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
@@ -46,7 +54,10 @@ void Compactor::Start() {
       });
     });
   }
-  if (options_.retention) {
+}
+
+void Compactor::StartRetention() {
+  if (options_.retention && !retention_loop_.joinable()) {
     retention_loop_ = std::jthread([this](std::stop_token stop) {
       base::RunEvery(stop, options_.retention_check_interval, [this] {
         if (auto r = ApplyRetention(); !r.ok()) logger_.Error("retention failed", "err", r.status());
@@ -57,9 +68,15 @@ void Compactor::Start() {
 
 void Compactor::Stop() {
   compact_loop_.request_stop();
-  retention_loop_.request_stop();
+  StopRetention();
   if (compact_loop_.joinable()) compact_loop_.join();
+  compact_loop_ = std::jthread();
+}
+
+void Compactor::StopRetention() {
+  retention_loop_.request_stop();
   if (retention_loop_.joinable()) retention_loop_.join();
+  retention_loop_ = std::jthread();
 }
 
 Result<size_t> Compactor::Compact(std::stop_token stop) {
@@ -76,7 +93,19 @@ Result<size_t> Compactor::Compact(std::stop_token stop) {
     }
     for (const PlannedMerge& merge : Plan(std::move(metas), now, options_.plan)) {
       if (stop.stop_requested()) return made;
-      Result<bool> done = RunMerge(merge, stop);
+      const std::string job = JobId(merge);
+      Result<bool> claimed = index_.ClaimJob(job);
+      if (claimed.ok() && !*claimed) {
+        claimed_elsewhere_.Inc();  // Another compaction-worker merges it.
+        continue;
+      }
+      Result<bool> done = claimed.ok() ? RunMerge(merge, job, stop) : claimed.status();
+      if (claimed.ok() && !done.ok()) {
+        if (Status s = index_.ReleaseJob(job); !s.ok()) {
+          logger_.Warn("cannot release a compaction job; it goes when the lease does", "job", job,
+                       "err", s);
+        }
+      }
       if (done.ok()) {
         made += *done ? 1 : 0;
         continue;
@@ -96,7 +125,8 @@ Result<size_t> Compactor::Compact(std::stop_token stop) {
   return made;
 }
 
-Result<bool> Compactor::RunMerge(const PlannedMerge& merge, std::stop_token stop) {
+Result<bool> Compactor::RunMerge(const PlannedMerge& merge, const std::string& job,
+                                 std::stop_token stop) {
   const auto started = clock_.SteadyNow();
   const std::string ulid = base::Ulid::New(clock_.Now()).ToString();
   FLAMEDB_ASSIGN_OR_RETURN(Compacted done,
@@ -108,9 +138,10 @@ Result<bool> Compactor::RunMerge(const PlannedMerge& merge, std::stop_token stop
                            metastore::OpenBlock(bucket_, done.meta, options_.symbol_cache));
   std::set<std::string> inputs;
   for (const block::BlockMeta& in : merge.inputs) inputs.insert(in.ulid);
-  // One step for readers, as a cut: the sources leave and the merged block arrives.
+  // One step for readers, as a cut: the sources leave and the merged block arrives, if the
+  // job is still ours.
   Result<std::optional<std::vector<metastore::BlockRef>>> replaced =
-      index_.Replace(done.meta.tenant, inputs, std::move(merged));
+      index_.CommitJob(job, done.meta.tenant, inputs, std::move(merged));
   if (!replaced.ok()) {
     // The swap may or may not have happened (etcd unreachable mid-call): the merged block's
     // objects stay, since the index may name them; if it does not, they are an orphan that
@@ -121,7 +152,8 @@ Result<bool> Compactor::RunMerge(const PlannedMerge& merge, std::stop_token stop
   }
   std::optional<std::vector<metastore::BlockRef>>& sources = *replaced;
   if (!sources.has_value()) {
-    logger_.Warn("compacted block dropped: a source left meanwhile (retention)", "block", ulid);
+    logger_.Warn("compacted block dropped: a source left meanwhile (retention), or the job's "
+                 "lease was lost and another worker redoes it", "block", ulid, "job", job);
     FLAMEDB_RETURN_IF_ERROR(metastore::DeleteBlock(bucket_, done.meta));
     return false;
   }

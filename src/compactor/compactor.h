@@ -59,6 +59,11 @@ class Compactor {
   void Start();
   // Stops them; a merge in progress ends at its next section.
   void Stop();
+  // One of the two, for a cluster: every compaction-worker merges (each planned merge under a
+  // job claim, BlockIndex::ClaimJob), only the elected leader applies retention.
+  void StartCompaction();
+  void StartRetention();
+  void StopRetention();
 
   // One compaction round over every tenant: the planned merges, then the deletion of sources of
   // earlier merges that no reader holds any more. Returns how many blocks were made. A failed
@@ -71,7 +76,9 @@ class Compactor {
  private:
   // Merges `merge` and swaps the new block in for its sources. Returns false when a source
   // left meanwhile (retention): the new block is then deleted again.
-  Result<bool> RunMerge(const PlannedMerge& merge, std::stop_token stop) REQUIRES(mu_);
+  // Runs under the claim of `job`: the swap happens only if the claim still holds.
+  Result<bool> RunMerge(const PlannedMerge& merge, const std::string& job, std::stop_token stop)
+      REQUIRES(mu_);
   Status DeleteRetired() REQUIRES(mu_);
 
   const CompactorOptions options_;
@@ -84,6 +91,7 @@ class Compactor {
   base::Counter& input_bytes_;
   base::Counter& duplicates_;
   base::Counter& retention_deleted_;
+  base::Counter& claimed_elsewhere_;
 
   base::Mutex mu_;  // One compaction round at a time.
   // Sources of merges, kept until no reader of this process holds them and delete_delay has

@@ -97,6 +97,67 @@ TEST_F(CompactionTest, AnInterruptedCompactionIsFinishedAtTheNextStart) {
   EXPECT_EQ(Json("t1"), before);  // Nothing counted twice, nothing lost.
 }
 
+// The index as one compaction-worker of several sees it: a job may be another worker's, or its
+// claim may be lost (the lease expired) before the commit.
+class SharedJobs final : public metastore::BlockIndex {
+ public:
+  explicit SharedJobs(metastore::BlockIndex& inner) : inner_(inner) {}
+  std::vector<metastore::BlockRef> Blocks(std::string_view t) const override { return inner_.Blocks(t); }
+  std::vector<std::string> Tenants() const override { return inner_.Tenants(); }
+  Status Add(metastore::BlockRef b) override { return inner_.Add(std::move(b)); }
+  Result<std::optional<std::vector<metastore::BlockRef>>> Replace(
+      std::string_view t, const std::set<std::string>& s, metastore::BlockRef m) override {
+    return inner_.Replace(t, s, std::move(m));
+  }
+  Result<std::vector<metastore::BlockRef>> RemoveIf(
+      std::string_view t, const std::function<bool(const block::BlockMeta&)>& p) override {
+    return inner_.RemoveIf(t, p);
+  }
+  Result<bool> ClaimJob(std::string_view job) override {
+    claimed.emplace_back(job);
+    return !taken_elsewhere;
+  }
+  Result<std::optional<std::vector<metastore::BlockRef>>> CommitJob(
+      std::string_view job, std::string_view t, const std::set<std::string>& s,
+      metastore::BlockRef m) override {
+    if (claim_lost) return std::optional<std::vector<metastore::BlockRef>>();
+    return BlockIndex::CommitJob(job, t, s, std::move(m));
+  }
+  bool taken_elsewhere = false;
+  bool claim_lost = false;
+  std::vector<std::string> claimed;
+
+ private:
+  metastore::BlockIndex& inner_;
+};
+
+TEST_F(CompactionTest, AMergeRunsOnlyUnderItsJobAndALostClaimDiscardsTheResult) {
+  auto ingester = Open();
+  CutThreeBlocks(*ingester);
+  const std::string before = Json("t1");
+  SharedJobs jobs(*index_);
+  base::MetricsRegistry metrics;
+  compactor::Compactor worker({.scratch_dir = ::testing::TempDir()}, bucket_, jobs, clock_,
+                              logger_, metrics);
+  jobs.taken_elsewhere = true;
+  EXPECT_THAT(worker.Compact(), ::flamedb::testing::IsOkAndHolds(0u));
+  ASSERT_EQ(jobs.claimed.size(), 1u);
+  EXPECT_THAT(jobs.claimed[0], ::testing::StartsWith("t1/2/"));  // Tenant, level, window.
+  EXPECT_EQ(BlockDirs("t1").size(), 3u);  // Nothing merged here.
+
+  jobs.taken_elsewhere = false;
+  jobs.claim_lost = true;
+  EXPECT_THAT(worker.Compact(), ::flamedb::testing::IsOkAndHolds(0u));
+  EXPECT_EQ(Snapshot("t1").blocks.size(), 3u);
+  EXPECT_EQ(BlockDirs("t1").size(), 3u);  // The merged block was deleted again.
+  EXPECT_EQ(Json("t1"), before);
+
+  jobs.claim_lost = false;
+  EXPECT_THAT(worker.Compact(), ::flamedb::testing::IsOkAndHolds(1u));
+  EXPECT_EQ(Snapshot("t1").blocks.size(), 1u);
+  EXPECT_EQ(Json("t1"), before);
+}
+
 TEST_F(CompactionTest, AFailedMergeLeavesEveryBlockAsItWas) {
   auto ingester = Open();
   CutThreeBlocks(*ingester);

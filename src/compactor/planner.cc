@@ -33,6 +33,7 @@ std::vector<PlannedMerge> Plan(std::vector<block::BlockMeta> blocks, int64_t now
     for (const auto& [start, members] : windows) {
       PlannedMerge merge;
       merge.level = level;
+      merge.window_start_nanos = start;
       uint64_t bytes = 0;
       for (const block::BlockMeta* b : members) {
         if (merge.inputs.size() >= 2 && bytes + b->data_bytes > options.max_output_bytes) break;
@@ -41,12 +42,19 @@ std::vector<PlannedMerge> Plan(std::vector<block::BlockMeta> blocks, int64_t now
       }
       const bool settled = start + range + options.settle.count() <= now_nanos;
       const bool full = merge.inputs.size() < members.size() || bytes >= options.max_output_bytes;
-      if (merge.inputs.size() < 2 || !(settled || full)) continue;
+      const bool crowded =
+          options.max_window_blocks > 0 && merge.inputs.size() >= options.max_window_blocks;
+      if (merge.inputs.size() < 2 || !(settled || full || crowded)) continue;
       for (const block::BlockMeta& b : merge.inputs) taken.insert(b.ulid);
       out.push_back(std::move(merge));
     }
   }
   return out;
+}
+
+std::string JobId(const PlannedMerge& merge) {
+  const std::string tenant = merge.inputs.empty() ? "" : merge.inputs[0].tenant;
+  return tenant + "/" + std::to_string(merge.level) + "/" + std::to_string(merge.window_start_nanos);
 }
 
 }  // namespace flamedb::compactor

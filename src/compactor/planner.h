@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "base/duration.h"
@@ -20,12 +21,22 @@ struct PlanOptions {
   base::Duration settle = std::chrono::hours(1);
   // The inputs of one merge sum to at most this many block.bin bytes (two blocks at least).
   uint64_t max_output_bytes = 4ull << 30;
+  // A window that holds this many blocks to merge is merged before it settles (0: never).
+  // Cluster mode's segments come every half second: without it the index would hold thousands
+  // of them per tenant until the window ends. What arrives later in the window is merged with
+  // the result at the next level.
+  size_t max_window_blocks = 0;
 };
 
 struct PlannedMerge {
   std::vector<block::BlockMeta> inputs;  // Ordered by min time; two or more.
   int level = 0;                         // Of the new block.
+  int64_t window_start_nanos = 0;        // Of the aligned window the inputs fall in.
 };
+
+// A merge's name for compaction jobs, the same in every process that plans it:
+// "<tenant>/<level>/<window start ns>".
+std::string JobId(const PlannedMerge& merge);
 
 // The merges for `blocks` (one tenant's, any order) at `now_nanos`: at most one per window,
 // the shortest ranges first, no block in two merges.

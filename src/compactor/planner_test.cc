@@ -70,5 +70,21 @@ TEST(PlannerTest, AFullWindowMergesBeforeItSettlesAndOutputsStayUnderTheLimit) {
   EXPECT_THAT(Plan({Block("a", 0, 10)}, 24 * kHour, options), IsEmpty());
 }
 
+// Segments arrive every half second in cluster mode: a window with max_window_blocks of them is
+// merged before it ends, and what comes after joins the result one level up.
+TEST(PlannerTest, ACrowdedWindowMergesBeforeItSettles) {
+  std::vector<block::BlockMeta> blocks;
+  for (int i = 0; i < 3; ++i) blocks.push_back(Block("s" + std::to_string(i), 300 + i, 300 + i));
+  const PlanOptions options{.ranges = {std::chrono::hours(1), std::chrono::hours(4)},
+                            .max_window_blocks = 3};
+  const auto plan = Plan(blocks, 5 * kHour + 10 * kMinute, options);
+  ASSERT_EQ(plan.size(), 1u);
+  EXPECT_THAT(Ids(plan[0]), ElementsAre("s0", "s1", "s2"));
+  EXPECT_EQ(plan[0].level, 2);
+  EXPECT_EQ(JobId(plan[0]), "t/2/" + std::to_string(5 * kHour));
+  blocks.pop_back();  // Two are not a crowd yet.
+  EXPECT_THAT(Plan(blocks, 5 * kHour + 10 * kMinute, options), IsEmpty());
+}
+
 }  // namespace
 }  // namespace flamedb::compactor

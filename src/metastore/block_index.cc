@@ -38,4 +38,14 @@ Result<uint64_t> BlockIndex::WalSegmentEnd(std::string_view /*source*/,
   return end;
 }
 
+Result<bool> BlockIndex::ClaimJob(std::string_view /*job*/) { return true; }
+
+Result<std::optional<std::vector<BlockRef>>> BlockIndex::CommitJob(
+    std::string_view /*job*/, std::string_view tenant, const std::set<std::string>& sources,
+    BlockRef merged) {
+  return Replace(tenant, sources, std::move(merged));
+}
+
+Status BlockIndex::ReleaseJob(std::string_view /*job*/) { return OkStatus(); }
+
 }  // namespace flamedb::metastore

@@ -53,6 +53,20 @@ class BlockIndex {
   // the embedded index answers the highest wal_segment_end of the tenant's blocks, whatever
   // their source (compaction keeps the highest of its inputs).
   virtual Result<uint64_t> WalSegmentEnd(std::string_view source, std::string_view tenant) const;
+
+  // Compaction jobs, for several compactors over one index (cluster mode's compaction-workers).
+  // A job is one planned merge, named the same by every process that plans it (compactor's
+  // JobId). ClaimJob makes it this process's for as long as its lease lives: true, or false
+  // when another process holds it. CommitJob is Replace done only while the claim holds (a lost
+  // lease: nullopt, nothing changes, and the caller discards its result); it ends the claim.
+  // ReleaseJob ends a claim without a swap. The embedded index serves one compactor: every
+  // claim is granted and CommitJob is Replace.
+  // Errors (the etcd index only): kUnavailable, etcd's; kFailedPrecondition without a lease.
+  virtual Result<bool> ClaimJob(std::string_view job);
+  virtual Result<std::optional<std::vector<BlockRef>>> CommitJob(
+      std::string_view job, std::string_view tenant, const std::set<std::string>& sources,
+      BlockRef merged);
+  virtual Status ReleaseJob(std::string_view job);
 };
 
 // The key prefix of a block, "<tenant>/<ulid>/", and of its two objects.

@@ -152,6 +152,48 @@ Result<int64_t> EtcdIndex::Put(const block::BlockMeta& meta) {
   return txn.revision;
 }
 
+std::string EtcdIndex::JobKey(std::string_view job) const {
+  return options_.prefix + "compaction/jobs/" + std::string(job);
+}
+
+Result<bool> EtcdIndex::ClaimJob(std::string_view job) {
+  const int64_t lease = options_.lease ? options_.lease() : 0;
+  if (lease == 0) {
+    return FailedPreconditionError("compaction jobs need a lease: the process has not joined "
+                                   "the cluster yet");
+  }
+  const std::string key = JobKey(job);
+  FLAMEDB_ASSIGN_OR_RETURN(
+      const etcd::TxnResult txn,
+      client_.Txn({etcd::Compare::Missing(key)}, {etcd::Op::Put(key, options_.owner, lease)}));
+  if (txn.succeeded) return true;
+  // A claim of ours from before (a retry after a lost answer) is still ours.
+  FLAMEDB_ASSIGN_OR_RETURN(std::optional<etcd::KeyValue> held, client_.Get(key));
+  return held.has_value() && held->value == options_.owner && held->lease == lease;
+}
+
+Result<std::optional<std::vector<BlockRef>>> EtcdIndex::CommitJob(
+    std::string_view job, std::string_view tenant, const std::set<std::string>& sources,
+    BlockRef merged) {
+  const std::string key = JobKey(job);
+  return ReplaceIf(tenant, sources, std::move(merged), {etcd::Compare::ValueIs(key, options_.owner)},
+                   {etcd::Op::Delete(key)});
+}
+
+Status EtcdIndex::ReleaseJob(std::string_view job) {
+  const std::string key = JobKey(job);
+  return client_.Txn({etcd::Compare::ValueIs(key, options_.owner)}, {etcd::Op::Delete(key)})
+      .status();
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> EtcdIndex::Jobs() const {
+  const std::string prefix = JobKey("");
+  FLAMEDB_ASSIGN_OR_RETURN(etcd::RangeResult range, client_.GetPrefix(prefix));
+  std::vector<std::pair<std::string, std::string>> out;
+  for (etcd::KeyValue& kv : range.kvs) out.emplace_back(kv.key.substr(prefix.size()), std::move(kv.value));
+  return out;
+}
+
 Status EtcdIndex::Add(BlockRef block) {
   const std::string tenant = block->meta.tenant;
   int64_t revision = 0;
@@ -164,6 +206,12 @@ Status EtcdIndex::Add(BlockRef block) {
 
 Result<std::optional<std::vector<BlockRef>>> EtcdIndex::Replace(
     std::string_view tenant, const std::set<std::string>& sources, BlockRef merged) {
+  return ReplaceIf(tenant, sources, std::move(merged), {}, {});
+}
+
+Result<std::optional<std::vector<BlockRef>>> EtcdIndex::ReplaceIf(
+    std::string_view tenant, const std::set<std::string>& sources, BlockRef merged,
+    std::vector<etcd::Compare> compares, std::vector<etcd::Op> ops) {
   std::vector<BlockRef> out;
   bool staged = !sources.empty();
   {
@@ -180,15 +228,14 @@ Result<std::optional<std::vector<BlockRef>>> EtcdIndex::Replace(
     Publish(revision, std::string(tenant), sources, std::move(merged));
     return std::optional<std::vector<BlockRef>>(std::move(out));
   }
-  std::vector<etcd::Compare> compares;
-  std::vector<etcd::Op> ops;
   for (const std::string& s : sources) {
     compares.push_back(etcd::Compare::Exists(BlockKey(tenant, s)));
     ops.push_back(etcd::Op::Delete(BlockKey(tenant, s)));
   }
   ops.push_back(etcd::Op::Put(BlockKey(tenant, merged->meta.ulid), block::MetaToJson(merged->meta)));
   FLAMEDB_ASSIGN_OR_RETURN(const etcd::TxnResult txn, client_.Txn(compares, ops));
-  if (!txn.succeeded) return std::optional<std::vector<BlockRef>>();  // A source is gone.
+  // A source is gone, or a compare of the caller's failed.
+  if (!txn.succeeded) return std::optional<std::vector<BlockRef>>();
   Publish(txn.revision, std::string(tenant), sources, std::move(merged));
   return std::optional<std::vector<BlockRef>>(std::move(out));
 }

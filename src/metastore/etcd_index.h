@@ -32,6 +32,10 @@ struct EtcdIndexOptions {
   // The decoded symbol partitions of every block (null: each block keeps its own). Must
   // outlive the index.
   block::SymbolCache* symbol_cache = nullptr;
+  // Compaction jobs: who claims them (this process's member id) and under which etcd lease
+  // (its membership's; 0 while it has none). A claim dies with the lease.
+  std::string owner{};
+  std::function<int64_t()> lease{};
 };
 
 // Thread-safe.
@@ -56,6 +60,15 @@ class EtcdIndex final : public BlockIndex {
       std::string_view tenant, const std::function<bool(const block::BlockMeta&)>& pred) override
       EXCLUDES(mu_);
   Result<uint64_t> WalSegmentEnd(std::string_view source, std::string_view tenant) const override;
+  // Keys: <prefix>compaction/jobs/<job> = owner, under the owner's lease.
+  Result<bool> ClaimJob(std::string_view job) override;
+  Result<std::optional<std::vector<BlockRef>>> CommitJob(std::string_view job,
+                                                         std::string_view tenant,
+                                                         const std::set<std::string>& sources,
+                                                         BlockRef merged) override EXCLUDES(mu_);
+  Status ReleaseJob(std::string_view job) override;
+  // The claimed jobs and their owners (for /ring). Errors: etcd's.
+  Result<std::vector<std::pair<std::string, std::string>>> Jobs() const;
   size_t size() const EXCLUDES(mu_);
 
   std::string BlockKey(std::string_view tenant, std::string_view ulid) const;
@@ -64,6 +77,14 @@ class EtcdIndex final : public BlockIndex {
  private:
   EtcdIndex(etcd::Client& client, objstore::Bucket& bucket, EtcdIndexOptions options,
             base::Logger& logger, base::MetricsRegistry& metrics);
+  std::string JobKey(std::string_view job) const;
+  // Replace, with `compares` and `ops` added to its transaction.
+  Result<std::optional<std::vector<BlockRef>>> ReplaceIf(std::string_view tenant,
+                                                         const std::set<std::string>& sources,
+                                                         BlockRef merged,
+                                                         std::vector<etcd::Compare> compares,
+                                                         std::vector<etcd::Op> ops)
+      EXCLUDES(mu_);
   // Puts the block's entry (and its writer's WAL mark) in etcd; returns the revision.
   Result<int64_t> Put(const block::BlockMeta& meta);
   // Applies a change made at `revision` to the memory copy: `removed` out, then `added` in.

@@ -19,6 +19,7 @@ namespace {
 
 using ::flamedb::testing::IsOk;
 using ::flamedb::testing::IsOkAndHolds;
+using ::flamedb::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
@@ -38,10 +39,17 @@ class EtcdIndexTest : public ::testing::Test {
     EXPECT_THAT(ref, IsOk());
     return *ref;
   }
-  std::unique_ptr<EtcdIndex> Open() {
+  // `owner` claims compaction jobs under the lease `*lease` (null: none).
+  std::unique_ptr<EtcdIndex> Open(std::string owner = "", const int64_t* lease = nullptr) {
     // One registry per index, as one process has one.
     base::MetricsRegistry& metrics = registries_.emplace_back();
-    auto index = EtcdIndex::Open(*client_, bucket_, {.prefix = prefix_}, logger_, metrics);
+    auto index = EtcdIndex::Open(
+        *client_, bucket_,
+        {.prefix = prefix_,
+         .symbol_cache = nullptr,
+         .owner = std::move(owner),
+         .lease = [lease] { return lease != nullptr ? *lease : int64_t{0}; }},
+        logger_, metrics);
     EXPECT_THAT(index, IsOk());
     return std::move(*index);
   }
@@ -108,6 +116,43 @@ TEST_F(EtcdIndexTest, ReplaceIsOneStepAndFailsWhenASourceIsGone) {
   EXPECT_THAT(Ulids(compactor->Blocks("t1")), ElementsAre(kC));
   ASSERT_THAT(retention->Refresh(), IsOk());
   EXPECT_THAT(Ulids(retention->Blocks("t1")), ElementsAre(kC));
+}
+
+// Two compaction-workers plan the same merge: one claims its job. A worker whose lease is lost
+// mid-merge cannot commit (its result is discarded); the job is then free for another.
+TEST_F(EtcdIndexTest, AJobIsOneWorkersAndALostLeaseDiscardsItsResult) {
+  auto lease = [&] { return client_->GrantLease(std::chrono::seconds(30)).value(); };
+  int64_t lease1 = lease(), lease2 = lease();
+  auto w1 = Open("worker-1", &lease1);
+  auto w2 = Open("worker-2", &lease2);
+  EXPECT_THAT(Open()->ClaimJob("t1/2/0"), StatusIs(StatusCode::kFailedPrecondition));
+  ASSERT_THAT(w1->Add(Write("t1", kA)), IsOk());
+  ASSERT_THAT(w1->Add(Write("t1", kB)), IsOk());
+  ASSERT_THAT(w2->Refresh(), IsOk());
+  EXPECT_THAT(w1->ClaimJob("t1/2/0"), IsOkAndHolds(true));
+  EXPECT_THAT(w1->ClaimJob("t1/2/0"), IsOkAndHolds(true));  // A retry finds its own claim.
+  EXPECT_THAT(w2->ClaimJob("t1/2/0"), IsOkAndHolds(false));
+  auto jobs = w2->Jobs();
+  ASSERT_THAT(jobs, IsOk());
+  EXPECT_THAT(*jobs, ElementsAre(std::pair<std::string, std::string>("t1/2/0", "worker-1")));
+  // Worker 1 hangs: its lease expires (revoked here) while it merges.
+  ASSERT_THAT(client_->Revoke(lease1), IsOk());
+  auto discarded = w1->CommitJob("t1/2/0", "t1", {kA, kB}, Write("t1", kC));
+  ASSERT_THAT(discarded, IsOk());
+  EXPECT_FALSE(discarded->has_value());
+  // Worker 2 redoes it.
+  EXPECT_THAT(w2->ClaimJob("t1/2/0"), IsOkAndHolds(true));
+  auto done = w2->CommitJob("t1/2/0", "t1", {kA, kB}, Write("t1", kC));
+  ASSERT_THAT(done, IsOk());
+  ASSERT_TRUE(done->has_value());
+  ASSERT_THAT(w1->Refresh(), IsOk());
+  EXPECT_THAT(Ulids(w1->Blocks("t1")), ElementsAre(kC));
+  EXPECT_THAT(w2->Jobs(), IsOkAndHolds(IsEmpty()));  // The commit ended the claim.
+  // A released claim is free again.
+  EXPECT_THAT(w2->ClaimJob("t1/3/0"), IsOkAndHolds(true));
+  ASSERT_THAT(w2->ReleaseJob("t1/3/0"), IsOk());
+  lease1 = lease();
+  EXPECT_THAT(w1->ClaimJob("t1/3/0"), IsOkAndHolds(true));
 }
 
 TEST_F(EtcdIndexTest, OnlyOneOfTwoProcessesRemovesABlock) {

@@ -109,6 +109,11 @@ Result<bool> Membership::Renew() {
   return true;
 }
 
+int64_t Membership::lease() const {
+  base::MutexLock lock(renew_mu_);
+  return lease_;
+}
+
 Status Membership::Refresh() {
   FLAMEDB_ASSIGN_OR_RETURN(const etcd::RangeResult range,
                            client_.GetPrefix(MembersPrefix(options_.prefix)));

@@ -48,6 +48,9 @@ class Membership {
   ~Membership();
 
   const Member& self() const { return self_; }
+  // The lease the registration lives under (it changes when a lost lease is registered
+  // again); keys put under it go with this process.
+  int64_t lease() const EXCLUDES(renew_mu_);
   // The live members (this one included) as of the last read, in id order; with a target,
   // only those that run it.
   std::vector<Member> Members(std::string_view target = {}) const EXCLUDES(mu_);
@@ -65,7 +68,7 @@ class Membership {
   const Member self_;
   const MembershipOptions options_;
   base::Logger& logger_;
-  base::Mutex renew_mu_;  // One registration or renewal at a time.
+  mutable base::Mutex renew_mu_;  // One registration or renewal at a time.
   int64_t lease_ GUARDED_BY(renew_mu_) = 0;
   mutable base::Mutex mu_;
   std::vector<Member> members_ GUARDED_BY(mu_);

@@ -2,6 +2,7 @@
 // together. main() parses flags and signals; everything else starts and stops here.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -94,7 +95,8 @@ class App {
   std::unique_ptr<ingester::WriterClient> writer_client_;  // A cluster's distributor's sink.
   std::unique_ptr<distributor::Distributor> distributor_;
   std::unique_ptr<ring::LeaderElection> compaction_leader_;  // A cluster's compaction-worker.
-  bool compacting_ = false;  // This process runs the compactor (only the cluster loop changes it).
+  bool compacting_ = false;  // This process applies retention (only the cluster loop changes it).
+  std::atomic<int64_t> membership_lease_{0};  // For compaction job claims; 0 before joining.
   std::unique_ptr<api::Dispatcher> dispatcher_;
   // Wakes the reload thread for shutdown. A plain std::mutex: condition_variable_any with a
   // stop_token needs the standard lock interface.

@@ -35,9 +35,14 @@ Status App::StartCluster() {
   if (!only_distributor) {
     FLAMEDB_ASSIGN_OR_RETURN(
         std::unique_ptr<metastore::EtcdIndex> index,
-        metastore::EtcdIndex::Open(*etcd_, *bucket_,
-                                   {.prefix = cc.etcd_prefix, .symbol_cache = symbol_cache_.get()},
-                                   logger_, metrics_));
+        metastore::EtcdIndex::Open(
+            *etcd_, *bucket_,
+            {.prefix = cc.etcd_prefix,
+             .symbol_cache = symbol_cache_.get(),
+             .owner = cc.InstanceId(static_cast<int>(config.http_listen_port)),
+             // Compaction jobs live under the membership's lease (JoinCluster sets it).
+             .lease = [this] { return membership_lease_.load(); }},
+            logger_, metrics_));
     etcd_index_ = index.get();
     index_ = std::move(index);
   }
@@ -46,6 +51,8 @@ Status App::StartCluster() {
     compactor::CompactorOptions options = MakeCompactorOptions();
     // Segments are short: a window is merged once it ended and its last segments are in.
     options.plan.settle = std::max<base::Duration>(cc.segment_duration * 4, std::chrono::seconds(2));
+    // Segments come every segment duration: merged in groups long before a window ends.
+    options.plan.max_window_blocks = 32;
     options.delete_delay = cc.compactor_delete_delay;
     compactor_ = std::make_unique<compactor::Compactor>(options, *bucket_, *index_, clock_,
                                                         logger_, metrics_);
@@ -100,6 +107,10 @@ Status App::JoinCluster() {
   logger_.Info("joined the cluster", "id", self.id, "addr", self.addr, "members",
                membership_->Members().size());
   if (writer_client_ != nullptr) writer_client_->Bind(*membership_);
+  membership_lease_ = membership_->lease();
+  // Every compaction-worker merges, each planned merge under a job claim; retention is the
+  // leader's (ClusterLoop).
+  if (compactor_ != nullptr) compactor_->StartCompaction();
   cluster_loop_ = std::jthread([this](std::stop_token stop) { ClusterLoop(stop); });
   return OkStatus();
 }
@@ -112,6 +123,7 @@ void App::ClusterLoop(std::stop_token stop) {
                      r.status());
       }
     }
+    if (membership_ != nullptr) membership_lease_ = membership_->lease();
     if (compaction_leader_ == nullptr) return;
     Result<bool> leading = compaction_leader_->Step();
     if (!leading.ok()) {
@@ -119,10 +131,10 @@ void App::ClusterLoop(std::stop_token stop) {
       leading = false;  // Unsure: stop, so that two processes never merge at once.
     }
     if (*leading && !compacting_) {
-      compactor_->Start();
+      compactor_->StartRetention();
       compacting_ = true;
     } else if (!*leading && compacting_) {
-      compactor_->Stop();
+      compactor_->StopRetention();
       compacting_ = false;
     }
   });
@@ -217,6 +229,14 @@ void App::AddClusterRoutes(api::Router& router, uint64_t max_body) {
     }
     out["compaction_leader"] = leader;
     out["index_blocks"] = etcd_index_ != nullptr ? etcd_index_->size() : 0;
+    out["compaction_jobs"] = nlohmann::json::array();  // Merges running now, and who runs them.
+    if (etcd_index_ != nullptr) {
+      if (auto jobs = etcd_index_->Jobs(); jobs.ok()) {
+        for (const auto& [job, owner] : *jobs) {
+          out["compaction_jobs"].push_back({{"job", job}, {"owner", owner}});
+        }
+      }
+    }
     api::HttpResponse resp;
     resp.headers.Set("Content-Type", "application/json");
     resp.body = out.dump(2);
