@@ -274,4 +274,117 @@ Status Client::Revoke(int64_t lease) {
   return body.status();
 }
 
+Status Client::Compact(int64_t revision) {
+  const json req = {{"revision", std::to_string(revision)}, {"physical", true}};
+  return Call("/v3/kv/compaction", req.dump()).status();
+}
+
+namespace {
+
+// Reads the newline-separated JSON messages of a watch stream as they arrive.
+class WatchStream {
+ public:
+  explicit WatchStream(const std::function<void(std::vector<WatchEvent>)>& fn) : fn_(fn) {}
+
+  // False once the stream must stop: an error message, a cancelled watch, a malformed line.
+  bool Feed(std::string_view data) {
+    received_ = true;
+    buffer_.append(data);
+    size_t start = 0;
+    for (size_t nl; (nl = buffer_.find('\n', start)) != std::string::npos; start = nl + 1) {
+      if (!Message(std::string_view(buffer_).substr(start, nl - start))) return false;
+    }
+    buffer_.erase(0, start);
+    return true;
+  }
+  const Status& status() const { return status_; }
+  bool received() const { return received_; }
+
+ private:
+  bool Message(std::string_view line) {
+    if (line.find_first_not_of(" \r\t") == std::string_view::npos) return true;
+    const json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) {
+      status_ = InternalError("etcd's watch stream sent what is not JSON");
+      return false;
+    }
+    if (j.contains("error")) {
+      const json& e = j.at("error");
+      status_ = e.is_object() ? EtcdError(500, e.dump()) : InternalError("etcd watch error");
+      return false;
+    }
+    const json& result = Obj(j, "result");
+    if (Int(result, "compact_revision") > 0) {
+      status_ = OutOfRangeError("etcd compacted the history the watch starts from (revision " +
+                                std::to_string(Int(result, "compact_revision")) + ")");
+      return false;
+    }
+    if (result.value("canceled", false)) {
+      status_ = UnavailableError("etcd cancelled the watch: " + Str(result, "cancel_reason"));
+      return false;
+    }
+    const auto events = result.find("events");
+    if (events == result.end() || !events->is_array() || events->empty()) return true;
+    std::vector<WatchEvent> out;
+    for (const json& e : *events) {
+      Result<KeyValue> kv = ParseKv(Obj(e, "kv"));
+      if (!kv.ok()) {
+        status_ = kv.status();
+        return false;
+      }
+      out.push_back({Str(e, "type") == "DELETE", std::move(*kv)});
+    }
+    fn_(std::move(out));
+    return true;
+  }
+
+  const std::function<void(std::vector<WatchEvent>)>& fn_;
+  std::string buffer_;
+  Status status_;
+  bool received_ = false;
+};
+
+}  // namespace
+
+Status Client::Watch(std::string_view prefix, int64_t start_revision,
+                     const std::function<void(std::vector<WatchEvent>)>& fn,
+                     const std::function<bool()>& stop, base::Duration max_duration) {
+  const json req = {{"create_request",
+                     {{"key", B64(prefix)},
+                      {"range_end", B64(PrefixEnd(prefix))},
+                      {"start_revision", std::to_string(start_revision)}}}};
+  const std::string body = req.dump();
+  size_t first = 0;
+  {
+    base::MutexLock lock(mu_);
+    first = current_;
+  }
+  Status last;
+  const size_t n = options_.endpoints.size();
+  for (size_t i = 0; i < n; ++i) {
+    const std::string& endpoint = options_.endpoints[(first + i) % n];
+    WatchStream stream(fn);
+    objstore::HttpRequest request;
+    request.method = "POST";
+    request.url = endpoint + "/v3/watch";
+    request.headers = {{"Content-Type", "application/json"}};
+    request.body = body;
+    request.abort = stop;
+    request.on_body = [&stream](std::string_view data) { return stream.Feed(data); };
+    request.timeout = max_duration;
+    Result<objstore::HttpResponse> response = http_->Send(request);
+    if (!stream.status().ok()) return stream.status();
+    if (stop()) return CancelledError("etcd watch stopped");
+    if (response.ok() || response.status().code() == StatusCode::kDeadlineExceeded) {
+      if (response.ok() && response->status != 200) {
+        return EtcdError(response->status, "");
+      }
+      return OkStatus();  // The stream ran its time: watch again.
+    }
+    last = response.status().WithContext("etcd " + endpoint);
+    if (stream.received()) return UnavailableError("etcd watch stream broke: " + std::string(last.message()));
+  }
+  return UnavailableError("no etcd endpoint answers: " + std::string(last.message()));
+}
+
 }  // namespace flamedb::etcd

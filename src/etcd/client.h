@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,6 +82,12 @@ struct RangeResult {
   int64_t revision = 0;       // The store's revision the range was read at.
 };
 
+// One change of a watched key.
+struct WatchEvent {
+  bool deleted = false;
+  KeyValue kv;  // A delete has the key and, as mod_revision, the revision of the deletion.
+};
+
 struct TxnResult {
   bool succeeded = false;  // The compares held and the success ops were applied.
   int64_t revision = 0;
@@ -112,6 +119,18 @@ class Client {
   // Renews the lease. Returns false when it is gone (expired or revoked): its keys are gone.
   Result<bool> KeepAlive(int64_t lease);
   Status Revoke(int64_t lease);
+  // Discards the history before `revision` (watches cannot start before it any more).
+  Status Compact(int64_t revision);
+
+  // Streams the changes of every key that starts with `prefix`, from `start_revision` on, to
+  // `fn`: one call per batch etcd sends, in revision order. Returns OK when the stream ends
+  // after `max_duration` (watch again from the last revision seen, plus one).
+  // Errors: kOutOfRange (`start_revision` was compacted away: read the keys again, then watch
+  // from that read's revision), kCancelled (`stop` said so), kUnavailable (no endpoint answers,
+  // or the stream broke), kInternal (etcd sent what does not parse).
+  Status Watch(std::string_view prefix, int64_t start_revision,
+               const std::function<void(std::vector<WatchEvent>)>& fn,
+               const std::function<bool()>& stop, base::Duration max_duration);
 
  private:
   explicit Client(ClientOptions options);

@@ -99,6 +99,41 @@ TEST(ClientTest, KeysUnderALeaseGoWithIt) {
   EXPECT_TRUE(c->Revoke(*lease).ok());  // Revoking what is gone is not an error.
 }
 
+// A watch from a revision sees every later put and delete under its prefix, in order, and
+// nothing outside it; a revision compacted away is kOutOfRange.
+TEST(ClientTest, WatchStreamsChangesFromARevision) {
+  auto c = TestClient();
+  const std::string p = TestPrefix();
+  auto first = c->Put(p + "w/a", "1");
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(c->Put(p + "w/b", "2").ok());
+  ASSERT_TRUE(c->Put(p + "other", "x").ok());
+  ASSERT_TRUE(c->Delete(p + "w/a").ok());
+  auto last = c->Put(p + "w/c", "3");
+  ASSERT_TRUE(last.ok());
+
+  std::vector<std::string> seen;
+  int64_t highest = 0;
+  auto fn = [&](std::vector<WatchEvent> events) {
+    for (const WatchEvent& e : events) {
+      seen.push_back((e.deleted ? "-" : "+") + e.kv.key.substr(p.size()) + "=" + e.kv.value);
+      highest = std::max(highest, e.kv.mod_revision);
+    }
+  };
+  // Stops once it has seen the last change (the stream itself would run on).
+  Status s = c->Watch(p + "w/", *first, fn, [&] { return highest >= *last; },
+                      std::chrono::seconds(10));
+  EXPECT_EQ(s.code(), StatusCode::kCancelled) << s.ToString();
+  EXPECT_THAT(seen, ElementsAre("+w/a=1", "+w/b=2", "-w/a=", "+w/c=3"));
+
+  ASSERT_TRUE(c->Compact(*last).ok());
+  s = c->Watch(p + "w/", *first, fn, [] { return false; }, std::chrono::seconds(10));
+  EXPECT_EQ(s.code(), StatusCode::kOutOfRange) << s.ToString();
+  // A stream with nothing to say ends after its time, OK.
+  s = c->Watch(p + "w/", *last + 1, fn, [] { return false; }, std::chrono::milliseconds(300));
+  EXPECT_TRUE(s.ok()) << s.ToString();
+}
+
 TEST(ClientTest, MovesOnToTheNextEndpointWhenOneIsDown) {
   const int dead = testing::FreePorts(1);
   auto c = Client::Connect({.endpoints = {"http://127.0.0.1:" + std::to_string(dead),

@@ -1,6 +1,8 @@
 #include "metastore/etcd_index.h"
 
 #include <charconv>
+#include <condition_variable>
+#include <mutex>
 
 #include "base/tenant_id.h"
 #include "base/ulid.h"
@@ -74,7 +76,10 @@ Result<size_t> EtcdIndex::Refresh() {
     }
   }
   base::MutexLock lock(mu_);
-  if (range.revision < local_revision_) return size_t{0};  // Older than our own change.
+  // Older than our own change, or than what the watch applied: it would undo them.
+  if (range.revision < std::max(local_revision_, watched_)) return size_t{0};
+  watched_ = range.revision;
+  seen_.clear();
   size_t changed = 0;
   std::map<std::string, std::map<std::string, BlockRef>, std::less<>> next;
   for (auto& [tenant, blocks] : tenants_) {
@@ -107,11 +112,107 @@ void EtcdIndex::Publish(int64_t revision, const std::string& tenant,
   base::MutexLock lock(mu_);
   local_revision_ = std::max(local_revision_, revision);
   auto& blocks = tenants_[tenant];
-  for (const std::string& ulid : removed) blocks.erase(ulid);
+  for (const std::string& ulid : removed) {
+    blocks.erase(ulid);
+    if (revision > 0) seen_[tenant + "/" + ulid] = revision;
+  }
   if (added != nullptr) {
     const std::string ulid = added->meta.ulid;
     blocks[ulid] = std::move(added);
+    if (revision > 0) seen_[tenant + "/" + ulid] = revision;
   }
+}
+
+EtcdIndex::~EtcdIndex() {
+  follow_.request_stop();
+  if (follow_.joinable()) follow_.join();
+}
+
+void EtcdIndex::StartWatching() {
+  follow_ = std::jthread([this](std::stop_token stop) { Follow(stop); });
+}
+
+void EtcdIndex::Follow(std::stop_token stop) {
+  const std::string prefix = options_.prefix + "index/blocks/";
+  std::mutex m;  // For the stop-aware pause; a plain mutex, as condition_variable_any needs.
+  std::condition_variable_any pause;
+  while (!stop.stop_requested()) {
+    int64_t from = 0;
+    {
+      base::MutexLock lock(mu_);
+      from = watched_ + 1;
+    }
+    const Status s = client_.Watch(
+        prefix, from, [this](std::vector<etcd::WatchEvent> events) { ApplyEvents(std::move(events)); },
+        [&stop] { return stop.stop_requested(); }, std::chrono::minutes(5));
+    if (stop.stop_requested()) return;
+    if (s.ok()) continue;  // The stream ran its time.
+    if (s.code() != StatusCode::kOutOfRange) {
+      logger_.Warn("block index watch failed; reading the index again", "err", s);
+      std::unique_lock<std::mutex> lock(m);
+      pause.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
+    }
+    if (Result<size_t> r = Refresh(); !r.ok()) {
+      logger_.Warn("cannot read the block index from etcd", "err", r.status());
+    }
+  }
+}
+
+void EtcdIndex::ApplyEvents(std::vector<etcd::WatchEvent> events) {
+  const std::string prefix = options_.prefix + "index/blocks/";
+  struct Change {
+    std::string tenant, ulid;
+    int64_t revision = 0;
+    bool deleted = false;
+    BlockRef block;  // A put's, opened; null when it could not be or is already here.
+  };
+  std::vector<Change> changes;
+  int64_t highest = 0;
+  for (etcd::WatchEvent& e : events) {
+    highest = std::max(highest, e.kv.mod_revision);
+    if (!e.kv.key.starts_with(prefix)) continue;
+    const std::string_view rest = std::string_view(e.kv.key).substr(prefix.size());
+    const size_t slash = rest.rfind('/');
+    if (slash == std::string_view::npos) continue;
+    Change c{std::string(rest.substr(0, slash)), std::string(rest.substr(slash + 1)),
+             e.kv.mod_revision, e.deleted, nullptr};
+    if (!c.deleted && !IsKnown(c.tenant, c.ulid)) {
+      Result<block::BlockMeta> meta = block::MetaFromJson(e.kv.value);
+      if (!meta.ok() || meta->tenant != c.tenant || meta->ulid != c.ulid) {
+        damaged_.Inc();
+        logger_.Error("block index entry with a damaged meta skipped", "key", e.kv.key);
+        continue;
+      }
+      Result<BlockRef> block = OpenBlock(bucket_, *meta, options_.symbol_cache);
+      if (!block.ok()) {
+        logger_.Warn("block of the index cannot be opened; the next full read retries", "block",
+                     BlockDir(*meta), "err", block.status());
+        continue;
+      }
+      c.block = std::move(*block);
+    }
+    changes.push_back(std::move(c));
+  }
+  base::MutexLock lock(mu_);
+  for (Change& c : changes) {
+    int64_t& seen = seen_[c.tenant + "/" + c.ulid];
+    if (c.revision <= std::max(seen, watched_)) continue;  // The copy has a newer state.
+    seen = c.revision;
+    auto& blocks = tenants_[c.tenant];
+    if (c.deleted) {
+      blocks.erase(c.ulid);
+    } else if (c.block != nullptr) {
+      blocks.emplace(c.ulid, std::move(c.block));
+    }
+  }
+  watched_ = std::max(watched_, highest);
+  std::erase_if(seen_, [this](const auto& kv) REQUIRES(mu_) { return kv.second <= watched_; });
+}
+
+bool EtcdIndex::IsKnown(std::string_view tenant, std::string_view ulid) const {
+  base::MutexLock lock(mu_);
+  const auto t = tenants_.find(tenant);
+  return t != tenants_.end() && t->second.count(std::string(ulid)) > 0;
 }
 
 std::vector<BlockRef> EtcdIndex::Blocks(std::string_view tenant) const {

@@ -22,6 +22,9 @@
 #include "base/logging.h"
 #include "base/metrics.h"
 #include "base/mutex.h"
+#include <stop_token>
+#include <thread>
+
 #include "etcd/client.h"
 #include "metastore/block_index.h"
 
@@ -46,9 +49,16 @@ class EtcdIndex final : public BlockIndex {
                                                  EtcdIndexOptions options, base::Logger& logger,
                                                  base::MetricsRegistry& metrics);
 
+  ~EtcdIndex() override;
+
   // Reads the index from etcd again: opens the blocks it does not know yet and drops those
   // gone. Returns how many changed.
   Result<size_t> Refresh() EXCLUDES(mu_);
+  // Keeps the memory copy current from an etcd watch of the index keys, in a thread of its own,
+  // until the index is destroyed: a block another process adds or removes shows here within
+  // milliseconds. When the watch fails, or etcd compacted the history it needs, the index is
+  // read whole again (Refresh) and watched from there.
+  void StartWatching() EXCLUDES(mu_);
 
   std::vector<BlockRef> Blocks(std::string_view tenant) const override EXCLUDES(mu_);
   std::vector<std::string> Tenants() const override EXCLUDES(mu_);
@@ -91,6 +101,11 @@ class EtcdIndex final : public BlockIndex {
   void Publish(int64_t revision, const std::string& tenant, const std::set<std::string>& removed,
                BlockRef added) EXCLUDES(mu_);
   bool IsStaged(std::string_view tenant, std::string_view ulid) const EXCLUDES(mu_);
+  bool IsKnown(std::string_view tenant, std::string_view ulid) const EXCLUDES(mu_);
+  // Applies one batch of watched changes: puts open their blocks (outside the lock), deletes
+  // take blocks out; a change older than what this copy already has of its key is skipped.
+  void ApplyEvents(std::vector<etcd::WatchEvent> events) EXCLUDES(mu_);
+  void Follow(std::stop_token stop);
 
   etcd::Client& client_;
   objstore::Bucket& bucket_;
@@ -103,6 +118,12 @@ class EtcdIndex final : public BlockIndex {
   // The revision of the last change this process made: a refresh read at an older revision
   // would undo it in memory, so it is not applied.
   int64_t local_revision_ GUARDED_BY(mu_) = 0;
+  // Every change up to this revision is in the copy (the last full read, or the watch).
+  int64_t watched_ GUARDED_BY(mu_) = 0;
+  // "<tenant>/<ulid>" -> the revision of the last change of that key in the copy, for keys
+  // changed after watched_ (this process's own changes run ahead of the watch).
+  std::map<std::string, int64_t> seen_ GUARDED_BY(mu_);
+  std::jthread follow_;  // Last: stopped and joined first.
 };
 
 }  // namespace flamedb::metastore

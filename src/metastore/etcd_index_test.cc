@@ -83,6 +83,50 @@ TEST_F(EtcdIndexTest, AnotherProcessSeesWhatOneAddsAfterARefresh) {
   EXPECT_EQ(Open()->size(), 2u);
 }
 
+// Waits for `pred`, up to 10 s (the watch thread applies changes on its own).
+template <typename Pred>
+bool Eventually(Pred pred) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+// A watching index follows another process's adds, swaps and removals without Refresh, and
+// its own changes are not undone by the watch catching up with them.
+TEST_F(EtcdIndexTest, AWatchingIndexFollowsOtherProcessesAtOnce) {
+  auto writer = Open();
+  auto reader = Open();
+  reader->StartWatching();
+  writer->StartWatching();
+  ASSERT_THAT(writer->Add(Write("t1", kA)), IsOk());
+  ASSERT_THAT(writer->Add(Write("t1", kB)), IsOk());
+  EXPECT_TRUE(Eventually([&] { return Ulids(reader->Blocks("t1")) == std::vector<std::string>{kA, kB}; }));
+  auto merged = writer->Replace("t1", {kA, kB}, Write("t1", kC));
+  ASSERT_THAT(merged, IsOk());
+  ASSERT_TRUE(merged->has_value());
+  EXPECT_TRUE(Eventually([&] { return Ulids(reader->Blocks("t1")) == std::vector<std::string>{kC}; }));
+  // The reader's own removal, then the writer's add of a new A: both land everywhere.
+  ASSERT_THAT(reader->RemoveIf("t1", [](const block::BlockMeta&) { return true; }), IsOk());
+  EXPECT_TRUE(Ulids(reader->Blocks("t1")).empty());
+  ASSERT_THAT(writer->Add(Write("t1", kA)), IsOk());
+  EXPECT_TRUE(Eventually([&] { return Ulids(reader->Blocks("t1")) == std::vector<std::string>{kA}; }));
+  EXPECT_TRUE(Eventually([&] { return Ulids(writer->Blocks("t1")) == std::vector<std::string>{kA}; }));
+  // An index that read etcd before a change whose history was then compacted away: its watch
+  // cannot start there, so it reads the index whole and goes on from that read.
+  auto late = Open();
+  ASSERT_THAT(writer->Add(Write("t2", kB)), IsOk());
+  auto rev = client_->Put(prefix_ + "unrelated", "x");
+  ASSERT_THAT(rev, IsOk());
+  ASSERT_THAT(client_->Compact(*rev), IsOk());
+  late->StartWatching();
+  EXPECT_TRUE(Eventually([&] { return Ulids(late->Blocks("t2")) == std::vector<std::string>{kB}; }));
+  ASSERT_THAT(writer->Add(Write("t2", kC)), IsOk());
+  EXPECT_TRUE(Eventually([&] { return Ulids(late->Blocks("t2")) == std::vector<std::string>{kB, kC}; }));
+}
+
 TEST_F(EtcdIndexTest, AddingTheSameBlockTwiceKeepsOne) {
   auto index = Open();
   BlockRef a = Write("t1", kA);

@@ -47,8 +47,23 @@ size_t ReadBody(char* out, size_t size, size_t n, void* user) {
   return static_cast<size_t>(got);
 }
 
+// Where a response body goes: the response, or the request's on_body.
+struct BodySink {
+  std::string* body = nullptr;
+  const std::function<bool(std::string_view)>* on_body = nullptr;
+  bool stopped = false;  // on_body said stop.
+};
+
 size_t WriteBody(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
+  auto* sink = static_cast<BodySink*>(user);
+  if (sink->on_body != nullptr && *sink->on_body) {
+    if (!(*sink->on_body)(std::string_view(data, size * n))) {
+      sink->stopped = true;
+      return 0;  // curl stops with CURLE_WRITE_ERROR.
+    }
+    return size * n;
+  }
+  sink->body->append(data, size * n);
   return size * n;
 }
 
@@ -182,9 +197,12 @@ Result<HttpResponse> HttpClient::SendOnce(const HttpRequest& request) {
   curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, Millis(options_.connect_timeout));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, Millis(options_.request_timeout));
+  const base::Duration timeout =
+      request.timeout > base::Duration::zero() ? request.timeout : options_.request_timeout;
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, Millis(timeout));
+  BodySink sink{.body = &response.body, .on_body = &request.on_body};
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, WriteBody);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, WriteHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &response.headers);
   if (request.abort) {
@@ -224,10 +242,9 @@ Result<HttpResponse> HttpClient::SendOnce(const HttpRequest& request) {
     // A broken connection may be half used: do not keep the handle's connection.
     const std::string what = request.method + " " + request.url + ": " + curl_easy_strerror(rc);
     if (body.read_error) return InternalError("reading the request body failed: " + what);
-    if (rc == CURLE_ABORTED_BY_CALLBACK) return CancelledError(what);
+    if (rc == CURLE_ABORTED_BY_CALLBACK || sink.stopped) return CancelledError(what);
     if (rc == CURLE_OPERATION_TIMEDOUT) {
-      return DeadlineExceededError(what + " (timeout " + base::FormatDuration(
-                                                             options_.request_timeout) + ")");
+      return DeadlineExceededError(what + " (timeout " + base::FormatDuration(timeout) + ")");
     }
     return UnavailableError(what);
   }

@@ -54,6 +54,11 @@ struct HttpRequest {
   // Polled while the request runs (a few times a second at least): returning true stops it
   // with kCancelled, not retried. For a caller whose own client went away.
   std::function<bool()> abort;
+  // When set, the response body goes to it piece by piece as it arrives (a stream: etcd's
+  // watch), not into HttpResponse::body; returning false stops the request with kCancelled.
+  std::function<bool(std::string_view)> on_body;
+  // This request's limit instead of HttpOptions::request_timeout (zero: that one).
+  base::Duration timeout = base::Duration::zero();
 };
 
 struct HttpResponse {

@@ -13,6 +13,8 @@ namespace flamedb::server {
 
 namespace {
 constexpr std::string_view kCompactionRole = "leader/compaction";
+// Rounds of the cluster loop (-cluster.index-refresh each) between whole reads of the index.
+constexpr int kFullReadRounds = 30;
 }  // namespace
 
 Status App::StartCluster() {
@@ -43,6 +45,7 @@ Status App::StartCluster() {
              // Compaction jobs live under the membership's lease (JoinCluster sets it).
              .lease = [this] { return membership_lease_.load(); }},
             logger_, metrics_));
+    index->StartWatching();  // Changes of other processes show within milliseconds.
     etcd_index_ = index.get();
     index_ = std::move(index);
   }
@@ -116,8 +119,11 @@ Status App::JoinCluster() {
 }
 
 void App::ClusterLoop(std::stop_token stop) {
-  base::RunEvery(stop, config_.cluster.index_refresh, [this] {
-    if (etcd_index_ != nullptr) {
+  int round = 0;
+  base::RunEvery(stop, config_.cluster.index_refresh, [this, &round] {
+    // The watch keeps the index current; a whole read now and then is a safety net (a block
+    // that could not be opened when its change came is retried).
+    if (etcd_index_ != nullptr && ++round % kFullReadRounds == 0) {
       if (Result<size_t> r = etcd_index_->Refresh(); !r.ok()) {
         logger_.Warn("cannot read the block index from etcd; using the last copy", "err",
                      r.status());

@@ -30,7 +30,8 @@ void ClusterConfig::Register(base::FlagSet& f) {
              "shards move to the next writer).",
              {.yaml = "cluster.member_ttl"});
   f.Duration("cluster.index-refresh", &index_refresh, std::chrono::seconds(1),
-             "How often a process reads the block index and the members from etcd again.",
+             "How often a process reads the members from etcd again (the block index follows "
+             "an etcd watch; it is read whole every 30 of these as a safety net).",
              {.yaml = "cluster.index_refresh"});
   f.Int("segment-writer.shards", &shards, 64,
         "Number of shards that (tenant, service) pairs are hashed into; every process of a "
