@@ -256,7 +256,7 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
         return OkStatus();
       }));
   out.push_back(Method<qv1::SelectSeriesRequest, qv1::SelectSeriesResponse>(
-      "SelectSeries", deps, [limits](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
+      "SelectSeries", deps, [](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
         if (req.exemplar_type() == tv1::EXEMPLAR_TYPE_INDIVIDUAL ||
             req.exemplar_type() == tv1::EXEMPLAR_TYPE_SPAN) {
           return UnimplementedError("exemplars are not supported yet");
