@@ -15,11 +15,19 @@ Status Ingester::Flush() {
 }
 
 Status Ingester::UploadOldestCut(base::Pacer* pacer) {
-  FLAMEDB_RETURN_IF_ERROR(UploadCut(pending_.front(), pacer));
+  if (Status s = UploadCut(pending_.front(), pacer); !s.ok()) {
+    base::MutexLock lock(published_mu_);
+    last_upload_error_ = std::string(s.message());
+    return s;
+  }
   const uint64_t generation = pending_.front().generation;
   pending_.erase(pending_.begin());
   base::MutexLock lock(published_mu_);
   published_ = std::max(published_, generation);
+  last_upload_error_.clear();
+  // The next pending cut waits from now on; none: nothing waits.
+  unpublished_since_.reset();
+  if (!pending_.empty()) unpublished_since_ = clock_.SteadyNow();
   published_cv_.NotifyAll();
   return OkStatus();
 }
@@ -43,6 +51,13 @@ Status Ingester::CutHeads(base::Pacer* pacer) {
     }
   }
   pending_.push_back(std::move(cut));
+  {
+    base::MutexLock lock(published_mu_);
+    if (!unpublished_since_.has_value()) {
+      unpublished_since_ = clock_.SteadyNow();
+      published_cv_.NotifyAll();  // Waiters take the new limit.
+    }
+  }
   FLAMEDB_RETURN_IF_ERROR(UploadOldestCut(pacer));
   return OkStatus();
 }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -59,6 +60,10 @@ struct IngesterOptions {
   // while they need every core (base::Pacer); Flush() and Shutdown() cut at full speed. Must
   // outlive the ingester.
   base::CpuDemand* demand = nullptr;
+  // For the bucket acknowledgement (zero: no limit): once the oldest cut not yet published has
+  // waited this long, CheckUploads refuses pushes and WaitPublished gives up at once, so that
+  // a hanging bucket gets quick 503s rather than pushes held for the whole deadline.
+  base::Duration max_upload_wait = base::Duration::zero();
 };
 
 // Thread-safe. Shutdown: stop pushes (the HTTP server drains first), then Shutdown(), which
@@ -86,9 +91,14 @@ class Ingester final : public distributor::ProfileSink {
   Status AppendEncoded(std::string_view tenant, std::vector<distributor::SeriesProfile> profiles,
                        std::string_view encoded, uint64_t* cut_ticket) EXCLUDES(mu_);
   // Returns once the cut after the push of `cut_ticket` is in the bucket and the index (a
-  // segment-writer's bucket acknowledgement). Errors: kDeadlineExceeded at `deadline`.
+  // segment-writer's bucket acknowledgement). Errors: kDeadlineExceeded at `deadline`,
+  // kUnavailable once uploads are stalled (CheckUploads).
   Status WaitPublished(uint64_t cut_ticket, std::chrono::steady_clock::time_point deadline)
       EXCLUDES(published_mu_);
+  // kUnavailable naming the last upload error when the oldest cut not yet published has waited
+  // longer than max_upload_wait: a push would not be acknowledged in time, so it is refused
+  // before anything is written.
+  Status CheckUploads() const EXCLUDES(published_mu_);
 
   // Cuts every head into a block, uploads the blocks (data, then meta.json), adds them to the
   // index and deletes the WAL segments they cover. Errors: the bucket's. Without staging the
@@ -132,6 +142,7 @@ class Ingester final : public distributor::ProfileSink {
   // Flush(), encoding the blocks with `pacer` (null: at full speed).
   Status CutHeads(base::Pacer* pacer) EXCLUDES(cut_mu_, mu_);
   Status UploadCut(const Cut& cut, base::Pacer* pacer) REQUIRES(cut_mu_) EXCLUDES(mu_);
+  Status UploadsStalledError() const REQUIRES(published_mu_);
   // UploadCut of the oldest pending cut, then marks it published.
   Status UploadOldestCut(base::Pacer* pacer) REQUIRES(cut_mu_) EXCLUDES(mu_, published_mu_);
   // Encodes `head` into a block, puts it in the bucket (or stages it for upload) and publishes
@@ -167,9 +178,13 @@ class Ingester final : public distributor::ProfileSink {
   base::Mutex cut_mu_;  // One cut at a time; held across uploads.
   std::vector<Cut> pending_ GUARDED_BY(cut_mu_);  // Cuts whose upload has not finished.
   std::atomic<uint64_t> cuts_started_ = 0;  // Changed under append_mu_ held exclusively.
-  base::Mutex published_mu_;
+  mutable base::Mutex published_mu_;
   base::CondVar published_cv_;
   uint64_t published_ GUARDED_BY(published_mu_) = 0;  // Every cut up to this one is published.
+  // When the oldest cut not yet published began waiting (unset: none waits), and why the last
+  // attempt to publish one failed.
+  std::optional<std::chrono::steady_clock::time_point> unpublished_since_ GUARDED_BY(published_mu_);
+  std::string last_upload_error_ GUARDED_BY(published_mu_);
   mutable base::Mutex mu_;
   std::map<std::string, Tenant, std::less<>> tenants_ GUARDED_BY(mu_);
   bool shut_down_ GUARDED_BY(mu_) = false;

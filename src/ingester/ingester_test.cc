@@ -50,6 +50,31 @@ TEST_F(IngesterTest, WaitPublishedReturnsOnceTheCutAfterThePushIsInTheBucket) {
   EXPECT_THAT(ingester->WaitPublished(ticket, soon), StatusIs(StatusCode::kDeadlineExceeded));
 }
 
+TEST_F(IngesterTest, StalledUploadsRefusePushesAtOnceUntilACutIsPublishedAgain) {
+  max_upload_wait_ = std::chrono::seconds(2);
+  auto ingester = Open();
+  std::vector<distributor::SeriesProfile> push = {{kLabels, Cpu(30, 10), {}}};
+  const std::string encoded = EncodeRecord("t1", push);
+  uint64_t ticket = 0;
+  ASSERT_THAT(ingester->AppendEncoded("t1", push, encoded, &ticket), IsOk());
+  bucket_.FailPutsUnder("t1/");
+  EXPECT_THAT(ingester->Flush(), StatusIs(StatusCode::kInternal));
+  // The cut waits, but not yet for long: pushes are taken and wait.
+  EXPECT_THAT(ingester->CheckUploads(), IsOk());
+  const auto later = std::chrono::steady_clock::now() + std::chrono::hours(1);
+
+  clock_.Advance(std::chrono::seconds(3));
+
+  EXPECT_THAT(ingester->CheckUploads(),
+              StatusIs(StatusCode::kUnavailable, "injected put failure"));
+  // A push already taken is not held for its whole deadline either.
+  EXPECT_THAT(ingester->WaitPublished(ticket, later), StatusIs(StatusCode::kUnavailable));
+  bucket_.FailPutsUnder("");
+  ASSERT_THAT(ingester->Flush(), IsOk());
+  EXPECT_THAT(ingester->CheckUploads(), IsOk());
+  EXPECT_THAT(ingester->WaitPublished(ticket, later), IsOk());
+}
+
 TEST_F(IngesterTest, FlushCutsHeadsIntoBlocksAndDeletesTheWalTheyCover) {
   std::string before;
   {

@@ -83,7 +83,8 @@ Status App::StartCluster() {
              .symbol_cache = symbol_cache_.get(),
              .staging_dir = "",  // A segment goes to the bucket at its cut.
              // Segments are small and pushes wait for them (bucket mode): cuts never give way.
-             .demand = nullptr},
+             .demand = nullptr,
+             .max_upload_wait = bucket_ack ? cc.max_upload_wait : base::Duration::zero()},
             *bucket_, *index_, *overrides_, clock_, logger_, metrics_));
   }
   if (HasTarget(targets, kQueryFrontend) || HasTarget(targets, kQueryBackend)) {
@@ -192,7 +193,10 @@ void App::AddClusterRoutes(api::Router& router, uint64_t max_body) {
                        std::string(record.status().message())));
                  }
                  uint64_t ticket = 0;
-                 Status s = ingester_->AppendEncoded(record->tenant, std::move(record->series),
+                 // A push that could not be acknowledged in time is refused before it is
+                 // stored: a quick 503, and the client's retry is not a duplicate.
+                 Status s = bucket_ack ? ingester_->CheckUploads() : OkStatus();
+                 if (s.ok()) s = ingester_->AppendEncoded(record->tenant, std::move(record->series),
                                                      req.body, bucket_ack ? &ticket : nullptr);
                  if (s.ok() && bucket_ack) {
                    s = ingester_->WaitPublished(ticket, std::chrono::steady_clock::now() + wait);

@@ -44,6 +44,11 @@ void ClusterConfig::Register(base::FlagSet& f) {
            "When a push is acknowledged: wal (after the writer's local WAL, milliseconds; the "
            "segment follows) or bucket (after its segment is in the bucket and indexed).",
            {.yaml = "segment_writer.ack"});
+  f.Duration("segment-writer.max-upload-wait", &max_upload_wait, std::chrono::seconds(2),
+             "Bucket acknowledgement: once the oldest segment not yet in the bucket has waited "
+             "this long (the bucket is down or hangs), pushes are refused at once with 503 "
+             "instead of waiting, until segments reach the bucket again.",
+             {.yaml = "segment_writer.max_upload_wait"});
   f.Duration("compactor.delete-delay", &compactor_delete_delay, std::chrono::minutes(15),
              "Cluster mode: how long the blocks a merge replaced, or retention took out, stay "
              "in the bucket after they left the index, for queries of other processes that may "

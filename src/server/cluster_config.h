@@ -24,6 +24,7 @@ struct ClusterConfig {
   int64_t shards = 0;
   base::Duration segment_duration{};
   std::string ack;  // "wal" or "bucket".
+  base::Duration max_upload_wait{};
   base::Duration distributor_writer_timeout{};
   base::Duration compactor_delete_delay{};
   int64_t frontend_max_concurrent = 0;

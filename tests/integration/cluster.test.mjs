@@ -2,7 +2,9 @@
 // etcd, Swift's S3, 2 distributors, 3 segment-writers, 2 metastores, 2 compaction-workers, a
 // query-frontend and 2 query-backends, each its own process). Clients push while processes are
 // killed with -9 one after the other; at the end every acknowledged profile is found exactly
-// once, with its total, through the query-frontend.
+// once, with its total, through the query-frontend. Then the S3 server hangs for a minute
+// (FLAMEDB_OUTAGE_SECONDS): wal mode keeps acknowledging, bucket mode answers 503 at once, and
+// both recover by themselves.
 //
 // A long suite: it runs in the release build only (the sanitizer builds set FLAMEDB_SANITIZE).
 import assert from 'node:assert/strict';
@@ -14,6 +16,7 @@ import { samples, sampleValue } from './lib/metrics.mjs';
 import { connectUnary, httpRequest } from './lib/http.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const OUTAGE_MS = Number(process.env.FLAMEDB_OUTAGE_SECONDS ?? 60) * 1000;
 const skip = process.env.FLAMEDB_SANITIZE ? 'a long suite: it runs in the release build' : false;
 // Compaction within the run: 10 s windows merged once they ended, then 40 s ones.
 const FLAGS = ['-compactor.compaction-interval=1s', '-compactor.block-ranges=10s,40s',
@@ -37,26 +40,29 @@ async function stored(frontend) {
  * Clients pushing through the distributors, each on its own distributor first; a client whose
  * distributor does not answer moves to the next one (what a load balancer does).
  */
+let loads = 0;
 function load(cluster, clients) {
+  const tag = `l${++loads}`;  // push_ids differ between the loads of one cluster.
   const acked = new Map();  // push_id -> total sent
   const errors = [];        // { client, distributor, status, text }
   let stopped = false;
   const run = async (c) => {
     let d = c % cluster.distributors.length;
     for (let n = 0; !stopped; n++) {
-      const id = `${c}-${n}`;
+      const id = `${tag}-${c}-${n}`;
       const total = 10 + (n % 7);
       const url = cluster.distributors[d];
+      const started = Date.now();
       const res = await ingest(url, { name: `svc${c % 3}.cpu{push_id=${id}}` },
         `main;work;leaf${n % 5} ${total}\n`, { timeoutMs: 15_000 })
         .catch((err) => ({ status: 0, text: err.message }));
       if (res.status === 200) {
         acked.set(id, BigInt(total) * 10_000_000n);
       } else {
-        errors.push({ client: c, distributor: url, status: res.status, text: res.text });
+        errors.push({ client: c, distributor: url, status: res.status, text: res.text, ms: Date.now() - started });
         d = (d + 1) % cluster.distributors.length;
       }
-      await sleep(5);
+      await sleep(res.status === 200 ? 5 : 100);  // A refused client backs off, as SDKs do.
     }
   };
   const work = Promise.all(Array.from({ length: clients }, (_, c) => run(c)));
@@ -179,6 +185,30 @@ describe('cluster mode, wal acknowledgement, on S3', { skip }, () => {
           'blocks of the dead backend were sent to the live one');
       }
     });
+
+  test('S3 stalled for a minute: pushes keep being acknowledged, and the segments catch up',
+    { timeout: OUTAGE_MS + 180_000 }, async () => {
+      const l = load(cluster, 4);
+      await sleep(2000);
+      await cluster.pauseBucket();
+      let resumed = false;
+      try {
+        await sleep(OUTAGE_MS);
+        const during = l.acked.size;
+        await cluster.resumeBucket();
+        resumed = true;
+        await sleep(3000);
+        await l.stop();
+        // distributor-2 was killed above: its clients move to the live one at their first push.
+        const failed = l.errors.filter((e) => e.distributor !== cluster.url('distributor-2'));
+        assert.deepEqual(failed.slice(0, 5), [], 'pushes failed while the bucket hung');
+        assert.ok(during > OUTAGE_MS / 100, `only ${during} pushes acknowledged by the end of the outage`);
+      } finally {
+        if (!resumed) await cluster.resumeBucket();
+        await l.stop();
+      }
+      await expectAllOnce(cluster.frontend, l.acked, 'after the bucket came back');
+    });
 });
 
 /** A merged pprof (Connect JSON) as "root;...;leaf" -> total, whatever its ids. */
@@ -256,4 +286,37 @@ describe('cluster mode, bucket acknowledgement, on S3', { skip }, () => {
     assert.deepEqual(l.errors, [], 'pushes failed');
     await expectAllOnce(cluster.frontend, l.acked, 'after segment-writer-2 was killed');
   });
+
+  test('S3 stalled for a minute: pushes get 503 without hanging, and are acknowledged again by themselves after',
+    { timeout: OUTAGE_MS + 180_000 }, async () => {
+      const l = load(cluster, 4);
+      await sleep(2000);
+      const before = l.acked.size;
+      await cluster.pauseBucket();
+      let resumed = false;
+      let refused;
+      try {
+        await sleep(OUTAGE_MS);
+        refused = l.errors.slice();
+        await cluster.resumeBucket();
+        resumed = true;
+        // Recovery by itself: pushes are acknowledged again, nothing restarted.
+        const atResume = l.acked.size;
+        for (let i = 0; i < 60 && l.acked.size < atResume + 20; i++) await sleep(500);
+        assert.ok(l.acked.size >= atResume + 20, `${l.acked.size - atResume} pushes acknowledged in 30 s after the bucket came back`);
+      } finally {
+        if (!resumed) await cluster.resumeBucket();
+        await l.stop();
+      }
+      assert.ok(before > 0, 'pushes were acknowledged before the outage');
+      assert.ok(refused.length > 0, 'pushes were refused while the bucket hung');
+      // Every refusal is a 503 naming the bucket, and none waited for the client's 15 s timeout.
+      const ms = refused.map((e) => e.ms).sort((a, b) => a - b);
+      console.log(`bucket ack outage: ${refused.length} refused, latency ms p50 ${ms[ms.length >> 1]} max ${ms[ms.length - 1]}`);
+      for (const e of refused) {
+        assert.equal(e.status, 503, `a push during the outage got ${e.status} after ${e.ms} ms: ${e.text}`);
+        assert.match(e.text, /bucket/, 'the refusal names the bucket');
+      }
+      await expectAllOnce(cluster.frontend, l.acked, 'after the bucket came back');
+    });
 });

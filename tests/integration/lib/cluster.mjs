@@ -12,6 +12,7 @@ import { makeTempDir } from './server.mjs';
 
 const execFileAsync = promisify(execFile);
 const script = path.join(repoRoot, 'scripts', 'cluster');
+const swiftS3 = path.join(repoRoot, 'tests', 'servers', 'swift-s3');
 const live = new Set();
 process.on('exit', () => {
   for (const dir of live) {
@@ -22,7 +23,7 @@ process.on('exit', () => {
 /**
  * Starts a cluster. opts: ack ('wal' | 'bucket'), backend ('s3' | 'filesystem'), flags (more
  * flamedb flags for every process). Returns { dir, distributors: [url], frontend, etcd,
- * pid(name), url(name), kill(name), restart(name), ring(), stop() } where names are
+ * pid(name), url(name), kill(name), restart(name), pauseBucket(), resumeBucket(), ring(), stop() } where names are
  * '<target>-<n>' as in DIR/pids.
  */
 export async function startCluster({ ack = 'wal', backend = 's3', flags = [] } = {}) {
@@ -56,6 +57,9 @@ export async function startCluster({ ack = 'wal', backend = 's3', flags = [] } =
       });
     },
     ring: async (name = 'query-frontend-1') => JSON.parse((await httpRequest(c.url(name), '/ring')).text),
+    // Freezes Swift's S3 proxy (SIGSTOP: connections hang, as with a dead network) and thaws it.
+    pauseBucket: () => execFileAsync(swiftS3, ['pause', path.join(dir, 's3')]),
+    resumeBucket: () => execFileAsync(swiftS3, ['resume', path.join(dir, 's3')]),
     log: (name) => readFileSync(path.join(dir, 'logs', `${name}.log`), 'utf8'),
     stop: async () => {
       if (!live.has(dir)) return;
