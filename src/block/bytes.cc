@@ -35,14 +35,14 @@ class StringBytes final : public ByteSource {
 
 class BucketBytes final : public ByteSource {
  public:
-  BucketBytes(objstore::Bucket& bucket, std::string key, uint64_t size)
-      : bucket_(bucket), key_(std::move(key)), size_(size) {}
+  BucketBytes(objstore::Bucket& bucket, std::string key, uint64_t size, uint64_t base)
+      : bucket_(bucket), key_(std::move(key)), size_(size), base_(base) {}
   uint64_t size() const override { return size_; }
   bool random_access() const override { return bucket_.random_access(); }
   Result<std::string_view> Read(uint64_t offset, uint64_t length,
                                 std::string& scratch) const override {
     FLAMEDB_RETURN_IF_ERROR(CheckRange(offset, length, size_));
-    FLAMEDB_ASSIGN_OR_RETURN(scratch, bucket_.GetRange(key_, offset, length));
+    FLAMEDB_ASSIGN_OR_RETURN(scratch, bucket_.GetRange(key_, base_ + offset, length));
     if (scratch.size() != length) {
       return DataLossError("block: " + key_ + " is shorter than its recorded size");
     }
@@ -53,6 +53,7 @@ class BucketBytes final : public ByteSource {
   objstore::Bucket& bucket_;
   const std::string key_;
   const uint64_t size_;
+  const uint64_t base_;  // Where the window starts in the object.
 };
 
 class MappedBytes final : public ByteSource {
@@ -108,8 +109,8 @@ std::unique_ptr<ByteSource> StringSource(std::string data) {
 }
 
 std::unique_ptr<ByteSource> BucketSource(objstore::Bucket& bucket, std::string key,
-                                         uint64_t size) {
-  return std::make_unique<BucketBytes>(bucket, std::move(key), size);
+                                         uint64_t size, uint64_t offset) {
+  return std::make_unique<BucketBytes>(bucket, std::move(key), size, offset);
 }
 
 Result<std::unique_ptr<ByteSource>> MappedFile(const std::string& path) {

@@ -50,9 +50,10 @@ Status ReadAhead(const ByteSource& source, std::span<const std::pair<uint64_t, u
                  Prefetched& out, uint64_t max_gap = 256 << 10, uint64_t max_read = 16 << 20);
 
 std::unique_ptr<ByteSource> StringSource(std::string data);
-// Object `key` of `size` bytes (from meta.json or a listing), read with range gets.
+// Object `key` of `size` bytes (from meta.json or a listing), read with range gets; or, with
+// `offset`, the `size` bytes from there (a block inside a segment object).
 std::unique_ptr<ByteSource> BucketSource(objstore::Bucket& bucket, std::string key,
-                                         uint64_t size);
+                                         uint64_t size, uint64_t offset = 0);
 // A local file, mapped read-only. Errors: kNotFound, kInternal.
 Result<std::unique_ptr<ByteSource>> MappedFile(const std::string& path);
 

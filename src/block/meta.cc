@@ -38,6 +38,10 @@ std::string MetaToJson(const BlockMeta& m) {
                               {"xxhash64", Hex(m.data_xxhash64)}}})},
       {"wal", {{"segmentEnd", m.wal_segment_end}}},
   };
+  if (!m.object.empty()) {  // A part of a segment object: where in it.
+    j["files"][0]["object"] = m.object;
+    j["files"][0]["offset"] = m.object_offset;
+  }
   return j.dump(2) + "\n";
 }
 
@@ -68,6 +72,10 @@ Result<BlockMeta> MetaFromJson(std::string_view text) {
     const json& file = j.at("files").at(0);
     m.data_bytes = file.at("sizeBytes").get<uint64_t>();
     m.data_xxhash64 = std::stoull(file.at("xxhash64").get<std::string>(), nullptr, 16);
+    if (file.contains("object")) {
+      m.object = file.at("object").get<std::string>();
+      m.object_offset = file.at("offset").get<uint64_t>();
+    }
     m.wal_segment_end = j.at("wal").at("segmentEnd").get<uint64_t>();
     return m;
   } catch (const std::exception& e) {

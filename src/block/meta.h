@@ -34,6 +34,11 @@ struct BlockMeta {
   // Every WAL record of this tenant in a segment below this number is in the block, so a
   // replay after a crash between upload and WAL truncation skips them.
   uint64_t wal_segment_end = 0;
+  // Set for a block stored inside a segment object with other tenants' blocks (cluster mode's
+  // segment-writers): that object's key, and where the block's data_bytes start in it. Empty:
+  // the block's data is its own object, <tenant>/<ulid>/block.bin.
+  std::string object;
+  uint64_t object_offset = 0;
 };
 
 std::string MetaToJson(const BlockMeta& meta);

@@ -87,10 +87,9 @@ Result<Compacted> CompactBlocks(objstore::Bucket& bucket, std::span<const block:
       return InvalidArgumentError("compactor: blocks of tenants " + inputs.front().tenant +
                                   " and " + in.tenant + " cannot be merged");
     }
-    const std::string key = metastore::DataKey(in);
     FLAMEDB_ASSIGN_OR_RETURN(
         std::unique_ptr<block::BlockReader> reader,
-        block::BlockReader::Open(block::BucketSource(bucket, key, in.data_bytes),
+        block::BlockReader::Open(metastore::DataSource(bucket, in),
                                  {.symbol_cache = &cache, .keep_last_chunk = true}));
     out.input_bytes += in.data_bytes;
     sources.push_back(reader.get());

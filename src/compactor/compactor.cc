@@ -33,7 +33,12 @@ Compactor::Compactor(const CompactorOptions& options, objstore::Bucket& bucket,
                                             "Blocks deleted because they passed retention.")),
       claimed_elsewhere_(metrics.AddCounter(
           "flamedb_compactor_jobs_claimed_elsewhere_total",
-          "Planned merges skipped because another compaction-worker holds their job.")) {}
+          "Planned merges skipped because another compaction-worker holds their job.")) {
+  if (options_.segment_sweep_delay > base::Duration::zero()) {
+    sweeper_ = std::make_unique<SegmentSweeper>(bucket_, index_, clock_,
+                                                options_.segment_sweep_delay, logger_, metrics);
+  }
+}
 
 Compactor::~Compactor() { Stop(); }
 
@@ -57,10 +62,14 @@ void Compactor::StartCompaction() {
 }
 
 void Compactor::StartRetention() {
-  if (options_.retention && !retention_loop_.joinable()) {
+  if ((options_.retention || sweeper_ != nullptr) && !retention_loop_.joinable()) {
     retention_loop_ = std::jthread([this](std::stop_token stop) {
       base::RunEvery(stop, options_.retention_check_interval, [this] {
         if (auto r = ApplyRetention(); !r.ok()) logger_.Error("retention failed", "err", r.status());
+        if (sweeper_ == nullptr) return;
+        if (auto r = sweeper_->Sweep(); !r.ok()) {
+          logger_.Error("segment sweep failed", "err", r.status());
+        }
       });
     });
   }

@@ -18,6 +18,7 @@
 #include "base/mutex.h"
 #include "block/symbol_cache.h"
 #include "compactor/planner.h"
+#include "compactor/segments.h"
 #include "metastore/block_index.h"
 #include "objstore/bucket.h"
 
@@ -42,6 +43,9 @@ struct CompactorOptions {
   // binary, whose queries all run here). A cluster's other processes read from their own copy
   // of the index, refreshed every second or so, and their queries may still read: a delay.
   base::Duration delete_delay = base::Duration::zero();
+  // Cluster mode: the retention pass also deletes segment objects no block is in any more
+  // (segments.h), after this delay (zero: no sweep).
+  base::Duration segment_sweep_delay = base::Duration::zero();
 };
 
 // Thread-safe.
@@ -102,6 +106,7 @@ class Compactor {
     std::chrono::steady_clock::time_point since;
   };
   std::vector<Retired> retired_ GUARDED_BY(mu_);
+  std::unique_ptr<SegmentSweeper> sweeper_;  // Used by the retention thread only.
   std::jthread compact_loop_;
   std::jthread retention_loop_;
 };

@@ -62,15 +62,26 @@ Status Ingester::CutHeads(base::Pacer* pacer) {
   return OkStatus();
 }
 
+bool Ingester::Cutting(const std::string& tenant, const head::Head* head) const {
+  base::MutexLock lock(mu_);
+  const auto t = tenants_.find(tenant);
+  if (t == tenants_.end()) return false;
+  return std::any_of(t->second.cutting.begin(), t->second.cutting.end(),
+                     [head](const auto& h) { return h.get() == head; });
+}
+
 Status Ingester::UploadCut(const Cut& cut, base::Pacer* pacer) {
-  for (const auto& [tenant, head] : cut.heads) {
-    // A head already uploaded by an earlier attempt is no longer among the tenant's cutting.
-    bool uploaded = true;
-    {
-      base::MutexLock lock(mu_);
-      for (const auto& h : tenants_[tenant].cutting) uploaded = uploaded && h != head;
+  if (options_.segment_objects && uploader_ == nullptr) {
+    if (Status s = UploadSegment(cut, pacer); !s.ok()) {
+      cut_failures_.Inc();
+      logger_.Error("segment upload failed; the heads stay in memory and the WAL is kept",
+                    "err", s);
+      return s;
     }
-    if (uploaded) continue;
+  }
+  for (const auto& [tenant, head] : cut.heads) {
+    // A head already uploaded (by an earlier attempt, or in the segment) is no longer cutting.
+    if (!Cutting(tenant, head.get())) continue;
     if (Status s = UploadHead(tenant, *head, cut.wal_segment_end, pacer); !s.ok()) {
       cut_failures_.Inc();
       logger_.Error("block upload failed; the head stays in memory and the WAL is kept",

@@ -64,6 +64,10 @@ struct IngesterOptions {
   // waited this long, CheckUploads refuses pushes and WaitPublished gives up at once, so that
   // a hanging bucket gets quick 503s rather than pushes held for the whole deadline.
   base::Duration max_upload_wait = base::Duration::zero();
+  // Cluster mode, without staging: a cut puts the blocks of every tenant into one segment object
+  // (metastore::SegmentKey), one PUT per cut whatever the number of tenants, and adds them to
+  // the index together. False: one object per tenant's block, with its meta.json.
+  bool segment_objects = false;
 };
 
 // Thread-safe. Shutdown: stop pushes (the HTTP server drains first), then Shutdown(), which
@@ -149,6 +153,10 @@ class Ingester final : public distributor::ProfileSink {
   // it in the index in place of the head.
   Status UploadHead(const std::string& tenant, const head::Head& head, uint64_t wal_end,
                     base::Pacer* pacer) EXCLUDES(mu_);
+  // The same for every head of `cut` not published yet, as one segment object.
+  Status UploadSegment(const Cut& cut, base::Pacer* pacer) EXCLUDES(mu_);
+  // Whether `head` of `tenant` is still waiting for its block to be published.
+  bool Cutting(const std::string& tenant, const head::Head* head) const EXCLUDES(mu_);
   Result<metastore::BlockRef> Store(const block::EncodedBlock& encoded);
   bool ShouldCut() const EXCLUDES(mu_);
   size_t LiveHeadBytes() const EXCLUDES(mu_);  // Of the heads taking pushes, not those cut.

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "base/ulid.h"
+#include "compactor/compact.h"
 #include "ingester/record.h"
 #include "ingester/test_fixture.h"
 
@@ -73,6 +75,41 @@ TEST_F(IngesterTest, StalledUploadsRefusePushesAtOnceUntilACutIsPublishedAgain) 
   ASSERT_THAT(ingester->Flush(), IsOk());
   EXPECT_THAT(ingester->CheckUploads(), IsOk());
   EXPECT_THAT(ingester->WaitPublished(ticket, later), IsOk());
+}
+
+TEST_F(IngesterTest, ASegmentCutIsOneObjectForEveryTenantAndItsBlocksMergeOut) {
+  segment_objects_ = true;
+  auto ingester = Open();
+  ASSERT_THAT(ingester->Append("t1", {{kLabels, Cpu(30, 10), {}}}), IsOk());
+  ASSERT_THAT(ingester->Append("t2", {{kLabels, Cpu(5, 1), {}}}), IsOk());
+  ASSERT_THAT(ingester->Flush(), IsOk());
+  ASSERT_THAT(ingester->Append("t0", {{kLabels, Cpu(7, 7), {}}}), IsOk());
+  ASSERT_THAT(ingester->Append("t2", {{kLabels, Cpu(1, 1), {}}}), IsOk());
+
+  ASSERT_THAT(ingester->Flush(), IsOk());
+
+  // Two cuts, two objects: nothing per tenant (the index holds the metas).
+  Result<objstore::ListResult> all = bucket_.inner().List("", "");
+  ASSERT_THAT(all, IsOk());
+  ASSERT_EQ(all->objects.size(), 2u);
+  for (const objstore::ObjectInfo& o : all->objects) {
+    EXPECT_TRUE(o.key.starts_with(metastore::kSegmentPrefix)) << o.key;
+  }
+  EXPECT_THAT(Json("t1"), HasSubstr(R"("profiles":1,"totals":{"process_cpu:cpu:nanoseconds:cpu:nanoseconds":40})"));
+  EXPECT_THAT(Json("t2"), HasSubstr(R"("profiles":2,"totals":{"process_cpu:cpu:nanoseconds:cpu:nanoseconds":8})"));
+  std::vector<block::BlockMeta> metas;
+  for (const metastore::BlockRef& b : index_->Blocks("t2")) {
+    EXPECT_GT(b->meta.object_offset, 0u) << "t2 follows another tenant in both objects";
+    metas.push_back(b->meta);
+  }
+  ASSERT_EQ(metas.size(), 2u);
+  EXPECT_NE(metas[0].object, metas[1].object);
+  // A merge reads each block's range of its object.
+  Result<compactor::Compacted> merged =
+      compactor::CompactBlocks(bucket_, metas, base::Ulid::New(clock_.Now()).ToString(), {});
+  ASSERT_THAT(merged, IsOk());
+  EXPECT_EQ(merged->meta.profiles, 2u);
+  EXPECT_TRUE(merged->meta.object.empty());
 }
 
 TEST_F(IngesterTest, FlushCutsHeadsIntoBlocksAndDeletesTheWalTheyCover) {

@@ -96,7 +96,8 @@ class IngesterTest : public ::testing::Test {
                                     .max_head_bytes = max_head_bytes,
                                     .cut_check_interval = std::chrono::hours(1),
                                     .staging_dir = staging_dir_,
-                                    .max_upload_wait = max_upload_wait_},
+                                    .max_upload_wait = max_upload_wait_,
+                                    .segment_objects = segment_objects_},
                                    bucket_, *index_, *overrides_, clock_, logger_, *metrics_);
     EXPECT_THAT(ingester, IsOk());
     querier_ = std::make_unique<querier::Querier>(*index_, ingester->get());
@@ -131,6 +132,7 @@ class IngesterTest : public ::testing::Test {
   flamedb::testing::FakeClock clock_;
   base::Duration delete_delay_ = base::Duration::zero();  // The compactor's, set before Open.
   base::Duration max_upload_wait_ = base::Duration::zero();  // The ingester's, set before Open.
+  bool segment_objects_ = false;  // The ingester's, set before Open.
   base::Logger logger_{clock_, stderr, base::LogLevel::kError};
   std::unique_ptr<base::MetricsRegistry> metrics_;
   FlakyBucket bucket_;

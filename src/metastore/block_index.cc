@@ -9,7 +9,15 @@ namespace flamedb::metastore {
 
 std::string BlockDir(const block::BlockMeta& meta) { return meta.tenant + "/" + meta.ulid + "/"; }
 std::string DataKey(const block::BlockMeta& meta) {
+  if (!meta.object.empty()) return meta.object;
   return BlockDir(meta) + std::string(block::kDataFile);
+}
+std::string SegmentKey(std::string_view ulid) {
+  return std::string(kSegmentPrefix) + std::string(ulid) + std::string(kSegmentSuffix);
+}
+std::unique_ptr<block::ByteSource> DataSource(objstore::Bucket& bucket,
+                                              const block::BlockMeta& meta) {
+  return block::BucketSource(bucket, DataKey(meta), meta.data_bytes, meta.object_offset);
 }
 std::string MetaKey(const block::BlockMeta& meta) {
   return BlockDir(meta) + std::string(block::kMetaFile);
@@ -20,15 +28,22 @@ Result<BlockRef> OpenBlock(objstore::Bucket& bucket, block::BlockMeta meta,
   auto loaded = std::make_shared<LoadedBlock>();
   FLAMEDB_ASSIGN_OR_RETURN(
       loaded->reader,
-      block::BlockReader::Open(block::BucketSource(bucket, DataKey(meta), meta.data_bytes),
-                               {.symbol_cache = cache}));
+      block::BlockReader::Open(DataSource(bucket, meta), {.symbol_cache = cache}));
   loaded->meta = std::move(meta);
   return BlockRef(std::move(loaded));
 }
 
 Status DeleteBlock(objstore::Bucket& bucket, const block::BlockMeta& meta) {
+  // Other tenants' blocks share a segment object: the compactor's sweep deletes it once no
+  // block of the index is in it (compactor/segments.h).
+  if (!meta.object.empty()) return OkStatus();
   FLAMEDB_RETURN_IF_ERROR(bucket.Delete(MetaKey(meta)));
   return bucket.Delete(DataKey(meta));
+}
+
+Status BlockIndex::AddAll(std::vector<BlockRef> blocks) {
+  for (BlockRef& b : blocks) FLAMEDB_RETURN_IF_ERROR(Add(std::move(b)));
+  return OkStatus();
 }
 
 Result<uint64_t> BlockIndex::WalSegmentEnd(std::string_view /*source*/,

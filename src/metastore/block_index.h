@@ -41,6 +41,10 @@ class BlockIndex {
   virtual std::vector<std::string> Tenants() const = 0;
   // Errors (the etcd index only): kUnavailable, etcd's; the block is then not in the index.
   virtual Status Add(BlockRef block) = 0;
+  // Add of several blocks of different tenants (a segment's). Each tenant's block is added in
+  // one step; the etcd index adds up to dozens in one transaction. Errors as Add's: the blocks
+  // before the failing one may be in the index (Blocks() says which).
+  virtual Status AddAll(std::vector<BlockRef> blocks);
   // Puts `merged` in and takes every block named in `sources` out, in one step. Returns the
   // blocks taken out, or nullopt (and changes nothing) when one of `sources` is gone.
   virtual Result<std::optional<std::vector<BlockRef>>> Replace(
@@ -69,10 +73,21 @@ class BlockIndex {
   virtual Status ReleaseJob(std::string_view job);
 };
 
-// The key prefix of a block, "<tenant>/<ulid>/", and of its two objects.
+// The key prefix of a block, "<tenant>/<ulid>/", and of its two objects. The data of a block
+// inside a segment object is that object (BlockMeta::object), and such a block has no
+// meta.json in the bucket: the index holds its meta.
 std::string BlockDir(const block::BlockMeta& meta);
 std::string DataKey(const block::BlockMeta& meta);
 std::string MetaKey(const block::BlockMeta& meta);
+// The block's data for reading, wherever it is.
+std::unique_ptr<block::ByteSource> DataSource(objstore::Bucket& bucket,
+                                              const block::BlockMeta& meta);
+
+// Segment objects: a segment-writer's cut of every tenant in one object,
+// "~segments/<ulid>.seg" ('~' is not allowed in tenant ids, so no tenant's keys look alike).
+inline constexpr std::string_view kSegmentPrefix = "~segments/";
+inline constexpr std::string_view kSegmentSuffix = ".seg";
+std::string SegmentKey(std::string_view ulid);
 
 // The block `meta` describes, opened for reading from `bucket` (its data is read by range).
 // `cache` may be null. Errors: kDataLoss (damaged), the bucket's.

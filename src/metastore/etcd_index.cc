@@ -55,7 +55,7 @@ Result<size_t> EtcdIndex::Refresh() {
     metas[meta->tenant].emplace(meta->ulid, std::move(*meta));
   }
   // Open what is new outside the lock: that reads the bucket.
-  std::map<std::string, BlockRef> opened;  // By ULID.
+  std::vector<BlockRef> opened;
   for (const auto& [tenant, blocks] : metas) {
     for (const auto& [ulid, meta] : blocks) {
       bool known = false;
@@ -72,7 +72,7 @@ Result<size_t> EtcdIndex::Refresh() {
                      BlockDir(meta), "err", block.status());
         continue;
       }
-      opened.emplace(ulid, std::move(*block));
+      opened.push_back(std::move(*block));
     }
   }
   base::MutexLock lock(mu_);
@@ -92,7 +92,8 @@ Result<size_t> EtcdIndex::Refresh() {
       }
     }
   }
-  for (auto& [ulid, block] : opened) {
+  for (BlockRef& block : opened) {
+    const std::string ulid = block->meta.ulid;
     if (next[block->meta.tenant].emplace(ulid, std::move(block)).second) ++changed;
   }
   tenants_ = std::move(next);
@@ -302,6 +303,36 @@ Status EtcdIndex::Add(BlockRef block) {
     FLAMEDB_ASSIGN_OR_RETURN(revision, Put(block->meta));
   }
   Publish(revision, tenant, {}, std::move(block));
+  return OkStatus();
+}
+
+Status EtcdIndex::AddAll(std::vector<BlockRef> blocks) {
+  // etcd refuses transactions of more than 128 operations (--max-txn-ops); a block takes two.
+  constexpr size_t kBlocksPerTxn = 60;
+  for (size_t first = 0; first < blocks.size(); first += kBlocksPerTxn) {
+    const size_t end = std::min(blocks.size(), first + kBlocksPerTxn);
+    std::vector<etcd::Compare> compares;
+    std::vector<etcd::Op> ops;
+    for (size_t i = first; i < end; ++i) {
+      const block::BlockMeta& meta = blocks[i]->meta;
+      compares.push_back(etcd::Compare::Missing(BlockKey(meta.tenant, meta.ulid)));
+      ops.push_back(etcd::Op::Put(BlockKey(meta.tenant, meta.ulid), block::MetaToJson(meta)));
+      if (meta.wal_segment_end > 0 && !meta.source.empty()) {
+        ops.push_back(etcd::Op::Put(WalKey(meta.source, meta.tenant),
+                                    std::to_string(meta.wal_segment_end)));
+      }
+    }
+    FLAMEDB_ASSIGN_OR_RETURN(const etcd::TxnResult txn, client_.Txn(compares, ops));
+    for (size_t i = first; i < end; ++i) {
+      if (!txn.succeeded) {
+        // One is there already (a retry after a lost answer): each on its own, which keeps it.
+        FLAMEDB_RETURN_IF_ERROR(Add(std::move(blocks[i])));
+        continue;
+      }
+      const std::string tenant = blocks[i]->meta.tenant;
+      Publish(txn.revision, tenant, {}, std::move(blocks[i]));
+    }
+  }
   return OkStatus();
 }
 

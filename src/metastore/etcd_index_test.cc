@@ -249,6 +249,23 @@ TEST_F(EtcdIndexTest, ReadersNeverSeeAProfileTwiceOrMissOne) {
   EXPECT_GT(reads.load(), 0);
 }
 
+TEST_F(EtcdIndexTest, AddAllAddsASegmentOfMoreTenantsThanOneTransactionTakes) {
+  auto index = Open();
+  std::vector<BlockRef> blocks;
+  for (int t = 0; t < 130; ++t) blocks.push_back(Write("t" + std::to_string(t), kA, 9));
+
+  ASSERT_THAT(index->AddAll(blocks), IsOk());
+  ASSERT_THAT(index->AddAll(blocks), IsOk());  // A retry after a lost answer.
+
+  auto reader = Open();
+  EXPECT_EQ(reader->Tenants().size(), 130u);
+  for (int t = 0; t < 130; ++t) {
+    const std::string tenant = "t" + std::to_string(t);
+    EXPECT_THAT(Ulids(reader->Blocks(tenant)), ElementsAre(kA)) << tenant;
+    EXPECT_THAT(reader->WalSegmentEnd("segment-writer-0", tenant), IsOkAndHolds(9u)) << tenant;
+  }
+}
+
 TEST_F(EtcdIndexTest, WalSegmentEndIsPerWriterAndTenant) {
   auto index = Open();
   ASSERT_THAT(index->Add(Write("t1", kA, 7, "segment-writer-0")), IsOk());

@@ -57,6 +57,9 @@ Status App::StartCluster() {
     // Segments come every segment duration: merged in groups long before a window ends.
     options.plan.max_window_blocks = 32;
     options.delete_delay = cc.compactor_delete_delay;
+    // At least a minute: a writer adds its segment to the index right after the PUT.
+    options.segment_sweep_delay =
+        std::max<base::Duration>(cc.compactor_delete_delay, std::chrono::minutes(1));
     compactor_ = std::make_unique<compactor::Compactor>(options, *bucket_, *index_, clock_,
                                                         logger_, metrics_);
     compaction_leader_ = std::make_unique<ring::LeaderElection>(
@@ -84,7 +87,8 @@ Status App::StartCluster() {
              .staging_dir = "",  // A segment goes to the bucket at its cut.
              // Segments are small and pushes wait for them (bucket mode): cuts never give way.
              .demand = nullptr,
-             .max_upload_wait = bucket_ack ? cc.max_upload_wait : base::Duration::zero()},
+             .max_upload_wait = bucket_ack ? cc.max_upload_wait : base::Duration::zero(),
+             .segment_objects = true},
             *bucket_, *index_, *overrides_, clock_, logger_, metrics_));
   }
   if (HasTarget(targets, kQueryFrontend) || HasTarget(targets, kQueryBackend)) {
