@@ -29,6 +29,10 @@ Ingester::Ingester(const IngesterOptions& options, objstore::Bucket& bucket,
           "WAL records not replayed at start because a block in the bucket already holds them.")),
       blocks_cut_(metrics.AddCounter("flamedb_ingester_blocks_cut_total",
                                      "Blocks written from heads and uploaded to the bucket.")),
+      segments_cut_(metrics.AddCounter(
+          "flamedb_ingester_segments_cut_total",
+          "Segment objects put in the bucket, one PUT each (cluster mode: every tenant of a "
+          "cut in one object).")),
       cut_failures_(metrics.AddCounter("flamedb_ingester_cut_failures_total",
                                        "Head cuts whose upload failed (retried at the next cut).")),
       cut_paused_(metrics.AddCounter(

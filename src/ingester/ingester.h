@@ -173,6 +173,7 @@ class Ingester final : public distributor::ProfileSink {
   base::Counter& replayed_;
   base::Counter& replay_skipped_;
   base::Counter& blocks_cut_;
+  base::Counter& segments_cut_;
   base::Counter& cut_failures_;
   base::Counter& cut_paused_;
   base::Gauge& head_bytes_;

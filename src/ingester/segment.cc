@@ -34,6 +34,7 @@ Status Ingester::UploadSegment(const Cut& cut, base::Pacer* pacer) {
   if (metas.empty()) return OkStatus();
   const auto encoded_at = clock_.SteadyNow();
   FLAMEDB_RETURN_IF_ERROR(bucket_.Put(key, data));
+  segments_cut_.Inc();
   std::vector<metastore::BlockRef> blocks;
   for (block::BlockMeta& meta : metas) {
     FLAMEDB_ASSIGN_OR_RETURN(metastore::BlockRef block,
