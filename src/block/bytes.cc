@@ -113,6 +113,18 @@ std::unique_ptr<ByteSource> BucketSource(objstore::Bucket& bucket, std::string k
   return std::make_unique<BucketBytes>(bucket, std::move(key), size, offset);
 }
 
+WrittenSource::WrittenSource(objstore::Bucket& bucket, std::string key, uint64_t size,
+                             uint64_t offset, std::string_view written)
+    : cold_(BucketSource(bucket, std::move(key), size, offset)), written_(written) {}
+
+Result<std::string_view> WrittenSource::Read(uint64_t offset, uint64_t length,
+                                             std::string& scratch) const {
+  if (written_.empty()) return cold_->Read(offset, length, scratch);
+  FLAMEDB_RETURN_IF_ERROR(CheckRange(offset, length, written_.size()));
+  scratch.assign(written_.substr(offset, length));
+  return std::string_view(scratch);
+}
+
 Result<std::unique_ptr<ByteSource>> MappedFile(const std::string& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {

@@ -54,6 +54,26 @@ std::unique_ptr<ByteSource> StringSource(std::string data);
 // `offset`, the `size` bytes from there (a block inside a segment object).
 std::unique_ptr<ByteSource> BucketSource(objstore::Bucket& bucket, std::string key,
                                          uint64_t size, uint64_t offset = 0);
+// A block just put in a bucket, read as BucketSource reads it, except that until Forget() the
+// reads are copied from `written` (the bytes put; the caller keeps them alive until then): a
+// writer opens its new block without reading back what it just wrote. Views returned point
+// into `scratch` either way.
+class WrittenSource final : public ByteSource {
+ public:
+  WrittenSource(objstore::Bucket& bucket, std::string key, uint64_t size, uint64_t offset,
+                std::string_view written);
+  uint64_t size() const override { return cold_->size(); }
+  bool random_access() const override { return cold_->random_access(); }
+  Result<std::string_view> Read(uint64_t offset, uint64_t length,
+                                std::string& scratch) const override;
+  // From now on every read goes to the bucket. Call before the source is shared.
+  void Forget() { written_ = {}; }
+
+ private:
+  std::unique_ptr<ByteSource> cold_;
+  std::string_view written_;
+};
+
 // A local file, mapped read-only. Errors: kNotFound, kInternal.
 Result<std::unique_ptr<ByteSource>> MappedFile(const std::string& path);
 

@@ -96,5 +96,34 @@ TEST(ReadAheadTest, ABlockInABucketOpensAndIsReadInAFewRequests) {
   EXPECT_LE(bucket.reads, 2);  // Every chunk in one read, and the symbol partition.
 }
 
+TEST(WrittenSourceTest, AJustWrittenBlockOpensFromItsBytesAndIsReadFromTheBucketAfter) {
+  head::Head head;
+  testing::ProfileBuilder b;
+  b.SampleType("cpu", "nanoseconds").Period("cpu", "nanoseconds", 10);
+  b.Sample({"leaf", "main"}, {5}).Sample({"main"}, {3});
+  ASSERT_THAT(head.Append({{"__name__", "cpu"}, {"service_name", "api"}}, b.TimeNanos(1000).Build(), {}),
+              IsOk());
+  BlockMeta meta;
+  meta.ulid = "01ARYZ6S41TSV4RRFFQ69G5FAV";
+  meta.tenant = "t";
+  auto encoded = EncodeBlock(head, meta);
+  ASSERT_THAT(encoded, IsOk());
+  CountingBucket bucket;
+  // Inside a segment object: another tenant's bytes first.
+  ASSERT_THAT(bucket.Put("seg", "other tenant" + encoded->data), IsOk());
+  auto source = std::make_unique<WrittenSource>(bucket, "seg", encoded->data.size(), 12,
+                                                encoded->data);
+  WrittenSource* opening = source.get();
+
+  auto reader = BlockReader::Open(std::move(source));
+  ASSERT_THAT(reader, IsOk());
+  EXPECT_EQ(bucket.reads, 0);
+  opening->Forget();
+  encoded->data.assign(encoded->data.size(), 'x');  // The writer's copy may go now.
+
+  EXPECT_EQ(testing::SourceRows(**reader), testing::SourceRows(head));
+  EXPECT_GT(bucket.reads, 0);
+}
+
 }  // namespace
 }  // namespace flamedb::block

@@ -37,8 +37,11 @@ Status Ingester::UploadSegment(const Cut& cut, base::Pacer* pacer) {
   segments_cut_.Inc();
   std::vector<metastore::BlockRef> blocks;
   for (block::BlockMeta& meta : metas) {
+    // From the bytes just put: reading back each tenant's footer and index would cost requests.
+    const std::string_view written = std::string_view(data).substr(meta.object_offset, meta.data_bytes);
     FLAMEDB_ASSIGN_OR_RETURN(metastore::BlockRef block,
-                             metastore::OpenBlock(bucket_, std::move(meta), options_.symbol_cache));
+                             metastore::OpenWrittenBlock(bucket_, std::move(meta), written,
+                                                         options_.symbol_cache));
     blocks.push_back(std::move(block));
   }
   {

@@ -33,6 +33,24 @@ Result<BlockRef> OpenBlock(objstore::Bucket& bucket, block::BlockMeta meta,
   return BlockRef(std::move(loaded));
 }
 
+Result<BlockRef> OpenWrittenBlock(objstore::Bucket& bucket, block::BlockMeta meta,
+                                  std::string_view written, block::SymbolCache* cache) {
+  if (written.size() != meta.data_bytes) {
+    return InvalidArgumentError("block " + meta.ulid + ": " + std::to_string(written.size()) +
+                                " bytes written, its meta says " +
+                                std::to_string(meta.data_bytes));
+  }
+  auto source = std::make_unique<block::WrittenSource>(bucket, DataKey(meta), meta.data_bytes,
+                                                       meta.object_offset, written);
+  block::WrittenSource* opening = source.get();  // Owned by the reader from here on.
+  auto loaded = std::make_shared<LoadedBlock>();
+  FLAMEDB_ASSIGN_OR_RETURN(loaded->reader,
+                           block::BlockReader::Open(std::move(source), {.symbol_cache = cache}));
+  opening->Forget();  // Before anyone else reads: `written` is the caller's.
+  loaded->meta = std::move(meta);
+  return BlockRef(std::move(loaded));
+}
+
 Status DeleteBlock(objstore::Bucket& bucket, const block::BlockMeta& meta) {
   // Other tenants' blocks share a segment object: the compactor's sweep deletes it once no
   // block of the index is in it (compactor/segments.h).

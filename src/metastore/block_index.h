@@ -93,6 +93,10 @@ std::string SegmentKey(std::string_view ulid);
 // `cache` may be null. Errors: kDataLoss (damaged), the bucket's.
 Result<BlockRef> OpenBlock(objstore::Bucket& bucket, block::BlockMeta meta,
                            block::SymbolCache* cache);
+// OpenBlock of a block just put in the bucket, whose bytes are `written`: opening it reads
+// them instead of the bucket; later reads go to the bucket.
+Result<BlockRef> OpenWrittenBlock(objstore::Bucket& bucket, block::BlockMeta meta,
+                                  std::string_view written, block::SymbolCache* cache);
 
 // Deletes a block's objects: meta.json first, so a block half deleted is never loaded again.
 Status DeleteBlock(objstore::Bucket& bucket, const block::BlockMeta& meta);
