@@ -157,12 +157,13 @@ Result<std::unique_ptr<Client>> Client::Connect(ClientOptions options) {
   return client;
 }
 
+size_t Client::Current() const {
+  base::MutexLock lock(mu_);
+  return current_;
+}
+
 Result<std::string> Client::Call(std::string_view path, const std::string& body) {
-  size_t first = 0;
-  {
-    base::MutexLock lock(mu_);
-    first = current_;
-  }
+  const size_t first = Current();
   Status last;
   const size_t n = options_.endpoints.size();
   for (size_t i = 0; i < n; ++i) {
@@ -354,11 +355,7 @@ Status Client::Watch(std::string_view prefix, int64_t start_revision,
                       {"range_end", B64(PrefixEnd(prefix))},
                       {"start_revision", std::to_string(start_revision)}}}};
   const std::string body = req.dump();
-  size_t first = 0;
-  {
-    base::MutexLock lock(mu_);
-    first = current_;
-  }
+  const size_t first = Current();
   Status last;
   const size_t n = options_.endpoints.size();
   for (size_t i = 0; i < n; ++i) {

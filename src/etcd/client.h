@@ -140,8 +140,9 @@ class Client {
 
   const ClientOptions options_;
   std::unique_ptr<objstore::HttpClient> http_;
-  base::Mutex mu_;
+  mutable base::Mutex mu_;
   size_t current_ GUARDED_BY(mu_) = 0;  // The endpoint that answered last.
+  size_t Current() const EXCLUDES(mu_);  // Where to start: current_.
 };
 
 // The end of the range of keys starting with `prefix` (etcd's range_end): the prefix with its
