@@ -1,5 +1,7 @@
 #include "api/querier_service.h"
 
+#include "api/querier_common.h"
+
 #include "google/v1/profile.pb.h"
 #include "query/analyze.h"
 #include "query/flamegraph.h"
@@ -12,90 +14,7 @@
 namespace flamedb::api {
 namespace {
 
-namespace qv1 = ::querier::v1;
-namespace tv1 = ::types::v1;
-
-std::vector<std::string> Strings(const google::protobuf::RepeatedPtrField<std::string>& r) {
-  return {r.begin(), r.end()};
-}
-
-template <typename Repeated>
-void AddLabels(const model::Labels& labels, Repeated& out) {
-  for (const model::LabelPair& p : labels.pairs()) {
-    tv1::LabelPair* pair = out.Add();
-    pair->set_name(p.name);
-    pair->set_value(p.value);
-  }
-}
-
-// names, levels, total and max_self: the fields FlameGraph and FlameGraphDiff share.
-template <typename From, typename To>
-void FillLevels(const From& from, To& out) {
-  for (const std::string& n : from.names) out.add_names(n);
-  for (const auto& level : from.levels) {
-    auto* l = out.add_levels();
-    for (int64_t v : level) l->add_values(v);
-  }
-  out.set_total(from.total);
-  out.set_max_self(from.max_self);
-}
-
-template <typename Req, typename Resp>
-UnaryMethod Method(const std::string& name, const QuerierDeps& deps,
-                   std::function<Status(query::Engine&, const std::string&, query::QueryContext&,
-                                        const Req&, Resp&)>
-                       fn) {
-  return MakeUnaryMethod<Req, Resp>(
-      "/querier.v1.QuerierService/" + name, true,
-      [deps, fn = std::move(fn)](RequestContext& ctx, const Req& req, Resp& resp) {
-        query::QueryContext qctx = MakeQueryContext(ctx, deps);
-        return fn(*deps.engine, ctx.tenant, qctx, req, resp);
-      });
-}
-
-query::StackSelector ToStackSelector(const tv1::StackTraceSelector& s) {
-  query::StackSelector out;
-  for (const tv1::Location& l : s.call_site()) out.call_site.push_back(l.name());
-  out.keep_locations = s.go_pgo().keep_locations();
-  out.aggregate_callees = s.go_pgo().aggregate_callees();
-  return out;
-}
-
-std::optional<int64_t> OptionalMaxNodes(bool has, int64_t value) {
-  return has ? std::optional<int64_t>(value) : std::nullopt;
-}
-
-// The merged tree of one SelectMergeStacktraces request (also one side of a Diff).
-Result<query::FunctionTree> MergeRequest(query::Engine& e, const std::string& tenant,
-                                         query::QueryContext& qctx,
-                                         const qv1::SelectMergeStacktracesRequest& req,
-                                         const query::QueryLimits& limits) {
-  if (req.profile_id_selector_size() > 0) {
-    return UnimplementedError("profile_id_selector is only supported with the v2 query backend");
-  }
-  FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
-                           query::CheckRange(req.start(), req.end(), true, limits));
-  query::StackQuery q{req.profile_typeid(), req.label_selector(), range, {}, {}};
-  if (req.has_stack_trace_selector()) q.stacks = ToStackSelector(req.stack_trace_selector());
-  return e.MergeStacktraces(tenant, q, qctx);
-}
-
-// The flame graph or tree of a merge, as the request's format asks (spec §4.4).
-template <typename Resp>
-void FillMerged(const query::FunctionTree& tree, qv1::ProfileFormat format, int64_t max_nodes,
-                Resp& resp) {
-  if (format == qv1::PROFILE_FORMAT_TREE) {
-    resp.set_tree(query::BuildTreeBytes(tree, max_nodes));
-  } else {
-    FillLevels(query::BuildFlameGraph(tree, max_nodes), *resp.mutable_flamegraph());
-  }
-}
-
-void FillDiff(const query::FlameGraphDiff& d, qv1::FlameGraphDiff& out) {
-  FillLevels(d, out);
-  out.set_leftticks(d.left_ticks);
-  out.set_rightticks(d.right_ticks);
-}
+using namespace querier_internal;  // NOLINT: the handlers' shared helpers.
 
 void FillScope(const std::string& kind, const query::ScopeStats& s, qv1::QueryScope& out) {
   out.set_component_type(kind);
@@ -166,56 +85,6 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
         }
         return OkStatus();
       }));
-  out.push_back(Method<qv1::SelectMergeStacktracesRequest, qv1::SelectMergeStacktracesResponse>(
-      "SelectMergeStacktraces", deps,
-      [limits](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
-        FLAMEDB_ASSIGN_OR_RETURN(
-            int64_t max_nodes,
-            query::EffectiveMaxNodes(OptionalMaxNodes(req.has_max_nodes(), req.max_nodes())));
-        FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree tree, MergeRequest(e, tenant, qctx, req, limits));
-        FillMerged(tree, req.format(), max_nodes, resp);
-        return OkStatus();
-      }));
-  out.push_back(Method<qv1::DiffRequest, qv1::DiffResponse>(
-      "Diff", deps,
-      [limits](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
-        const int64_t raw = std::max(req.left().max_nodes(), req.right().max_nodes());
-        FLAMEDB_ASSIGN_OR_RETURN(int64_t max_nodes, query::EffectiveMaxNodes(raw));
-        FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree left,
-                                 MergeRequest(e, tenant, qctx, req.left(), limits));
-        FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree right,
-                                 MergeRequest(e, tenant, qctx, req.right(), limits));
-        FLAMEDB_ASSIGN_OR_RETURN(query::FlameGraphDiff diff,
-                                 query::BuildFlameGraphDiff(left, right, max_nodes));
-        FillDiff(diff, *resp.mutable_flamegraph());
-        return OkStatus();
-      }));
-  out.push_back(Method<qv1::SelectMergeProfileRequest, google::v1::Profile>(
-      "SelectMergeProfile", deps,
-      [limits](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
-        if (req.profile_id_selector_size() > 0) {
-          return UnimplementedError(
-              "profile_id_selector is only supported with the v2 query backend");
-        }
-        FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
-                                 query::CheckRange(req.start(), req.end(), true, limits));
-        // Not truncated unless asked for (Pyroscope's default, spec §4.8).
-        int64_t max_nodes = 0;
-        if (req.has_max_nodes() && req.max_nodes() != 0) {
-          FLAMEDB_ASSIGN_OR_RETURN(max_nodes, query::EffectiveMaxNodes(req.max_nodes()));
-        }
-        query::MergeProfileQuery q{{req.profile_typeid(), req.label_selector(), range, {}, {}},
-                                   max_nodes, req.end() * 1000000,
-                                   (req.end() - req.start()) * 1000000};
-        if (req.has_stack_trace_selector()) {
-          q.stacks.stacks = ToStackSelector(req.stack_trace_selector());
-        }
-        FLAMEDB_ASSIGN_OR_RETURN(std::string pprof, e.MergeProfile(tenant, q, qctx));
-        if (!resp.ParseFromString(pprof)) {
-          return InternalError("the merged profile does not parse as google.v1.Profile");
-        }
-        return OkStatus();
-      }));
   out.push_back(Method<qv1::AnalyzeQueryRequest, qv1::AnalyzeQueryResponse>(
       "AnalyzeQuery", deps,
       [limits](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
@@ -240,21 +109,7 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
         resp.set_newest_profile_time(stats.newest_ms);
         return OkStatus();
       }));
-  out.push_back(Method<qv1::SelectMergeSpanProfileRequest, qv1::SelectMergeSpanProfileResponse>(
-      "SelectMergeSpanProfile", deps,
-      [limits](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
-        FLAMEDB_ASSIGN_OR_RETURN(
-            int64_t max_nodes,
-            query::EffectiveMaxNodes(OptionalMaxNodes(req.has_max_nodes(), req.max_nodes())));
-        FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
-                                 query::CheckRange(req.start(), req.end(), true, limits));
-        query::StackQuery q{req.profile_typeid(), req.label_selector(), range, {}, {}};
-        FLAMEDB_ASSIGN_OR_RETURN(q.span_ids, query::ParseSpanSelector(Strings(req.span_selector())));
-        FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree tree,
-                                 e.MergeStacktraces(tenant, q, qctx));
-        FillMerged(tree, req.format(), max_nodes, resp);
-        return OkStatus();
-      }));
+  AddStackMethods(deps, out);
   out.push_back(Method<qv1::SelectSeriesRequest, qv1::SelectSeriesResponse>(
       "SelectSeries", deps, [](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
         if (req.exemplar_type() == tv1::EXEMPLAR_TYPE_INDIVIDUAL ||

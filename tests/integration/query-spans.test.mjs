@@ -80,6 +80,14 @@ describe('SelectMergeSpanProfile', () => {
       assert.equal(BigInt(none.flamegraph?.total ?? 0n), 0n, `${where}, ${codec}: an unknown span has nothing`);
       const all = await clients[codec].selectMergeStacktraces({ profileTypeID: CPU, labelSelector: '{}', ...range() });
       assert.equal(all.flamegraph.total, BigInt(reference.all.totals[1]), `${where}, ${codec}: span ids do not split the profile`);
+      // Pyroscope 2.x's span_selector on SelectMergeStacktraces: the same samples.
+      const spans = await clients[codec].selectMergeStacktraces({ profileTypeID: CPU, labelSelector: '{}', spanSelector: [SPANS.hash], ...range() });
+      assert.equal(spans.flamegraph.total, cpuOf('hash'), `${where}, ${codec}: SelectMergeStacktraces with span_selector`);
+      const pprof = await clients[codec].selectMergeStacktraces({
+        profileTypeID: CPU, labelSelector: '{}', spanSelector: [SPANS.hash], format: 4 /* PROFILE_FORMAT_PPROF */, ...range(),
+      });
+      const pprofTotal = pprof.pprof.profile.sample.reduce((a, x) => a + BigInt(x.value[0]), 0n);
+      assert.equal(pprofTotal, cpuOf('hash'), `${where}, ${codec}: PROFILE_FORMAT_PPROF of a span`);
     }
   };
 
@@ -114,6 +122,22 @@ describe('SelectMergeSpanProfile', () => {
       const doc = JSON.parse(res.text);
       assert.equal(doc.code, 'invalid_argument');
       assert.match(doc.message, message);
+    }
+  });
+
+  test('SelectMergeStacktraces answers DOT, and refuses trace_id_selector and async by name', T, async () => {
+    const dot = await clients.json.selectMergeStacktraces({ profileTypeID: CPU, labelSelector: '{}', format: 3 /* DOT */, ...range() });
+    assert.match(dot.dot, /^digraph/, 'a Graphviz graph');
+    assert.match(dot.dot, /main\.hashLoop/, 'with the program\'s functions');
+    for (const [field, value] of [['traceIdSelector', ['7c9e66797425440de944be07fc1f90ae']], ['async', { type: 'ASYNC_QUERY_TYPE_FORCE' }]]) {
+      const res = await httpRequest(srv.baseUrl, '/querier.v1.QuerierService/SelectMergeStacktraces', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ profileTypeID: CPU, labelSelector: '{}', [field]: value, start: String(Date.now() - 60_000), end: String(Date.now()) }),
+      });
+      assert.equal(res.status, 501, res.text);
+      const doc = JSON.parse(res.text);
+      assert.equal(doc.code, 'unimplemented');
+      assert.match(doc.message, field === 'async' ? /async/ : /trace_id_selector/);
     }
   });
 

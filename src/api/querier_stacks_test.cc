@@ -1,0 +1,139 @@
+// The stack methods of querier.v1.QuerierService over a head: every format of
+// SelectMergeStacktraces, and the fields of Pyroscope's messages that are refused by name.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "api/querier_service.h"
+#include "google/v1/profile.pb.h"
+#include "head/head.h"
+#include "querier/v1/querier.pb.h"
+#include "testing/fake_clock.h"
+#include "testing/profile_builder.h"
+#include "testing/status_matchers.h"
+
+namespace flamedb::api {
+namespace {
+
+namespace qv1 = ::querier::v1;
+using ::flamedb::testing::IsOk;
+using ::flamedb::testing::StatusIs;
+using ::testing::HasSubstr;
+
+constexpr char kCpu[] = "process_cpu:cpu:nanoseconds:cpu:nanoseconds";
+constexpr int64_t kTimeMs = 1767323045000;
+
+class StackMethodsTest : public ::testing::Test {
+ protected:
+  StackMethodsTest() {
+    testing::ProfileBuilder b;
+    b.SampleType("cpu", "nanoseconds").Period("cpu", "nanoseconds", 10000000);
+    b.Sample({"work", "main"}, {30}).Sample({"idle", "main"}, {10});
+    EXPECT_THAT(head_.Append({{"__name__", "process_cpu"}, {"service_name", "api"}},
+                             b.TimeNanos(kTimeMs * 1000000).Build(), {}),
+                IsOk());
+    for (UnaryMethod& m : QuerierMethods(deps_)) methods_.push_back(std::move(m));
+  }
+
+  Status Call(std::string_view name, const google::protobuf::Message& req,
+              google::protobuf::Message& resp) {
+    for (const UnaryMethod& m : methods_) {
+      if (m.path == "/querier.v1.QuerierService/" + std::string(name)) {
+        RequestContext ctx;
+        ctx.tenant = "t";
+        return m.call(ctx, req, resp);
+      }
+    }
+    return NotFoundError(std::string(name));
+  }
+
+  static qv1::SelectMergeStacktracesRequest Stacks() {
+    qv1::SelectMergeStacktracesRequest req;
+    req.set_profile_typeid(kCpu);
+    req.set_label_selector("{}");
+    req.set_start(kTimeMs - 60000);
+    req.set_end(kTimeMs + 60000);
+    return req;
+  }
+
+  head::Head head_;
+  flamedb::testing::FakeClock clock_;
+  query::LocalEngine engine_{[this](std::string_view) {
+                               query::TenantSources s;
+                               s.sources = {&head_};
+                               s.heads = 1;
+                               return s;
+                             },
+                             {}};
+  QuerierDeps deps_{&engine_, {}, &clock_};
+  std::vector<UnaryMethod> methods_;
+};
+
+TEST_F(StackMethodsTest, DotFormatIsAGraphvizCallGraph) {
+  qv1::SelectMergeStacktracesRequest req = Stacks();
+  req.set_format(qv1::PROFILE_FORMAT_DOT);
+  qv1::SelectMergeStacktracesResponse resp;
+
+  ASSERT_THAT(Call("SelectMergeStacktraces", req, resp), IsOk());
+
+  EXPECT_THAT(resp.dot(), HasSubstr("digraph"));
+  EXPECT_THAT(resp.dot(), HasSubstr("work"));
+  EXPECT_FALSE(resp.has_flamegraph());
+}
+
+TEST_F(StackMethodsTest, PprofFormatIsTheMergedProfile) {
+  qv1::SelectMergeStacktracesRequest req = Stacks();
+  req.set_format(qv1::PROFILE_FORMAT_PPROF);
+  qv1::SelectMergeStacktracesResponse resp;
+
+  ASSERT_THAT(Call("SelectMergeStacktraces", req, resp), IsOk());
+
+  qv1::SelectMergeProfileRequest direct;
+  direct.set_profile_typeid(kCpu);
+  direct.set_label_selector("{}");
+  direct.set_start(req.start());
+  direct.set_end(req.end());
+  google::v1::Profile expected;
+  ASSERT_THAT(Call("SelectMergeProfile", direct, expected), IsOk());
+  EXPECT_EQ(resp.pprof().profile().SerializeAsString(), expected.SerializeAsString());
+  int64_t total = 0;
+  for (const google::v1::Sample& s : resp.pprof().profile().sample()) total += s.value(0);
+  EXPECT_EQ(total, 40);
+}
+
+TEST_F(StackMethodsTest, UnsupportedFieldsAreRefusedByName) {
+  qv1::SelectMergeStacktracesResponse resp;
+  qv1::SelectMergeStacktracesRequest traces = Stacks();
+  traces.add_trace_id_selector("7c9e66797425440de944be07fc1f90ae");
+  EXPECT_THAT(Call("SelectMergeStacktraces", traces, resp),
+              StatusIs(StatusCode::kUnimplemented, "trace_id_selector"));
+  qv1::SelectMergeStacktracesRequest async = Stacks();
+  async.mutable_async()->set_type(qv1::ASYNC_QUERY_TYPE_FORCE);
+  EXPECT_THAT(Call("SelectMergeStacktraces", async, resp),
+              StatusIs(StatusCode::kUnimplemented, "async"));
+  qv1::SelectMergeProfileRequest profile;
+  profile.set_profile_typeid(kCpu);
+  profile.add_trace_id_selector("7c9e66797425440de944be07fc1f90ae");
+  google::v1::Profile out;
+  EXPECT_THAT(Call("SelectMergeProfile", profile, out),
+              StatusIs(StatusCode::kUnimplemented, "trace_id_selector"));
+  qv1::DiffRequest diff;
+  *diff.mutable_left() = async;
+  *diff.mutable_right() = Stacks();
+  qv1::DiffResponse diff_resp;
+  EXPECT_THAT(Call("Diff", diff, diff_resp), StatusIs(StatusCode::kUnimplemented, "async"));
+}
+
+TEST_F(StackMethodsTest, SpanSelectorIsHonouredAndChecked) {
+  qv1::SelectMergeStacktracesRequest req = Stacks();
+  req.add_span_selector("00000000000000ff");  // No sample of the head has a span.
+  qv1::SelectMergeStacktracesResponse resp;
+  ASSERT_THAT(Call("SelectMergeStacktraces", req, resp), IsOk());
+  EXPECT_EQ(resp.flamegraph().total(), 0);
+
+  req.set_span_selector(0, "nothex");
+  EXPECT_THAT(Call("SelectMergeStacktraces", req, resp),
+              StatusIs(StatusCode::kInvalidArgument, "invalid span id"));
+}
+
+}  // namespace
+}  // namespace flamedb::api
