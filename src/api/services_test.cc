@@ -28,6 +28,16 @@ TEST(VersionMethodTest, ReportsQuerierApiOneWhenServingQueries) {
   EXPECT_EQ(CallJson(VersionMethod(false), "{}").body, "{}");
 }
 
+TEST(FeatureFlagsMethodTest, ListsPyroscopesFlagsWithWhatThisServerHas) {
+  const std::string single = CallJson(FeatureFlagsMethod(false), "{}").body;
+  const std::string cluster = CallJson(FeatureFlagsMethod(true), "{}").body;
+  for (const char* name : {"v2StorageLayer", "pyroscopeRuler", "pyroscopeRulerFunctions", "utf8LabelNames"}) {
+    EXPECT_NE(single.find(std::string("\"name\":\"") + name + "\""), std::string::npos) << single;
+  }
+  EXPECT_EQ(single.find("\"enabled\":true"), std::string::npos) << single;
+  EXPECT_NE(cluster.find(R"({"name":"v2StorageLayer","enabled":true)"), std::string::npos) << cluster;
+}
+
 TEST(HealthCheckMethodTest, FollowsReadiness) {
   Status ready = UnavailableError("Starting: [ingester]");
   UnaryMethod method = HealthCheckMethod([&] { return ready; }, {"push.v1.PusherService"});

@@ -116,6 +116,10 @@ api::Router App::BuildRouter(const base::FlagSet& flags) {
   const bool serves_queries =
       HasTarget(targets, kQueryBackend) || HasTarget(targets, kQueryFrontend);
   api::AddConnectRoute(router, api::VersionMethod(serves_queries), clock_, max_body);
+  if (serves_queries) {
+    api::AddConnectRoute(router, api::FeatureFlagsMethod(config_.cluster.enabled()), clock_,
+                         max_body);
+  }
   if (distributor_ != nullptr) {
     api::IngestRouteDeps ingest{.distributor = distributor_.get(),
                                 .overrides = overrides_.get(),

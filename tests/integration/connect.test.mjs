@@ -90,6 +90,19 @@ describe('Connect unary by hand', () => {
     assertVersionValue(versionValue(msg), 'binary');
   });
 
+  test('capabilities.v1.FeatureFlagsService/GetFeatureFlags lists Pyroscope\'s flags, in JSON and with the generated client', T, async () => {
+    const j = await connectUnary(srv.baseUrl, '/capabilities.v1.FeatureFlagsService/GetFeatureFlags', '{}');
+    assert.equal(j.status, 200, describeRes(j));
+    const names = j.json().featureFlags.map((f) => f.name);
+    assert.deepEqual(names, ['v2StorageLayer', 'pyroscopeRuler', 'pyroscopeRulerFunctions', 'utf8LabelNames']);
+    assert.ok(j.json().featureFlags.every((f) => !f.enabled), 'the single binary has none of them');
+    const flags = (await loadProtos(['capabilities/v1/feature_flags.proto']))['capabilities/v1/feature_flags.proto'];
+    const client = createClient(flags.FeatureFlagsService, createConnectTransport({ baseUrl: srv.baseUrl, httpVersion: '1.1' }));
+    const res = await client.getFeatureFlags({});
+    assert.equal(res.featureFlags.length, 4);
+    assert.match(res.featureFlags[0].description, /segment-writers/);
+  });
+
   test('accepts gzip-compressed request bodies', T, async () => {
     const j = await connectUnary(srv.baseUrl, HEALTH, zlib.gzipSync('{}'), { headers: { 'Content-Encoding': 'gzip' } });
     assert.equal(j.status, 200, `Health/Check with a gzip JSON body should return 200; got ${describeRes(j)}`);
