@@ -23,6 +23,9 @@ void FillScope(const std::string& kind, const query::ScopeStats& s, qv1::QuerySc
   out.set_series_count(s.series);
   out.set_profile_count(s.profiles);
   out.set_sample_count(s.samples);
+  out.set_index_bytes(s.index_bytes);
+  out.set_profile_bytes(s.profile_bytes);
+  out.set_symbol_bytes(s.symbol_bytes);
 }
 
 }  // namespace
@@ -98,6 +101,11 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
         FillScope("Short term storage", a.heads, *resp.add_query_scopes());
         FillScope("Long term storage", a.blocks, *resp.add_query_scopes());
         resp.mutable_query_impact()->set_total_queried_series(a.heads.series + a.blocks.series);
+        uint64_t bytes = 0;
+        for (const query::ScopeStats* s : {&a.heads, &a.blocks}) {
+          bytes += s->index_bytes + s->profile_bytes + s->symbol_bytes;
+        }
+        resp.mutable_query_impact()->set_total_bytes_in_time_range(bytes);
         resp.mutable_query_impact()->set_deduplication_needed(false);
         return OkStatus();
       }));

@@ -400,4 +400,11 @@ Status BlockReader::Verify() const {
   return OkStatus();
 }
 
+store::StoredBytes BlockReader::Bytes() const {
+  store::StoredBytes out{.index = toc_.series_section.size, .profiles = 0, .symbols = 0};
+  for (const ChunkEntry& c : toc_.chunks) out.profiles += c.section.size;
+  for (const PartitionEntry& p : toc_.partitions) out.symbols += p.section.size;
+  return out;
+}
+
 }  // namespace flamedb::block

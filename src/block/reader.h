@@ -40,6 +40,8 @@ class BlockReader final : public store::IndexedSource {
                                                    const ReaderOptions& options = {});
 
   const Toc& toc() const { return toc_; }
+  // The compressed sizes of the series section, the row chunks and the symbol partitions.
+  store::StoredBytes Bytes() const override;
   uint64_t size() const { return bytes_->size(); }
   // Reads and decodes every section (what a full check costs). Errors: kDataLoss.
   Status Verify() const;

@@ -94,6 +94,9 @@ Status Run(const iv1::BackendRequest& r, const query::Sources& s, query::QueryCo
       out.mutable_blocks()->set_series(a.blocks.series);
       out.mutable_blocks()->set_profiles(a.blocks.profiles);
       out.mutable_blocks()->set_samples(a.blocks.samples);
+      out.mutable_blocks()->set_index_bytes(a.blocks.index_bytes);
+      out.mutable_blocks()->set_profile_bytes(a.blocks.profile_bytes);
+      out.mutable_blocks()->set_symbol_bytes(a.blocks.symbol_bytes);
       return OkStatus();
     }
     case iv1::METHOD_PROFILE_STATS: {

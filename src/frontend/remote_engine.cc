@@ -347,6 +347,9 @@ Result<query::QueryAnalysis> RemoteEngine::AnalyzeQuery(std::string_view tenant,
     a.blocks.series += resp.blocks().series();
     a.blocks.profiles += resp.blocks().profiles();
     a.blocks.samples += resp.blocks().samples();
+    a.blocks.index_bytes += resp.blocks().index_bytes();
+    a.blocks.profile_bytes += resp.blocks().profile_bytes();
+    a.blocks.symbol_bytes += resp.blocks().symbol_bytes();
   }
   return a;
 }

@@ -174,13 +174,20 @@ uint64_t Head::samples() const {
 }
 
 size_t Head::MemoryBytes() const {
+  const store::StoredBytes b = Bytes();
+  return b.index + b.profiles + b.symbols;
+}
+
+store::StoredBytes Head::Bytes() const {
   base::ReaderLock lock(mu_);
-  size_t bytes = row_bytes_ + arena_.held_bytes() + series_.MemoryBytes();
+  store::StoredBytes out{.index = series_.MemoryBytes(),
+                         .profiles = row_bytes_ + arena_.held_bytes(),
+                         .symbols = 0};
   for (const auto& p : partitions_) {
     base::ReaderLock symbols(p->mu);
-    bytes += p->symbols.MemoryBytes();
+    out.symbols += p->symbols.MemoryBytes();
   }
-  return bytes;
+  return out;
 }
 
 store::TimeRange Head::Range() const {

@@ -50,6 +50,7 @@ class Head final : public store::ProfileSource {
   uint64_t samples() const EXCLUDES(mu_);
   // Bytes held (rows, series, symbols), for cutting by size and for memory accounting.
   size_t MemoryBytes() const EXCLUDES(mu_);
+  store::StoredBytes Bytes() const override EXCLUDES(mu_);
 
   // store::ProfileSource.
   store::TimeRange Range() const override EXCLUDES(mu_);

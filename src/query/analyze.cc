@@ -25,6 +25,10 @@ Result<QueryAnalysis> AnalyzeQuery(const Sources& sources, size_t heads, const s
     ScopeStats& stats = i < heads ? out.heads : out.blocks;
     ++stats.components;
     stats.series += ids.size();
+    const store::StoredBytes bytes = s.Bytes();
+    stats.index_bytes += bytes.index;
+    stats.profile_bytes += bytes.profiles;
+    stats.symbol_bytes += bytes.symbols;
     FLAMEDB_RETURN_IF_ERROR(s.ForEachRow(ids, range, [&](const store::RowView& row) {
       ++stats.profiles;
       stats.samples += row.stacks.size();

@@ -15,6 +15,10 @@ struct ScopeStats {
   uint64_t series = 0;
   uint64_t profiles = 0;
   uint64_t samples = 0;
+  // What the sources of this kind hold (store::StoredBytes), summed.
+  uint64_t index_bytes = 0;
+  uint64_t profile_bytes = 0;
+  uint64_t symbol_bytes = 0;
 };
 
 struct QueryAnalysis {

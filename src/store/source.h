@@ -39,9 +39,19 @@ struct TimeRange {
 // same source (a head's lock prefers writers, so a nested read could wait behind a push).
 // Series ids are dense (0..SeriesCount()-1) and stable for the source's life; a
 // head only appends, so a reader sees a prefix of what is there when it starts reading.
+// What a source keeps, in bytes, by kind (AnalyzeQuery's estimate of what a query reads).
+struct StoredBytes {
+  uint64_t index = 0;     // Series labels and their postings.
+  uint64_t profiles = 0;  // Rows: times, stacks, values.
+  uint64_t symbols = 0;   // Symbol partitions.
+};
+
 class ProfileSource {
  public:
   virtual ~ProfileSource() = default;
+
+  // Stored (a block's compressed sections) or held (a head's memory) bytes; zero when unknown.
+  virtual StoredBytes Bytes() const { return {}; }
 
   // Empty sources have min > max.
   virtual TimeRange Range() const = 0;

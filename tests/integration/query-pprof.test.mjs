@@ -6,7 +6,7 @@
 // original files merged by pprof itself.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -208,6 +208,16 @@ describe('SelectMergeProfile, Diff and friends', () => {
     assert.equal(long.profileCount, 2n);
     assert.equal(short.sampleCount + long.sampleCount > 0n, true);
     assert.equal(res.queryImpact.totalQueriedSeries, 3n);
+    // Byte counts: what the two blocks store (compressed sections, within their block.bin
+    // files) and what the head holds in memory.
+    const bytes = (s) => s.indexBytes + s.profileBytes + s.symbolBytes;
+    assert.ok(long.indexBytes > 0n && long.profileBytes > 0n && long.symbolBytes > 0n, JSON.stringify(long, (k, v) => (typeof v === 'bigint' ? String(v) : v)));
+    let files = 0n;
+    const tenantDir = path.join(srv.dataDir, 'team-a');
+    for (const ulid of await readdir(tenantDir)) files += BigInt((await stat(path.join(tenantDir, ulid, 'block.bin'))).size);
+    assert.ok(bytes(long) < files, `${bytes(long)} bytes of sections within ${files} bytes of block.bin`);
+    assert.ok(bytes(short) > 0n, 'the head holds bytes');
+    assert.equal(res.queryImpact.totalBytesInTimeRange, bytes(short) + bytes(long));
   });
 
   for (const codec of ['proto', 'json']) test(`${codec}: tenant B sees none of A through the new methods`, T, async () => {
