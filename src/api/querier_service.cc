@@ -16,6 +16,14 @@ namespace {
 
 using namespace querier_internal;  // NOLINT: the handlers' shared helpers.
 
+// A profile that stands for a point, with the id profile_id_selector takes.
+void FillExemplar(const query::Exemplar& e, tv1::Exemplar& out) {
+  out.set_timestamp(e.time_ns / 1000000);
+  out.set_profile_id(query::ProfileId({query::SeriesFingerprint(e.labels), e.time_ns}));
+  out.set_value(static_cast<uint64_t>(std::max<int64_t>(e.value, 0)));
+  AddLabels(e.labels, *out.mutable_labels());
+}
+
 void FillScope(const std::string& kind, const query::ScopeStats& s, qv1::QueryScope& out) {
   out.set_component_type(kind);
   out.set_component_count(s.components);
@@ -120,9 +128,10 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
   AddStackMethods(deps, out);
   out.push_back(Method<qv1::SelectSeriesRequest, qv1::SelectSeriesResponse>(
       "SelectSeries", deps, [](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
-        if (req.exemplar_type() == tv1::EXEMPLAR_TYPE_INDIVIDUAL ||
-            req.exemplar_type() == tv1::EXEMPLAR_TYPE_SPAN) {
-          return UnimplementedError("exemplars are not supported yet");
+        if (req.exemplar_type() == tv1::EXEMPLAR_TYPE_SPAN) {
+          return UnimplementedError(
+              "exemplar_type EXEMPLAR_TYPE_SPAN is not supported yet; EXEMPLAR_TYPE_INDIVIDUAL "
+              "gives each point's largest profile");
         }
         query::SeriesQuery q{req.profile_typeid(), req.label_selector(), req.start(), req.end(),
                              req.step(), Strings(req.group_by()),
@@ -132,6 +141,7 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
         if (req.has_stack_trace_selector()) {
           q.call_site = ToStackSelector(req.stack_trace_selector()).call_site;
         }
+        q.exemplars = req.exemplar_type() == tv1::EXEMPLAR_TYPE_INDIVIDUAL;
         FLAMEDB_ASSIGN_OR_RETURN(std::vector<query::TimeSeries> series,
                                  e.SelectSeries(tenant, q, qctx));
         for (const query::TimeSeries& ts : series) {
@@ -141,6 +151,7 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
             tv1::Point* pt = out_series->add_points();
             pt->set_timestamp(point.timestamp_ms);
             pt->set_value(point.value);
+            if (point.exemplar.has_value()) FillExemplar(*point.exemplar, *pt->add_exemplars());
           }
         }
         return OkStatus();

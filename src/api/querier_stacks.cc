@@ -14,9 +14,6 @@ namespace {
 // The fields of Pyroscope's stack requests that flamedb refuses, by name.
 template <typename Req>
 Status RefuseUnsupported(const Req& req) {
-  if (req.profile_id_selector_size() > 0) {
-    return UnimplementedError("profile_id_selector is only supported with the v2 query backend");
-  }
   if (req.trace_id_selector_size() > 0) {
     return UnimplementedError(
         "trace_id_selector is not supported: flamedb keeps the span ids of samples, not their "
@@ -39,6 +36,8 @@ Result<query::StackQuery> StackQueryOf(const qv1::SelectMergeStacktracesRequest&
   query::StackQuery q{req.profile_typeid(), req.label_selector(), range, {}, {}};
   if (req.has_stack_trace_selector()) q.stacks = ToStackSelector(req.stack_trace_selector());
   FLAMEDB_ASSIGN_OR_RETURN(q.span_ids, query::ParseSpanSelector(Strings(req.span_selector())));
+  FLAMEDB_ASSIGN_OR_RETURN(q.profiles,
+                           query::ParseProfileIds(Strings(req.profile_id_selector())));
   return q;
 }
 
@@ -146,6 +145,8 @@ void AddStackMethods(const QuerierDeps& deps, std::vector<UnaryMethod>& out) {
                                  query::CheckRange(req.start(), req.end(), true, limits));
         query::StackQuery q{req.profile_typeid(), req.label_selector(), range, {}, {}};
         if (req.has_stack_trace_selector()) q.stacks = ToStackSelector(req.stack_trace_selector());
+        FLAMEDB_ASSIGN_OR_RETURN(q.profiles,
+                                 query::ParseProfileIds(Strings(req.profile_id_selector())));
         return MergePprof(e, tenant, qctx, std::move(q), req.has_max_nodes(), req.max_nodes(),
                           req.start(), req.end(), resp);
       }));

@@ -7,6 +7,7 @@
 #include "google/v1/profile.pb.h"
 #include "head/head.h"
 #include "querier/v1/querier.pb.h"
+#include "types/v1/types.pb.h"
 #include "testing/fake_clock.h"
 #include "testing/profile_builder.h"
 #include "testing/status_matchers.h"
@@ -133,6 +134,60 @@ TEST_F(StackMethodsTest, SpanSelectorIsHonouredAndChecked) {
   req.set_span_selector(0, "nothex");
   EXPECT_THAT(Call("SelectMergeStacktraces", req, resp),
               StatusIs(StatusCode::kInvalidArgument, "invalid span id"));
+}
+
+TEST_F(StackMethodsTest, AnExemplarOpensItsOneProfile) {
+  // A second profile of another pod, 10 s later, with a larger value.
+  testing::ProfileBuilder b;
+  b.SampleType("cpu", "nanoseconds").Period("cpu", "nanoseconds", 10000000);
+  b.Sample({"work", "main"}, {70});
+  ASSERT_THAT(head_.Append({{"__name__", "process_cpu"}, {"service_name", "api"}, {"pod", "b"}},
+                           b.TimeNanos((kTimeMs + 10000) * 1000000).Build(), {}),
+              IsOk());
+  qv1::SelectSeriesRequest series;
+  series.set_profile_typeid(kCpu);
+  series.set_label_selector("{}");
+  series.set_start(kTimeMs - 60000);
+  series.set_end(kTimeMs + 60000);
+  series.set_step(120);  // Both profiles land on the one boundary, start + 120 s.
+  series.set_exemplar_type(types::v1::EXEMPLAR_TYPE_INDIVIDUAL);
+  qv1::SelectSeriesResponse points;
+
+  ASSERT_THAT(Call("SelectSeries", series, points), IsOk());
+
+  ASSERT_EQ(points.series_size(), 1);
+  ASSERT_EQ(points.series(0).points_size(), 1);
+  ASSERT_EQ(points.series(0).points(0).exemplars_size(), 1);
+  const types::v1::Exemplar& e = points.series(0).points(0).exemplars(0);
+  EXPECT_EQ(e.value(), 70u);  // The larger of the two profiles.
+  EXPECT_EQ(e.timestamp(), kTimeMs + 10000);
+  EXPECT_EQ(e.profile_id().size(), 32u);
+  bool pod = false;
+  for (const types::v1::LabelPair& l : e.labels()) pod = pod || (l.name() == "pod" && l.value() == "b");
+  EXPECT_TRUE(pod) << e.DebugString();
+
+  qv1::SelectMergeStacktracesRequest one = Stacks();
+  one.add_profile_id_selector(e.profile_id());
+  qv1::SelectMergeStacktracesResponse merged;
+  ASSERT_THAT(Call("SelectMergeStacktraces", one, merged), IsOk());
+  EXPECT_EQ(merged.flamegraph().total(), 70);
+  qv1::SelectMergeProfileRequest profile;
+  profile.set_profile_typeid(kCpu);
+  profile.set_label_selector("{}");
+  profile.set_start(one.start());
+  profile.set_end(one.end());
+  profile.add_profile_id_selector(e.profile_id());
+  google::v1::Profile pprof;
+  ASSERT_THAT(Call("SelectMergeProfile", profile, pprof), IsOk());
+  ASSERT_EQ(pprof.sample_size(), 1);
+  EXPECT_EQ(pprof.sample(0).value(0), 70);
+
+  one.set_profile_id_selector(0, "not-an-id");
+  EXPECT_THAT(Call("SelectMergeStacktraces", one, merged),
+              StatusIs(StatusCode::kInvalidArgument, "invalid profile id: \"not-an-id\""));
+  series.set_exemplar_type(types::v1::EXEMPLAR_TYPE_SPAN);
+  EXPECT_THAT(Call("SelectSeries", series, points),
+              StatusIs(StatusCode::kUnimplemented, "EXEMPLAR_TYPE_SPAN"));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "frontend/backend.h"
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -21,6 +22,10 @@ query::StackQuery ToStackQuery(const iv1::BackendRequest& r) {
   q.stacks.keep_locations = r.keep_locations();
   q.stacks.aggregate_callees = r.aggregate_callees();
   q.span_ids.assign(r.span_ids().begin(), r.span_ids().end());
+  for (int i = 0; i < r.profile_series_size() && i < r.profile_times_ns_size(); ++i) {
+    q.profiles.push_back({r.profile_series(i), r.profile_times_ns(i)});
+  }
+  std::sort(q.profiles.begin(), q.profiles.end());
   q.require_known_type = false;  // The frontend checked it over every block.
   return q;
 }
@@ -74,7 +79,7 @@ Status Run(const iv1::BackendRequest& r, const query::Sources& s, query::QueryCo
     case iv1::METHOD_SELECT_SERIES: {
       const query::SeriesQuery q{r.profile_type(), r.selector(), r.start_ms(), r.end_ms(),
                                  r.step_seconds(), Strings(r.group_by()), false, 0,
-                                 Strings(r.call_site())};
+                                 Strings(r.call_site()), r.exemplars()};
       const query::QueryLimits limits{.max_query_length_ms = r.max_query_length_ms()};
       FLAMEDB_ASSIGN_OR_RETURN(query::SeriesPartial partial,
                                query::CollectSeries(s, q, limits, ctx));

@@ -52,6 +52,15 @@ void SeriesToProto(const query::SeriesPartial& partial,
       g->add_timestamps_ms(t);
       g->add_sums(b.sum);
       g->add_counts(b.count);
+      if (!b.exemplar.has_value()) continue;
+      iv1::SeriesExemplar* e = g->add_exemplars();
+      e->set_value(b.exemplar->value);
+      e->set_time_ns(b.exemplar->time_ns);
+      for (const model::LabelPair& p : b.exemplar->labels.pairs()) {
+        types::v1::LabelPair* pair = e->add_labels();
+        pair->set_name(p.name);
+        pair->set_value(p.value);
+      }
     }
   }
 }
@@ -60,7 +69,8 @@ Result<query::SeriesPartial> SeriesFromProto(
     const google::protobuf::RepeatedPtrField<iv1::SeriesGroup>& in) {
   query::SeriesPartial out;
   for (const iv1::SeriesGroup& g : in) {
-    if (g.sums_size() != g.timestamps_ms_size() || g.counts_size() != g.timestamps_ms_size()) {
+    if (g.sums_size() != g.timestamps_ms_size() || g.counts_size() != g.timestamps_ms_size() ||
+        (g.exemplars_size() != 0 && g.exemplars_size() != g.timestamps_ms_size())) {
       return DataLossError("query-backend series: columns of unequal length");
     }
     std::vector<model::LabelPair> pairs;
@@ -69,9 +79,14 @@ Result<query::SeriesPartial> SeriesFromProto(
     query::SeriesGroup& group = out[labels.ToString()];
     group.labels = std::move(labels);
     for (int i = 0; i < g.timestamps_ms_size(); ++i) {
-      query::SeriesBucket& b = group.buckets[g.timestamps_ms(i)];
-      b.sum += g.sums(i);
-      b.count += g.counts(i);
+      query::SeriesBucket part{g.sums(i), g.counts(i), std::nullopt};
+      if (g.exemplars_size() != 0) {
+        const iv1::SeriesExemplar& e = g.exemplars(i);
+        std::vector<model::LabelPair> pairs;
+        for (const types::v1::LabelPair& p : e.labels()) pairs.push_back({p.name(), p.value()});
+        part.exemplar = query::Exemplar{e.value(), e.time_ns(), model::Labels(std::move(pairs))};
+      }
+      group.buckets[g.timestamps_ms(i)].Add(part);
     }
   }
   return out;

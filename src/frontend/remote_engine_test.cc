@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "api/router.h"
 #include "base/ulid.h"
 #include "block/writer.h"
@@ -205,6 +207,33 @@ TEST_F(RemoteEngineTest, EveryMethodAnswersAsTheLocalEngine) {
   const std::string series = Text(*remote->SelectSeries(kTenant, sq, ctx));
   EXPECT_EQ(series, Text(*local_->SelectSeries(kTenant, sq, ctx)));
   EXPECT_NE(series, "");
+
+  // Exemplars: the same profile stands for each point, and its id opens it alone.
+  sq = query::SeriesQuery{kCpu, "{}", 1000, 1800, 0.2, {"pod"}, false, 0, {}, true};
+  auto with = remote->SelectSeries(kTenant, sq, ctx);
+  auto local_with = local_->SelectSeries(kTenant, sq, ctx);
+  ASSERT_THAT(with, IsOk());
+  ASSERT_EQ(with->size(), local_with->size());
+  std::vector<query::ProfileKey> keys;
+  for (size_t i = 0; i < with->size(); ++i) {
+    ASSERT_EQ((*with)[i].points.size(), (*local_with)[i].points.size());
+    for (size_t j = 0; j < (*with)[i].points.size(); ++j) {
+      const auto& a = (*with)[i].points[j].exemplar;
+      const auto& b = (*local_with)[i].points[j].exemplar;
+      ASSERT_TRUE(a.has_value() && b.has_value());
+      EXPECT_EQ(a->value, b->value);
+      EXPECT_EQ(a->time_ns, b->time_ns);
+      EXPECT_EQ(a->labels.ToString(), b->labels.ToString());
+      keys.push_back({query::SeriesFingerprint(a->labels), a->time_ns});
+    }
+  }
+  ASSERT_FALSE(keys.empty());
+  std::sort(keys.begin(), keys.end());
+  query::StackQuery picked{kCpu, "{}", all, {}, {}};
+  picked.profiles = {keys.front()};
+  auto one = remote->MergeStacktraces(kTenant, picked, ctx);
+  ASSERT_THAT(one, IsOk());
+  ExpectSameFlameGraphs(*one, *local_->MergeStacktraces(kTenant, picked, ctx));
 
   for (int64_t max_nodes : {0, 3}) {
     query::MergeProfileQuery mq{{kCpu, "{}", all, {{}, 1, true}, {}}, max_nodes, 0, 0};

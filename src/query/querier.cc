@@ -206,6 +206,32 @@ Result<std::vector<uint64_t>> ParseSpanSelector(const std::vector<std::string>& 
   return ids;
 }
 
+namespace {
+
+// SumStacks of the rows of `query.profiles` among `ids` of `s`.
+Result<StackSums> SumProfiles(const store::ProfileSource& s, std::span<const uint32_t> ids,
+                              const StackQuery& query, QueryContext& ctx) {
+  std::vector<uint32_t> kept;
+  std::map<uint32_t, uint64_t> fingerprint;  // Of the kept series.
+  s.ForEachSeriesLabels(ids, [&](uint32_t id, const model::Labels& labels) {
+    const uint64_t fp = SeriesFingerprint(labels);
+    const auto at = std::lower_bound(query.profiles.begin(), query.profiles.end(),
+                                     ProfileKey{fp, INT64_MIN});
+    if (at == query.profiles.end() || at->series != fp) return;
+    kept.push_back(id);
+    fingerprint[id] = fp;
+  });
+  const std::function<bool(uint32_t, int64_t)> keep = [&](uint32_t series, int64_t time) {
+    const auto fp = fingerprint.find(series);
+    return fp != fingerprint.end() &&
+           std::binary_search(query.profiles.begin(), query.profiles.end(),
+                              ProfileKey{fp->second, time});
+  };
+  return SumStacks(s, kept, query.range, ctx, query.span_ids, &keep);
+}
+
+}  // namespace
+
 Result<std::vector<SourceSums>> SumSelected(const Sources& sources, const StackQuery& query,
                                             QueryContext& ctx) {
   std::vector<std::pair<const store::ProfileSource*, std::vector<uint32_t>>> selected;
@@ -217,6 +243,11 @@ Result<std::vector<SourceSums>> SumSelected(const Sources& sources, const StackQ
   std::vector<SourceSums> out(selected.size());
   FLAMEDB_RETURN_IF_ERROR(ParallelFor(selected.size(), ctx.threads(), [&](size_t i) -> Status {
     out[i].source = selected[i].first;
+    if (!query.profiles.empty()) {
+      FLAMEDB_ASSIGN_OR_RETURN(out[i].sums,
+                               SumProfiles(*selected[i].first, selected[i].second, query, ctx));
+      return OkStatus();
+    }
     FLAMEDB_ASSIGN_OR_RETURN(out[i].sums, SumStacks(*selected[i].first, selected[i].second,
                                                     query.range, ctx, query.span_ids));
     return OkStatus();

@@ -12,6 +12,7 @@
 #include "base/status.h"
 #include "model/labels.h"
 #include "query/context.h"
+#include "query/profile_id.h"
 #include "query/function_tree.h"
 #include "query/stacks.h"
 #include "store/source.h"
@@ -64,6 +65,8 @@ struct StackQuery {
   StackSelector stacks;
   // Sorted span ids: only samples linked to one of them count; empty: every sample.
   std::vector<uint64_t> span_ids;
+  // Sorted profiles (profile_id_selector): only those count; empty: every profile.
+  std::vector<ProfileKey> profiles = {};
   // A profile type that none of the sources knows is an error. A query-backend reads only
   // some of a tenant's blocks: the query-frontend checks the type over all of them instead.
   bool require_known_type = true;

@@ -38,6 +38,18 @@ int64_t RowValue(const store::RowView& row, const std::vector<std::vector<bool>>
   return v;
 }
 
+// Makes `row` (of the series with `labels`) the exemplar of its bucket if it beats `best`.
+void Consider(const store::RowView& row, int64_t value, const model::Labels& labels,
+              std::optional<Exemplar>& best) {
+  // Most rows lose on value or time alone: the labels are copied only for a likely winner.
+  if (best.has_value() &&
+      (value < best->value || (value == best->value && row.time_nanos > best->time_ns))) {
+    return;
+  }
+  Exemplar e{value, row.time_nanos, labels};
+  if (!best.has_value() || e.Beats(*best)) best = std::move(e);
+}
+
 // One source's part of a SelectSeries: its groups (by group_by labels) and their buckets.
 struct SourcePart {
   std::vector<model::Labels> labels;                // By local group.
@@ -58,8 +70,10 @@ Status ReadSource(const store::ProfileSource& s, const Selector& sel, const Seri
   if (ids.empty()) return OkStatus();  // ForEachRow reads every series when given none.
   std::map<std::string, uint32_t> group_index;
   std::vector<uint32_t> group_of(ids.size());  // By position in `ids`.
+  std::vector<model::Labels> series_labels;    // By position in `ids`, for exemplars.
   for (size_t i = 0; i < ids.size(); ++i) {
     const model::Labels labels = s.SeriesLabels(ids[i]);
+    if (q.exemplars) series_labels.push_back(labels);
     std::vector<model::LabelPair> kept;
     for (const std::string& name : q.group_by) {
       if (auto v = labels.Get(name); v.has_value()) kept.push_back({name, std::string(*v)});
@@ -84,13 +98,29 @@ Status ReadSource(const store::ProfileSource& s, const Selector& sel, const Seri
     if (boundary > steps.end_ns) return;  // In the trailing partial step.
     const size_t at = std::lower_bound(ids.begin(), ids.end(), row.series) - ids.begin();
     SeriesBucket& b = out.buckets[group_of[at]][boundary / kNanosPerMilli];
-    b.sum += static_cast<double>(RowValue(row, masks));
+    const int64_t value = RowValue(row, masks);
+    b.sum += static_cast<double>(value);
     ++b.count;
+    if (q.exemplars) Consider(row, value, series_labels[at], b.exemplar);
   }));
   return ctx.status();
 }
 
 }  // namespace
+
+bool Exemplar::Beats(const Exemplar& other) const {
+  if (value != other.value) return value > other.value;
+  if (time_ns != other.time_ns) return time_ns < other.time_ns;
+  return labels.ToString() < other.labels.ToString();
+}
+
+void SeriesBucket::Add(const SeriesBucket& other) {
+  sum += other.sum;
+  count += other.count;
+  if (other.exemplar.has_value() && (!exemplar.has_value() || other.exemplar->Beats(*exemplar))) {
+    exemplar = other.exemplar;
+  }
+}
 
 Result<std::vector<TimeSeries>> SelectSeries(const Sources& sources, const SeriesQuery& q,
                                              const QueryLimits& limits) {
@@ -121,11 +151,7 @@ Result<SeriesPartial> CollectSeries(const Sources& sources, const SeriesQuery& q
     for (size_t g = 0; g < part.labels.size(); ++g) {
       SeriesGroup& group = groups[part.labels[g].ToString()];
       if (group.buckets.empty()) group.labels = part.labels[g];
-      for (const auto& [t, b] : part.buckets[g]) {
-        SeriesBucket& into = group.buckets[t];
-        into.sum += b.sum;
-        into.count += b.count;
-      }
+      for (const auto& [t, b] : part.buckets[g]) group.buckets[t].Add(b);
     }
     part = SourcePart();
   }
@@ -136,11 +162,7 @@ void MergeSeries(SeriesPartial from, SeriesPartial& into) {
   for (auto& [key, group] : from) {
     SeriesGroup& to = into[key];
     if (to.buckets.empty()) to.labels = std::move(group.labels);
-    for (const auto& [t, b] : group.buckets) {
-      SeriesBucket& bucket = to.buckets[t];
-      bucket.sum += b.sum;
-      bucket.count += b.count;
-    }
+    for (const auto& [t, b] : group.buckets) to.buckets[t].Add(b);
   }
 }
 
@@ -151,7 +173,7 @@ std::vector<TimeSeries> FinishSeries(SeriesPartial groups, const SeriesQuery& q)
     double sum = 0;
     for (const auto& [t, b] : group.buckets) {
       const double v = q.average ? b.sum / static_cast<double>(b.count) : b.sum;
-      ts.points.push_back({t, v});
+      ts.points.push_back({t, v, b.exemplar});
       sum += v;
     }
     if (!ts.points.empty()) ranked.emplace_back(sum, std::move(ts));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,11 +24,24 @@ struct SeriesQuery {
   int64_t limit = 0;     // Top-N series by their sum; 0: all.
   // A profile's value counts only the stacks that start with these root-first names.
   std::vector<std::string> call_site;
+  // Attach to each point its exemplar: the profile with the largest value (EXEMPLAR_TYPE_INDIVIDUAL).
+  bool exemplars = false;
+};
+
+// One profile that stands for a point: its value, time and series.
+struct Exemplar {
+  int64_t value = 0;
+  int64_t time_ns = 0;
+  model::Labels labels;
+  // Whether this one stands before `other`: a larger value, then the earlier time, then the
+  // series (so the choice does not depend on the order sources are read in).
+  bool Beats(const Exemplar& other) const;
 };
 
 struct Point {
   int64_t timestamp_ms = 0;
   double value = 0;
+  std::optional<Exemplar> exemplar;  // With SeriesQuery::exemplars.
 };
 
 struct TimeSeries {
@@ -41,6 +55,9 @@ struct TimeSeries {
 struct SeriesBucket {
   double sum = 0;
   int64_t count = 0;
+  std::optional<Exemplar> exemplar;  // The best so far, with SeriesQuery::exemplars.
+  // Adds `other` (of other profiles).
+  void Add(const SeriesBucket& other);
 };
 struct SeriesGroup {
   model::Labels labels;

@@ -12,13 +12,15 @@ constexpr uint32_t kCheckEveryRows = 64;
 
 Result<StackSums> SumStacks(const store::ProfileSource& source, std::span<const uint32_t> series,
                             store::TimeRange range, QueryContext& ctx,
-                            std::span<const uint64_t> span_ids) {
+                            std::span<const uint64_t> span_ids,
+                            const std::function<bool(uint32_t, int64_t)>* keep) {
   StackSums sums(source.PartitionCount());
   if (series.empty()) return sums;
   uint32_t rows = 0;
   FLAMEDB_RETURN_IF_ERROR(source.ForEachRow(series, range, [&](const store::RowView& row) {
     if (ctx.stopped() || (++rows % kCheckEveryRows == 0 && !ctx.Check().ok())) return;
     if (!span_ids.empty() && row.spans.empty()) return;  // No sample of the row has a span.
+    if (keep != nullptr && !(*keep)(row.series, row.time_nanos)) return;
     if (row.partition >= sums.size()) sums.resize(row.partition + 1);
     std::vector<int64_t>& s = sums[row.partition];
     if (!row.stacks.empty()) {

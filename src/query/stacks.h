@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -22,9 +23,11 @@ using StackSums = std::vector<std::vector<int64_t>>;
 // only samples linked to one of those spans count (SelectMergeSpanProfile); empty: every
 // sample. The arrays are charged to `ctx`. Errors: those of the source (damaged blocks) and of
 // `ctx` (cancelled, deadline, budget).
+// With `keep`, only rows for which keep(series, time_ns) holds count (profile_id_selector).
 Result<StackSums> SumStacks(const store::ProfileSource& source, std::span<const uint32_t> series,
                             store::TimeRange range, QueryContext& ctx,
-                            std::span<const uint64_t> span_ids = {});
+                            std::span<const uint64_t> span_ids = {},
+                            const std::function<bool(uint32_t, int64_t)>* keep = nullptr);
 
 // types.v1.StackTraceSelector (spec §4.5).
 struct StackSelector {

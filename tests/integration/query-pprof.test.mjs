@@ -220,6 +220,36 @@ describe('SelectMergeProfile, Diff and friends', () => {
     assert.equal(res.queryImpact.totalBytesInTimeRange, bytes(short) + bytes(long));
   });
 
+  for (const codec of ['proto', 'json']) test(`${codec}: SelectSeries exemplars name each point's profile, and its id opens that profile alone`, T, async () => {
+    const res = await clients[codec].selectSeries({ profileTypeID: CPU, labelSelector: '{service_name="goapp"}', ...range,
+      step: 60, exemplarType: 2 /* EXEMPLAR_TYPE_INDIVIDUAL */ }, as('team-a'));
+    const points = res.series.flatMap((s) => s.points);
+    assert.ok(points.length >= 1, 'points');
+    // The runs' profiles, each its own series (label run): an exemplar is the largest in its point.
+    const runTotals = [];
+    for (let i = 0; i < RUNS; i++) {
+      const r = await clients[codec].selectMergeStacktraces({ profileTypeID: CPU, labelSelector: `{run="r${i}"}`, ...range }, as('team-a'));
+      runTotals.push(BigInt(r.flamegraph.total));
+    }
+    if (points.length === 1) {  // Every run in one step: the largest stands for it.
+      assert.equal(BigInt(points[0].exemplars[0].value), runTotals.reduce((a, v) => (v > a ? v : a), 0n));
+    }
+    for (const p of points) {
+      assert.equal(p.exemplars.length, 1, 'one exemplar per point');
+      const [e] = p.exemplars;
+      assert.ok(Number(e.value) <= p.value, 'an exemplar is one of the point\'s profiles');
+      assert.ok(runTotals.includes(BigInt(e.value)), `exemplar value ${e.value} is one run's total (${runTotals})`);
+      assert.match(e.profileId, /^[0-9a-f]{32}$/);
+      assert.ok(e.labels.some((l) => l.name === 'run'), 'the exemplar names its series');
+      const one = await mergeProfile({ labelSelector: '{}', profileIdSelector: [e.profileId] }, 'team-a', codec);
+      const total = one.sample.reduce((a, x) => a + BigInt(x.value[0]), 0n);
+      assert.equal(total, BigInt(e.value), `the profile ${e.profileId} alone`);
+      const stacks = await clients[codec].selectMergeStacktraces({ profileTypeID: CPU, labelSelector: '{}', ...range,
+        profileIdSelector: [e.profileId] }, as('team-a'));
+      assert.equal(BigInt(stacks.flamegraph.total), BigInt(e.value));
+    }
+  });
+
   for (const codec of ['proto', 'json']) test(`${codec}: tenant B sees none of A through the new methods`, T, async () => {
     const b = await mergeProfile({ labelSelector: '{}' }, 'team-b', codec);
     assert.equal(b.sample.length, 0);
