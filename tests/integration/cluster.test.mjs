@@ -262,6 +262,7 @@ async function expectSameAnswers(frontend, backend, { skipMethods = [] } = {}) {
     ['Diff', { left: stacks('{service_name="svc0"}'), right: stacks('{service_name="svc1"}') }],
     ['SelectSeries', { ...stacks('{}'), step: 5, groupBy: ['service_name'] }],
     ['SelectSeries', { ...stacks('{}'), step: 60, aggregation: 'TIME_SERIES_AGGREGATION_TYPE_AVERAGE', limit: '2' }],
+    ['SelectSeries', { ...stacks('{}'), step: 30, groupBy: ['service_name'], exemplarType: 'EXEMPLAR_TYPE_INDIVIDUAL' }],
     ['SelectMergeProfile', stacks('{service_name="svc2"}')],
     ['SelectMergeProfile', { ...stacks('{}'), maxNodes: '3' }],
     ['AnalyzeQuery', { query: `${cpu}{service_name="svc1"}`, ...range }],
