@@ -16,12 +16,18 @@ namespace {
 
 using namespace querier_internal;  // NOLINT: the handlers' shared helpers.
 
-// A profile that stands for a point, with the id profile_id_selector takes.
-void FillExemplar(const query::Exemplar& e, tv1::Exemplar& out) {
+// A profile that stands for a point of `series`, with the id profile_id_selector takes. As
+// Pyroscope, its labels leave out those the series has already.
+void FillExemplar(const query::Exemplar& e, const model::Labels& series, tv1::Exemplar& out) {
   out.set_timestamp(e.time_ns / 1000000);
   out.set_profile_id(query::ProfileId({query::SeriesFingerprint(e.labels), e.time_ns}));
   out.set_value(static_cast<uint64_t>(std::max<int64_t>(e.value, 0)));
-  AddLabels(e.labels, *out.mutable_labels());
+  for (const model::LabelPair& p : e.labels.pairs()) {
+    if (series.Get(p.name).has_value()) continue;
+    tv1::LabelPair* pair = out.add_labels();
+    pair->set_name(p.name);
+    pair->set_value(p.value);
+  }
 }
 
 void FillScope(const std::string& kind, const query::ScopeStats& s, qv1::QueryScope& out) {
@@ -151,7 +157,9 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
             tv1::Point* pt = out_series->add_points();
             pt->set_timestamp(point.timestamp_ms);
             pt->set_value(point.value);
-            if (point.exemplar.has_value()) FillExemplar(*point.exemplar, *pt->add_exemplars());
+            if (point.exemplar.has_value()) {
+              FillExemplar(*point.exemplar, ts.labels, *pt->add_exemplars());
+            }
           }
         }
         return OkStatus();

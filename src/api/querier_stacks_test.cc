@@ -165,6 +165,15 @@ TEST_F(StackMethodsTest, AnExemplarOpensItsOneProfile) {
   bool pod = false;
   for (const types::v1::LabelPair& l : e.labels()) pod = pod || (l.name() == "pod" && l.value() == "b");
   EXPECT_TRUE(pod) << e.DebugString();
+  // Grouped by pod, the series has it: the exemplar leaves it out, as Pyroscope's.
+  series.add_group_by("pod");
+  qv1::SelectSeriesResponse by_pod;
+  ASSERT_THAT(Call("SelectSeries", series, by_pod), IsOk());
+  ASSERT_EQ(by_pod.series_size(), 2);
+  for (const auto& s : by_pod.series()) {
+    for (const types::v1::LabelPair& l : s.points(0).exemplars(0).labels()) EXPECT_NE(l.name(), "pod");
+  }
+  series.clear_group_by();
 
   qv1::SelectMergeStacktracesRequest one = Stacks();
   one.add_profile_id_selector(e.profile_id());
@@ -186,7 +195,8 @@ TEST_F(StackMethodsTest, AnExemplarOpensItsOneProfile) {
   EXPECT_THAT(Call("SelectMergeStacktraces", one, merged),
               StatusIs(StatusCode::kInvalidArgument, "invalid profile id: \"not-an-id\""));
   series.set_exemplar_type(types::v1::EXEMPLAR_TYPE_SPAN);
-  EXPECT_THAT(Call("SelectSeries", series, points),
+  qv1::SelectSeriesResponse refused;
+  EXPECT_THAT(Call("SelectSeries", series, refused),
               StatusIs(StatusCode::kUnimplemented, "EXEMPLAR_TYPE_SPAN"));
 }
 
