@@ -240,7 +240,7 @@ describe('SelectMergeProfile, Diff and friends', () => {
       assert.ok(Number(e.value) <= p.value, 'an exemplar is one of the point\'s profiles');
       assert.ok(runTotals.includes(BigInt(e.value)), `exemplar value ${e.value} is one run's total (${runTotals})`);
       assert.match(e.profileId, /^[0-9a-f]{32}$/);
-      assert.ok(e.labels.some((l) => l.name === 'run'), 'the exemplar names its series (labels the point's series lacks)');
+      assert.ok(e.labels.some((l) => l.name === 'run'), 'the exemplar names its series (the labels its point lacks)');
       const one = await mergeProfile({ labelSelector: '{}', profileIdSelector: [e.profileId] }, 'team-a', codec);
       const total = one.sample.reduce((a, x) => a + BigInt(x.value[0]), 0n);
       assert.equal(total, BigInt(e.value), `the profile ${e.profileId} alone`);
