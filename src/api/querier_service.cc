@@ -22,6 +22,7 @@ void FillExemplar(const query::Exemplar& e, const model::Labels& series, tv1::Ex
   out.set_timestamp(e.time_ns / 1000000);
   out.set_profile_id(query::ProfileId({query::SeriesFingerprint(e.labels), e.time_ns}));
   out.set_value(static_cast<uint64_t>(std::max<int64_t>(e.value, 0)));
+  if (e.span_id != 0) out.set_span_id(model::FormatSpanId(e.span_id));
   for (const model::LabelPair& p : e.labels.pairs()) {
     if (series.Get(p.name).has_value()) continue;
     tv1::LabelPair* pair = out.add_labels();
@@ -134,11 +135,7 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
   AddStackMethods(deps, out);
   out.push_back(Method<qv1::SelectSeriesRequest, qv1::SelectSeriesResponse>(
       "SelectSeries", deps, [](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
-        if (req.exemplar_type() == tv1::EXEMPLAR_TYPE_SPAN) {
-          return UnimplementedError(
-              "exemplar_type EXEMPLAR_TYPE_SPAN is not supported yet; EXEMPLAR_TYPE_INDIVIDUAL "
-              "gives each point's largest profile");
-        }
+
         query::SeriesQuery q{req.profile_typeid(), req.label_selector(), req.start(), req.end(),
                              req.step(), Strings(req.group_by()),
                              req.has_aggregation() &&
@@ -147,7 +144,11 @@ std::vector<UnaryMethod> QuerierMethods(const QuerierDeps& deps) {
         if (req.has_stack_trace_selector()) {
           q.call_site = ToStackSelector(req.stack_trace_selector()).call_site;
         }
-        q.exemplars = req.exemplar_type() == tv1::EXEMPLAR_TYPE_INDIVIDUAL;
+        if (req.exemplar_type() == tv1::EXEMPLAR_TYPE_INDIVIDUAL) {
+          q.exemplars = query::ExemplarKind::kIndividual;
+        } else if (req.exemplar_type() == tv1::EXEMPLAR_TYPE_SPAN) {
+          q.exemplars = query::ExemplarKind::kSpan;
+        }
         FLAMEDB_ASSIGN_OR_RETURN(std::vector<query::TimeSeries> series,
                                  e.SelectSeries(tenant, q, qctx));
         for (const query::TimeSeries& ts : series) {

@@ -79,7 +79,10 @@ Status Run(const iv1::BackendRequest& r, const query::Sources& s, query::QueryCo
     case iv1::METHOD_SELECT_SERIES: {
       const query::SeriesQuery q{r.profile_type(), r.selector(), r.start_ms(), r.end_ms(),
                                  r.step_seconds(), Strings(r.group_by()), false, 0,
-                                 Strings(r.call_site()), r.exemplars()};
+                                 Strings(r.call_site()),
+                                 r.exemplars() <= static_cast<uint32_t>(query::ExemplarKind::kSpan)
+                                     ? static_cast<query::ExemplarKind>(r.exemplars())
+                                     : query::ExemplarKind::kNone};
       const query::QueryLimits limits{.max_query_length_ms = r.max_query_length_ms()};
       FLAMEDB_ASSIGN_OR_RETURN(query::SeriesPartial partial,
                                query::CollectSeries(s, q, limits, ctx));

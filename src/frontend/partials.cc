@@ -56,6 +56,7 @@ void SeriesToProto(const query::SeriesPartial& partial,
       iv1::SeriesExemplar* e = g->add_exemplars();
       e->set_value(b.exemplar->value);
       e->set_time_ns(b.exemplar->time_ns);
+      e->set_span_id(b.exemplar->span_id);
       for (const model::LabelPair& p : b.exemplar->labels.pairs()) {
         types::v1::LabelPair* pair = e->add_labels();
         pair->set_name(p.name);
@@ -84,7 +85,8 @@ Result<query::SeriesPartial> SeriesFromProto(
         const iv1::SeriesExemplar& e = g.exemplars(i);
         std::vector<model::LabelPair> pairs;
         for (const types::v1::LabelPair& p : e.labels()) pairs.push_back({p.name(), p.value()});
-        part.exemplar = query::Exemplar{e.value(), e.time_ns(), model::Labels(std::move(pairs))};
+        part.exemplar =
+            query::Exemplar{e.value(), e.time_ns(), model::Labels(std::move(pairs)), e.span_id()};
       }
       group.buckets[g.timestamps_ms(i)].Add(part);
     }

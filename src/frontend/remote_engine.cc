@@ -306,7 +306,7 @@ Result<std::vector<query::TimeSeries>> RemoteEngine::SelectSeries(std::string_vi
   r.proto.set_step_seconds(q.step_seconds);
   for (const std::string& g : q.group_by) r.proto.add_group_by(g);
   for (const std::string& f : q.call_site) r.proto.add_call_site(f);
-  r.proto.set_exemplars(q.exemplars);
+  r.proto.set_exemplars(static_cast<uint32_t>(q.exemplars));
   r.proto.set_max_query_length_ms(options_.limits.max_query_length_ms);
   FLAMEDB_ASSIGN_OR_RETURN(Responses rs, FanOut(index_.Blocks(tenant), range, r, ctx));
   for (const iv1::BackendResponse& resp : rs.all) {

@@ -209,7 +209,7 @@ TEST_F(RemoteEngineTest, EveryMethodAnswersAsTheLocalEngine) {
   EXPECT_NE(series, "");
 
   // Exemplars: the same profile stands for each point, and its id opens it alone.
-  sq = query::SeriesQuery{kCpu, "{}", 1000, 1800, 0.2, {"pod"}, false, 0, {}, true};
+  sq = query::SeriesQuery{kCpu, "{}", 1000, 1800, 0.2, {"pod"}, false, 0, {}, query::ExemplarKind::kIndividual};
   auto with = remote->SelectSeries(kTenant, sq, ctx);
   auto local_with = local_->SelectSeries(kTenant, sq, ctx);
   ASSERT_THAT(with, IsOk());

@@ -45,6 +45,13 @@ std::string Labels::ToString() const {
   return out;
 }
 
+std::string FormatSpanId(uint64_t id) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, id >>= 4) out[static_cast<size_t>(i)] = kDigits[id & 0xf];
+  return out;
+}
+
 std::optional<uint64_t> ParseSpanId(std::string_view hex) {
   if (hex.size() != 16) return std::nullopt;
   uint64_t id = 0;

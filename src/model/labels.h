@@ -25,6 +25,8 @@ inline constexpr std::string_view kSpanIdLabel = "span_id";
 
 // A span id written as 16 hex digits (OpenTelemetry's form), or nullopt for any other text.
 std::optional<uint64_t> ParseSpanId(std::string_view hex);
+// 16 lower-case hex digits: the inverse of ParseSpanId.
+std::string FormatSpanId(uint64_t id);
 inline constexpr std::string_view kDeltaLabel = "__delta__";
 inline constexpr std::string_view kSessionIdLabel = "__session_id__";
 

@@ -1,30 +1,10 @@
 #include "query/profile_id.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include "base/json.h"
 
 namespace flamedb::query {
-namespace {
-
-std::string Hex16(uint64_t v) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int i = 15; i >= 0; --i, v >>= 4) out[static_cast<size_t>(i)] = kDigits[v & 0xf];
-  return out;
-}
-
-bool ParseHex16(std::string_view text, uint64_t& out) {
-  if (text.size() != 16) return false;
-  for (char c : text) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
-  }
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out, 16);
-  return ec == std::errc() && end == text.data() + text.size();
-}
-
-}  // namespace
 
 uint64_t SeriesFingerprint(const model::Labels& labels) {
   // FNV-1a 64 of the canonical text: small, stable, and good enough to tell series apart.
@@ -37,19 +17,22 @@ uint64_t SeriesFingerprint(const model::Labels& labels) {
 }
 
 std::string ProfileId(const ProfileKey& key) {
-  return Hex16(key.series) + Hex16(static_cast<uint64_t>(key.time_ns));
+  // Two halves of 16 hex digits, as span ids are written.
+  return model::FormatSpanId(key.series) + model::FormatSpanId(static_cast<uint64_t>(key.time_ns));
 }
 
 Result<std::vector<ProfileKey>> ParseProfileIds(const std::vector<std::string>& ids) {
   std::vector<ProfileKey> out;
   for (const std::string& id : ids) {
-    uint64_t series = 0, time = 0;
-    if (id.size() != 32 || !ParseHex16(std::string_view(id).substr(0, 16), series) ||
-        !ParseHex16(std::string_view(id).substr(16), time)) {
+    const std::optional<uint64_t> series =
+        id.size() == 32 ? model::ParseSpanId(std::string_view(id).substr(0, 16)) : std::nullopt;
+    const std::optional<uint64_t> time =
+        id.size() == 32 ? model::ParseSpanId(std::string_view(id).substr(16)) : std::nullopt;
+    if (!series.has_value() || !time.has_value()) {
       return InvalidArgumentError("invalid profile id: " + base::JsonString(id) +
                                   " (flamedb's profile ids are 32 hex digits, as exemplars give them)");
     }
-    out.push_back({series, static_cast<int64_t>(time)});
+    out.push_back({*series, static_cast<int64_t>(*time)});
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());

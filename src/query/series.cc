@@ -38,16 +38,42 @@ int64_t RowValue(const store::RowView& row, const std::vector<std::vector<bool>>
   return v;
 }
 
-// Makes `row` (of the series with `labels`) the exemplar of its bucket if it beats `best`.
-void Consider(const store::RowView& row, int64_t value, const model::Labels& labels,
-              std::optional<Exemplar>& best) {
+// Makes `row` (of the series with `labels`), or its span `span_id`, the exemplar of its bucket
+// if it beats `best`.
+void Consider(const store::RowView& row, int64_t value, uint64_t span_id,
+              const model::Labels& labels, std::optional<Exemplar>& best) {
   // Most rows lose on value or time alone: the labels are copied only for a likely winner.
   if (best.has_value() &&
       (value < best->value || (value == best->value && row.time_nanos > best->time_ns))) {
     return;
   }
-  Exemplar e{value, row.time_nanos, labels};
+  Exemplar e{value, row.time_nanos, labels, span_id};
   if (!best.has_value() || e.Beats(*best)) best = std::move(e);
+}
+
+// The span of `row` whose samples (those `masks` keeps) add up to the most, and that sum; no
+// span: {0, 0}. Ties go to the smaller span id.
+std::pair<uint64_t, int64_t> LargestSpan(const store::RowView& row,
+                                         const std::vector<std::vector<bool>>& masks) {
+  std::vector<std::pair<uint64_t, int64_t>> spans;
+  for (size_t i = 0; i < row.spans.size() && i < row.stacks.size(); ++i) {
+    if (row.spans[i] == 0) continue;
+    if (!masks.empty() && (row.partition >= masks.size() || row.stacks[i] >= masks[row.partition].size() ||
+                           !masks[row.partition][row.stacks[i]])) {
+      continue;
+    }
+    spans.emplace_back(row.spans[i], row.values[i]);
+  }
+  std::sort(spans.begin(), spans.end());
+  std::pair<uint64_t, int64_t> best{0, 0};
+  for (size_t i = 0; i < spans.size();) {
+    int64_t sum = 0;
+    size_t j = i;
+    for (; j < spans.size() && spans[j].first == spans[i].first; ++j) sum += spans[j].second;
+    if (sum > best.second) best = {spans[i].first, sum};
+    i = j;
+  }
+  return best;
 }
 
 // One source's part of a SelectSeries: its groups (by group_by labels) and their buckets.
@@ -73,7 +99,7 @@ Status ReadSource(const store::ProfileSource& s, const Selector& sel, const Seri
   std::vector<model::Labels> series_labels;    // By position in `ids`, for exemplars.
   for (size_t i = 0; i < ids.size(); ++i) {
     const model::Labels labels = s.SeriesLabels(ids[i]);
-    if (q.exemplars) series_labels.push_back(labels);
+    if (q.exemplars != ExemplarKind::kNone) series_labels.push_back(labels);
     std::vector<model::LabelPair> kept;
     for (const std::string& name : q.group_by) {
       if (auto v = labels.Get(name); v.has_value()) kept.push_back({name, std::string(*v)});
@@ -87,9 +113,11 @@ Status ReadSource(const store::ProfileSource& s, const Selector& sel, const Seri
   out.buckets.resize(out.labels.size());
   FLAMEDB_ASSIGN_OR_RETURN(const std::vector<std::vector<bool>> masks, Masks(s, q.call_site));
   uint32_t rows = 0;
-  // Without a call site only row totals count, which blocks read without their samples.
-  const auto read = masks.empty() ? &store::ProfileSource::ForEachRowTotal
-                                  : &store::ProfileSource::ForEachRow;
+  // Without a call site (or span exemplars) only row totals count, which blocks read without
+  // their samples.
+  const bool spans = q.exemplars == ExemplarKind::kSpan;
+  const auto read = masks.empty() && !spans ? &store::ProfileSource::ForEachRowTotal
+                                            : &store::ProfileSource::ForEachRow;
   FLAMEDB_RETURN_IF_ERROR((s.*read)(ids, {steps.start_ns, steps.end_ns}, [&](const store::RowView& row) {
     if (ctx.stopped() || (++rows % 256 == 0 && !ctx.Check().ok())) return;
     // The first boundary at or after the profile's time.
@@ -101,7 +129,12 @@ Status ReadSource(const store::ProfileSource& s, const Selector& sel, const Seri
     const int64_t value = RowValue(row, masks);
     b.sum += static_cast<double>(value);
     ++b.count;
-    if (q.exemplars) Consider(row, value, series_labels[at], b.exemplar);
+    if (q.exemplars == ExemplarKind::kIndividual) {
+      Consider(row, value, 0, series_labels[at], b.exemplar);
+    } else if (spans) {
+      const auto [span, span_value] = LargestSpan(row, masks);
+      if (span != 0) Consider(row, span_value, span, series_labels[at], b.exemplar);
+    }
   }));
   return ctx.status();
 }
@@ -111,6 +144,7 @@ Status ReadSource(const store::ProfileSource& s, const Selector& sel, const Seri
 bool Exemplar::Beats(const Exemplar& other) const {
   if (value != other.value) return value > other.value;
   if (time_ns != other.time_ns) return time_ns < other.time_ns;
+  if (span_id != other.span_id) return span_id < other.span_id;
   return labels.ToString() < other.labels.ToString();
 }
 

@@ -13,6 +13,8 @@
 
 namespace flamedb::query {
 
+enum class ExemplarKind { kNone, kIndividual, kSpan };
+
 struct SeriesQuery {
   std::string profile_type;
   std::string selector;
@@ -24,8 +26,10 @@ struct SeriesQuery {
   int64_t limit = 0;     // Top-N series by their sum; 0: all.
   // A profile's value counts only the stacks that start with these root-first names.
   std::vector<std::string> call_site;
-  // Attach to each point its exemplar: the profile with the largest value (EXEMPLAR_TYPE_INDIVIDUAL).
-  bool exemplars = false;
+  // Attach to each point its exemplar: the profile with the largest value
+  // (EXEMPLAR_TYPE_INDIVIDUAL), or the span of a profile whose samples have the largest value
+  // (EXEMPLAR_TYPE_SPAN).
+  ExemplarKind exemplars = ExemplarKind::kNone;
 };
 
 // One profile that stands for a point: its value, time and series.
@@ -33,6 +37,7 @@ struct Exemplar {
   int64_t value = 0;
   int64_t time_ns = 0;
   model::Labels labels;
+  uint64_t span_id = 0;  // ExemplarKind::kSpan: the span; its value is its samples' sum.
   // Whether this one stands before `other`: a larger value, then the earlier time, then the
   // series (so the choice does not depend on the order sources are read in).
   bool Beats(const Exemplar& other) const;

@@ -125,6 +125,27 @@ describe('SelectMergeSpanProfile', () => {
     }
   });
 
+  test('SelectSeries span exemplars name the span with the most CPU, and its profile id and span id open just it', T, async () => {
+    for (const codec of ['proto', 'json']) {
+      const res = await clients[codec].selectSeries({ profileTypeID: CPU, labelSelector: '{service_name="spanapp"}', ...range(),
+        step: 15, exemplarType: 3 /* EXEMPLAR_TYPE_SPAN */ });
+      const points = res.series.flatMap((s) => s.points);
+      assert.equal(points.length, 1, 'one profile, one point');
+      assert.equal(points[0].exemplars.length, 1);
+      const [e] = points[0].exemplars;
+      // The span of the profile with the most CPU, with google/pprof's total of its samples.
+      assert.match(e.spanId, /^[0-9a-f]{16}$/);
+      const { stdout, code, stderr } = await runGoTool('totals', ['-tag', `span_id=${e.spanId}`, cpuFile]);
+      assert.equal(code, 0, stderr);
+      const spanCpu = BigInt(JSON.parse(stdout.replace(/(-?\d{16,})/g, '"$1"')).totals[1]);
+      assert.equal(BigInt(e.value), spanCpu, `${codec}: the exemplar's value is its span's CPU`);
+      assert.ok(spanCpu >= cpuOf('hash') && spanCpu >= cpuOf('fib'), `${codec}: no span has more CPU`);
+      const one = await clients[codec].selectMergeStacktraces({ profileTypeID: CPU, labelSelector: '{}', ...range(),
+        profileIdSelector: [e.profileId], spanSelector: [e.spanId] });
+      assert.equal(BigInt(one.flamegraph.total), BigInt(e.value), `${codec}: the profile id and span id open it`);
+    }
+  });
+
   test('SelectMergeStacktraces answers DOT, and refuses trace_id_selector and async by name', T, async () => {
     const dot = await clients.json.selectMergeStacktraces({ profileTypeID: CPU, labelSelector: '{}', format: 3 /* DOT */, ...range() });
     assert.match(dot.dot, /^digraph/, 'a Graphviz graph');
