@@ -299,7 +299,8 @@ describe('cluster mode, bucket acknowledgement, on S3', { skip }, () => {
       const steps = await killInTurn(cluster, [['segment-writer-2', 3000], ['distributor-2', 2000],
         ['metastore-1', 2000], [leaderOf, 3000], ['etcd-1', 3000], ['query-backend-2', 3000]]);
       await l.stop();
-      assert.ok(l.acked.size > 100, `only ${l.acked.size} pushes acknowledged`);
+      // Bucket acks take a segment each: a slow host acknowledges a few a second per client.
+      assert.ok(l.acked.size > 40, `only ${l.acked.size} pushes acknowledged`);
       // Errors only from the distributor that was killed (its clients then moved on).
       const others = l.errors.filter((e) => e.distributor !== cluster.url('distributor-2'));
       assert.deepEqual(others, [], 'pushes to the live distributor failed');
