@@ -26,10 +26,16 @@ Status Ingester::UploadOldestCut(base::Pacer* pacer) {
   published_ = std::max(published_, generation);
   last_upload_error_.clear();
   // The next pending cut waits from now on; none: nothing waits.
-  unpublished_since_.reset();
-  if (!pending_.empty()) unpublished_since_ = clock_.SteadyNow();
+  bucket_wait_since_.reset();
+  if (!pending_.empty()) bucket_wait_since_ = clock_.SteadyNow();
   published_cv_.NotifyAll();
   return OkStatus();
+}
+
+void Ingester::BucketReached() {
+  base::MutexLock lock(published_mu_);
+  bucket_wait_since_.reset();
+  published_cv_.NotifyAll();  // Waiters drop the limit.
 }
 
 Status Ingester::CutHeads(base::Pacer* pacer) {
@@ -53,8 +59,8 @@ Status Ingester::CutHeads(base::Pacer* pacer) {
   pending_.push_back(std::move(cut));
   {
     base::MutexLock lock(published_mu_);
-    if (!unpublished_since_.has_value()) {
-      unpublished_since_ = clock_.SteadyNow();
+    if (!bucket_wait_since_.has_value()) {
+      bucket_wait_since_ = clock_.SteadyNow();
       published_cv_.NotifyAll();  // Waiters take the new limit.
     }
   }
@@ -107,14 +113,8 @@ Status Ingester::UploadHead(const std::string& tenant, const head::Head& head, u
                             base::Pacer* pacer) {
   const auto started = clock_.SteadyNow();
   const base::Duration paused_before = pacer != nullptr ? pacer->paused() : base::Duration{0};
-  block::BlockMeta meta;
-  meta.ulid = base::Ulid::New(clock_.Now()).ToString();
-  meta.tenant = tenant;
-  meta.sources = {meta.ulid};
-  meta.wal_segment_end = wal_end;
-  meta.source = options_.source;
-  FLAMEDB_ASSIGN_OR_RETURN(block::EncodedBlock encoded,
-                           block::EncodeBlock(head, meta, {.pacer = pacer}));
+  FLAMEDB_ASSIGN_OR_RETURN(block::EncodedBlock encoded, EncodeHead(tenant, head, wal_end, pacer));
+  const block::BlockMeta& meta = encoded.meta;
   const auto encoded_at = clock_.SteadyNow();
   FLAMEDB_ASSIGN_OR_RETURN(metastore::BlockRef loaded, Store(encoded));
   {
@@ -140,6 +140,17 @@ Status Ingester::UploadHead(const std::string& tenant, const head::Head& head, u
                ms(encoded_at - started), "paused_for_requests_ms", ms(paused), "upload_ms",
                ms(published_at - encoded_at));
   return OkStatus();
+}
+
+Result<block::EncodedBlock> Ingester::EncodeHead(const std::string& tenant, const head::Head& head,
+                                                 uint64_t wal_end, base::Pacer* pacer) const {
+  block::BlockMeta meta;
+  meta.ulid = base::Ulid::New(clock_.Now()).ToString();
+  meta.tenant = tenant;
+  meta.sources = {meta.ulid};
+  meta.wal_segment_end = wal_end;
+  meta.source = options_.source;
+  return block::EncodeBlock(head, meta, {.pacer = pacer});
 }
 
 Result<metastore::BlockRef> Ingester::Store(const block::EncodedBlock& encoded) {

@@ -153,7 +153,7 @@ Status Ingester::Append(std::string_view tenant,
 Status Ingester::WaitPublished(uint64_t cut_ticket, std::chrono::steady_clock::time_point deadline) {
   base::MutexLock lock(published_mu_);
   while (published_ <= cut_ticket) {
-    const auto since = unpublished_since_;
+    const auto since = bucket_wait_since_;
     auto until = deadline;
     if (since.has_value() && options_.max_upload_wait > base::Duration::zero()) {
       // What is left of the oldest waiting cut's allowance, by the injected clock.
@@ -167,7 +167,7 @@ Status Ingester::WaitPublished(uint64_t cut_ticket, std::chrono::steady_clock::t
     }
     // Wakes when a cut is published, when one starts waiting (a new limit), or at the limit.
     (void)published_cv_.WaitUntil(published_mu_, until, [&]() REQUIRES(published_mu_) {
-      return published_ > cut_ticket || unpublished_since_ != since;
+      return published_ > cut_ticket || bucket_wait_since_ != since;
     });
   }
   return OkStatus();
@@ -175,8 +175,8 @@ Status Ingester::WaitPublished(uint64_t cut_ticket, std::chrono::steady_clock::t
 
 Status Ingester::CheckUploads() const {
   base::MutexLock lock(published_mu_);
-  if (!unpublished_since_.has_value() || options_.max_upload_wait <= base::Duration::zero() ||
-      clock_.SteadyNow() - *unpublished_since_ < options_.max_upload_wait) {
+  if (!bucket_wait_since_.has_value() || options_.max_upload_wait <= base::Duration::zero() ||
+      clock_.SteadyNow() - *bucket_wait_since_ < options_.max_upload_wait) {
     return OkStatus();
   }
   return UploadsStalledError();
@@ -184,7 +184,7 @@ Status Ingester::CheckUploads() const {
 
 Status Ingester::UploadsStalledError() const {
   const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
-      clock_.SteadyNow() - unpublished_since_.value_or(clock_.SteadyNow()));
+      clock_.SteadyNow() - bucket_wait_since_.value_or(clock_.SteadyNow()));
   return UnavailableError("segment-writer: segments are not reaching the bucket (the oldest has "
                           "waited " + std::to_string(waited.count()) + " ms" +
                           (last_upload_error_.empty() ? "" : "; last error: " + last_upload_error_) +

@@ -60,9 +60,11 @@ struct IngesterOptions {
   // while they need every core (base::Pacer); Flush() and Shutdown() cut at full speed. Must
   // outlive the ingester.
   base::CpuDemand* demand = nullptr;
-  // For the bucket acknowledgement (zero: no limit): once the oldest cut not yet published has
-  // waited this long, CheckUploads refuses pushes and WaitPublished gives up at once, so that
-  // a hanging bucket gets quick 503s rather than pushes held for the whole deadline.
+  // For the bucket acknowledgement (zero: no limit): once the oldest cut not yet in the bucket
+  // has waited this long for it, CheckUploads refuses pushes and WaitPublished gives up at once, so that
+  // a hanging bucket gets quick 503s rather than pushes held for the whole deadline. With
+  // segment_objects, the time a cut's object spends in the index after its PUT (an etcd leader
+  // election) does not count: pushes wait for that up to their deadline.
   base::Duration max_upload_wait = base::Duration::zero();
   // Cluster mode, without staging: a cut puts the blocks of every tenant into one segment object
   // (metastore::SegmentKey), one PUT per cut whatever the number of tenants, and adds them to
@@ -99,8 +101,8 @@ class Ingester final : public distributor::ProfileSink {
   // kUnavailable once uploads are stalled (CheckUploads).
   Status WaitPublished(uint64_t cut_ticket, std::chrono::steady_clock::time_point deadline)
       EXCLUDES(published_mu_);
-  // kUnavailable naming the last upload error when the oldest cut not yet published has waited
-  // longer than max_upload_wait: a push would not be acknowledged in time, so it is refused
+  // kUnavailable naming the last upload error when the oldest cut not yet in the bucket has
+  // waited for it longer than max_upload_wait: a push would not be acknowledged in time, so it is refused
   // before anything is written.
   Status CheckUploads() const EXCLUDES(published_mu_);
 
@@ -157,7 +159,12 @@ class Ingester final : public distributor::ProfileSink {
   Status UploadSegment(const Cut& cut, base::Pacer* pacer) EXCLUDES(mu_);
   // Whether `head` of `tenant` is still waiting for its block to be published.
   bool Cutting(const std::string& tenant, const head::Head* head) const EXCLUDES(mu_);
+  // A block of `head` as the cut of WAL segments up to `wal_end`, under a new ULID.
+  Result<block::EncodedBlock> EncodeHead(const std::string& tenant, const head::Head& head,
+                                         uint64_t wal_end, base::Pacer* pacer) const;
   Result<metastore::BlockRef> Store(const block::EncodedBlock& encoded);
+  // The oldest pending cut's object is in the bucket: the stall clock of max_upload_wait stops.
+  void BucketReached() EXCLUDES(published_mu_);
   bool ShouldCut() const EXCLUDES(mu_);
   size_t LiveHeadBytes() const EXCLUDES(mu_);  // Of the heads taking pushes, not those cut.
   void Loop(std::stop_token stop);
@@ -190,9 +197,9 @@ class Ingester final : public distributor::ProfileSink {
   mutable base::Mutex published_mu_;
   base::CondVar published_cv_;
   uint64_t published_ GUARDED_BY(published_mu_) = 0;  // Every cut up to this one is published.
-  // When the oldest cut not yet published began waiting (unset: none waits), and why the last
-  // attempt to publish one failed.
-  std::optional<std::chrono::steady_clock::time_point> unpublished_since_ GUARDED_BY(published_mu_);
+  // When the oldest cut not yet in the bucket began waiting for it (unset: none waits; see
+  // max_upload_wait), and why the last attempt to publish one failed.
+  std::optional<std::chrono::steady_clock::time_point> bucket_wait_since_ GUARDED_BY(published_mu_);
   std::string last_upload_error_ GUARDED_BY(published_mu_);
   mutable base::Mutex mu_;
   std::map<std::string, Tenant, std::less<>> tenants_ GUARDED_BY(mu_);

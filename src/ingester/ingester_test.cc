@@ -77,6 +77,41 @@ TEST_F(IngesterTest, StalledUploadsRefusePushesAtOnceUntilACutIsPublishedAgain) 
   EXPECT_THAT(ingester->WaitPublished(ticket, later), IsOk());
 }
 
+TEST_F(IngesterTest, TheStallLimitCountsOnlyTheWaitForTheBucketNotForTheIndex) {
+  // An etcd member's death makes an index step take longer than max_upload_wait: the bucket
+  // took the segment, so pushes are still taken and wait for their deadline.
+  max_upload_wait_ = std::chrono::seconds(2);
+  segment_objects_ = true;
+  auto ingester = Open();
+  std::vector<distributor::SeriesProfile> push = {{kLabels, Cpu(30, 10), {}}};
+  const std::string encoded = EncodeRecord("t1", push);
+  uint64_t ticket = 0;
+  ASSERT_THAT(ingester->AppendEncoded("t1", push, encoded, &ticket), IsOk());
+  slow_index_->add_time = std::chrono::seconds(5);
+  slow_index_->fail_adds = true;
+
+  EXPECT_THAT(ingester->Flush(), StatusIs(StatusCode::kUnavailable, "injected index failure"));
+  EXPECT_THAT(ingester->CheckUploads(), IsOk());
+  clock_.Advance(std::chrono::seconds(3));
+  EXPECT_THAT(ingester->CheckUploads(), IsOk());
+  const auto soon = std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
+  EXPECT_THAT(ingester->WaitPublished(ticket, soon), StatusIs(StatusCode::kDeadlineExceeded));
+
+  slow_index_->fail_adds = false;
+  ASSERT_THAT(ingester->Flush(), IsOk());  // Slow, but it gets there.
+  EXPECT_THAT(ingester->CheckUploads(), IsOk());
+  EXPECT_THAT(ingester->WaitPublished(ticket, soon), IsOk());
+  EXPECT_THAT(Json("t1"), HasSubstr(":40}"));
+
+  // A bucket that refuses still counts.
+  ASSERT_THAT(ingester->AppendEncoded("t1", push, encoded, &ticket), IsOk());
+  bucket_.FailPutsUnder(std::string(metastore::kSegmentPrefix));
+  EXPECT_THAT(ingester->Flush(), StatusIs(StatusCode::kInternal));
+  clock_.Advance(std::chrono::seconds(3));
+  EXPECT_THAT(ingester->CheckUploads(),
+              StatusIs(StatusCode::kUnavailable, "injected put failure"));
+}
+
 TEST_F(IngesterTest, ASegmentCutIsOneObjectForEveryTenantAndItsBlocksMergeOut) {
   segment_objects_ = true;
   auto ingester = Open();

@@ -3,8 +3,6 @@
 // serves (Pyroscope v2 makes one per shard). Each tenant's block is a byte range of the object
 // (BlockMeta::object, object_offset); the compactor merges them out into blocks of their own
 // and deletes the object once no block of the index is in it (compactor/segments.h).
-#include <algorithm>
-
 #include "base/ulid.h"
 #include "block/writer.h"
 #include "ingester/ingester.h"
@@ -18,14 +16,8 @@ Status Ingester::UploadSegment(const Cut& cut, base::Pacer* pacer) {
   std::vector<block::BlockMeta> metas;
   for (const auto& [tenant, head] : cut.heads) {
     if (!Cutting(tenant, head.get())) continue;  // In the index since an earlier attempt.
-    block::BlockMeta meta;
-    meta.ulid = base::Ulid::New(clock_.Now()).ToString();
-    meta.tenant = tenant;
-    meta.sources = {meta.ulid};
-    meta.wal_segment_end = cut.wal_segment_end;
-    meta.source = options_.source;
     FLAMEDB_ASSIGN_OR_RETURN(block::EncodedBlock encoded,
-                             block::EncodeBlock(*head, meta, {.pacer = pacer}));
+                             EncodeHead(tenant, *head, cut.wal_segment_end, pacer));
     encoded.meta.object = key;
     encoded.meta.object_offset = data.size();
     data += encoded.data;
@@ -34,6 +26,7 @@ Status Ingester::UploadSegment(const Cut& cut, base::Pacer* pacer) {
   if (metas.empty()) return OkStatus();
   const auto encoded_at = clock_.SteadyNow();
   FLAMEDB_RETURN_IF_ERROR(bucket_.Put(key, data));
+  BucketReached();
   segments_cut_.Inc();
   std::vector<metastore::BlockRef> blocks;
   for (block::BlockMeta& meta : metas) {
@@ -47,19 +40,16 @@ Status Ingester::UploadSegment(const Cut& cut, base::Pacer* pacer) {
   {
     // One step for readers (ReadHeads), as in UploadHead: the heads leave as the blocks come.
     base::MutexLock lock(mu_);
-    const Status added = index_.AddAll(blocks);
-    for (const metastore::BlockRef& b : blocks) {
-      // Also after a partial failure: the heads whose blocks made it are done.
-      const std::vector<metastore::BlockRef> known = index_.Blocks(b->meta.tenant);
-      const bool in = std::any_of(known.begin(), known.end(), [&](const metastore::BlockRef& k) {
-        return k->meta.ulid == b->meta.ulid;
-      });
-      if (!in) continue;
-      std::erase_if(tenants_[b->meta.tenant].cutting,
-                    [&](const auto& h) { return h == cut.heads.at(b->meta.tenant); });
+    size_t added = 0;
+    const Status s = index_.AddAll(blocks, &added);
+    // Also after a partial failure: the heads whose blocks made it are done.
+    for (size_t i = 0; i < added; ++i) {
+      const std::string& tenant = blocks[i]->meta.tenant;
+      std::erase_if(tenants_[tenant].cutting,
+                    [&](const auto& h) { return h == cut.heads.at(tenant); });
       blocks_cut_.Inc();
     }
-    FLAMEDB_RETURN_IF_ERROR(added);
+    FLAMEDB_RETURN_IF_ERROR(s);
   }
   const auto ms = [](base::Duration d) {
     return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());

@@ -63,6 +63,39 @@ class FlakyBucket final : public objstore::ForwardingBucket {
   std::string fail_prefix_ GUARDED_BY(mu_) = "\x01";
 };
 
+// The ingester's view of the index: adds take `add_time` by the fake clock (an etcd leader
+// election) and fail while `fail_adds` is set. Everything else goes to `inner`.
+class SlowIndex final : public metastore::BlockIndex {
+ public:
+  SlowIndex(metastore::BlockIndex& inner, flamedb::testing::FakeClock& clock)
+      : inner_(inner), clock_(clock) {}
+  std::vector<metastore::BlockRef> Blocks(std::string_view t) const override {
+    return inner_.Blocks(t);
+  }
+  std::vector<std::string> Tenants() const override { return inner_.Tenants(); }
+  Status Add(metastore::BlockRef block) override {
+    clock_.Advance(add_time);
+    if (fail_adds) return UnavailableError("injected index failure");
+    return inner_.Add(std::move(block));
+  }
+  Result<std::optional<std::vector<metastore::BlockRef>>> Replace(
+      std::string_view t, const std::set<std::string>& sources,
+      metastore::BlockRef merged) override {
+    return inner_.Replace(t, sources, std::move(merged));
+  }
+  Result<std::vector<metastore::BlockRef>> RemoveIf(
+      std::string_view t, const std::function<bool(const block::BlockMeta&)>& pred) override {
+    return inner_.RemoveIf(t, pred);
+  }
+
+  base::Duration add_time = base::Duration::zero();  // Set while no ingester runs.
+  bool fail_adds = false;
+
+ private:
+  metastore::BlockIndex& inner_;
+  flamedb::testing::FakeClock& clock_;
+};
+
 class IngesterTest : public ::testing::Test {
  protected:
   IngesterTest() {
@@ -84,6 +117,7 @@ class IngesterTest : public ::testing::Test {
     auto index = metastore::EmbeddedIndex::Load(bucket_, {}, logger_, *metrics_);
     EXPECT_THAT(index, IsOk());
     index_ = std::move(*index);
+    slow_index_ = std::make_unique<SlowIndex>(*index_, clock_);
     compactor_ = std::make_unique<compactor::Compactor>(
         compactor::CompactorOptions{
             .scratch_dir = ::testing::TempDir(),
@@ -98,7 +132,7 @@ class IngesterTest : public ::testing::Test {
                                     .staging_dir = staging_dir_,
                                     .max_upload_wait = max_upload_wait_,
                                     .segment_objects = segment_objects_},
-                                   bucket_, *index_, *overrides_, clock_, logger_, *metrics_);
+                                   bucket_, *slow_index_, *overrides_, clock_, logger_, *metrics_);
     EXPECT_THAT(ingester, IsOk());
     querier_ = std::make_unique<querier::Querier>(*index_, ingester->get());
     return std::move(ingester).value();
@@ -137,6 +171,7 @@ class IngesterTest : public ::testing::Test {
   std::unique_ptr<base::MetricsRegistry> metrics_;
   FlakyBucket bucket_;
   std::unique_ptr<metastore::EmbeddedIndex> index_;
+  std::unique_ptr<SlowIndex> slow_index_;  // The ingester's way to index_.
   std::unique_ptr<compactor::Compactor> compactor_;
   std::unique_ptr<querier::Querier> querier_;
 };

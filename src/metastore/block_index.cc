@@ -59,8 +59,12 @@ Status DeleteBlock(objstore::Bucket& bucket, const block::BlockMeta& meta) {
   return bucket.Delete(DataKey(meta));
 }
 
-Status BlockIndex::AddAll(std::vector<BlockRef> blocks) {
-  for (BlockRef& b : blocks) FLAMEDB_RETURN_IF_ERROR(Add(std::move(b)));
+Status BlockIndex::AddAll(std::vector<BlockRef> blocks, size_t* added) {
+  *added = 0;
+  for (BlockRef& b : blocks) {
+    FLAMEDB_RETURN_IF_ERROR(Add(std::move(b)));
+    ++*added;
+  }
   return OkStatus();
 }
 

@@ -42,9 +42,10 @@ class BlockIndex {
   // Errors (the etcd index only): kUnavailable, etcd's; the block is then not in the index.
   virtual Status Add(BlockRef block) = 0;
   // Add of several blocks of different tenants (a segment's). Each tenant's block is added in
-  // one step; the etcd index adds up to dozens in one transaction. Errors as Add's: the blocks
-  // before the failing one may be in the index (Blocks() says which).
-  virtual Status AddAll(std::vector<BlockRef> blocks);
+  // one step; the etcd index adds up to dozens in one transaction. `*added` says how many of
+  // `blocks`, from the first, are in the index, also on error (a retry adds the rest). Errors
+  // as Add's.
+  virtual Status AddAll(std::vector<BlockRef> blocks, size_t* added);
   // Puts `merged` in and takes every block named in `sources` out, in one step. Returns the
   // blocks taken out, or nullopt (and changes nothing) when one of `sources` is gone.
   virtual Result<std::optional<std::vector<BlockRef>>> Replace(

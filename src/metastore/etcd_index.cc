@@ -306,7 +306,8 @@ Status EtcdIndex::Add(BlockRef block) {
   return OkStatus();
 }
 
-Status EtcdIndex::AddAll(std::vector<BlockRef> blocks) {
+Status EtcdIndex::AddAll(std::vector<BlockRef> blocks, size_t* added) {
+  *added = 0;
   // etcd refuses transactions of more than 128 operations (--max-txn-ops); a block takes two.
   constexpr size_t kBlocksPerTxn = 60;
   for (size_t first = 0; first < blocks.size(); first += kBlocksPerTxn) {
@@ -327,10 +328,12 @@ Status EtcdIndex::AddAll(std::vector<BlockRef> blocks) {
       if (!txn.succeeded) {
         // One is there already (a retry after a lost answer): each on its own, which keeps it.
         FLAMEDB_RETURN_IF_ERROR(Add(std::move(blocks[i])));
+        ++*added;
         continue;
       }
       const std::string tenant = blocks[i]->meta.tenant;
       Publish(txn.revision, tenant, {}, std::move(blocks[i]));
+      ++*added;
     }
   }
   return OkStatus();

@@ -63,7 +63,7 @@ class EtcdIndex final : public BlockIndex {
   std::vector<BlockRef> Blocks(std::string_view tenant) const override EXCLUDES(mu_);
   std::vector<std::string> Tenants() const override EXCLUDES(mu_);
   Status Add(BlockRef block) override EXCLUDES(mu_);
-  Status AddAll(std::vector<BlockRef> blocks) override EXCLUDES(mu_);
+  Status AddAll(std::vector<BlockRef> blocks, size_t* added) override EXCLUDES(mu_);
   Result<std::optional<std::vector<BlockRef>>> Replace(std::string_view tenant,
                                                        const std::set<std::string>& sources,
                                                        BlockRef merged) override EXCLUDES(mu_);

@@ -254,8 +254,11 @@ TEST_F(EtcdIndexTest, AddAllAddsASegmentOfMoreTenantsThanOneTransactionTakes) {
   std::vector<BlockRef> blocks;
   for (int t = 0; t < 130; ++t) blocks.push_back(Write("t" + std::to_string(t), kA, 9));
 
-  ASSERT_THAT(index->AddAll(blocks), IsOk());
-  ASSERT_THAT(index->AddAll(blocks), IsOk());  // A retry after a lost answer.
+  size_t added = 0;
+  ASSERT_THAT(index->AddAll(blocks, &added), IsOk());
+  EXPECT_EQ(added, blocks.size());
+  ASSERT_THAT(index->AddAll(blocks, &added), IsOk());  // A retry after a lost answer.
+  EXPECT_EQ(added, blocks.size());
 
   auto reader = Open();
   EXPECT_EQ(reader->Tenants().size(), 130u);

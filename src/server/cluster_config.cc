@@ -47,7 +47,8 @@ void ClusterConfig::Register(base::FlagSet& f) {
   f.Duration("segment-writer.max-upload-wait", &max_upload_wait, std::chrono::seconds(2),
              "Bucket acknowledgement: once the oldest segment not yet in the bucket has waited "
              "this long (the bucket is down or hangs), pushes are refused at once with 503 "
-             "instead of waiting, until segments reach the bucket again.",
+             "instead of waiting, until segments reach the bucket again (the index step after "
+             "the bucket's PUT does not count).",
              {.yaml = "segment_writer.max_upload_wait"});
   f.Duration("compactor.delete-delay", &compactor_delete_delay, std::chrono::minutes(15),
              "Cluster mode: how long the blocks a merge replaced, or retention took out, stay "
