@@ -1,5 +1,6 @@
-// Helpers the querier.v1.QuerierService handlers share (querier_service.cc,
-// querier_stacks.cc): proto conversions and the method wrapper. Internal to api/.
+// The querier.v1.QuerierService handlers, one per RPC (querier_meta.cc, querier_series.cc,
+// querier_stacks.cc), and what they share: proto conversions and the method wrapper.
+// querier_service.cc lists them. Internal to api/ and its tests.
 #pragma once
 
 #include <functional>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "api/querier_service.h"
+#include "google/v1/profile.pb.h"
 #include "querier/v1/querier.pb.h"
 #include "types/v1/types.pb.h"
 
@@ -41,16 +43,25 @@ void FillLevels(const From& from, To& out) {
   out.set_max_self(from.max_self);
 }
 
+// What a handler runs a request with: the engine, the caller's tenant, the request's limits.
+struct Call {
+  query::Engine& engine;
+  const std::string& tenant;
+  query::QueryContext& ctx;
+  const query::QueryLimits& limits;
+};
+
 template <typename Req, typename Resp>
-UnaryMethod Method(const std::string& name, const QuerierDeps& deps,
-                   std::function<Status(query::Engine&, const std::string&, query::QueryContext&,
-                                        const Req&, Resp&)>
-                       fn) {
+using Handler = Status (*)(const Call& call, const Req& req, Resp& resp);
+
+// The method `name` of querier.v1.QuerierService, answered by `fn`.
+template <typename Req, typename Resp>
+UnaryMethod Method(const std::string& name, const QuerierDeps& deps, Handler<Req, Resp> fn) {
   return MakeUnaryMethod<Req, Resp>(
       "/querier.v1.QuerierService/" + name, true,
-      [deps, fn = std::move(fn)](RequestContext& ctx, const Req& req, Resp& resp) {
+      [deps, fn](RequestContext& ctx, const Req& req, Resp& resp) {
         query::QueryContext qctx = MakeQueryContext(ctx, deps);
-        return fn(*deps.engine, ctx.tenant, qctx, req, resp);
+        return fn(Call{*deps.engine, ctx.tenant, qctx, deps.limits}, req, resp);
       });
 }
 
@@ -66,7 +77,32 @@ inline std::optional<int64_t> OptionalMaxNodes(bool has, int64_t value) {
   return has ? std::optional<int64_t>(value) : std::nullopt;
 }
 
-// The stack methods: SelectMergeStacktraces, Diff, SelectMergeProfile, SelectMergeSpanProfile.
-void AddStackMethods(const QuerierDeps& deps, std::vector<UnaryMethod>& out);
+// One handler per RPC; each has the contract of the method of its name (spec §4) and refuses
+// by name the fields of Pyroscope's messages that flamedb does not support.
+// querier_meta.cc:
+Status ProfileTypes(const Call& call, const qv1::ProfileTypesRequest& req,
+                    qv1::ProfileTypesResponse& resp);
+Status LabelValues(const Call& call, const tv1::LabelValuesRequest& req,
+                   tv1::LabelValuesResponse& resp);
+Status LabelNames(const Call& call, const tv1::LabelNamesRequest& req,
+                  tv1::LabelNamesResponse& resp);
+Status Series(const Call& call, const qv1::SeriesRequest& req, qv1::SeriesResponse& resp);
+Status AnalyzeQuery(const Call& call, const qv1::AnalyzeQueryRequest& req,
+                    qv1::AnalyzeQueryResponse& resp);
+Status GetProfileStats(const Call& call, const tv1::GetProfileStatsRequest& req,
+                       tv1::GetProfileStatsResponse& resp);
+// querier_series.cc:
+Status SelectSeries(const Call& call, const qv1::SelectSeriesRequest& req,
+                    qv1::SelectSeriesResponse& resp);
+Status SelectHeatmap(const Call& call, const qv1::SelectHeatmapRequest& req,
+                     qv1::SelectHeatmapResponse& resp);
+// querier_stacks.cc:
+Status SelectMergeStacktraces(const Call& call, const qv1::SelectMergeStacktracesRequest& req,
+                              qv1::SelectMergeStacktracesResponse& resp);
+Status Diff(const Call& call, const qv1::DiffRequest& req, qv1::DiffResponse& resp);
+Status SelectMergeProfile(const Call& call, const qv1::SelectMergeProfileRequest& req,
+                          google::v1::Profile& resp);
+Status SelectMergeSpanProfile(const Call& call, const qv1::SelectMergeSpanProfileRequest& req,
+                              qv1::SelectMergeSpanProfileResponse& resp);
 
 }  // namespace flamedb::api::querier_internal

@@ -41,58 +41,25 @@ Result<query::StackQuery> StackQueryOf(const qv1::SelectMergeStacktracesRequest&
   return q;
 }
 
-Result<query::FunctionTree> MergeRequest(query::Engine& e, const std::string& tenant,
-                                         query::QueryContext& qctx,
-                                         const qv1::SelectMergeStacktracesRequest& req,
-                                         const query::QueryLimits& limits) {
-  FLAMEDB_ASSIGN_OR_RETURN(query::StackQuery q, StackQueryOf(req, limits));
-  return e.MergeStacktraces(tenant, q, qctx);
+Result<query::FunctionTree> MergeRequest(const Call& call,
+                                         const qv1::SelectMergeStacktracesRequest& req) {
+  FLAMEDB_ASSIGN_OR_RETURN(query::StackQuery q, StackQueryOf(req, call.limits));
+  return call.engine.MergeStacktraces(call.tenant, q, call.ctx);
 }
 
 // The merged pprof of `q` into `out`. `max_nodes`: kept as SelectMergeProfile keeps it (not
 // truncated unless asked for, Pyroscope's default, spec §4.8).
-Status MergePprof(query::Engine& e, const std::string& tenant, query::QueryContext& qctx,
-                  query::StackQuery q, bool has_max_nodes, int64_t raw_max_nodes, int64_t start,
-                  int64_t end, google::v1::Profile& out) {
+Status MergePprof(const Call& call, query::StackQuery q, bool has_max_nodes,
+                  int64_t raw_max_nodes, int64_t start, int64_t end, google::v1::Profile& out) {
   int64_t max_nodes = 0;
   if (has_max_nodes && raw_max_nodes != 0) {
     FLAMEDB_ASSIGN_OR_RETURN(max_nodes, query::EffectiveMaxNodes(raw_max_nodes));
   }
   const query::MergeProfileQuery mq{std::move(q), max_nodes, end * 1000000,
                                     (end - start) * 1000000};
-  FLAMEDB_ASSIGN_OR_RETURN(std::string pprof, e.MergeProfile(tenant, mq, qctx));
+  FLAMEDB_ASSIGN_OR_RETURN(std::string pprof, call.engine.MergeProfile(call.tenant, mq, call.ctx));
   if (!out.ParseFromString(pprof)) {
     return InternalError("the merged profile does not parse as google.v1.Profile");
-  }
-  return OkStatus();
-}
-
-Status SelectMergeStacktraces(query::Engine& e, const std::string& tenant,
-                              query::QueryContext& qctx,
-                              const qv1::SelectMergeStacktracesRequest& req,
-                              qv1::SelectMergeStacktracesResponse& resp,
-                              const query::QueryLimits& limits) {
-  FLAMEDB_ASSIGN_OR_RETURN(query::StackQuery q, StackQueryOf(req, limits));
-  if (req.format() == qv1::PROFILE_FORMAT_PPROF) {
-    return MergePprof(e, tenant, qctx, std::move(q), req.has_max_nodes(), req.max_nodes(),
-                      req.start(), req.end(), *resp.mutable_pprof()->mutable_profile());
-  }
-  FLAMEDB_ASSIGN_OR_RETURN(
-      int64_t max_nodes,
-      query::EffectiveMaxNodes(OptionalMaxNodes(req.has_max_nodes(), req.max_nodes())));
-  FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree tree, e.MergeStacktraces(tenant, q, qctx));
-  if (req.format() == qv1::PROFILE_FORMAT_DOT) {
-    resp.set_dot(query::BuildDot(tree, req.profile_typeid(), max_nodes));
-    return OkStatus();
-  }
-  if (req.format() != qv1::PROFILE_FORMAT_UNSPECIFIED &&
-      req.format() != qv1::PROFILE_FORMAT_FLAMEGRAPH && req.format() != qv1::PROFILE_FORMAT_TREE) {
-    return InvalidArgumentError("format " + std::to_string(req.format()) + " is not a ProfileFormat");
-  }
-  if (req.format() == qv1::PROFILE_FORMAT_TREE) {
-    resp.set_tree(query::BuildTreeBytes(tree, max_nodes));
-  } else {
-    FillLevels(query::BuildFlameGraph(tree, max_nodes), *resp.mutable_flamegraph());
   }
   return OkStatus();
 }
@@ -116,55 +83,69 @@ void FillDiff(const query::FlameGraphDiff& d, qv1::FlameGraphDiff& out) {
 
 }  // namespace
 
-void AddStackMethods(const QuerierDeps& deps, std::vector<UnaryMethod>& out) {
-  const query::QueryLimits limits = deps.limits;
-  out.push_back(Method<qv1::SelectMergeStacktracesRequest, qv1::SelectMergeStacktracesResponse>(
-      "SelectMergeStacktraces", deps,
-      [limits](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
-        return SelectMergeStacktraces(e, tenant, qctx, req, resp, limits);
-      }));
-  out.push_back(Method<qv1::DiffRequest, qv1::DiffResponse>(
-      "Diff", deps,
-      [limits](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
-        const int64_t raw = std::max(req.left().max_nodes(), req.right().max_nodes());
-        FLAMEDB_ASSIGN_OR_RETURN(int64_t max_nodes, query::EffectiveMaxNodes(raw));
-        FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree left,
-                                 MergeRequest(e, tenant, qctx, req.left(), limits));
-        FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree right,
-                                 MergeRequest(e, tenant, qctx, req.right(), limits));
-        FLAMEDB_ASSIGN_OR_RETURN(query::FlameGraphDiff diff,
-                                 query::BuildFlameGraphDiff(left, right, max_nodes));
-        FillDiff(diff, *resp.mutable_flamegraph());
-        return OkStatus();
-      }));
-  out.push_back(Method<qv1::SelectMergeProfileRequest, google::v1::Profile>(
-      "SelectMergeProfile", deps,
-      [limits](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
-        FLAMEDB_RETURN_IF_ERROR(RefuseUnsupported(req));
-        FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
-                                 query::CheckRange(req.start(), req.end(), true, limits));
-        query::StackQuery q{req.profile_typeid(), req.label_selector(), range, {}, {}};
-        if (req.has_stack_trace_selector()) q.stacks = ToStackSelector(req.stack_trace_selector());
-        FLAMEDB_ASSIGN_OR_RETURN(q.profiles,
-                                 query::ParseProfileIds(Strings(req.profile_id_selector())));
-        return MergePprof(e, tenant, qctx, std::move(q), req.has_max_nodes(), req.max_nodes(),
-                          req.start(), req.end(), resp);
-      }));
-  out.push_back(Method<qv1::SelectMergeSpanProfileRequest, qv1::SelectMergeSpanProfileResponse>(
-      "SelectMergeSpanProfile", deps,
-      [limits](query::Engine& e, const std::string& tenant, query::QueryContext& qctx, const auto& req, auto& resp) {
-        FLAMEDB_ASSIGN_OR_RETURN(
-            int64_t max_nodes,
-            query::EffectiveMaxNodes(OptionalMaxNodes(req.has_max_nodes(), req.max_nodes())));
-        FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
-                                 query::CheckRange(req.start(), req.end(), true, limits));
-        query::StackQuery q{req.profile_typeid(), req.label_selector(), range, {}, {}};
-        FLAMEDB_ASSIGN_OR_RETURN(q.span_ids, query::ParseSpanSelector(Strings(req.span_selector())));
-        FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree tree,
-                                 e.MergeStacktraces(tenant, q, qctx));
-        FillMerged(tree, req.format(), max_nodes, resp);
-        return OkStatus();
-      }));
+Status SelectMergeStacktraces(const Call& call, const qv1::SelectMergeStacktracesRequest& req,
+                              qv1::SelectMergeStacktracesResponse& resp) {
+  FLAMEDB_ASSIGN_OR_RETURN(query::StackQuery q, StackQueryOf(req, call.limits));
+  if (req.format() == qv1::PROFILE_FORMAT_PPROF) {
+    return MergePprof(call, std::move(q), req.has_max_nodes(), req.max_nodes(),
+                      req.start(), req.end(), *resp.mutable_pprof()->mutable_profile());
+  }
+  FLAMEDB_ASSIGN_OR_RETURN(
+      int64_t max_nodes,
+      query::EffectiveMaxNodes(OptionalMaxNodes(req.has_max_nodes(), req.max_nodes())));
+  FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree tree, call.engine.MergeStacktraces(call.tenant, q, call.ctx));
+  if (req.format() == qv1::PROFILE_FORMAT_DOT) {
+    resp.set_dot(query::BuildDot(tree, req.profile_typeid(), max_nodes));
+    return OkStatus();
+  }
+  if (req.format() != qv1::PROFILE_FORMAT_UNSPECIFIED &&
+      req.format() != qv1::PROFILE_FORMAT_FLAMEGRAPH && req.format() != qv1::PROFILE_FORMAT_TREE) {
+    return InvalidArgumentError("format " + std::to_string(req.format()) + " is not a ProfileFormat");
+  }
+  if (req.format() == qv1::PROFILE_FORMAT_TREE) {
+    resp.set_tree(query::BuildTreeBytes(tree, max_nodes));
+  } else {
+    FillLevels(query::BuildFlameGraph(tree, max_nodes), *resp.mutable_flamegraph());
+  }
+  return OkStatus();
+}
+
+Status Diff(const Call& call, const qv1::DiffRequest& req, qv1::DiffResponse& resp) {
+  const int64_t raw = std::max(req.left().max_nodes(), req.right().max_nodes());
+  FLAMEDB_ASSIGN_OR_RETURN(int64_t max_nodes, query::EffectiveMaxNodes(raw));
+  FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree left, MergeRequest(call, req.left()));
+  FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree right, MergeRequest(call, req.right()));
+  FLAMEDB_ASSIGN_OR_RETURN(query::FlameGraphDiff diff,
+                           query::BuildFlameGraphDiff(left, right, max_nodes));
+  FillDiff(diff, *resp.mutable_flamegraph());
+  return OkStatus();
+}
+
+Status SelectMergeProfile(const Call& call, const qv1::SelectMergeProfileRequest& req,
+                          google::v1::Profile& resp) {
+  FLAMEDB_RETURN_IF_ERROR(RefuseUnsupported(req));
+  FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
+                           query::CheckRange(req.start(), req.end(), true, call.limits));
+  query::StackQuery q{req.profile_typeid(), req.label_selector(), range, {}, {}};
+  if (req.has_stack_trace_selector()) q.stacks = ToStackSelector(req.stack_trace_selector());
+  FLAMEDB_ASSIGN_OR_RETURN(q.profiles, query::ParseProfileIds(Strings(req.profile_id_selector())));
+  return MergePprof(call, std::move(q), req.has_max_nodes(), req.max_nodes(), req.start(),
+                    req.end(), resp);
+}
+
+Status SelectMergeSpanProfile(const Call& call, const qv1::SelectMergeSpanProfileRequest& req,
+                              qv1::SelectMergeSpanProfileResponse& resp) {
+  FLAMEDB_ASSIGN_OR_RETURN(
+      int64_t max_nodes,
+      query::EffectiveMaxNodes(OptionalMaxNodes(req.has_max_nodes(), req.max_nodes())));
+  FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
+                           query::CheckRange(req.start(), req.end(), true, call.limits));
+  query::StackQuery q{req.profile_typeid(), req.label_selector(), range, {}, {}};
+  FLAMEDB_ASSIGN_OR_RETURN(q.span_ids, query::ParseSpanSelector(Strings(req.span_selector())));
+  FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree tree,
+                           call.engine.MergeStacktraces(call.tenant, q, call.ctx));
+  FillMerged(tree, req.format(), max_nodes, resp);
+  return OkStatus();
 }
 
 }  // namespace flamedb::api::querier_internal

@@ -89,6 +89,16 @@ Status Run(const iv1::BackendRequest& r, const query::Sources& s, query::QueryCo
       SeriesToProto(partial, *out.mutable_series());
       return OkStatus();
     }
+    case iv1::METHOD_SELECT_HEATMAP: {
+      const query::HeatmapQuery q{r.profile_type(), r.selector(), r.start_ms(), r.end_ms(),
+                                  r.step_seconds(), Strings(r.group_by()), r.heatmap_spans(),
+                                  r.exemplars() != 0, 0};
+      const query::QueryLimits limits{.max_query_length_ms = r.max_query_length_ms()};
+      FLAMEDB_ASSIGN_OR_RETURN(query::HeatmapPartial partial,
+                               query::CollectHeatmap(s, q, limits, ctx));
+      HeatmapToProto(partial, *out.mutable_heatmap());
+      return OkStatus();
+    }
     case iv1::METHOD_MERGE_PROFILE: {
       FLAMEDB_ASSIGN_OR_RETURN(query::ProfilePartial partial,
                                query::CollectProfile(s, {ToStackQuery(r), 0, 0, 0}, ctx));

@@ -1,5 +1,6 @@
 #include "frontend/partials.h"
 
+#include <algorithm>
 #include <numeric>
 
 #include "block/symbols.h"
@@ -90,6 +91,73 @@ Result<query::SeriesPartial> SeriesFromProto(
       }
       group.buckets[g.timestamps_ms(i)].Add(part);
     }
+  }
+  return out;
+}
+
+namespace {
+
+template <typename Repeated>
+void AddPairs(const model::Labels& labels, Repeated& out) {
+  for (const model::LabelPair& p : labels.pairs()) {
+    types::v1::LabelPair* pair = out.Add();
+    pair->set_name(p.name);
+    pair->set_value(p.value);
+  }
+}
+
+template <typename Repeated>
+model::Labels Pairs(const Repeated& in) {
+  std::vector<model::LabelPair> pairs;
+  for (const types::v1::LabelPair& p : in) pairs.push_back({p.name(), p.value()});
+  return model::Labels(std::move(pairs));
+}
+
+}  // namespace
+
+void HeatmapToProto(const query::HeatmapPartial& partial,
+                    google::protobuf::RepeatedPtrField<iv1::HeatmapGroup>& out) {
+  for (const auto& [key, group] : partial) {
+    iv1::HeatmapGroup* g = out.Add();
+    AddPairs(group.labels, *g->mutable_labels());
+    for (const model::Labels& l : group.series) AddPairs(l, *g->add_series()->mutable_labels());
+    const bool spans = std::any_of(group.points.begin(), group.points.end(),
+                                   [](const query::HeatmapPoint& p) { return p.span_id != 0; });
+    for (const query::HeatmapPoint& p : group.points) {
+      g->add_slots_ms(p.slot_ms);
+      g->add_times_ns(p.time_ns);
+      g->add_values(p.value);
+      if (!group.series.empty()) g->add_series_refs(p.series);
+      if (spans) g->add_span_ids(p.span_id);
+    }
+  }
+}
+
+Result<query::HeatmapPartial> HeatmapFromProto(
+    const google::protobuf::RepeatedPtrField<iv1::HeatmapGroup>& in) {
+  query::HeatmapPartial out;
+  for (const iv1::HeatmapGroup& g : in) {
+    const int n = g.slots_ms_size();
+    if (g.times_ns_size() != n || g.values_size() != n ||
+        (g.series_size() != 0 && g.series_refs_size() != n) ||
+        (g.span_ids_size() != 0 && g.span_ids_size() != n)) {
+      return DataLossError("query-backend heatmap: columns of unequal length");
+    }
+    query::HeatmapGroup group;
+    group.labels = Pairs(g.labels());
+    for (const types::v1::Labels& l : g.series()) group.series.push_back(Pairs(l.labels()));
+    group.points.reserve(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      const uint32_t ref = g.series_refs_size() != 0 ? g.series_refs(i) : 0;
+      if (g.series_size() != 0 && ref >= static_cast<uint32_t>(g.series_size())) {
+        return DataLossError("query-backend heatmap: series reference out of range");
+      }
+      group.points.push_back({g.slots_ms(i), g.times_ns(i), g.values(i), ref,
+                              g.span_ids_size() != 0 ? g.span_ids(i) : 0});
+    }
+    query::HeatmapPartial one;
+    one[group.labels.ToString()] = std::move(group);
+    query::MergeHeatmap(std::move(one), out);
   }
   return out;
 }

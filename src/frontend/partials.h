@@ -5,6 +5,7 @@
 #include "base/status.h"
 #include "flamedb/internal/v1/query_backend.pb.h"
 #include "query/function_tree.h"
+#include "query/heatmap.h"
 #include "query/pprof_merge.h"
 #include "query/series.h"
 
@@ -21,6 +22,12 @@ void SeriesToProto(const query::SeriesPartial& partial,
 // Errors: kDataLoss (columns of unequal length).
 Result<query::SeriesPartial> SeriesFromProto(
     const google::protobuf::RepeatedPtrField<iv1::SeriesGroup>& in);
+
+void HeatmapToProto(const query::HeatmapPartial& partial,
+                    google::protobuf::RepeatedPtrField<iv1::HeatmapGroup>& out);
+// Errors: kDataLoss (columns of unequal length, a series reference out of range).
+Result<query::HeatmapPartial> HeatmapFromProto(
+    const google::protobuf::RepeatedPtrField<iv1::HeatmapGroup>& in);
 
 void ProfileToProto(const query::ProfilePartial& partial, iv1::ProfilePartial& out);
 // Errors: kDataLoss (the symbols do not decode, or values and stack nodes differ in number).

@@ -316,6 +316,31 @@ Result<std::vector<query::TimeSeries>> RemoteEngine::SelectSeries(std::string_vi
   return query::FinishSeries(std::move(merged), q);
 }
 
+Result<query::Heatmap> RemoteEngine::SelectHeatmap(std::string_view tenant,
+                                                   const query::HeatmapQuery& q,
+                                                   query::QueryContext& ctx) {
+  FLAMEDB_ASSIGN_OR_RETURN(query::HeatmapPartial merged,
+                           query::CollectHeatmap({}, q, options_.limits, ctx));  // Validates.
+  const store::TimeRange range = query::HeatmapRange(q);
+  Request r;
+  SetRange(r.proto, tenant, iv1::METHOD_SELECT_HEATMAP, range);
+  r.proto.set_profile_type(q.profile_type);
+  r.proto.set_selector(q.selector);
+  r.proto.set_start_ms(q.start_ms);
+  r.proto.set_end_ms(q.end_ms);
+  r.proto.set_step_seconds(q.step_seconds);
+  for (const std::string& g : q.group_by) r.proto.add_group_by(g);
+  r.proto.set_heatmap_spans(q.spans);
+  r.proto.set_exemplars(q.exemplars ? 1 : 0);
+  r.proto.set_max_query_length_ms(options_.limits.max_query_length_ms);
+  FLAMEDB_ASSIGN_OR_RETURN(Responses rs, FanOut(index_.Blocks(tenant), range, r, ctx));
+  for (const iv1::BackendResponse& resp : rs.all) {
+    FLAMEDB_ASSIGN_OR_RETURN(query::HeatmapPartial part, HeatmapFromProto(resp.heatmap()));
+    query::MergeHeatmap(std::move(part), merged);
+  }
+  return query::FinishHeatmap(std::move(merged), q);
+}
+
 Result<std::string> RemoteEngine::MergeProfile(std::string_view tenant,
                                                const query::MergeProfileQuery& q,
                                                query::QueryContext& ctx) {

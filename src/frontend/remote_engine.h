@@ -71,6 +71,8 @@ class RemoteEngine final : public query::Engine {
   Result<std::vector<query::TimeSeries>> SelectSeries(std::string_view tenant,
                                                       const query::SeriesQuery& query,
                                                       query::QueryContext& ctx) override;
+  Result<query::Heatmap> SelectHeatmap(std::string_view tenant, const query::HeatmapQuery& query,
+                                      query::QueryContext& ctx) override;
   Result<std::string> MergeProfile(std::string_view tenant, const query::MergeProfileQuery& query,
                                    query::QueryContext& ctx) override;
   Result<query::QueryAnalysis> AnalyzeQuery(std::string_view tenant, const std::string& query,

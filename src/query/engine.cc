@@ -37,6 +37,13 @@ Result<std::vector<TimeSeries>> LocalEngine::SelectSeries(std::string_view tenan
   return query::SelectSeries(sources_(tenant).sources, query, limits_, ctx);
 }
 
+Result<Heatmap> LocalEngine::SelectHeatmap(std::string_view tenant, const HeatmapQuery& query,
+                                           QueryContext& ctx) {
+  FLAMEDB_ASSIGN_OR_RETURN(HeatmapPartial partial,
+                           CollectHeatmap(sources_(tenant).sources, query, limits_, ctx));
+  return FinishHeatmap(std::move(partial), query);
+}
+
 Result<std::string> LocalEngine::MergeProfile(std::string_view tenant,
                                               const MergeProfileQuery& query, QueryContext& ctx) {
   return query::MergeProfile(sources_(tenant).sources, query, ctx);

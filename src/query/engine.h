@@ -15,6 +15,7 @@
 #include "query/analyze.h"
 #include "query/context.h"
 #include "query/function_tree.h"
+#include "query/heatmap.h"
 #include "query/pprof_merge.h"
 #include "query/querier.h"
 #include "query/series.h"
@@ -29,8 +30,8 @@ struct TenantSources {
 };
 
 // Thread-safe. Each method has the contract (and errors) of the function of the same name in
-// querier.h, series.h, pprof_merge.h and analyze.h, over the tenant's data; an engine that
-// reads remote parts adds kUnavailable when none of the processes holding a part answers.
+// querier.h, series.h, heatmap.h, pprof_merge.h and analyze.h, over the tenant's data; an
+// engine that reads remote parts adds kUnavailable when none of the processes holding a part answers.
 class Engine {
  public:
   virtual ~Engine() = default;
@@ -56,6 +57,8 @@ class Engine {
   virtual Result<std::vector<TimeSeries>> SelectSeries(std::string_view tenant,
                                                        const SeriesQuery& query,
                                                        QueryContext& ctx) = 0;
+  virtual Result<Heatmap> SelectHeatmap(std::string_view tenant, const HeatmapQuery& query,
+                                        QueryContext& ctx) = 0;
   virtual Result<std::string> MergeProfile(std::string_view tenant,
                                            const MergeProfileQuery& query, QueryContext& ctx) = 0;
   virtual Result<QueryAnalysis> AnalyzeQuery(std::string_view tenant, const std::string& query,
@@ -88,6 +91,8 @@ class LocalEngine final : public Engine {
                                         QueryContext& ctx) override;
   Result<std::vector<TimeSeries>> SelectSeries(std::string_view tenant, const SeriesQuery& query,
                                                QueryContext& ctx) override;
+  Result<Heatmap> SelectHeatmap(std::string_view tenant, const HeatmapQuery& query,
+                                QueryContext& ctx) override;
   Result<std::string> MergeProfile(std::string_view tenant, const MergeProfileQuery& query,
                                    QueryContext& ctx) override;
   Result<QueryAnalysis> AnalyzeQuery(std::string_view tenant, const std::string& query,

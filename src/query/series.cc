@@ -55,23 +55,9 @@ void Consider(const store::RowView& row, int64_t value, uint64_t span_id,
 // span: {0, 0}. Ties go to the smaller span id.
 std::pair<uint64_t, int64_t> LargestSpan(const store::RowView& row,
                                          const std::vector<std::vector<bool>>& masks) {
-  std::vector<std::pair<uint64_t, int64_t>> spans;
-  for (size_t i = 0; i < row.spans.size() && i < row.stacks.size(); ++i) {
-    if (row.spans[i] == 0) continue;
-    if (!masks.empty() && (row.partition >= masks.size() || row.stacks[i] >= masks[row.partition].size() ||
-                           !masks[row.partition][row.stacks[i]])) {
-      continue;
-    }
-    spans.emplace_back(row.spans[i], row.values[i]);
-  }
-  std::sort(spans.begin(), spans.end());
   std::pair<uint64_t, int64_t> best{0, 0};
-  for (size_t i = 0; i < spans.size();) {
-    int64_t sum = 0;
-    size_t j = i;
-    for (; j < spans.size() && spans[j].first == spans[i].first; ++j) sum += spans[j].second;
-    if (sum > best.second) best = {spans[i].first, sum};
-    i = j;
+  for (const auto& [span, sum] : SpanSums(row, masks)) {
+    if (sum > best.second) best = {span, sum};
   }
   return best;
 }
@@ -140,6 +126,30 @@ Status ReadSource(const store::ProfileSource& s, const Selector& sel, const Seri
 }
 
 }  // namespace
+
+std::vector<std::pair<uint64_t, int64_t>> SpanSums(const store::RowView& row,
+                                                   const std::vector<std::vector<bool>>& masks) {
+  std::vector<std::pair<uint64_t, int64_t>> spans;
+  for (size_t i = 0; i < row.spans.size() && i < row.stacks.size(); ++i) {
+    if (row.spans[i] == 0) continue;
+    if (!masks.empty() && (row.partition >= masks.size() || row.stacks[i] >= masks[row.partition].size() ||
+                           !masks[row.partition][row.stacks[i]])) {
+      continue;
+    }
+    spans.emplace_back(row.spans[i], row.values[i]);
+  }
+  std::sort(spans.begin(), spans.end());
+  size_t out = 0;
+  for (size_t i = 0; i < spans.size(); ++i) {
+    if (out > 0 && spans[out - 1].first == spans[i].first) {
+      spans[out - 1].second += spans[i].second;
+    } else {
+      spans[out++] = spans[i];
+    }
+  }
+  spans.resize(out);
+  return spans;
+}
 
 bool Exemplar::Beats(const Exemplar& other) const {
   if (value != other.value) return value > other.value;

@@ -43,6 +43,11 @@ struct Exemplar {
   bool Beats(const Exemplar& other) const;
 };
 
+// The spans of `row` with the sum of their samples (those `masks` keeps: per partition, by
+// stack; empty: all), by span id. Samples without a span are left out.
+std::vector<std::pair<uint64_t, int64_t>> SpanSums(const store::RowView& row,
+                                                   const std::vector<std::vector<bool>>& masks);
+
 struct Point {
   int64_t timestamp_ms = 0;
   double value = 0;
