@@ -151,6 +151,22 @@ std::string Text(const std::vector<query::TimeSeries>& series) {
   return out;
 }
 
+std::string Text(const query::Heatmap& h) {
+  std::string out;
+  for (int64_t y : h.y_min) out += std::to_string(y) + " ";
+  for (const query::HeatmapSeries& s : h.series) {
+    out += "\n" + s.labels.ToString() + ":";
+    for (const query::HeatmapSlot& slot : s.slots) {
+      out += " " + std::to_string(slot.timestamp_ms) + "=";
+      for (int32_t c : slot.counts) out += std::to_string(c) + ",";
+      for (const query::Exemplar& e : slot.exemplars) {
+        out += "[" + std::to_string(e.value) + "@" + std::to_string(e.time_ns) + e.labels.ToString() + "]";
+      }
+    }
+  }
+  return out;
+}
+
 void ExpectSameFlameGraphs(const query::FunctionTree& got, const query::FunctionTree& want) {
   EXPECT_GT(want.total(), 0);
   EXPECT_EQ(got.total(), want.total());
@@ -207,6 +223,18 @@ TEST_F(RemoteEngineTest, EveryMethodAnswersAsTheLocalEngine) {
   const std::string series = Text(*remote->SelectSeries(kTenant, sq, ctx));
   EXPECT_EQ(series, Text(*local_->SelectSeries(kTenant, sq, ctx)));
   EXPECT_NE(series, "");
+
+  // Heatmaps: the value axis spans every backend's points.
+  for (const query::HeatmapQuery& hq :
+       {query::HeatmapQuery{kCpu, "{}", 1000, 1800, 0.2, {"pod"}, false, true, 0},
+        query::HeatmapQuery{kCpu, "{}", 1000, 1800, 0.1, {}, false, false, 1}}) {
+    auto got = remote->SelectHeatmap(kTenant, hq, ctx);
+    auto want = local_->SelectHeatmap(kTenant, hq, ctx);
+    ASSERT_THAT(got, IsOk());
+    ASSERT_THAT(want, IsOk());
+    EXPECT_FALSE(want->series.empty());
+    EXPECT_EQ(Text(*got), Text(*want));
+  }
 
   // Exemplars: the same profile stands for each point, and its id opens it alone.
   sq = query::SeriesQuery{kCpu, "{}", 1000, 1800, 0.2, {"pod"}, false, 0, {}, query::ExemplarKind::kIndividual};

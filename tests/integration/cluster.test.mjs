@@ -263,6 +263,8 @@ async function expectSameAnswers(frontend, backend, { skipMethods = [] } = {}) {
     ['SelectSeries', { ...stacks('{}'), step: 5, groupBy: ['service_name'] }],
     ['SelectSeries', { ...stacks('{}'), step: 60, aggregation: 'TIME_SERIES_AGGREGATION_TYPE_AVERAGE', limit: '2' }],
     ['SelectSeries', { ...stacks('{}'), step: 30, groupBy: ['service_name'], exemplarType: 'EXEMPLAR_TYPE_INDIVIDUAL' }],
+    ['SelectHeatmap', { ...stacks('{}'), step: 30, groupBy: ['service_name'], queryType: 'HEATMAP_QUERY_TYPE_INDIVIDUAL', exemplarType: 'EXEMPLAR_TYPE_INDIVIDUAL' }],
+    ['SelectHeatmap', { ...stacks('{}'), step: 60, queryType: 'HEATMAP_QUERY_TYPE_INDIVIDUAL', limit: '1' }],
     ['SelectMergeProfile', stacks('{service_name="svc2"}')],
     ['SelectMergeProfile', { ...stacks('{}'), maxNodes: '3' }],
     ['AnalyzeQuery', { query: `${cpu}{service_name="svc1"}`, ...range }],
