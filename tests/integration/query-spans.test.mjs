@@ -146,6 +146,39 @@ describe('SelectMergeSpanProfile', () => {
     }
   });
 
+  test('SelectHeatmap counts the profile once and each of its spans once; exemplars have google/pprof\'s totals and open them', T, async () => {
+    const spanTotal = async (id) => {
+      const { stdout, code, stderr } = await runGoTool('totals', ['-tag', `span_id=${id}`, cpuFile]);
+      assert.equal(code, 0, stderr);
+      return BigInt(JSON.parse(stdout.replace(/(-?\d{16,})/g, '"$1"')).totals[1]);
+    };
+    const count = (res) => res.series.flatMap((s) => s.slots).flatMap((x) => x.counts).reduce((a, c) => a + c, 0);
+    for (const codec of ['proto', 'json']) {
+      const base = { profileTypeID: CPU, labelSelector: '{service_name="spanapp"}', ...range(), step: 15 };
+      const one = await clients[codec].selectHeatmap({ ...base, queryType: 1 /* INDIVIDUAL */, exemplarType: 2 /* INDIVIDUAL */ });
+      assert.equal(count(one), 1, `${codec}: one profile`);
+      const [e] = one.series[0].slots[0].exemplars;
+      assert.equal(BigInt(e.value), BigInt(reference.all.totals[1]), `${codec}: the profile's total`);
+      const opened = await clients[codec].selectMergeStacktraces({ profileTypeID: CPU, labelSelector: '{}', ...range(), profileIdSelector: [e.profileId] });
+      assert.equal(BigInt(opened.flamegraph.total), BigInt(e.value), `${codec}: its profile id opens it`);
+
+      const spans = await clients[codec].selectHeatmap({ ...base, queryType: 2 /* SPAN */, exemplarType: 3 /* SPAN */ });
+      assert.ok(count(spans) >= Object.keys(SPANS).length, `${codec}: a point per span: ${count(spans)}`);
+      const slot = spans.series[0].slots[0];
+      assert.equal(slot.yMin.length, 20);
+      assert.equal(slot.exemplars.length, slot.counts.filter((c) => c > 0).length, `${codec}: an exemplar per non-empty bucket`);
+      for (const x of slot.exemplars) {
+        assert.equal(BigInt(x.value), await spanTotal(x.spanId), `${codec}: span ${x.spanId}'s CPU`);
+      }
+    }
+    const res = await httpRequest(srv.baseUrl, '/querier.v1.QuerierService/SelectHeatmap', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ profileTypeID: CPU, labelSelector: '{}', step: 15, start: String(Date.now() - 60_000), end: String(Date.now()) }),
+    });
+    assert.equal(res.status, 400, res.text);
+    assert.match(JSON.parse(res.text).message, /query_type must be/);
+  });
+
   test('SelectMergeStacktraces answers DOT, and refuses trace_id_selector and async by name', T, async () => {
     const dot = await clients.json.selectMergeStacktraces({ profileTypeID: CPU, labelSelector: '{}', format: 3 /* DOT */, ...range() });
     assert.match(dot.dot, /^digraph/, 'a Graphviz graph');
