@@ -24,22 +24,6 @@ Result<Side> ParseSide(const base::QueryParams& params, const std::string& prefi
   return Side{std::move(q), range};
 }
 
-std::string DiffJson(const query::FlameGraphDiff& d, const RenderQuery& q) {
-  std::string out = "{\"version\":1,\"flamebearer\":{";
-  AppendNamesAndLevels(out, d.names, d.levels);
-  out += ",\"numTicks\":" + std::to_string(d.total) + ",\"maxSelf\":" +
-         std::to_string(d.max_self) + "},\"metadata\":{\"format\":\"double\",\"spyName\":\"\"," +
-         "\"sampleRate\":" + (q.sample_type == "cpu" ? "1000000000" : "100") + ",\"units\":";
-  base::AppendJsonString(out, RenderUnits(q.sample_type, q.sample_unit));
-  out += ",\"name\":";
-  base::AppendJsonString(out, q.sample_type);
-  out += "}";
-  // Pyroscope omits zero tick counts (omitempty).
-  if (d.left_ticks != 0) out += ",\"leftTicks\":" + std::to_string(d.left_ticks);
-  if (d.right_ticks != 0) out += ",\"rightTicks\":" + std::to_string(d.right_ticks);
-  return out + ",\"timeline\":null,\"groups\":null,\"heatmap\":null}\n";
-}
-
 Result<HttpResponse> RenderDiff(const QuerierDeps& deps, const base::Clock& clock,
                                 RequestContext& ctx, const base::QueryParams& params) {
   FLAMEDB_ASSIGN_OR_RETURN(Side left, ParseSide(params, "left", deps, clock));
@@ -61,7 +45,7 @@ Result<HttpResponse> RenderDiff(const QuerierDeps& deps, const base::Clock& cloc
   }
   FLAMEDB_ASSIGN_OR_RETURN(query::FlameGraphDiff diff,
                            query::BuildFlameGraphDiff(trees[0], trees[1], max_nodes));
-  return Json(DiffJson(diff, left.query));
+  return Json(FlamebearerDiffJson(diff, left.query.sample_type, left.query.sample_unit));
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "api/render_params.h"
 
+#include "api/render_routes.h"
+
 #include <cerrno>
 #include <cstdlib>
 
@@ -81,6 +83,36 @@ HttpResponse Json(std::string body) {
   resp.headers.Set("Content-Type", "application/json");
   resp.body = std::move(body);
   return resp;
+}
+
+std::string FlamebearerJson(const query::FlameGraph& fg, const std::string& sample_type,
+                            const std::string& sample_unit) {
+  std::string out = "{\"version\":1,\"flamebearer\":{";
+  AppendNamesAndLevels(out, fg.names, fg.levels);
+  out += ",\"numTicks\":" + std::to_string(fg.total) + ",\"maxSelf\":" +
+         std::to_string(fg.max_self) + "},\"metadata\":{\"format\":\"single\",\"spyName\":\"\"," +
+         "\"sampleRate\":" + (sample_type == "cpu" ? "1000000000" : "100") + ",\"units\":";
+  base::AppendJsonString(out, RenderUnits(sample_type, sample_unit));
+  out += ",\"name\":";
+  base::AppendJsonString(out, sample_type);
+  return out + "},\"timeline\":null,\"groups\":null,\"heatmap\":null}\n";
+}
+
+std::string FlamebearerDiffJson(const query::FlameGraphDiff& d, const std::string& sample_type,
+                                const std::string& sample_unit) {
+  std::string out = "{\"version\":1,\"flamebearer\":{";
+  AppendNamesAndLevels(out, d.names, d.levels);
+  out += ",\"numTicks\":" + std::to_string(d.total) + ",\"maxSelf\":" +
+         std::to_string(d.max_self) + "},\"metadata\":{\"format\":\"double\",\"spyName\":\"\"," +
+         "\"sampleRate\":" + (sample_type == "cpu" ? "1000000000" : "100") + ",\"units\":";
+  base::AppendJsonString(out, RenderUnits(sample_type, sample_unit));
+  out += ",\"name\":";
+  base::AppendJsonString(out, sample_type);
+  out += "}";
+  // Pyroscope omits zero tick counts (omitempty).
+  if (d.left_ticks != 0) out += ",\"leftTicks\":" + std::to_string(d.left_ticks);
+  if (d.right_ticks != 0) out += ",\"rightTicks\":" + std::to_string(d.right_ticks);
+  return out + ",\"timeline\":null,\"groups\":null,\"heatmap\":null}\n";
 }
 
 }  // namespace flamedb::api

@@ -10,6 +10,8 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "base/url.h"
+#include "query/flamegraph.h"
+#include "query/flamegraph_diff.h"
 
 namespace flamedb::api {
 
@@ -33,5 +35,12 @@ void AppendInts(std::string& out, const std::vector<int64_t>& v);
 void AppendNamesAndLevels(std::string& out, const std::vector<std::string>& names,
                           const std::vector<std::vector<int64_t>>& levels);
 HttpResponse Json(std::string body);
+// A flamebearer profile ("single" format: a flame graph and its metadata, no timeline), as
+// Pyroscope's adhocprofiles answer it.
+std::string FlamebearerJson(const query::FlameGraph& fg, const std::string& sample_type,
+                            const std::string& sample_unit);
+// A flamebearer profile of a diff ("double" format).
+std::string FlamebearerDiffJson(const query::FlameGraphDiff& d, const std::string& sample_type,
+                                const std::string& sample_unit);
 
 }  // namespace flamedb::api

@@ -13,6 +13,7 @@
 #include "api/querier_service.h"
 #include "api/render_routes.h"
 #include "api/ui_routes.h"
+#include "api/adhoc_service.h"
 #include "api/settings_service.h"
 #include "api/services.h"
 #include "api/status_routes.h"
@@ -159,6 +160,15 @@ api::Router App::BuildRouter(const base::FlagSet& flags) {
                          .shut_down = [] { kill(getpid(), SIGTERM); }});
   }
   if (config_.cluster.enabled()) AddClusterRoutes(router, max_body);
+  if (serves_queries) {
+    adhoc_ = std::make_unique<adhoc::Store>(*bucket_, clock_, [this](std::string_view tenant) {
+      return static_cast<size_t>(std::max<int64_t>(overrides_->For(tenant)->max_profile_size_bytes,
+                                                   0));
+    });
+    for (api::UnaryMethod& m : api::AdHocMethods(*adhoc_)) {
+      api::AddConnectRoute(router, std::move(m), clock_, max_body);
+    }
+  }
   settings_ = std::make_unique<settings::Store>(*bucket_, clock_);
   for (api::UnaryMethod& m : api::SettingsMethods(*settings_)) {
     api::AddConnectRoute(router, std::move(m), clock_, max_body);

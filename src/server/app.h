@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "adhoc/adhoc.h"
 #include "api/router.h"
 #include "base/cpu_demand.h"
 #include "base/flags.h"
@@ -83,6 +84,7 @@ class App {
   std::unique_ptr<objstore::Bucket> bucket_;
   std::unique_ptr<block::SymbolCache> symbol_cache_;  // For the index's block readers.
   std::unique_ptr<settings::Store> settings_;      // Tenant settings in bucket_.
+  std::unique_ptr<adhoc::Store> adhoc_;            // Ad-hoc profiles in bucket_ (query targets).
   std::unique_ptr<etcd::Client> etcd_;               // Cluster mode only.
   std::unique_ptr<metastore::BlockIndex> index_;     // Null in a cluster's distributor.
   metastore::EtcdIndex* etcd_index_ = nullptr;       // index_ in cluster mode.
