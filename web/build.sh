@@ -9,5 +9,6 @@ if [[ ! -f "$stamp" ]] || ! cmp -s package-lock.json "$stamp"; then
   npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json "$stamp"
 fi
+./gen.sh
 npx --no-install tsc --noEmit -p .
 npx --no-install vite build --outDir "$out" --emptyOutDir --logLevel warn

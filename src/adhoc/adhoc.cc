@@ -46,7 +46,12 @@ std::optional<Listed> ParseId(std::string_view id) {
 
 // The profile in `raw` (uncompressed): folded text when it reads as such, else pprof.
 Result<model::Profile> Decode(std::string raw, size_t max_bytes) {
-  const bool text = raw.find('\0') == std::string::npos && base::IsValidUtf8(raw);
+  // Text: UTF-8 without control characters but tab, CR and LF (pprof's varints have them).
+  const bool text = base::IsValidUtf8(raw) &&
+                    std::none_of(raw.begin(), raw.end(), [](char c) {
+                      const auto u = static_cast<unsigned char>(c);
+                      return (u < 0x20 && c != '\t' && c != '\r' && c != '\n') || u == 0x7f;
+                    });
   Status folded_error = OkStatus();
   if (text) {
     Result<model::Profile> folded = ingest::ParseFolded(raw, ingest::StackProfileType{});

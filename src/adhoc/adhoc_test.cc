@@ -65,6 +65,9 @@ TEST(ReadTest, ABadFileSaysWhatIsWrongWithIt) {
               StatusIs(StatusCode::kInvalidArgument, "line 2"));
   EXPECT_THAT(Read(std::string("\x08\x96\x01\xff\xff", 5), "", kMax),
               StatusIs(StatusCode::kInvalidArgument, "not a pprof profile"));
+  // Valid UTF-8, but control characters: binary, so the pprof error is the one that tells.
+  EXPECT_THAT(Read(std::string("\x0a\x7f\x01", 3), "", kMax),
+              StatusIs(StatusCode::kInvalidArgument, "not a pprof profile"));
   EXPECT_THAT(Read("", "", kMax), StatusIs(StatusCode::kInvalidArgument, "empty"));
   EXPECT_THAT(Read(Pprof(), "", 16), StatusIs(StatusCode::kResourceExhausted));
 }

@@ -10,7 +10,8 @@ namespace flamedb::api {
 namespace {
 
 // The app's own routes (web/src/app/state.ts): each serves index.html, the SPA decides the view.
-constexpr const char* kPages[] = {"/", "/index.html", "/comparison", "/diff", "/tag-explorer", "/upload"};
+constexpr const char* kPages[] = {"/", "/index.html", "/explore", "/comparison", "/diff",
+                                  "/tag-explorer", "/heatmap", "/upload"};
 
 constexpr char kNotBuilt[] =
     "<!doctype html><title>flamedb</title><p>This flamedb binary was built without its web UI "

@@ -123,7 +123,12 @@ describe('web UI in Chromium', () => {
     const firstByTotal = await page.locator('[data-testid="top-table"] tbody tr .name').first().textContent();
     assert.equal(firstByTotal, topByCum[0]);
     assert.ok(await page.locator('[data-testid="service-picker"] option', { hasText: 'goapp' }).count() === 1);
-    assert.ok(await page.locator('[data-testid="type-picker"] option', { hasText: 'memory:inuse_space:bytes:space:bytes' }).count() === 1);
+    // Only goapp's own types, in words and grouped by kind.
+    const options = await page.locator('[data-testid="type-picker"] option').evaluateAll((os) =>
+      os.map((o) => ({ id: o.value, text: o.textContent, group: o.parentElement.label })));
+    assert.deepEqual(options.find((o) => o.id === 'memory:inuse_space:bytes:space:bytes'), { id: 'memory:inuse_space:bytes:space:bytes', text: 'In-use bytes', group: 'In-use memory' });
+    assert.deepEqual(options.find((o) => o.id === CPU), { id: CPU, text: 'CPU time', group: 'CPU' });
+    assert.ok(!options.some((o) => o.id.startsWith('wall:')), `the Node service's wall type is not goapp's: ${JSON.stringify(options)}`);
     await shot('single-view');
   });
 
@@ -172,16 +177,18 @@ describe('web UI in Chromium', () => {
     await shot('label-filter');
 
     // Dragging across the timeline zooms into that part of the range: from/until become its ends.
-    const svg = page.locator('[data-testid="main-timeline"] svg');
-    const b = await svg.boundingBox();
+    const plot = page.locator('[data-testid="main-timeline"] .u-over');
+    const b = await plot.boundingBox();
     const before = Date.now();
     await page.mouse.move(b.x + b.width * 0.5, b.y + b.height / 2);
     await page.mouse.down();
     await page.mouse.move(b.x + b.width * 0.75, b.y + b.height / 2, { steps: 5 });
     await page.mouse.up();
-    await page.waitForURL((u) => /^\d{13}$/.test(u.searchParams.get('from') ?? ''));
+    // The range inputs then read as dates and times, not epoch milliseconds.
+    await page.waitForURL((u) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(u.searchParams.get('from') ?? ''));
     const u = new URL(page.url());
-    const [from, until] = [Number(u.searchParams.get('from')), Number(u.searchParams.get('until'))];
+    const [from, until] = [Date.parse(u.searchParams.get('from')), Date.parse(u.searchParams.get('until'))];
+    assert.match(await page.locator('[data-testid="main-controls-time"] input[aria-label="from"]').inputValue(), /^\d{4}-\d\d-\d\dT/);
     const span = until - from;
     assert.ok(span > 0.2 * 3_600_000 && span < 0.3 * 3_600_000, `a quarter of the hour: ${span} ms`);
     assert.ok(Math.abs(from - (before - 1_800_000)) < 120_000, `from is the middle of the hour: ${new Date(from).toISOString()}`);
@@ -254,19 +261,34 @@ describe('web UI in Chromium', () => {
     await shot('diff');
   });
 
-  test('tag explorer: the values of a label with their totals; a value opens the single view', T, async () => {
+  test('labels breakdown: a panel per value whose total is SelectSeries grouped by that label; a panel opens its flame graph, two picked open their diff', T, async () => {
     await page.goto(`${srv.baseUrl}/tag-explorer?query=${q('{service_name="goapp"}')}&from=now-1h&until=now&groupBy=env`);
-    const table = page.locator('[data-testid="tag-table"]');
-    await table.locator('tbody tr').first().waitFor();
-    const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.dataset.value, Number(tr.dataset.total)]));
-    assert.deepEqual(new Map(rows), new Map([['prod', Number(sum(prod.rows))], ['dev', Number(sum(dev.rows))]]));
-    await shot('tag-explorer');
-    await table.locator('tbody tr[data-value="dev"]').click();
-    await page.waitForURL((u) => u.pathname === '/' && u.search.includes('env%3D%22dev%22'));
+    const panels = page.locator('[data-testid="label-panels"] .panel');
+    await panels.first().waitFor();
+    const shown = await panels.evaluateAll((ps) => ps.map((p) => [p.dataset.value, Number(p.dataset.total)]));
+    const now = Date.now();
+    const res = JSON.parse((await connectUnary(srv.baseUrl, '/querier.v1.QuerierService/SelectSeries', JSON.stringify({
+      profileTypeID: CPU, labelSelector: '{service_name="goapp"}', start: String(now - 3_600_000), end: String(now),
+      step: 30, groupBy: ['env'] }))).text);
+    const api = new Map(res.series.map((x) => [x.labels.find((l) => l.name === 'env').value, x.points.reduce((t, p) => t + p.value, 0)]));
+    assert.deepEqual(new Map(shown), api);
+    assert.deepEqual(new Map(shown), new Map([['prod', Number(sum(prod.rows))], ['dev', Number(sum(dev.rows))]]));
+    assert.deepEqual(shown.map(([, t]) => t), shown.map(([, t]) => t).sort((a, b) => b - a), 'largest first');
+    await shot('labels-breakdown');
+    await page.locator('.panel[data-value="dev"] .panel-title').click();
+    await page.waitForURL((u) => u.pathname === '/explore' && u.search.includes('env%3D%22dev%22'));
     assert.equal(BigInt(await panelTotal(page, 'main')), sum(dev.rows));
+    await page.goBack();
+    await page.locator('.panel[data-value="prod"] input[type="checkbox"]').click();
+    await page.locator('.panel[data-value="dev"] input[type="checkbox"]').click();
+    await page.waitForURL((u) => u.pathname === '/diff');
+    const ticks = page.locator('[data-testid="diff-ticks"]');
+    await ticks.waitFor();
+    assert.equal(BigInt(await ticks.getAttribute('data-left')), sum(prod.rows));
+    assert.equal(BigInt(await ticks.getAttribute('data-right')), sum(dev.rows));
   });
 
-  test('upload: a pprof or folded file is shown without being stored', T, async () => {
+  test('upload: files are read by the server whatever their format, kept, listed and reopened by their link; bad files say what is wrong', T, async () => {
     await page.goto(`${srv.baseUrl}/upload`);
     await page.getByLabel('profile file').setInputFiles(path.join(dir, 'prod', 'cpu.pb.gz'));
     const total = page.locator('[data-testid="upload-total"]');
@@ -275,11 +297,161 @@ describe('web UI in Chromium', () => {
     const [widest] = await frames(page, 'upload-flamegraph');
     const topByCum = [...prod.rows.entries()].sort((a, b) => Number(b[1].cum - a[1].cum))[0];
     assert.equal(widest.name, topByCum[0]);
+    await page.waitForURL(/\/upload\?id=/);
+    const link = page.url();
     await shot('upload');
-    await page.getByLabel('profile file').setInputFiles({ name: 'x.folded', mimeType: 'text/plain', buffer: Buffer.from('main;a 3\nmain;b 1\n') });
+    // A folded file whose first line is far longer than 4 KiB.
+    const long = `main;${'x'.repeat(9000)} 3\nmain;b 1\n`;
+    await page.getByLabel('profile file').setInputFiles({ name: 'long.folded', mimeType: 'text/plain', buffer: Buffer.from(long) });
     await page.waitForFunction(() => document.querySelector('[data-testid="upload-total"]')?.dataset.total === '4');
-    await page.getByLabel('profile file').setInputFiles({ name: 'bad.pb', mimeType: 'application/octet-stream', buffer: Buffer.from([0x0a, 0x7f, 0x01]) });
-    assert.match(await page.locator('[data-testid="error"]').textContent(), /bad\.pb: .*truncated/);
+    for (const [name, bytes, message] of [
+      ['bad.pb', Buffer.from([0x0a, 0x7f, 0x01]), /bad\.pb: .*not a pprof profile/],
+      ['broken.gz', Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4]), /broken\.gz: .*not gzip/],
+      ['notes.txt', Buffer.from('hello\nworld\n'), /notes\.txt: .*looks like folded text but is not.*line 1/],
+    ]) {
+      await page.getByLabel('profile file').setInputFiles({ name, mimeType: 'application/octet-stream', buffer: bytes });
+      await page.locator('[data-testid="error"]', { hasText: name }).waitFor();
+      assert.match(await page.locator('[data-testid="error"]').first().textContent(), message);
+    }
+    const listed = await page.locator('[data-testid="upload-list"] li').evaluateAll((lis) => lis.map((li) => li.textContent));
+    assert.equal(listed.length, 2, `only the good files are kept: ${listed}`);
+    assert.match(listed[0], /long\.folded/);
+    // The link reopens it in another page.
+    const again = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await again.goto(link);
+    await again.locator('[data-testid="upload-total"]').waitFor();
+    assert.equal(BigInt(await again.locator('[data-testid="upload-total"]').getAttribute('data-total')), sum(prod.rows));
+    // Diff of the two uploads: each side's total.
+    await again.getByLabel('sample type').selectOption('samples');
+    const other = await again.locator('[aria-label="compare with"] option', { hasText: 'long.folded' }).getAttribute('value');
+    await again.getByLabel('compare with').selectOption(other);
+    await again.locator('[data-testid="upload-diff"]').waitFor();
+    assert.equal(Number(await again.locator('[data-testid="upload-diff"]').getAttribute('data-right')), 4);
+    await again.close();
+  });
+
+  test('services overview: every service with a sparkline per profile type whose total is SelectSeries; favorites are kept; a click opens the service', T, async () => {
+    const now = Date.now();
+    const api = async (method, body) => JSON.parse((await connectUnary(srv.baseUrl, `/querier.v1.QuerierService/${method}`, JSON.stringify(body))).text);
+    const range = { start: String(now - 3_600_000), end: String(now) };
+    await page.goto(`${srv.baseUrl}/?from=now-1h&until=now`);
+    const rows = page.locator('[data-testid="service-list"] .service-row');
+    await rows.first().waitFor();
+    const shown = await rows.evaluateAll((rs) => rs.map((r) => ({
+      service: r.dataset.service,
+      types: [...r.querySelectorAll('.type-spark')].map((b) => [b.dataset.type, Number(b.dataset.total)]),
+    })));
+    const services = (await api('LabelValues', { name: 'service_name', ...range })).names;
+    assert.deepEqual(shown.map((r) => r.service).sort(), [...services].sort(), 'every service, once');
+    for (const row of shown) {
+      assert.ok(row.types.length > 0, row.service);
+      for (const [type, total] of row.types) {
+        const res = await api('SelectSeries', { profileTypeID: type, labelSelector: `{service_name="${row.service}"}`, ...range, step: 60 });
+        const want = (res.series ?? []).flatMap((x) => x.points).reduce((t, p) => t + p.value, 0);
+        assert.equal(total, want, `${row.service} ${type}`);
+      }
+    }
+    assert.ok(shown.find((r) => r.service === 'node-ui-app').types.every(([t]) => !t.startsWith('process_cpu')), 'the Node app has no process_cpu');
+    await page.getByLabel('search services').fill('node');
+    await page.waitForFunction(() => document.querySelectorAll('.service-row').length === 1);
+    await page.getByLabel('search services').fill('');
+    // A star moves the service first and is kept by the settings service across pages.
+    await page.getByLabel('star node-ui-app').click();
+    await page.waitForFunction(() => document.querySelector('.service-row')?.dataset.service === 'node-ui-app');
+    await page.reload();
+    await page.locator('.service-row').first().waitFor();
+    assert.equal(await page.locator('.service-row').first().getAttribute('data-service'), 'node-ui-app');
+    assert.equal(await page.getByLabel('unstar node-ui-app').getAttribute('aria-pressed'), 'true');
+    await shot('overview');
+    // The Node service opens on one of its own types, never process_cpu.
+    await page.locator('.service-row[data-service="node-ui-app"] .service-name').click();
+    await page.waitForURL((u) => u.pathname === '/explore');
+    await page.waitForFunction(() => !new URL(location.href).searchParams.get('query').startsWith('process_cpu'));
+    await panelTotal(page, 'main');
+    const options = await page.locator('[data-testid="type-picker"] option').evaluateAll((os) => os.map((o) => o.value));
+    assert.ok(options.length > 0 && options.every((o) => !o.startsWith('process_cpu')), options.join(', '));
+    await page.getByLabel('unstar node-ui-app').count();
+  });
+
+  test('timeline: a y-axis in the profile\'s unit, a hover readout, and the time zone shown and switchable', T, async () => {
+    await page.goto(`${srv.baseUrl}/explore?query=${q('{service_name="goapp"}')}&from=now-1h&until=now`);
+    await panelTotal(page, 'main');
+    const timeline = page.locator('[data-testid="main-timeline"]');
+    const yLabels = await timeline.getAttribute('data-yticks');
+    assert.match(yLabels, /\d+(\.\d+)? ?(ms|s|µs|ns|min)/, `y-axis in time units: ${yLabels}`);
+    const over = await timeline.locator('.u-over').boundingBox();
+    await page.mouse.move(over.x + over.width * 0.99, over.y + over.height / 2);
+    const readout = page.locator('[data-testid="main-timeline-readout"]');
+    await page.waitForFunction(() => /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d · /.test(document.querySelector('[data-testid="main-timeline-readout"]').textContent));
+    assert.match(await readout.textContent(), / · \d/);
+    assert.equal(await page.getByTestId('zone-toggle').textContent(), 'UTC');
+    await page.getByTestId('zone-toggle').click();
+    assert.match(await page.getByTestId('zone-toggle').textContent(), /^UTC[+-]\d\d:\d\d$/);
+    await page.getByTestId('zone-toggle').click();
+  });
+
+  test('heatmap: cell counts are the profiles of those buckets; a clicked exemplar opens the profile with that id', T, async () => {
+    await page.goto(`${srv.baseUrl}/heatmap?query=${q('{service_name="goapp"}')}&from=now-1h&until=now`);
+    const cells = page.locator('[data-testid="heatmap"] .heat-cell');
+    await cells.first().waitFor();
+    const shown = await cells.evaluateAll((cs) => cs.map((c) => [`${c.dataset.t}/${c.dataset.row}`, Number(c.dataset.count)]));
+    const now = Date.now();
+    const start = now - 3_600_000;
+    const step = Math.max(10, Math.ceil(3_600_000 / 1000 / 100));
+    const res = JSON.parse((await connectUnary(srv.baseUrl, '/querier.v1.QuerierService/SelectHeatmap', JSON.stringify({
+      profileTypeID: CPU, labelSelector: '{service_name="goapp"}', start: String(start), end: String(now), step,
+      queryType: 'HEATMAP_QUERY_TYPE_INDIVIDUAL' }))).text);
+    const api = [];
+    for (const slot of res.series[0].slots) slot.counts.forEach((c, row) => { if (c > 0) api.push([`${slot.timestamp}/${row}`, c]); });
+    const count = (xs) => xs.reduce((t, [, c]) => t + c, 0);
+    assert.equal(count(shown), 2, 'two profiles (prod and dev)');
+    assert.equal(count(shown), count(api));
+    assert.deepEqual(shown.map(([, c]) => c).sort(), api.map(([, c]) => c).sort());
+    await shot('heatmap');
+    await cells.first().click();
+    const exemplar = page.getByTestId('exemplar');
+    await exemplar.waitFor();
+    const id = await exemplar.getAttribute('data-profile-id');
+    await exemplar.click();
+    const total = page.getByTestId('exemplar-total');
+    await total.waitFor();
+    const one = JSON.parse((await connectUnary(srv.baseUrl, '/querier.v1.QuerierService/SelectMergeStacktraces', JSON.stringify({
+      profileTypeID: CPU, labelSelector: '{}', start: String(now - 7_200_000), end: String(Date.now()), profileIdSelector: [id] }))).text);
+    assert.equal(Number(await total.getAttribute('data-total')), Number(one.flamegraph.total));
+    assert.equal(Number(await exemplar.getAttribute('data-value')), Number(one.flamegraph.total));
+    assert.ok([sum(prod.rows), sum(dev.rows)].includes(BigInt(one.flamegraph.total)), 'one of the two profiles, alone');
+  });
+
+  test('every view passes axe-core with no serious or critical violation, and is shot at two sizes in both themes', { timeout: 240_000 }, async () => {
+    const views = [
+      ['overview', '/?from=now-1h&until=now'],
+      ['flamegraph', `/explore?query=${q('{service_name="goapp"}')}&from=now-1h&until=now`],
+      ['comparison', `/comparison?query=${q('{service_name="goapp"}')}&leftquery=${q('{env="prod"}')}&rightquery=${q('{env="dev"}')}`],
+      ['diff', `/diff?query=${q('{service_name="goapp"}')}&leftquery=${q('{env="prod"}')}&rightquery=${q('{env="dev"}')}`],
+      ['labels', `/tag-explorer?query=${q('{service_name="goapp"}')}&groupBy=env`],
+      ['heatmap', `/heatmap?query=${q('{service_name="goapp"}')}`],
+      ['upload', '/upload'],
+    ];
+    const axe = path.join(integrationDir, 'node_modules', 'axe-core', 'axe.min.js');
+    const failures = [];
+    for (const [theme, size] of [['light', [1280, 800]], ['dark', [1920, 1080]], ['light', [1920, 1080]], ['dark', [1280, 800]]]) {
+      const p = await browser.newPage({ viewport: { width: size[0], height: size[1] } });
+      await p.addInitScript((t) => localStorage.setItem('flamedb-theme', t), theme);
+      for (const [name, url] of views) {
+        await p.goto(`${srv.baseUrl}${url}`);
+        await p.waitForLoadState('networkidle');
+        await p.waitForFunction(() => !document.querySelector('.loading'));
+        await p.screenshot({ path: path.join(SHOTS, `${name}-${size[0]}x${size[1]}-${theme}.png`), fullPage: true });
+        if (size[0] !== 1280) continue;
+        await p.addScriptTag({ path: axe });
+        const result = await p.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+        for (const v of result.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')) {
+          failures.push(`${name} (${theme}): ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
+        }
+      }
+      await p.close();
+    }
+    assert.deepEqual(failures, []);
   });
 
   test('export: pprof that go tool pprof reads, flamebearer JSON and PNG', T, async () => {
@@ -309,11 +481,12 @@ describe('web UI in Chromium', () => {
     await page.locator('[data-testid="error"]', { hasText: 'unknown profile type "nosuch:type:x:y:z"' }).waitFor();
     await page.goto(`${srv.baseUrl}/?query=${q('{service_name="nobody"}')}`);
     assert.match(await page.locator('[data-testid="main-empty"]').textContent(), /No profiles match/);
-    await page.getByLabel('toggle theme').click();
+    assert.match(await page.locator('[data-testid="main-timeline-empty"]').textContent(), /No data in this range/);
+    await page.getByTestId('theme-toggle').click();
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
     await page.goto(`${srv.baseUrl}/?query=${q('{service_name="goapp"}')}`);
     await panelTotal(page, 'main');
     await shot('single-view-dark');
-    await page.getByLabel('toggle theme').click();
+    await page.getByTestId('theme-toggle').click();
   });
 });

@@ -1,20 +1,25 @@
 // The app shell: navigation between views, the theme, and the URL as the one place the view's
 // state lives (pushState on change, popstate on back/forward).
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 
-import { setTenant } from './api/client';
+import { Api, ApiContext } from './api/client';
 import { formatLocation, parseLocation, type View, type ViewState } from './app/state';
+import { getZone, setZone, zoneLabel } from './app/time';
 import { ComparisonView } from './views/ComparisonView';
 import { DiffView } from './views/DiffView';
+import { HeatmapView } from './views/HeatmapView';
+import { OverviewView } from './views/OverviewView';
 import { SingleView } from './views/SingleView';
 import { TagExplorer } from './views/TagExplorer';
 import { UploadView } from './views/UploadView';
 
 const VIEWS: { view: View; label: string }[] = [
-  { view: 'single', label: 'Single view' },
+  { view: 'overview', label: 'Services' },
+  { view: 'single', label: 'Flame graph' },
   { view: 'comparison', label: 'Comparison' },
   { view: 'diff', label: 'Diff' },
-  { view: 'tags', label: 'Tag explorer' },
+  { view: 'tags', label: 'Labels' },
+  { view: 'heatmap', label: 'Heatmap' },
   { view: 'upload', label: 'Upload' },
 ];
 
@@ -31,7 +36,8 @@ function useTheme(): [string, () => void] {
 export function App() {
   const [state, setState] = useState<ViewState>(() => parseLocation(location.pathname, location.search));
   const [theme, toggleTheme] = useTheme();
-  setTenant(state.tenant);
+  const [zone, setZoneState] = useState(getZone);
+  const api = useMemo(() => new Api(state.tenant), [state.tenant]);
   useEffect(() => {
     const onPop = () => setState(parseLocation(location.pathname, location.search));
     window.addEventListener('popstate', onPop);
@@ -55,15 +61,21 @@ export function App() {
               onClick={(e) => { e.preventDefault(); update({ view: v.view }); }}>{v.label}</a>
           ))}
         </nav>
-        <button type="button" className="theme" aria-label="toggle theme" onClick={toggleTheme}>{theme === 'dark' ? '☀ light' : '☾ dark'}</button>
+        <button type="button" className="zone" data-testid="zone-toggle" aria-label={`time zone ${zoneLabel(zone)}, switch`}
+          onClick={() => { const z = zone === 'utc' ? 'local' : 'utc'; setZone(z); setZoneState(z); }}>{zoneLabel(zone)}</button>
+        <button type="button" className="theme" data-testid="theme-toggle" onClick={toggleTheme}>{theme === 'dark' ? 'Light theme' : 'Dark theme'}</button>
       </header>
-      <main>
+      <ApiContext.Provider value={api}>
+      <main key={zone}>
+        {state.view === 'overview' && <OverviewView state={state} update={update} />}
+        {state.view === 'heatmap' && <HeatmapView state={state} update={update} />}
         {state.view === 'comparison' && <ComparisonView state={state} update={update} />}
         {state.view === 'diff' && <DiffView state={state} update={update} />}
         {state.view === 'tags' && <TagExplorer state={state} update={update} />}
-        {state.view === 'upload' && <UploadView />}
+        {state.view === 'upload' && <UploadView state={state} update={update} />}
         {state.view === 'single' && <SingleView state={state} update={update} />}
       </main>
+      </ApiContext.Provider>
     </div>
   );
 }

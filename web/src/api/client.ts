@@ -1,101 +1,188 @@
-// The public HTTP API the UI uses (Connect JSON on querier.v1.QuerierService), so the same UI
-// works against flamedb and against Pyroscope. int64 fields arrive as strings; they become numbers
-// here (profile values fit a double's 53 bits in practice).
+// The public API the UI uses, through the Connect clients generated from proto/ (web/gen.sh):
+// querier.v1, settings.v1 and adhocprofiles.v1 over Connect's JSON codec, so the same UI works
+// against flamedb and Pyroscope. One Api per tenant (X-Scope-OrgID), handed to the views
+// through ApiContext; int64 fields become numbers here (profile values fit a double's 53 bits).
+import { createContext, useContext } from 'react';
+
+import { toBinary } from '@bufbuild/protobuf';
+import { Code, ConnectError, createClient, type Client, type Interceptor } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-web';
+
+import { AdHocProfileService } from '../../gen/adhocprofiles/v1/adhocprofiles_pb';
+import { ProfileSchema } from '../../gen/google/v1/profile_pb';
+import { HeatmapQueryType, ProfileFormat, QuerierService } from '../../gen/querier/v1/querier_pb';
+import { SettingsService } from '../../gen/settings/v1/setting_pb';
+import { ExemplarType, type Exemplar as WireExemplar, type LabelPair } from '../../gen/types/v1/types_pb';
 
 export class ApiError extends Error {
   constructor(message: string, readonly code: string) { super(message); }
 }
 
-let tenant = '';
-/** X-Scope-OrgID for every call ("" sends none). */
-export function setTenant(t: string) { tenant = t; }
-export const getTenant = () => tenant;
-
-async function call<T>(method: string, body: unknown, signal?: AbortSignal): Promise<T> {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-  if (tenant) headers['X-Scope-OrgID'] = tenant;
-  let res: Response;
-  try {
-    res = await fetch(`/querier.v1.QuerierService/${method}`, { method: 'POST', headers, body: JSON.stringify(body), signal });
-  } catch (err) {
-    if ((err as Error).name === 'AbortError') throw err;
-    throw new ApiError(`${method}: the server cannot be reached (${(err as Error).message})`, 'unavailable');
-  }
-  const text = await res.text();
-  if (!res.ok) {
-    let message = text.trim() || res.statusText;
-    let code = 'unknown';
-    try {
-      const e = JSON.parse(text) as { code?: string; message?: string };
-      message = e.message ?? message;
-      code = e.code ?? code;
-    } catch { /* not a Connect error body */ }
-    throw new ApiError(`${method}: ${message} (HTTP ${res.status})`, code);
-  }
-  return (text ? JSON.parse(text) : {}) as T;
-}
-
-export interface ProfileType { ID: string; name?: string; sampleType?: string; sampleUnit?: string }
-
-export async function profileTypes(start: number, end: number, signal?: AbortSignal): Promise<ProfileType[]> {
-  const r = await call<{ profileTypes?: ProfileType[] }>('ProfileTypes', { start: String(start), end: String(end) }, signal);
-  return r.profileTypes ?? [];
-}
-
-export async function labelNames(selector: string, start: number, end: number, signal?: AbortSignal): Promise<string[]> {
-  const r = await call<{ names?: string[] }>('LabelNames', { matchers: [selector], start: String(start), end: String(end) }, signal);
-  return (r.names ?? []).filter((n) => !n.startsWith('__'));
-}
-
-export async function labelValues(name: string, selector: string, start: number, end: number, signal?: AbortSignal): Promise<string[]> {
-  const r = await call<{ names?: string[] }>('LabelValues', { name, matchers: [selector], start: String(start), end: String(end) }, signal);
-  return r.names ?? [];
-}
-
+export interface ProfileType { ID: string; name: string; sampleType: string; sampleUnit: string }
 export interface Point { t: number; v: number }
 export interface Series { labels: Record<string, string>; points: Point[] }
-
-export async function selectSeries(profileType: string, selector: string, start: number, end: number,
-  step: number, groupBy: string[] = [], signal?: AbortSignal): Promise<Series[]> {
-  const r = await call<{ series?: { labels?: { name: string; value?: string }[]; points?: { value?: number; timestamp?: string }[] }[] }>(
-    'SelectSeries', { profileTypeID: profileType, labelSelector: selector, start: String(start), end: String(end), step, groupBy }, signal);
-  return (r.series ?? []).map((s) => ({
-    labels: Object.fromEntries((s.labels ?? []).map((l) => [l.name, l.value ?? ''])),
-    points: (s.points ?? []).map((p) => ({ t: Number(p.timestamp ?? 0), v: p.value ?? 0 })),
-  }));
-}
-
 /** The wire FlameGraph: names and levels of [x delta, total, self, name index] per node. */
 export interface FlameGraphData { names: string[]; levels: number[][]; total: number }
+export interface DiffData { names: string[]; levels: number[][]; leftTicks: number; rightTicks: number }
+export interface Exemplar { profileId: string; spanId: string; value: number; t: number; labels: Record<string, string> }
+export interface HeatmapSlot { t: number; counts: number[]; exemplars: Exemplar[] }
+export interface Heatmap { yMin: number[]; series: { labels: Record<string, string>; slots: HeatmapSlot[] }[] }
+export interface AdHocProfile { id: string; name: string; uploadedAt: number; profileType: string; profileTypes: string[]; flamebearer: Flamebearer }
+export interface Flamebearer { flamebearer: { names: string[]; levels: number[][]; numTicks: number }; metadata: { units: string; name: string; format: string }; leftTicks?: number; rightTicks?: number }
+export interface Listed { id: string; name: string; uploadedAt: number }
 
-export async function mergeStacktraces(profileType: string, selector: string, start: number, end: number,
-  maxNodes = 8192, signal?: AbortSignal): Promise<FlameGraphData> {
-  const r = await call<{ flamegraph?: { names?: string[]; levels?: { values?: string[] }[]; total?: string } }>(
-    'SelectMergeStacktraces', { profileTypeID: profileType, labelSelector: selector, start: String(start), end: String(end),
-      maxNodes: String(maxNodes), format: 'PROFILE_FORMAT_FLAMEGRAPH' }, signal);
-  const fg = r.flamegraph ?? {};
+const labelsOf = (pairs: LabelPair[]) => Object.fromEntries(pairs.map((l) => [l.name, l.value]));
+const exemplarOf = (e: WireExemplar): Exemplar => ({
+  profileId: e.profileId, spanId: e.spanId, value: Number(e.value), t: Number(e.timestamp), labels: labelsOf(e.labels),
+});
+
+/** Errors in words, naming the method: "SelectSeries: <message> (invalid_argument)". */
+async function named<T>(method: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err;
+    const e = ConnectError.from(err);
+    if (e.code === Code.Canceled) throw err;
+    const code = Code[e.code].replace(/[A-Z]/g, (c, i) => (i ? '_' : '') + c.toLowerCase());
+    throw new ApiError(`${method}: ${e.rawMessage} (${code})`, code);
+  }
+}
+
+export class Api {
+  readonly querier: Client<typeof QuerierService>;
+  readonly settings: Client<typeof SettingsService>;
+  readonly adhoc: Client<typeof AdHocProfileService>;
+
+  constructor(readonly tenant: string, baseUrl = location.origin) {
+    const withTenant: Interceptor = (next) => (req) => {
+      if (tenant) req.header.set('X-Scope-OrgID', tenant);
+      return next(req);
+    };
+    const transport = createConnectTransport({ baseUrl, useBinaryFormat: false, interceptors: [withTenant] });
+    this.querier = createClient(QuerierService, transport);
+    this.settings = createClient(SettingsService, transport);
+    this.adhoc = createClient(AdHocProfileService, transport);
+  }
+
+  profileTypes(start: number, end: number, signal?: AbortSignal): Promise<ProfileType[]> {
+    return named('ProfileTypes', async () => (await this.querier.profileTypes({ start: BigInt(start), end: BigInt(end) }, { signal }))
+      .profileTypes.map((t) => ({ ID: t.ID, name: t.name, sampleType: t.sampleType, sampleUnit: t.sampleUnit })));
+  }
+
+  async labelNames(selector: string, start: number, end: number, signal?: AbortSignal): Promise<string[]> {
+    const r = await named('LabelNames', () => this.querier.labelNames({ matchers: [selector], start: BigInt(start), end: BigInt(end) }, { signal }));
+    return r.names.filter((n) => !n.startsWith('__'));
+  }
+
+  async labelValues(name: string, selector: string, start: number, end: number, signal?: AbortSignal): Promise<string[]> {
+    return (await named('LabelValues', () => this.querier.labelValues({ name, matchers: [selector], start: BigInt(start), end: BigInt(end) }, { signal }))).names;
+  }
+
+  /** Label sets of the series `selector` matches, only the labels named. */
+  async series(selector: string, labelNames: string[], start: number, end: number, signal?: AbortSignal): Promise<Record<string, string>[]> {
+    const r = await named('Series', () => this.querier.series({ matchers: [selector], labelNames, start: BigInt(start), end: BigInt(end) }, { signal }));
+    return r.labelsSet.map((s) => labelsOf(s.labels));
+  }
+
+  async selectSeries(profileType: string, selector: string, start: number, end: number, step: number,
+    groupBy: string[] = [], signal?: AbortSignal, limit?: number): Promise<Series[]> {
+    const r = await named('SelectSeries', () => this.querier.selectSeries({
+      profileTypeID: profileType, labelSelector: selector, start: BigInt(start), end: BigInt(end), step, groupBy,
+      limit: limit === undefined ? undefined : BigInt(limit),
+    }, { signal }));
+    return r.series.map((s) => ({ labels: labelsOf(s.labels), points: s.points.map((p) => ({ t: Number(p.timestamp), v: p.value })) }));
+  }
+
+  async mergeStacktraces(profileType: string, selector: string, start: number, end: number, maxNodes = 8192,
+    signal?: AbortSignal, profileIds: string[] = []): Promise<FlameGraphData> {
+    const r = await named('SelectMergeStacktraces', () => this.querier.selectMergeStacktraces({
+      profileTypeID: profileType, labelSelector: selector, start: BigInt(start), end: BigInt(end),
+      maxNodes: BigInt(maxNodes), format: ProfileFormat.FLAMEGRAPH, profileIdSelector: profileIds,
+    }, { signal }));
+    const fg = r.flamegraph;
+    return { names: fg?.names ?? [], levels: (fg?.levels ?? []).map((l) => l.values.map(Number)), total: Number(fg?.total ?? 0) };
+  }
+
+  /** The diff flame graph of two selections (levels of 7 numbers per node). */
+  async diff(profileType: string, leftSelector: string, left: { from: number; until: number },
+    rightSelector: string, right: { from: number; until: number }, signal?: AbortSignal): Promise<DiffData> {
+    const side = (selector: string, r: { from: number; until: number }) => ({
+      profileTypeID: profileType, labelSelector: selector, start: BigInt(r.from), end: BigInt(r.until), maxNodes: 8192n,
+    });
+    const res = await named('Diff', () => this.querier.diff({ left: side(leftSelector, left), right: side(rightSelector, right) }, { signal }));
+    const fg = res.flamegraph;
+    return {
+      names: fg?.names ?? [], levels: (fg?.levels ?? []).map((l) => l.values.map(Number)),
+      leftTicks: Number(fg?.leftTicks ?? 0), rightTicks: Number(fg?.rightTicks ?? 0),
+    };
+  }
+
+  async heatmap(profileType: string, selector: string, start: number, end: number, step: number,
+    groupBy: string[] = [], signal?: AbortSignal): Promise<Heatmap> {
+    const r = await named('SelectHeatmap', () => this.querier.selectHeatmap({
+      profileTypeID: profileType, labelSelector: selector, start: BigInt(start), end: BigInt(end), step, groupBy,
+      queryType: HeatmapQueryType.INDIVIDUAL, exemplarType: ExemplarType.INDIVIDUAL,
+    }, { signal }));
+    return {
+      yMin: r.series[0]?.slots[0]?.yMin ?? [],
+      series: r.series.map((s) => ({
+        labels: labelsOf(s.labels),
+        slots: s.slots.map((x) => ({ t: Number(x.timestamp), counts: x.counts, exemplars: x.exemplars.map(exemplarOf) })),
+      })),
+    };
+  }
+
+  /** The merged profile of a selection, as pprof protobuf bytes. */
+  async pprof(profileType: string, selector: string, start: number, end: number): Promise<Uint8Array> {
+    const p = await named('SelectMergeProfile', () => this.querier.selectMergeProfile(
+      { profileTypeID: profileType, labelSelector: selector, start: BigInt(start), end: BigInt(end) }));
+    return toBinary(ProfileSchema, p);
+  }
+
+  async getSetting(name: string): Promise<string | undefined> {
+    const r = await named('Settings.Get', () => this.settings.get({}));
+    return r.settings.find((s) => s.name === name)?.value;
+  }
+
+  async setSetting(name: string, value: string): Promise<void> {
+    await named('Settings.Set', () => this.settings.set({ setting: { name, value, modifiedAt: BigInt(Date.now()) } }));
+  }
+
+  async upload(name: string, data: Uint8Array): Promise<AdHocProfile> {
+    let bin = '';
+    for (let i = 0; i < data.length; i += 0x8000) bin += String.fromCharCode(...data.subarray(i, i + 0x8000));
+    const r = await named('Upload', () => this.adhoc.upload({ name, profile: btoa(bin) }));
+    return adhocOf(r);
+  }
+
+  async getUpload(id: string, profileType?: string): Promise<AdHocProfile> {
+    return adhocOf(await named('Get', () => this.adhoc.get({ id, profileType })));
+  }
+
+  async listUploads(): Promise<Listed[]> {
+    const r = await named('List', () => this.adhoc.list({}));
+    return r.profiles.map((p) => ({ id: p.id, name: p.name, uploadedAt: Number(p.uploadedAt) }));
+  }
+
+  async diffUploads(leftId: string, rightId: string, profileType?: string): Promise<Flamebearer> {
+    const r = await named('Diff', () => this.adhoc.diff({ leftId, rightId, profileType }));
+    return JSON.parse(r.flamebearerProfile) as Flamebearer;
+  }
+}
+
+function adhocOf(r: { id: string; name: string; uploadedAt: bigint; profileType: string; profileTypes: string[]; flamebearerProfile: string }): AdHocProfile {
   return {
-    names: fg.names ?? [],
-    levels: (fg.levels ?? []).map((l) => (l.values ?? []).map(Number)),
-    total: Number(fg.total ?? 0),
+    id: r.id, name: r.name, uploadedAt: Number(r.uploadedAt), profileType: r.profileType, profileTypes: r.profileTypes,
+    flamebearer: JSON.parse(r.flamebearerProfile) as Flamebearer,
   };
 }
 
-export interface DiffData { names: string[]; levels: number[][]; leftTicks: number; rightTicks: number }
+export const ApiContext = createContext<Api | null>(null);
 
-/** The diff flame graph of two selections (levels of 7 numbers per node). */
-export async function diff(profileType: string, leftSelector: string, left: { from: number; until: number },
-  rightSelector: string, right: { from: number; until: number }, signal?: AbortSignal): Promise<DiffData> {
-  const side = (selector: string, r: { from: number; until: number }) => ({
-    profileTypeID: profileType, labelSelector: selector, start: String(r.from), end: String(r.until), maxNodes: '8192',
-  });
-  const res = await call<{ flamegraph?: { names?: string[]; levels?: { values?: string[] }[]; leftTicks?: string; rightTicks?: string } }>(
-    'Diff', { left: side(leftSelector, left), right: side(rightSelector, right) }, signal);
-  const fg = res.flamegraph ?? {};
-  return {
-    names: fg.names ?? [],
-    levels: (fg.levels ?? []).map((l) => (l.values ?? []).map(Number)),
-    leftTicks: Number(fg.leftTicks ?? 0),
-    rightTicks: Number(fg.rightTicks ?? 0),
-  };
+/** The Api of the tenant the app shows. */
+export function useApi(): Api {
+  const api = useContext(ApiContext);
+  if (!api) throw new Error('useApi outside ApiContext');
+  return api;
 }

@@ -1,7 +1,7 @@
 // Everything a view shows lives in the URL, so a copied link reproduces it. Parameter names
 // follow Pyroscope's UI where it has one (query, from, until, groupBy, left*/right*).
 
-export type View = 'single' | 'comparison' | 'diff' | 'tags' | 'upload';
+export type View = 'overview' | 'single' | 'comparison' | 'diff' | 'tags' | 'heatmap' | 'upload';
 
 export interface Selection {
   profileType: string; // process_cpu:cpu:nanoseconds:cpu:nanoseconds
@@ -22,10 +22,12 @@ export interface ViewState {
   focus: string; // "name;name;..." path of the focused frame, "" for the root
   sandwich: string; // function shown in the sandwich view, "" for none
   tenant: string; // X-Scope-OrgID for multi-tenant servers, "" for none
+  upload: string; // ad-hoc profile id shown in the upload view, "" for none
 }
 
 const VIEW_PATHS: Record<View, string> = {
-  single: '/', comparison: '/comparison', diff: '/diff', tags: '/tag-explorer', upload: '/upload',
+  overview: '/', single: '/explore', comparison: '/comparison', diff: '/diff', tags: '/tag-explorer',
+  heatmap: '/heatmap', upload: '/upload',
 };
 
 export const DEFAULT_TYPE = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
@@ -63,7 +65,9 @@ function selection(params: URLSearchParams, prefix: string, fallback?: Selection
 /** The state of a location (path + search). */
 export function parseLocation(pathname: string, search: string): ViewState {
   const params = new URLSearchParams(search);
-  const view = (Object.entries(VIEW_PATHS).find(([, p]) => p === pathname)?.[0] ?? 'single') as View;
+  let view = (Object.entries(VIEW_PATHS).find(([, p]) => p === pathname)?.[0] ?? 'overview') as View;
+  // Links from before the overview: "/?query=..." was the single view.
+  if (view === 'overview' && params.has('query')) view = 'single';
   const main = selection(params, '');
   return {
     view,
@@ -75,6 +79,7 @@ export function parseLocation(pathname: string, search: string): ViewState {
     focus: params.get('focus') ?? '',
     sandwich: params.get('sandwich') ?? '',
     tenant: params.get('tenant') ?? '',
+    upload: params.get('id') ?? '',
   };
 }
 
@@ -87,7 +92,8 @@ export function formatLocation(s: ViewState): string {
     params.set(`${prefix}from`, sel.from);
     params.set(`${prefix}until`, sel.until);
   };
-  putSel('', s.main);
+  if (s.view !== 'overview' && s.view !== 'upload') putSel('', s.main);
+  else if (s.view === 'overview') { params.set('from', s.main.from); params.set('until', s.main.until); }
   if (s.view === 'comparison' || s.view === 'diff') {
     putSel('left', s.left);
     putSel('right', s.right);
@@ -97,6 +103,7 @@ export function formatLocation(s: ViewState): string {
   put('focus', s.focus);
   put('sandwich', s.sandwich);
   put('tenant', s.tenant);
+  if (s.view === 'upload') put('id', s.upload);
   return `${VIEW_PATHS[s.view]}?${params.toString()}`;
 }
 

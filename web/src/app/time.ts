@@ -47,12 +47,52 @@ export const PRESETS: { label: string; from: string }[] = [
   { label: '6h', from: 'now-6h' }, { label: '24h', from: 'now-24h' }, { label: '7d', from: 'now-7d' },
 ];
 
-/** SelectSeries' step in seconds: about `points` points over the range, at least 10 s. */
+/** SelectSeries' step in seconds: about `points` points over the range (7 days: about an hour
+ *  per point at 200), at least 10 s. */
 export function stepSeconds(range: Range, points = 200): number {
   return Math.max(10, Math.ceil((range.until - range.from) / 1000 / points));
 }
 
-/** "2026-01-02 15:04:05" in UTC, for labels. */
-export function formatTime(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+export type Zone = 'utc' | 'local';
+
+/** The time zone times are shown in (this browser's choice; UTC until one is made). */
+export function getZone(): Zone {
+  try { return localStorage.getItem('flamedb-tz') === 'local' ? 'local' : 'utc'; } catch { return 'utc'; }
+}
+export function setZone(z: Zone) {
+  try { localStorage.setItem('flamedb-tz', z); } catch { /* private mode */ }
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** The zone's offset from UTC at `ms`, in minutes (0 for UTC). */
+function offsetMinutes(ms: number, zone: Zone): number {
+  return zone === 'utc' ? 0 : -new Date(ms).getTimezoneOffset();
+}
+
+/** "2026-01-02 15:04:05" in `zone`, for labels. */
+export function formatTime(ms: number, zone: Zone = getZone()): string {
+  const d = new Date(ms + offsetMinutes(ms, zone) * 60_000);
+  return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+}
+
+/** "UTC" or "UTC+01:00": the zone as a label. */
+export function zoneLabel(zone: Zone = getZone(), at = Date.now()): string {
+  const off = offsetMinutes(at, zone);
+  if (zone === 'utc') return 'UTC';
+  return `UTC${off < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(off) / 60))}:${pad(Math.abs(off) % 60)}`;
+}
+
+/** A time as range text a person reads and parseTime takes back: 2026-01-02T15:04:05Z, or with
+ *  the local offset. */
+export function rangeText(ms: number, zone: Zone = getZone()): string {
+  const base = formatTime(ms, zone).replace(' ', 'T');
+  if (zone === 'utc') return `${base}Z`;
+  return base + zoneLabel(zone, ms).slice(3).replace(/^$/, 'Z');
+}
+
+/** A short axis label for `ms` when the range spans `span` ms: time of day, or date and time. */
+export function axisTime(ms: number, span: number, zone: Zone = getZone()): string {
+  const t = formatTime(ms, zone);
+  return span > 86_400_000 ? t.slice(5, 16) : t.slice(11, span > 3_600_000 ? 16 : 19);
 }

@@ -2,7 +2,7 @@
 // values suggested by LabelNames / LabelValues for the current selection.
 import { useState } from 'react';
 
-import { labelNames, labelValues } from '../api/client';
+import { useApi } from '../api/client';
 import { type Matcher, selectorOf } from '../app/state';
 import type { Range } from '../app/time';
 import { useAsync } from '../app/useAsync';
@@ -13,8 +13,9 @@ export function LabelFilter({ matchers, range, onChange, testId = 'label-filter'
   const [op, setOp] = useState<Matcher['op']>('=');
   const [value, setValue] = useState('');
   const selector = selectorOf(matchers);
-  const names = useAsync((s) => labelNames(selector, range.from, range.until, s), [selector, range.from, range.until]);
-  const values = useAsync((s) => (name ? labelValues(name, selector, range.from, range.until, s) : Promise.resolve([])),
+  const api = useApi();
+  const names = useAsync((s) => api.labelNames(selector, range.from, range.until, s), [selector, range.from, range.until]);
+  const values = useAsync((s) => (name ? api.labelValues(name, selector, range.from, range.until, s) : Promise.resolve([])),
     [name, selector, range.from, range.until]);
   const add = () => {
     if (!name) return;

@@ -1,10 +1,14 @@
-// Service and profile type pickers, filled from LabelValues(service_name) and ProfileTypes.
-import { labelValues, profileTypes } from '../api/client';
+// Service and profile type pickers. The type picker lists only the types the chosen service
+// has (Series of its __profile_type__), in words and grouped by kind.
+import { useApi } from '../api/client';
+import { groupTypes } from '../app/profileTypes';
+import { selectorOf } from '../app/state';
 import type { Range } from '../app/time';
 import { useAsync } from '../app/useAsync';
 
 export function ServicePicker({ service, range, onChange }: { service: string; range: Range; onChange: (s: string) => void }) {
-  const services = useAsync((s) => labelValues('service_name', '{}', range.from, range.until, s), [range.from, range.until]);
+  const api = useApi();
+  const services = useAsync((s) => api.labelValues('service_name', '{}', range.from, range.until, s), [api, range.from, range.until]);
   const list = services.value ?? [];
   return (
     <select aria-label="service" data-testid="service-picker" value={service} onChange={(e) => onChange(e.target.value)}>
@@ -15,13 +19,27 @@ export function ServicePicker({ service, range, onChange }: { service: string; r
   );
 }
 
-export function ProfileTypePicker({ profileType, range, onChange }: { profileType: string; range: Range; onChange: (t: string) => void }) {
-  const types = useAsync((s) => profileTypes(range.from, range.until, s), [range.from, range.until]);
-  const list = (types.value ?? []).map((t) => t.ID);
+/** The profile types of `service` ("" every service's) in the range. */
+export function useServiceTypes(service: string, range: Range) {
+  const api = useApi();
+  return useAsync(async (s) => {
+    const selector = service ? selectorOf([{ name: 'service_name', op: '=', value: service }]) : '{}';
+    const sets = await api.series(selector, ['__profile_type__'], range.from, range.until, s);
+    return [...new Set(sets.map((l) => l.__profile_type__).filter(Boolean))].sort();
+  }, [api, service, range.from, range.until]);
+}
+
+export function ProfileTypePicker({ profileType, types, onChange }:
+  { profileType: string; types: string[]; onChange: (t: string) => void }) {
+  const groups = groupTypes(types);
   return (
     <select aria-label="profile type" data-testid="type-picker" value={profileType} onChange={(e) => onChange(e.target.value)}>
-      {!list.includes(profileType) && <option value={profileType}>{profileType}</option>}
-      {list.map((t) => <option key={t} value={t}>{t}</option>)}
+      {!types.includes(profileType) && <option value={profileType}>{profileType} (no data)</option>}
+      {groups.map((g) => (
+        <optgroup key={g.kind} label={g.kind}>
+          {g.types.map((t) => <option key={t.id} value={t.id} title={t.id}>{t.label}</option>)}
+        </optgroup>
+      ))}
     </select>
   );
 }

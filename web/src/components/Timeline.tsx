@@ -1,46 +1,92 @@
-// The timeline of a selection (SelectSeries summed over series): an SVG area chart; dragging
-// across it selects a range to zoom into.
-import { useRef, useState } from 'react';
+// The timeline of a selection (SelectSeries summed over series), drawn by uPlot: a y-axis in the
+// profile's unit, a time axis in the chosen zone, a hover readout of the point under the cursor,
+// and a drag across it to zoom into that range.
+import { useEffect, useRef, useState } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
 
 import type { Point } from '../api/client';
-import { formatTime, type Range } from '../app/time';
+import { axisTime, formatTime, getZone, type Range, zoneLabel } from '../app/time';
 import { formatValue } from '../flame/model';
 
-const H = 90;
+export interface TimelineProps {
+  points: Point[];
+  range: Range;
+  unit: string;
+  onSelect: (r: Range) => void;
+  color?: string;
+  height?: number;
+  yMax?: number; // A shared y-axis top (panels side by side); else the peak's.
+  testId?: string;
+}
 
-export function Timeline({ points, range, unit, onSelect, color = 'var(--accent)', testId = 'timeline' }:
-  { points: Point[]; range: Range; unit: string; onSelect: (r: Range) => void; color?: string; testId?: string }) {
-  const svg = useRef<SVGSVGElement>(null);
-  const [drag, setDrag] = useState<{ a: number; b: number } | null>(null);
-  const W = 1000;
-  const max = points.reduce((m, p) => Math.max(m, p.v), 0) || 1;
-  const xOf = (t: number) => ((t - range.from) / (range.until - range.from)) * W;
-  const path = points.length
-    ? `M${xOf(points[0].t)},${H} ${points.map((p) => `L${xOf(p.t)},${H - (p.v / max) * (H - 8)}`).join(' ')} L${xOf(points[points.length - 1].t)},${H} Z`
-    : '';
-  const frac = (e: React.MouseEvent) => {
-    const r = svg.current!.getBoundingClientRect();
-    return Math.min(1, Math.max(0, (e.clientX - r.left) / r.width));
-  };
-  const finish = () => {
-    if (drag && Math.abs(drag.b - drag.a) > 0.005) {
-      const span = range.until - range.from;
-      const [a, b] = [Math.min(drag.a, drag.b), Math.max(drag.a, drag.b)];
-      onSelect({ from: Math.round(range.from + a * span), until: Math.round(range.from + b * span) });
-    }
-    setDrag(null);
-  };
+function cssColor(color: string, el: Element): string {
+  const m = /^var\((--[\w-]+)\)$/.exec(color);
+  return m ? getComputedStyle(el).getPropertyValue(m[1]).trim() || '#e8590c' : color;
+}
+
+export function Timeline({ points, range, unit, onSelect, color = 'var(--accent)', height = 120, yMax, testId = 'timeline' }: TimelineProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const [hover, setHover] = useState<Point | null>(null);
+  const select = useRef(onSelect);
+  select.current = onSelect;
+  const max = points.reduce((m, p) => Math.max(m, p.v), 0);
+  const zone = getZone();
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el || points.length === 0) return undefined;
+    const span = range.until - range.from;
+    const stroke = cssColor(color, el);
+    const axisColor = getComputedStyle(el).color;
+    const plot = new uPlot({
+      width: Math.max(200, el.clientWidth),
+      height,
+      ms: 1,
+      legend: { show: false },
+      scales: { x: { time: true, range: () => [range.from, range.until] }, y: { range: (_u, _min, hi) => [0, yMax ?? (hi > 0 ? hi * 1.1 : 1)] } },
+      series: [{}, { stroke, fill: `${stroke}55`, width: 1.5, points: { show: points.length < 60 } }],
+      axes: [
+        { stroke: axisColor, values: (_u, splits) => splits.map((t) => axisTime(t, span, zone)), grid: { stroke: '#8884', width: 1 } },
+        { stroke: axisColor, size: 78, grid: { stroke: '#8884', width: 1 }, values: (_u, splits) => {
+          const labels = splits.map((v) => formatValue(v, unit));
+          el.parentElement?.setAttribute('data-yticks', labels.join('|')); // The canvas's text, for tests.
+          return labels;
+        } },
+      ],
+      cursor: { drag: { x: true, y: false, setScale: false }, points: { size: 6 } },
+      hooks: {
+        setCursor: [(u) => {
+          const i = u.cursor.idx;
+          setHover(i === null || i === undefined ? null : { t: u.data[0][i], v: u.data[1][i] ?? 0 });
+        }],
+        setSelect: [(u) => {
+          if (u.select.width < 3) return;
+          const from = Math.round(u.posToVal(u.select.left, 'x'));
+          const until = Math.round(u.posToVal(u.select.left + u.select.width, 'x'));
+          u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+          if (until > from) select.current({ from, until });
+        }],
+      },
+    }, [points.map((p) => p.t), points.map((p) => p.v)], el);
+    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, el.clientWidth), height }));
+    resize.observe(el);
+    return () => { resize.disconnect(); plot.destroy(); };
+  }, [points, range.from, range.until, unit, color, height, zone, yMax]);
+
+  const label = points.length === 0
+    ? `timeline from ${formatTime(range.from)} to ${formatTime(range.until)}: no data in this range`
+    : `timeline from ${formatTime(range.from)} to ${formatTime(range.until)} ${zoneLabel(zone)}, peak ${formatValue(max, unit)}`;
   return (
-    <div className="timeline" data-testid={testId}>
-      <svg ref={svg} viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img"
-        aria-label={`timeline from ${formatTime(range.from)} to ${formatTime(range.until)}, peak ${formatValue(max, unit)}`}
-        onMouseDown={(e) => { const f = frac(e); setDrag({ a: f, b: f }); }}
-        onMouseMove={(e) => { if (drag) setDrag({ ...drag, b: frac(e) }); }}
-        onMouseUp={finish} onMouseLeave={finish}>
-        <path d={path} fill={color} fillOpacity={0.35} stroke={color} strokeWidth={1.5} vectorEffect="non-scaling-stroke" />
-        {drag && <rect x={Math.min(drag.a, drag.b) * W} y={0} width={Math.abs(drag.b - drag.a) * W} height={H} className="drag" />}
-      </svg>
-      <div className="timeline-axis"><span>{formatTime(range.from)}</span><span>{points.length} points · peak {formatValue(max, unit)}</span><span>{formatTime(range.until)}</span></div>
+    <div className="timeline" data-testid={testId} data-points={points.length} data-peak={max}>
+      <div ref={box} className="timeline-plot" role="img" aria-label={label} />
+      {points.length === 0 && <p className="empty timeline-empty" data-testid={`${testId}-empty`}>No data in this range.</p>}
+      <div className="timeline-axis">
+        <span>{zoneLabel(zone)}</span>
+        <span data-testid={`${testId}-readout`} aria-live="polite">
+          {hover ? `${formatTime(hover.t, zone)} · ${formatValue(hover.v, unit)}` : points.length ? `${points.length} points · peak ${formatValue(max, unit)} · drag to zoom` : ''}
+        </span>
+      </div>
     </div>
   );
 }

@@ -3,6 +3,7 @@
 import { useState } from 'react';
 
 import type { Selection } from '../app/state';
+import { rangeText } from '../app/time';
 import { SelectionPanel, useRange } from './Selection';
 import { SelectionControls, type ViewProps } from './SingleView';
 
@@ -14,7 +15,7 @@ function Side({ sel, onChange, search, testId }: { sel: Selection; onChange: (s:
       <SelectionControls sel={sel} onChange={onChange} withPickers={false} testId={`${testId}-controls`} />
       {range && (
         <SelectionPanel sel={sel} range={range} search={search} focus={focus} sandwichOf="" showTable={false} testId={testId}
-          onRange={(r) => onChange({ ...sel, from: String(r.from), until: String(r.until) })} onFocus={setFocus} onSandwich={() => {}} />
+          onRange={(r) => onChange({ ...sel, from: rangeText(r.from), until: rangeText(r.until) })} onFocus={setFocus} onSandwich={() => {}} />
       )}
     </div>
   );

@@ -3,7 +3,7 @@
 // and a table of the largest gains and losses.
 import { useMemo } from 'react';
 
-import { diff } from '../api/client';
+import { useApi } from '../api/client';
 import { selectorOf } from '../app/state';
 import { useAsync } from '../app/useAsync';
 import { ErrorBox, Loading } from '../components/Status';
@@ -16,12 +16,13 @@ import { SelectionControls, type ViewProps } from './SingleView';
 export function DiffView({ state, update }: ViewProps) {
   const type = state.main.profileType;
   const unit = unitOf(type);
+  const api = useApi();
   const left = useRange(state.left);
   const right = useRange(state.right);
   const [ls, rs] = [selectorOf(state.left.matchers), selectorOf(state.right.matchers)];
   const result = useAsync(async (signal) => {
     if (!left.range || !right.range) throw new Error(left.error ?? right.error ?? 'bad range');
-    const fg = await diff(type, ls, left.range, rs, right.range, signal);
+    const fg = await api.diff(type, ls, left.range, rs, right.range, signal);
     return { root: decodeDiffFlameGraph(fg.names, fg.levels), leftTicks: fg.leftTicks, rightTicks: fg.rightTicks };
   }, [type, ls, rs, left.range?.from, left.range?.until, right.range?.from, right.range?.until]);
   const r = result.value;
@@ -43,8 +44,8 @@ export function DiffView({ state, update }: ViewProps) {
           <div className="legend" data-testid="diff-legend">
             <span>share of each side:</span>
             {[-20, -10, -5, 0, 5, 10, 20].map((c) => (
-              <span key={c} className="swatch" style={{ background: diffColor(c, document.documentElement.dataset.theme === 'dark') }}>
-                {c > 0 ? `+${c}` : c}%
+              <span key={c} className="swatch">
+                <i style={{ background: diffColor(c, document.documentElement.dataset.theme === 'dark') }} />{c > 0 ? `+${c}` : c}%
               </span>
             ))}
             <span data-testid="diff-ticks" data-left={r.leftTicks} data-right={r.rightTicks}>

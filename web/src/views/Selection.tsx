@@ -2,7 +2,7 @@
 // focus and the sandwich view. The single view shows one; the comparison view two.
 import { useMemo } from 'react';
 
-import { mergeStacktraces, selectSeries } from '../api/client';
+import { useApi } from '../api/client';
 import { type Selection, selectorOf } from '../app/state';
 import { parseRange, type Range, stepSeconds } from '../app/time';
 import { useAsync } from '../app/useAsync';
@@ -38,11 +38,12 @@ export interface PanelProps {
 
 export function SelectionPanel(p: PanelProps) {
   const selector = selectorOf(p.sel.matchers);
+  const api = useApi();
   const unit = unitOf(p.sel.profileType);
   const deps = [p.sel.profileType, selector, p.range.from, p.range.until];
-  const series = useAsync((s) => selectSeries(p.sel.profileType, selector, p.range.from, p.range.until, stepSeconds(p.range), [], s), deps);
+  const series = useAsync((s) => api.selectSeries(p.sel.profileType, selector, p.range.from, p.range.until, stepSeconds(p.range), [], s), deps);
   const graph = useAsync(async (s) => {
-    const fg = await mergeStacktraces(p.sel.profileType, selector, p.range.from, p.range.until, 8192, s);
+    const fg = await api.mergeStacktraces(p.sel.profileType, selector, p.range.from, p.range.until, 8192, s);
     return decodeFlameGraph(fg.names, fg.levels);
   }, deps);
   const points = useMemo(() => {

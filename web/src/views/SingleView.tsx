@@ -1,15 +1,16 @@
 // The single view: service and profile type pickers, label filter, time range, timeline, flame
 // graph with the top table, search, focus and sandwich.
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
-import { mergeStacktraces } from '../api/client';
-import { download, downloadPng, fetchPprof } from '../api/export';
+import { useApi } from '../api/client';
+import { download, downloadPng } from '../api/export';
 import { type Selection, selectorOf, serviceOf, type ViewState, withService } from '../app/state';
-import type { Range } from '../app/time';
+import { type Range, rangeText } from '../app/time';
 import { toFlamebearer } from '../flame/formats';
 import { decodeFlameGraph, unitOf } from '../flame/model';
 import { LabelFilter } from '../components/LabelFilter';
-import { ProfileTypePicker, ServicePicker } from '../components/Pickers';
+import { ProfileTypePicker, ServicePicker, useServiceTypes } from '../components/Pickers';
+import { rememberType, typeFor } from '../app/profileTypes';
 import { ErrorBox } from '../components/Status';
 import { TimePicker } from '../components/TimePicker';
 import { SelectionPanel, useRange } from './Selection';
@@ -24,7 +25,7 @@ export function SelectionControls({ sel, onChange, withPickers, testId }:
   return (
     <div className="controls" data-testid={testId}>
       {withPickers && range && <ServicePicker service={service} range={range} onChange={(s) => onChange(withService(sel, s))} />}
-      {withPickers && range && <ProfileTypePicker profileType={sel.profileType} range={range} onChange={(t) => onChange({ ...sel, profileType: t })} />}
+      {withPickers && range && <TypeControl sel={sel} service={service} range={range} onChange={onChange} />}
       <TimePicker from={sel.from} until={sel.until} onChange={(from, until) => onChange({ ...sel, from, until })} testId={`${testId}-time`} />
       {range && (
         <LabelFilter matchers={others} range={range} testId={`${testId}-filter`}
@@ -35,9 +36,34 @@ export function SelectionControls({ sel, onChange, withPickers, testId }:
   );
 }
 
+/** The type picker of `service`. When the user picks another service, a type it does not have
+ *  gives way to its own (the last chosen for it, else its CPU); a link's type is kept as is. */
+function TypeControl({ sel, service, range, onChange }:
+  { sel: Selection; service: string; range: Range; onChange: (s: Selection) => void }) {
+  const types = useServiceTypes(service, range);
+  const list = types.loading ? undefined : types.value;
+  const last = useRef(service);
+  const changed = useRef(false);
+  if (last.current !== service) {
+    last.current = service;
+    changed.current = true;
+  }
+  useEffect(() => {
+    if (!changed.current || !list) return;
+    changed.current = false;
+    if (list.length === 0 || list.includes(sel.profileType)) return;
+    onChange({ ...sel, profileType: typeFor(service, list, sel.profileType) });
+  }, [list]); // eslint-disable-line react-hooks/exhaustive-deps
+  return (
+    <ProfileTypePicker profileType={sel.profileType} types={list ?? []}
+      onChange={(t) => { rememberType(service, t); onChange({ ...sel, profileType: t }); }} />
+  );
+}
+
 /** Export buttons: the merged profile as pprof, the flame graph as flamebearer JSON or PNG. */
 function Exports({ sel, range }: { sel: Selection; range: Range }) {
   const [error, setError] = useState('');
+  const api = useApi();
   const name = (serviceOf(sel) || 'profile').replace(/[^\w.-]+/g, '_');
   const run = (f: () => Promise<void> | void) => async () => {
     setError('');
@@ -47,9 +73,9 @@ function Exports({ sel, range }: { sel: Selection; range: Range }) {
   return (
     <span className="exports">
       Export:
-      <button type="button" onClick={run(async () => download(`${name}.pb`, await fetchPprof(sel.profileType, selector, range.from, range.until) as BlobPart, 'application/octet-stream'))}>pprof</button>
+      <button type="button" onClick={run(async () => download(`${name}.pb`, await api.pprof(sel.profileType, selector, range.from, range.until) as BlobPart, 'application/octet-stream'))}>pprof</button>
       <button type="button" onClick={run(async () => {
-        const fg = await mergeStacktraces(sel.profileType, selector, range.from, range.until);
+        const fg = await api.mergeStacktraces(sel.profileType, selector, range.from, range.until);
         download(`${name}.flamebearer.json`, JSON.stringify(toFlamebearer(decodeFlameGraph(fg.names, fg.levels), unitOf(sel.profileType), name)), 'application/json');
       })}>flamebearer JSON</button>
       <button type="button" onClick={run(() => downloadPng('main-flamegraph', `${name}.png`))}>PNG</button>
@@ -72,7 +98,7 @@ export function SingleView({ state, update }: ViewProps) {
       {range && (
         <SelectionPanel sel={state.main} range={range} search={state.search} focus={state.focus} sandwichOf={state.sandwich}
           showTable testId="main"
-          onRange={(r) => setMain({ ...state.main, from: String(r.from), until: String(r.until) })}
+          onRange={(r) => setMain({ ...state.main, from: rangeText(r.from), until: rangeText(r.until) })}
           onFocus={(focus) => update({ focus })} onSandwich={(sandwich) => update({ sandwich })} />
       )}
     </div>

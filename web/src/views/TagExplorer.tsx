@@ -1,33 +1,47 @@
-// Tag explorer: one profile type grouped by one label: a timeline per value, and a table of the
-// values with their share and change; a value opens the single view filtered to it.
-import { useMemo } from 'react';
+// Labels breakdown: the chosen service and type grouped by any label, one small timeline per
+// value (the top ones by total, sharing one y-axis, largest first) with its total, share and
+// change over the time it has data. A panel opens the flame graph filtered to its value; two
+// picked values open their diff.
+import { useMemo, useState } from 'react';
 
-import { labelNames, selectSeries } from '../api/client';
-import { type Matcher, selectorOf } from '../app/state';
+import { useApi } from '../api/client';
+import { type Matcher, type Selection, selectorOf } from '../app/state';
 import { PALETTE, tagRows } from '../app/tags';
-import { formatTime, stepSeconds } from '../app/time';
+import { rangeText, stepSeconds } from '../app/time';
 import { useAsync } from '../app/useAsync';
 import { ErrorBox, Loading } from '../components/Status';
+import { Timeline } from '../components/Timeline';
 import { formatValue, unitOf } from '../flame/model';
 import { useRange } from './Selection';
 import { SelectionControls, type ViewProps } from './SingleView';
 
+const TOP = 12;
+
 export function TagExplorer({ state, update }: ViewProps) {
+  const api = useApi();
   const { range } = useRange(state.main);
   const selector = selectorOf(state.main.matchers);
   const unit = unitOf(state.main.profileType);
-  const names = useAsync((s) => (range ? labelNames(selector, range.from, range.until, s) : Promise.resolve([])), [selector, range?.from, range?.until]);
+  const [picked, setPicked] = useState<string[]>([]);
+  const names = useAsync((s) => (range ? api.labelNames(selector, range.from, range.until, s) : Promise.resolve([])), [api, selector, range?.from, range?.until]);
   const label = state.groupBy || (names.value ?? []).find((n) => n !== 'service_name') || '';
   const series = useAsync((s) => (range && label
-    ? selectSeries(state.main.profileType, selector, range.from, range.until, stepSeconds(range, 120), [label], s)
-    : Promise.resolve([])), [state.main.profileType, selector, label, range?.from, range?.until]);
-  const rows = useMemo(() => (range ? tagRows(series.value ?? [], label, range) : []), [series.value, label, range]);
-  const max = Math.max(1, ...(series.value ?? []).flatMap((s) => s.points.map((p) => p.v)));
-  const open = (value: string) => {
+    ? api.selectSeries(state.main.profileType, selector, range.from, range.until, stepSeconds(range, 120), [label], s)
+    : Promise.resolve([])), [api, state.main.profileType, selector, label, range?.from, range?.until]);
+  const rows = useMemo(() => tagRows(series.value ?? [], label), [series.value, label]);
+  const byValue = useMemo(() => new Map((series.value ?? []).map((s) => [s.labels[label] ?? '', s])), [series.value, label]);
+  const shown = rows.slice(0, TOP);
+  const yMax = Math.max(1, ...shown.flatMap((r) => (byValue.get(r.value)?.points ?? []).map((p) => p.v))) * 1.05;
+  const filtered = (value: string): Selection => {
     const m: Matcher = { name: label, op: '=', value };
-    update({ view: 'single', main: { ...state.main, matchers: [...state.main.matchers.filter((x) => x.name !== label), m] }, focus: '', sandwich: '' });
+    return { ...state.main, matchers: [...state.main.matchers.filter((x) => x.name !== label), m] };
   };
-  const colorOf = (value: string) => PALETTE[Math.max(0, rows.findIndex((r) => r.value === value)) % PALETTE.length];
+  const open = (value: string) => update({ view: 'single', main: filtered(value), focus: '', sandwich: '' });
+  const pick = (value: string) => {
+    const next = picked.includes(value) ? picked.filter((v) => v !== value) : [...picked, value].slice(-2);
+    setPicked(next);
+    if (next.length === 2) update({ view: 'diff', left: filtered(next[0]), right: filtered(next[1]), focus: '' });
+  };
   return (
     <div className="tag-explorer">
       <SelectionControls sel={state.main} onChange={(main) => update({ main })} withPickers testId="tags-controls" />
@@ -36,36 +50,29 @@ export function TagExplorer({ state, update }: ViewProps) {
           {(names.value ?? []).map((n) => <option key={n} value={n}>{n}</option>)}
         </select>
       </label>
+      <span className="hint"> · click a panel to open its flame graph; tick two to diff them</span>
       {series.loading && <Loading what="series" />}
       {(series.error || names.error) && <ErrorBox message={series.error ?? names.error ?? ''} />}
       {range && !series.loading && (
         <>
-          <svg className="tag-chart" viewBox="0 0 1000 160" preserveAspectRatio="none" role="img" aria-label={`${label} over time`}>
-            {(series.value ?? []).map((s) => {
-              const color = colorOf(s.labels[label] ?? '');
-              const xy = s.points.map((p) => [((p.t - range.from) / (range.until - range.from)) * 1000, 155 - (p.v / max) * 150]);
-              return (
-                <g key={s.labels[label]}>
-                  <polyline fill="none" stroke={color} strokeWidth={2} vectorEffect="non-scaling-stroke" points={xy.map((p) => p.join(',')).join(' ')} />
-                  {xy.length < 50 && xy.map(([x, y], i) => <rect key={i} x={x - 3} y={y - 3} width={6} height={6} fill={color} />)}
-                </g>
-              );
-            })}
-          </svg>
-          <div className="timeline-axis"><span>{formatTime(range.from)}</span><span>{formatTime(range.until)}</span></div>
-          <table className="top-table" data-testid="tag-table">
-            <thead><tr><th>{label}</th><th>Total</th><th>Share</th><th>Change (2nd half vs 1st)</th></tr></thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.value} data-value={r.value} data-total={r.total} onClick={() => open(r.value)} title="open in the single view">
-                  <td className="name"><span className="dot" style={{ background: colorOf(r.value) }} />{r.value || '(none)'}</td>
-                  <td>{formatValue(r.total, unit)}</td>
-                  <td>{r.share.toFixed(2)}%</td>
-                  <td>{r.change === null ? '—' : `${r.change > 0 ? '+' : ''}${r.change.toFixed(1)}%`}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div className="panels" data-testid="label-panels">
+            {shown.map((r, i) => (
+              <div key={r.value} className="panel" data-value={r.value} data-total={r.total}>
+                <div className="panel-head">
+                  <input type="checkbox" aria-label={`pick ${label}=${r.value} for a diff`} checked={picked.includes(r.value)} onChange={() => pick(r.value)} />
+                  <button type="button" className="panel-title" onClick={() => open(r.value)} title="open its flame graph">
+                    <span className="dot" style={{ background: PALETTE[i % PALETTE.length] }} />{r.value || '(none)'}
+                  </button>
+                  <span className="panel-stats">{formatValue(r.total, unit)} · {r.share.toFixed(1)}%
+                    {r.change !== null && <span className={r.change > 0 ? 'gain' : 'loss'}> {r.change > 0 ? '+' : ''}{r.change.toFixed(1)}%</span>}</span>
+                </div>
+                <Timeline points={byValue.get(r.value)?.points ?? []} range={range} unit={unit} height={90} yMax={yMax}
+                  color={PALETTE[i % PALETTE.length]} testId={`panel-${i}`}
+                  onSelect={(x) => update({ main: { ...state.main, from: rangeText(x.from), until: rangeText(x.until) } })} />
+              </div>
+            ))}
+          </div>
+          {rows.length > TOP && <p className="hint">{rows.length - TOP} more values not shown.</p>}
           {rows.length === 0 && <p className="empty">No series of this type have the label {label || '(none)'}.</p>}
         </>
       )}
