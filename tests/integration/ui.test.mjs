@@ -422,6 +422,102 @@ describe('web UI in Chromium', () => {
     assert.ok([sum(prod.rows), sum(dev.rows)].includes(BigInt(one.flamegraph.total)), 'one of the two profiles, alone');
   });
 
+  test('flame graph: the sandwich draws callers above the function; the keyboard moves, focuses and opens the sandwich', T, async () => {
+    await page.goto(`${srv.baseUrl}/explore?query=${q('{service_name="goapp"}')}&from=now-1h&until=now&sandwich=main.fib`);
+    await page.locator('[data-testid="sandwich"]').waitFor();
+    const callers = page.locator('[data-testid="sandwich-callers-frames"]');
+    const rootY = Number(await callers.getAttribute('data-root-y'));
+    const ys = await callers.locator('li').evaluateAll((lis) => lis.map((li) => Number(li.dataset.y)));
+    assert.ok(ys.length > 0 && ys.every((y) => y < rootY), `callers ${ys} above main.fib at ${rootY}`);
+    await shot('sandwich-inverted');
+
+    await page.goto(`${srv.baseUrl}/explore?query=${q('{service_name="goapp"}')}&from=now-1h&until=now`);
+    await panelTotal(page, 'main');
+    const [widest] = await frames(page, 'main-flamegraph');
+    const canvas = page.locator('[data-testid="main-flamegraph"] canvas');
+    await canvas.focus();
+    await page.keyboard.press('ArrowDown');  // The cursor starts at the root...
+    await page.keyboard.press('ArrowDown');  // ...and goes to its widest child.
+    const selection = page.getByTestId('main-flamegraph-selection');
+    assert.match(await selection.textContent(), new RegExp(widest.name.replace(/[.*()[\]]/g, '\\$&')));
+    assert.ok(await page.locator('[data-testid="main-flamegraph"] .tooltip').isVisible(), 'the tooltip follows the cursor');
+    await page.keyboard.press('Enter');
+    await page.waitForURL((u) => u.searchParams.get('focus') === widest.name);
+    await page.keyboard.press('s');
+    await page.waitForURL((u) => u.searchParams.get('sandwich') === widest.name);
+    await page.locator('[data-testid="sandwich"]').waitFor();
+    // Table rows are reached with Tab and opened with Enter.
+    await page.goto(`${srv.baseUrl}/explore?query=${q('{service_name="goapp"}')}&from=now-1h&until=now`);
+    await panelTotal(page, 'main');
+    const firstRow = page.locator('[data-testid="top-table"] tbody tr').first();
+    const name = await firstRow.locator('.name').textContent();
+    await firstRow.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL((u) => u.searchParams.get('sandwich') === name);
+  });
+
+  test('a 400-frame stack renders in bounded height, and a deep focus shows a breadcrumb of its callers', T, async () => {
+    const frames400 = Array.from({ length: 400 }, (_, i) => `deep.level${i}`).join(';');
+    const now = Math.floor(Date.now() / 1000);
+    const res = await fetch(`${srv.baseUrl}/ingest?name=deepapp&from=${now - 10}&until=${now}&format=folded`, { method: 'POST', body: `${frames400} 100\n` });
+    assert.equal(res.status, 200, await res.text());
+    const type = (await (await fetch(`${srv.baseUrl}/querier.v1.QuerierService/ProfileTypes`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ start: String(Date.now() - 3_600_000), end: String(Date.now()) }) })).json()).profileTypes.map((t) => t.ID)
+      .find((id) => id.startsWith('process_cpu:cpu'));
+    const focus = Array.from({ length: 300 }, (_, i) => `deep.level${i}`).join(';');
+    await page.goto(`${srv.baseUrl}/explore?query=${encodeURIComponent(`${type}{service_name="deepapp"}`)}&from=now-1h&until=now&focus=${encodeURIComponent(focus)}`);
+    await panelTotal(page, 'main');
+    const crumb = page.getByTestId('main-flamegraph-breadcrumb');
+    await crumb.waitFor();
+    assert.equal(Number(await crumb.getAttribute('data-depth')), 300, 'the focused frame has 300 callers');
+    assert.match(await crumb.textContent(), /^total › … 295 more › deep\.level295 › deep\.level296 › $/);
+    const box = await page.locator('[data-testid="main-flamegraph"] .flame-scroll').boundingBox();
+    assert.ok(box.height <= 900 * 0.7 + 1, `bounded: ${box.height}px`);
+    await shot('deep-stack');
+    await crumb.getByRole('button', { name: 'deep.level295' }).click();
+    await page.waitForURL((u) => (u.searchParams.get('focus') ?? '').endsWith(';deep.level295'));
+  });
+
+  test('diff: each side has its own timeline; dragging on each changes that side\'s total to the API\'s for the new range', T, async () => {
+    await page.goto(`${srv.baseUrl}/diff?leftquery=${q('{service_name="goapp", env="prod"}')}&leftfrom=now-1h&leftuntil=now`
+      + `&rightquery=${q('{service_name="goapp", env="dev"}')}&rightfrom=now-1h&rightuntil=now`);
+    const ticks = page.locator('[data-testid="diff-ticks"]');
+    await ticks.waitFor();
+    const apiTotal = async (selector, from, until) => {
+      const r = JSON.parse((await connectUnary(srv.baseUrl, '/querier.v1.QuerierService/SelectMergeStacktraces', JSON.stringify({
+        profileTypeID: CPU, labelSelector: selector, start: String(from), end: String(until) }))).text);
+      return BigInt(r.flamegraph?.total ?? 0);
+    };
+    const drag = async (testId, a, b) => {
+      // The chart is redrawn as its data arrives: wait for a settled one.
+      await page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`)?.dataset.points > 0, testId);
+      let over = null;
+      for (let i = 0; i < 50 && !over; i++) over = await page.locator(`[data-testid="${testId}"] .u-over`).boundingBox().catch(() => null);
+      await page.mouse.move(over.x + over.width * a, over.y + over.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(over.x + over.width * b, over.y + over.height / 2, { steps: 5 });
+      await page.mouse.up();
+    };
+    // Left: an early part of the window, without the profiles; right: the end, with them.
+    await drag('diff-left-timeline', 0.02, 0.3);
+    await page.waitForURL((u) => /^\d{4}-/.test(u.searchParams.get('leftfrom') ?? ''));
+    await drag('diff-right-timeline', 0.7, 0.999);
+    await page.waitForURL((u) => /^\d{4}-/.test(u.searchParams.get('rightfrom') ?? ''));
+    const u = new URL(page.url());
+    const [lf, lu, rf, ru] = ['leftfrom', 'leftuntil', 'rightfrom', 'rightuntil'].map((k) => Date.parse(u.searchParams.get(k)));
+    const wantLeft = await apiTotal('{service_name="goapp", env="prod"}', lf, lu);
+    const wantRight = await apiTotal('{service_name="goapp", env="dev"}', rf, ru);
+    assert.equal(wantRight, sum(dev.rows), 'the right range holds the dev profile');
+    await page.waitForFunction(([l, r]) => {
+      const el = document.querySelector('[data-testid="diff-ticks"]');
+      return el && el.dataset.left === l && el.dataset.right === r;
+    }, [String(wantLeft), String(wantRight)]);
+    await shot('diff-timelines');
+    // The previous period preset: the baseline is the span just before the comparison.
+    await page.getByRole('button', { name: 'previous period' }).click();
+    await page.waitForURL((x) => Date.parse(x.searchParams.get('leftuntil')) === rf);
+  });
+
   test('every view passes axe-core with no serious or critical violation, and is shot at two sizes in both themes', { timeout: 240_000 }, async () => {
     const views = [
       ['overview', '/?from=now-1h&until=now'],

@@ -17,6 +17,8 @@ export interface TimelineProps {
   color?: string;
   height?: number;
   yMax?: number; // A shared y-axis top (panels side by side); else the peak's.
+  marks?: { range: Range; color: string }[]; // Ranges shaded on the chart (a diff's two sides).
+  onPoint?: (t: number) => void; // A click without a drag, at time t.
   testId?: string;
 }
 
@@ -25,17 +27,19 @@ function cssColor(color: string, el: Element): string {
   return m ? getComputedStyle(el).getPropertyValue(m[1]).trim() || '#e8590c' : color;
 }
 
-export function Timeline({ points, range, unit, onSelect, color = 'var(--accent)', height = 120, yMax, testId = 'timeline' }: TimelineProps) {
+export function Timeline({ points, range, unit, onSelect, color = 'var(--accent)', height = 120, yMax, marks, onPoint, testId = 'timeline' }: TimelineProps) {
   const box = useRef<HTMLDivElement>(null);
   const [hover, setHover] = useState<Point | null>(null);
   const select = useRef(onSelect);
   select.current = onSelect;
+  const point = useRef(onPoint);
+  point.current = onPoint;
   const max = points.reduce((m, p) => Math.max(m, p.v), 0);
   const zone = getZone();
 
   useEffect(() => {
     const el = box.current;
-    if (!el || points.length === 0) return undefined;
+    if (!el) return undefined;
     const span = range.until - range.from;
     const stroke = cssColor(color, el);
     const axisColor = getComputedStyle(el).color;
@@ -56,6 +60,16 @@ export function Timeline({ points, range, unit, onSelect, color = 'var(--accent)
       ],
       cursor: { drag: { x: true, y: false, setScale: false }, points: { size: 6 } },
       hooks: {
+        draw: [(u) => {
+          for (const m of marks ?? []) {
+            const x0 = u.valToPos(Math.max(m.range.from, range.from), 'x', true);
+            const x1 = u.valToPos(Math.min(m.range.until, range.until), 'x', true);
+            u.ctx.fillStyle = `${cssColor(m.color, el)}33`;
+            u.ctx.fillRect(x0, u.bbox.top, Math.max(1, x1 - x0), u.bbox.height);
+            u.ctx.fillStyle = cssColor(m.color, el);
+            u.ctx.fillRect(x0, u.bbox.top, Math.max(1, x1 - x0), 3 * devicePixelRatio);
+          }
+        }],
         setCursor: [(u) => {
           const i = u.cursor.idx;
           setHover(i === null || i === undefined ? null : { t: u.data[0][i], v: u.data[1][i] ?? 0 });
@@ -69,10 +83,18 @@ export function Timeline({ points, range, unit, onSelect, color = 'var(--accent)
         }],
       },
     }, [points.map((p) => p.t), points.map((p) => p.v)], el);
+    let down: { x: number; y: number } | null = null;
+    plot.over.addEventListener('mousedown', (e) => { down = { x: e.clientX, y: e.clientY }; });
+    plot.over.addEventListener('mouseup', (e) => {
+      if (down && Math.abs(e.clientX - down.x) < 3 && point.current) {
+        point.current(Math.round(plot.posToVal(e.clientX - plot.over.getBoundingClientRect().left, 'x')));
+      }
+      down = null;
+    });
     const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(200, el.clientWidth), height }));
     resize.observe(el);
     return () => { resize.disconnect(); plot.destroy(); };
-  }, [points, range.from, range.until, unit, color, height, zone, yMax]);
+  }, [points, range.from, range.until, unit, color, height, zone, yMax, marks]);
 
   const label = points.length === 0
     ? `timeline from ${formatTime(range.from)} to ${formatTime(range.until)}: no data in this range`

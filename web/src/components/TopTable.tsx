@@ -28,8 +28,9 @@ export function TopTable({ rows, unit, total, search, onPick, limit = 500 }:
       <thead><tr>{header('name', 'Function')}{header('self', 'Self')}{header('total', 'Total')}</tr></thead>
       <tbody>
         {sorted.map((r) => (
-          <tr key={r.name} className={matches(r.name, search) ? 'match' : ''} onClick={() => onPick(r.name)} title="show the sandwich view">
-            <td className="name">{r.name}</td>
+          <tr key={r.name} className={matches(r.name, search) ? 'match' : ''} onClick={() => onPick(r.name)} title={`${r.name}: Enter or click for the sandwich view`}
+            tabIndex={0} onKeyDown={(e) => { if (e.key === 'Enter' || e.key === 's') onPick(r.name); }}>
+            <td className="name"><bdi>{r.name}</bdi></td>
             <td data-value={r.self}>{formatValue(r.self, unit)} <span className="pct">{pct(r.self)}</span></td>
             <td data-value={r.total}>{formatValue(r.total, unit)} <span className="pct">{pct(r.total)}</span></td>
           </tr>

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 
-import { layout } from './FlameGraph';
+import { fitLabel, layout } from './FlameGraph';
 import { addStack } from './formats';
 import { type FlameNode } from './model';
 
@@ -38,5 +38,24 @@ describe('layout of a big flame graph', () => {
     expect(boxes.length).toBeLessThan(countAll(root));
     expect(boxes.every((b) => b.w >= 0.5)).toBe(true);
     expect(boxes[0].n).toBe(root);
+  });
+});
+
+describe('deep stacks and labels', () => {
+  test('a deep focus draws its last two callers, not all of them; inverted puts the root at the bottom', () => {
+    const root: FlameNode = { name: 'total', total: 0, self: 0, depth: 0, parent: null, children: [] };
+    addStack(root, Array.from({ length: 400 }, (_, i) => `f${i}`), 1);
+    let deep = root;
+    for (let i = 0; i < 300; i++) deep = deep.children[0];
+    const boxes = layout(deep, 1000);
+    expect(boxes.filter((b) => b.ancestor).length).toBe(2);
+    expect(boxes.length).toBe(2 + 101);
+    const up = layout(root, 1000, true);
+    expect(up.find((b) => b.n === root)!.y).toBe(Math.max(...up.map((b) => b.y)));
+    expect(up.find((b) => b.n === root.children[0])!.y).toBeLessThan(up.find((b) => b.n === root)!.y);
+  });
+  test('labels keep the end of the name', () => {
+    expect(fitLabel('github.com/org/pkg.(*Type).Method', 12)).toBe('…ype).Method');
+    expect(fitLabel('short', 12)).toBe('short');
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 
-import { decodeFlameGraph, findPath, formatValue, pathOf, sandwich, topTable } from './model';
+import { parseFolded } from './formats';
+import { collapseRecursion, decodeFlameGraph, findPath, formatValue, pathOf, sandwich, topTable } from './model';
 
 // total(10) -> a(6, self 1) -> b(5, self 5); total -> c(4) -> a(4) -> a(4, self 4).
 const names = ['total', 'a', 'b', 'c'];
@@ -47,5 +48,17 @@ describe('flame graph model', () => {
     expect(formatValue(12_300_000, 'nanoseconds')).toBe('12.3 ms');
     expect(formatValue(3 * 1024 * 1024, 'bytes')).toBe('3.00 MiB');
     expect(formatValue(42, 'count')).toBe('42');
+  });
+});
+
+describe('collapseRecursion', () => {
+  test('a recursive chain becomes one frame; totals and selves are kept', () => {
+    const root = parseFolded('main;fib;fib;fib;leaf 5\nmain;fib;work 3\nmain;other 2\n');
+    const c = collapseRecursion(root);
+    expect(c.total).toBe(10);
+    const fib = c.children[0].children.find((x) => x.name === 'fib')!;
+    expect(fib.total).toBe(8);
+    expect(fib.children.map((x) => [x.name, x.total]).sort()).toEqual([['leaf', 5], ['work', 3]]);
+    expect(fib.children.every((x) => x.children.length === 0)).toBe(true);
   });
 });

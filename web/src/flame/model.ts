@@ -136,6 +136,31 @@ export function sandwich(root: FlameNode, fn: string): { callers: FlameNode; cal
   return { callers, callees };
 }
 
+/**
+ * `root` with recursion collapsed: a frame called by a frame of the same name is merged into
+ * its caller (its self and children join the caller's), so a 400-deep recursive stack is one
+ * frame deep. Totals are unchanged.
+ */
+export function collapseRecursion(root: FlameNode): FlameNode {
+  const absorb = (out: FlameNode, from: FlameNode) => {
+    for (const c of from.children) {
+      if (c.name === out.name && out.parent !== null) {
+        out.self += c.self;
+        absorb(out, c);
+        continue;
+      }
+      let t = out.children.find((x) => x.name === c.name);
+      if (!t) out.children.push((t = node(c.name, 0, 0, out)));
+      t.total += c.total;
+      t.self += c.self;
+      absorb(t, c);
+    }
+  };
+  const out = node(root.name, root.total, root.self, null);
+  absorb(out, root);
+  return out;
+}
+
 /** Whether a frame name matches the search text (case-insensitive substring; "" matches none). */
 export function matches(name: string, search: string): boolean {
   return search !== '' && name.toLowerCase().includes(search.toLowerCase());

@@ -12,7 +12,7 @@ function Side({ sel, onChange, search, testId }: { sel: Selection; onChange: (s:
   const [focus, setFocus] = useState('');
   return (
     <div className="side">
-      <SelectionControls sel={sel} onChange={onChange} withPickers={false} testId={`${testId}-controls`} />
+      <SelectionControls sel={sel} onChange={onChange} withPickers testId={`${testId}-controls`} />
       {range && (
         <SelectionPanel sel={sel} range={range} search={search} focus={focus} sandwichOf="" showTable={false} testId={testId}
           onRange={(r) => onChange({ ...sel, from: rangeText(r.from), until: rangeText(r.until) })} onFocus={setFocus} onSandwich={() => {}} />
@@ -24,12 +24,12 @@ function Side({ sel, onChange, search, testId }: { sel: Selection; onChange: (s:
 export function ComparisonView({ state, update }: ViewProps) {
   return (
     <div className="comparison-view">
-      <p className="hint">Profile type <b>{state.main.profileType}</b>; each side has its own range and labels.</p>
+      <p className="hint">Each side has its own service, profile type, labels and range; drag on a timeline to change its range.</p>
       <input className="search" type="search" aria-label="search frames" placeholder="Search functions…"
         value={state.search} onChange={(e) => update({ search: e.target.value })} />
       <div className="sides">
-        <Side sel={{ ...state.left, profileType: state.main.profileType }} onChange={(left) => update({ left })} search={state.search} testId="left" />
-        <Side sel={{ ...state.right, profileType: state.main.profileType }} onChange={(right) => update({ right })} search={state.search} testId="right" />
+        <Side sel={state.left} onChange={(left) => update({ left })} search={state.search} testId="left" />
+        <Side sel={state.right} onChange={(right) => update({ right })} search={state.search} testId="right" />
       </div>
     </div>
   );

@@ -1,6 +1,6 @@
 // One selection's data: its timeline and its merged flame graph, with the top table, search,
 // focus and the sandwich view. The single view shows one; the comparison view two.
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 
 import { useApi } from '../api/client';
 import { type Selection, selectorOf } from '../app/state';
@@ -9,8 +9,8 @@ import { useAsync } from '../app/useAsync';
 import { ErrorBox, Loading } from '../components/Status';
 import { Timeline } from '../components/Timeline';
 import { TopTable } from '../components/TopTable';
-import { FlameGraph } from '../flame/FlameGraph';
-import { countNodes, decodeFlameGraph, findPath, pathOf, sandwich, topTable, unitOf } from '../flame/model';
+import { FlameGraph, type Scheme } from '../flame/FlameGraph';
+import { collapseRecursion, countNodes, decodeFlameGraph, findPath, pathOf, sandwich, topTable, unitOf } from '../flame/model';
 
 /** The selection's range resolved once per change of its text (so "now" stays put). */
 export function useRange(sel: Selection): { range?: Range; error?: string } {
@@ -51,7 +51,9 @@ export function SelectionPanel(p: PanelProps) {
     for (const s of series.value ?? []) for (const pt of s.points) sum.set(pt.t, (sum.get(pt.t) ?? 0) + pt.v);
     return [...sum.entries()].sort((a, b) => a[0] - b[0]).map(([t, v]) => ({ t, v }));
   }, [series.value]);
-  const root = graph.value;
+  const [scheme, setScheme] = useState<Scheme>('package');
+  const [collapse, setCollapse] = useState(false);
+  const root = useMemo(() => (graph.value && collapse ? collapseRecursion(graph.value) : graph.value), [graph.value, collapse]);
   const rows = useMemo(() => (root ? topTable(root) : []), [root]);
   const focus = root ? findPath(root, p.focus) : undefined;
   const sw = useMemo(() => (root && p.sandwichOf ? sandwich(root, p.sandwichOf) : undefined), [root, p.sandwichOf]);
@@ -67,6 +69,9 @@ export function SelectionPanel(p: PanelProps) {
           <div className="graph-bar">
             <span data-testid={`${p.testId}-total`} data-total={root.total}>{countNodes(root)} nodes</span>
             {p.focus && <button type="button" onClick={() => p.onFocus('')}>Reset focus</button>}
+            <label>Colour by <select aria-label="colour scheme" value={scheme} onChange={(e) => setScheme(e.target.value as Scheme)}>
+              <option value="package">package</option><option value="value">value</option></select></label>
+            <label><input type="checkbox" checked={collapse} onChange={(e) => setCollapse(e.target.checked)} /> collapse recursion</label>
           </div>
           <div className={p.showTable ? 'graph-and-table' : ''}>
             {p.showTable && <TopTable rows={rows} unit={unit} total={root.total} search={p.search} onPick={p.onSandwich} />}
@@ -74,13 +79,13 @@ export function SelectionPanel(p: PanelProps) {
               {sw ? (
                 <div className="sandwich" data-testid="sandwich">
                   <div className="sandwich-head">Sandwich of <b>{p.sandwichOf}</b> <button type="button" onClick={() => p.onSandwich('')}>Close</button></div>
-                  <h4>Callers</h4>
-                  <FlameGraph root={sw.callers} focus={sw.callers} unit={unit} search={p.search} testId="sandwich-callers" />
+                  <h4>Callers (above {p.sandwichOf})</h4>
+                  <FlameGraph root={sw.callers} focus={sw.callers} unit={unit} search={p.search} scheme={scheme} inverted testId="sandwich-callers" />
                   <h4>Callees</h4>
-                  <FlameGraph root={sw.callees} focus={sw.callees} unit={unit} search={p.search} testId="sandwich-callees" />
+                  <FlameGraph root={sw.callees} focus={sw.callees} unit={unit} search={p.search} scheme={scheme} testId="sandwich-callees" />
                 </div>
               ) : (
-                <FlameGraph root={root} focus={focus} unit={unit} search={p.search} testId={`${p.testId}-flamegraph`}
+                <FlameGraph root={root} focus={focus} unit={unit} search={p.search} scheme={scheme} testId={`${p.testId}-flamegraph`}
                   onFocus={(n) => p.onFocus(pathOf(n))} onSandwich={p.onSandwich} />
               )}
             </div>
