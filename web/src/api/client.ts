@@ -1,6 +1,7 @@
 // The public API the UI uses, through the Connect clients generated from proto/ (web/gen.sh):
-// querier.v1, settings.v1 and adhocprofiles.v1 over Connect's JSON codec, so the same UI works
-// against flamedb and Pyroscope. One Api per tenant (X-Scope-OrgID), handed to the views
+// querier.v1, settings.v1 and adhocprofiles.v1 over Connect with the binary protobuf codec
+// (Pyroscope serves it too; it decodes several times faster than JSON: a 24 h heatmap's answer),
+// so the same UI works against flamedb and Pyroscope. One Api per tenant (X-Scope-OrgID), handed to the views
 // through ApiContext; int64 fields become numbers here (profile values fit a double's 53 bits).
 import { createContext, useContext } from 'react';
 
@@ -59,7 +60,7 @@ export class Api {
       if (tenant) req.header.set('X-Scope-OrgID', tenant);
       return next(req);
     };
-    const transport = createConnectTransport({ baseUrl, useBinaryFormat: false, interceptors: [withTenant] });
+    const transport = createConnectTransport({ baseUrl, useBinaryFormat: true, interceptors: [withTenant] });
     this.querier = createClient(QuerierService, transport);
     this.settings = createClient(SettingsService, transport);
     this.adhoc = createClient(AdHocProfileService, transport);
@@ -95,10 +96,10 @@ export class Api {
   }
 
   async mergeStacktraces(profileType: string, selector: string, start: number, end: number, maxNodes = 8192,
-    signal?: AbortSignal, profileIds: string[] = []): Promise<FlameGraphData> {
+    signal?: AbortSignal, profileIds: string[] = [], spanIds: string[] = []): Promise<FlameGraphData> {
     const r = await named('SelectMergeStacktraces', () => this.querier.selectMergeStacktraces({
       profileTypeID: profileType, labelSelector: selector, start: BigInt(start), end: BigInt(end),
-      maxNodes: BigInt(maxNodes), format: ProfileFormat.FLAMEGRAPH, profileIdSelector: profileIds,
+      maxNodes: BigInt(maxNodes), format: ProfileFormat.FLAMEGRAPH, profileIdSelector: profileIds, spanSelector: spanIds,
     }, { signal }));
     const fg = r.flamegraph;
     return { names: fg?.names ?? [], levels: (fg?.levels ?? []).map((l) => l.values.map(Number)), total: Number(fg?.total ?? 0) };
@@ -118,11 +119,13 @@ export class Api {
     };
   }
 
+  /** Individual profiles, or with `spans` each span of each profile, with exemplars. */
   async heatmap(profileType: string, selector: string, start: number, end: number, step: number,
-    groupBy: string[] = [], signal?: AbortSignal): Promise<Heatmap> {
+    groupBy: string[] = [], signal?: AbortSignal, spans = false): Promise<Heatmap> {
     const r = await named('SelectHeatmap', () => this.querier.selectHeatmap({
       profileTypeID: profileType, labelSelector: selector, start: BigInt(start), end: BigInt(end), step, groupBy,
-      queryType: HeatmapQueryType.INDIVIDUAL, exemplarType: ExemplarType.INDIVIDUAL,
+      queryType: spans ? HeatmapQueryType.SPAN : HeatmapQueryType.INDIVIDUAL,
+      exemplarType: spans ? ExemplarType.SPAN : ExemplarType.INDIVIDUAL,
     }, { signal }));
     return {
       yMin: r.series[0]?.slots[0]?.yMin ?? [],

@@ -7,7 +7,9 @@ export interface TypeInfo { id: string; kind: string; label: string }
 const KNOWN: [RegExp, RegExp, string, string][] = [
   [/cpu/, /^cpu$/, 'CPU', 'CPU time'],
   [/cpu/, /^samples$/, 'CPU', 'CPU samples'],
-  [/^wall/, /.*/, 'Wall clock', 'Wall time'],
+  [/^wall/, /^wall$/, 'Wall clock', 'Wall time'],
+  [/^wall/, /^samples$/, 'Wall clock', 'Wall samples'],
+  [/^wall/, /^cpu$/, 'Wall clock', 'CPU time (wall profiler)'],
   [/memory|alloc/, /^alloc_objects$|alloc.*objects|_count$/, 'Allocations', 'Allocated objects'],
   [/memory|alloc/, /^alloc_space$|alloc.*(bytes|size)|^alloc_/, 'Allocations', 'Allocated bytes'],
   [/memory/, /^inuse_objects$|live.*objects/, 'In-use memory', 'In-use objects'],
@@ -30,9 +32,21 @@ export function describeType(id: string): TypeInfo {
   return { id, kind: 'Other', label: `${name} · ${sample}${unit ? ` (${unit})` : ''}` };
 }
 
+/** Each of `types` described; labels that would read the same say their sample type and unit. */
+export function describeTypes(types: string[]): TypeInfo[] {
+  const infos = types.map(describeType);
+  const seen = new Map<string, number>();
+  for (const t of infos) seen.set(t.label, (seen.get(t.label) ?? 0) + 1);
+  return infos.map((t) => {
+    if ((seen.get(t.label) ?? 0) < 2) return t;
+    const [name = '', sample = '', unit = ''] = t.id.split(':');
+    return { ...t, label: `${t.label} (${name} ${sample}, ${unit})` };
+  });
+}
+
 /** `types` grouped by kind in KIND_ORDER, each group by label. */
 export function groupTypes(types: string[]): { kind: string; types: TypeInfo[] }[] {
-  const infos = types.map(describeType);
+  const infos = describeTypes(types);
   return KIND_ORDER.map((kind) => ({
     kind,
     types: infos.filter((t) => t.kind === kind).sort((a, b) => a.label.localeCompare(b.label) || a.id.localeCompare(b.id)),

@@ -124,6 +124,7 @@ export function DiffView({ state, update }: ViewProps) {
             </span>
           </div>
           <div className="graph-and-table">
+            <div className="table-scroll">
             <table className="top-table" data-testid="diff-table">
               <thead><tr><th>Function</th><th>Left self</th><th>Right self</th><th>Change</th></tr></thead>
               <tbody>
@@ -137,6 +138,7 @@ export function DiffView({ state, update }: ViewProps) {
                 ))}
               </tbody>
             </table>
+            </div>
             <FlameGraph root={r.root} focus={findPath(r.root, state.focus)} unit={unit} search={state.search} testId="diff-flamegraph"
               colorOf={colorOf} onFocus={(n) => update({ focus: pathOf(n) })}
               details={(n) => {

@@ -27,8 +27,9 @@ export function HeatmapView({ state, update }: ViewProps) {
   const selector = selectorOf(state.main.matchers);
   const unit = unitOf(state.main.profileType);
   const step = range ? heatmapStep(range) : 10;
-  const heat = useAsync((s) => (range ? api.heatmap(state.main.profileType, selector, range.from, range.until, step, [], s) : Promise.resolve(null)),
-    [api, state.main.profileType, selector, range?.from, range?.until]);
+  const [spans, setSpans] = useState(false);
+  const heat = useAsync((s) => (range ? api.heatmap(state.main.profileType, selector, range.from, range.until, step, [], s, spans) : Promise.resolve(null)),
+    [api, state.main.profileType, selector, range?.from, range?.until, spans]);
   const [picked, setPicked] = useState<Cell | null>(null);
   const [opened, setOpened] = useState<Exemplar | null>(null);
   const cells = useMemo(() => {
@@ -49,15 +50,21 @@ export function HeatmapView({ state, update }: ViewProps) {
   const max = cells.reduce((m, c) => Math.max(m, c.count), 0);
   const profile = useAsync(async (s) => {
     if (!opened || !range) return null;
-    const fg = await api.mergeStacktraces(state.main.profileType, '{}', range.from - step * 1000, range.until, 8192, s, [opened.profileId]);
+    const fg = await api.mergeStacktraces(state.main.profileType, '{}', range.from - step * 1000, range.until, 8192, s, [opened.profileId],
+      opened.spanId ? [opened.spanId] : []);
     return decodeFlameGraph(fg.names, fg.levels);
-  }, [api, opened?.profileId]);
+  }, [api, opened?.profileId, opened?.spanId]);
   const yMin = heat.value?.yMin ?? [];
   const colW = range ? (W * step * 1000) / (range.until - range.from) : 0;
   const xOf = (t: number) => (range ? ((t - step * 1000 - range.from) / (range.until - range.from)) * W : 0);
   return (
     <div className="heatmap-view">
       <SelectionControls sel={state.main} onChange={(main) => update({ main })} withPickers testId="heatmap-controls" />
+      <div className="controls">
+        <label>Count <select aria-label="heatmap points" value={spans ? 'spans' : 'profiles'} onChange={(e) => { setSpans(e.target.value === 'spans'); setPicked(null); setOpened(null); }}>
+          <option value="profiles">profiles</option><option value="spans">spans of profiles</option></select></label>
+        <span className="hint">Each cell counts the {spans ? 'spans' : 'profiles'} of that size in that step; click one to see its largest.</span>
+      </div>
       {heat.loading && <Loading what="heatmap" />}
       {heat.error && <ErrorBox message={heat.error} />}
       {heat.value && cells.length === 0 && <p className="empty" data-testid="heatmap-empty">No profiles in this range.</p>}
@@ -87,7 +94,7 @@ export function HeatmapView({ state, update }: ViewProps) {
               {' '}The largest:{' '}
               <button type="button" data-testid="exemplar" data-profile-id={picked.exemplar.profileId} data-value={picked.exemplar.value}
                 onClick={() => setOpened(picked.exemplar!)}>
-                {formatValue(picked.exemplar.value, unit)} at {formatTime(picked.exemplar.t)} {Object.entries(picked.exemplar.labels).filter(([k]) => !k.startsWith('__')).map(([k, v]) => `${k}=${v}`).join(' ')}
+                {formatValue(picked.exemplar.value, unit)} at {formatTime(picked.exemplar.t)}{picked.exemplar.spanId ? ` span ${picked.exemplar.spanId}` : ''} {Object.entries(picked.exemplar.labels).filter(([k]) => !k.startsWith('__')).map(([k, v]) => `${k}=${v}`).join(' ')}
               </button>
             </>
           )}

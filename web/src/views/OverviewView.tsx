@@ -4,7 +4,7 @@
 import { useMemo, useState } from 'react';
 
 import { type Series, useApi } from '../api/client';
-import { describeType, KIND_ORDER, rememberType, typeFor } from '../app/profileTypes';
+import { describeType, describeTypes, KIND_ORDER, rememberType, typeFor } from '../app/profileTypes';
 import { DEFAULT_TYPE, withService } from '../app/state';
 import { type Range, stepSeconds } from '../app/time';
 import { useAsync } from '../app/useAsync';
@@ -44,7 +44,8 @@ function Sparkline({ s, range, color }: { s?: Series; range: Range; color: strin
   const xy = pts.map((p) => `${(((p.t - range.from) / (range.until - range.from)) * 120).toFixed(1)},${(28 - (p.v / max) * 26).toFixed(1)}`);
   return (
     <svg className="sparkline" viewBox="0 0 120 30" preserveAspectRatio="none" aria-hidden="true">
-      {xy.length > 0 && <polyline points={xy.join(' ')} fill="none" stroke={color} strokeWidth={1.5} vectorEffect="non-scaling-stroke" />}
+      {xy.length > 1 && <polyline points={xy.join(' ')} fill="none" stroke={color} strokeWidth={1.5} vectorEffect="non-scaling-stroke" />}
+      {xy.length > 0 && xy.length < 4 && xy.map((p) => { const [x, y] = p.split(','); return <rect key={p} x={Number(x) - 1.5} y={Number(y) - 1.5} width={3} height={3} fill={color} />; })}
     </svg>
   );
 }
@@ -94,10 +95,10 @@ export function OverviewView({ state, update }: ViewProps) {
                 aria-label={`${favs.includes(svc) ? 'unstar' : 'star'} ${svc}`} onClick={() => toggle(svc)}>★</button>
               <a href="#" className="service-name" onClick={(e) => { e.preventDefault(); open(svc); }}>{svc || '(no service_name)'}</a>
               <div className="service-types">
-                {(data.value!.services.get(svc) ?? []).map((t) => {
+                {describeTypes(data.value!.services.get(svc) ?? []).map((info) => {
+                  const t = info.id;
                   const s = data.value!.series.get(t)?.get(svc);
                   const total = (s?.points ?? []).reduce((sum, p) => sum + p.v, 0);
-                  const info = describeType(t);
                   return (
                     <button type="button" key={t} className="type-spark" data-type={t} data-total={total} title={`${svc}: ${t}`}
                       onClick={() => open(svc, t)}>
