@@ -85,30 +85,36 @@ HttpResponse Json(std::string body) {
   return resp;
 }
 
-std::string FlamebearerJson(const query::FlameGraph& fg, const std::string& sample_type,
+namespace {
+
+// `{"version":1,"flamebearer":{...},"metadata":{...}` of a flame graph or a diff (`format`
+// single or double), left open for what follows the metadata.
+template <typename Graph>
+std::string FlamebearerHead(const Graph& g, const char* format, const std::string& sample_type,
                             const std::string& sample_unit) {
   std::string out = "{\"version\":1,\"flamebearer\":{";
-  AppendNamesAndLevels(out, fg.names, fg.levels);
-  out += ",\"numTicks\":" + std::to_string(fg.total) + ",\"maxSelf\":" +
-         std::to_string(fg.max_self) + "},\"metadata\":{\"format\":\"single\",\"spyName\":\"\"," +
-         "\"sampleRate\":" + (sample_type == "cpu" ? "1000000000" : "100") + ",\"units\":";
+  AppendNamesAndLevels(out, g.names, g.levels);
+  out += ",\"numTicks\":" + std::to_string(g.total) + ",\"maxSelf\":" +
+         std::to_string(g.max_self) + "},\"metadata\":{\"format\":\"" + format +
+         "\",\"spyName\":\"\",\"sampleRate\":" + (sample_type == "cpu" ? "1000000000" : "100") +
+         ",\"units\":";
   base::AppendJsonString(out, RenderUnits(sample_type, sample_unit));
   out += ",\"name\":";
   base::AppendJsonString(out, sample_type);
-  return out + "},\"timeline\":null,\"groups\":null,\"heatmap\":null}\n";
+  return out + "}";
+}
+
+}  // namespace
+
+std::string FlamebearerJson(const query::FlameGraph& fg, const std::string& sample_type,
+                            const std::string& sample_unit) {
+  return FlamebearerHead(fg, "single", sample_type, sample_unit) +
+         ",\"timeline\":null,\"groups\":null,\"heatmap\":null}\n";
 }
 
 std::string FlamebearerDiffJson(const query::FlameGraphDiff& d, const std::string& sample_type,
                                 const std::string& sample_unit) {
-  std::string out = "{\"version\":1,\"flamebearer\":{";
-  AppendNamesAndLevels(out, d.names, d.levels);
-  out += ",\"numTicks\":" + std::to_string(d.total) + ",\"maxSelf\":" +
-         std::to_string(d.max_self) + "},\"metadata\":{\"format\":\"double\",\"spyName\":\"\"," +
-         "\"sampleRate\":" + (sample_type == "cpu" ? "1000000000" : "100") + ",\"units\":";
-  base::AppendJsonString(out, RenderUnits(sample_type, sample_unit));
-  out += ",\"name\":";
-  base::AppendJsonString(out, sample_type);
-  out += "}";
+  std::string out = FlamebearerHead(d, "double", sample_type, sample_unit);
   // Pyroscope omits zero tick counts (omitempty).
   if (d.left_ticks != 0) out += ",\"leftTicks\":" + std::to_string(d.left_ticks);
   if (d.right_ticks != 0) out += ",\"rightTicks\":" + std::to_string(d.right_ticks);

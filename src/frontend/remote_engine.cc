@@ -189,6 +189,18 @@ void SetRange(iv1::BackendRequest& r, std::string_view tenant, iv1::Method m,
   r.set_end_ns(range.max_nanos);
 }
 
+// The fields SelectSeries and SelectHeatmap share: a query on the step grid.
+template <typename StepQuery>
+void SetStepQuery(iv1::BackendRequest& r, const StepQuery& q, int64_t max_query_length_ms) {
+  r.set_profile_type(q.profile_type);
+  r.set_selector(q.selector);
+  r.set_start_ms(q.start_ms);
+  r.set_end_ms(q.end_ms);
+  r.set_step_seconds(q.step_seconds);
+  for (const std::string& g : q.group_by) r.add_group_by(g);
+  r.set_max_query_length_ms(max_query_length_ms);
+}
+
 void SetStackQuery(iv1::BackendRequest& r, const query::StackQuery& q) {
   r.set_profile_type(q.profile_type);
   r.set_selector(q.selector);
@@ -299,15 +311,9 @@ Result<std::vector<query::TimeSeries>> RemoteEngine::SelectSeries(std::string_vi
                            query::CheckRange(q.start_ms, q.end_ms, true, options_.limits));
   Request r;
   SetRange(r.proto, tenant, iv1::METHOD_SELECT_SERIES, range);
-  r.proto.set_profile_type(q.profile_type);
-  r.proto.set_selector(q.selector);
-  r.proto.set_start_ms(q.start_ms);
-  r.proto.set_end_ms(q.end_ms);
-  r.proto.set_step_seconds(q.step_seconds);
-  for (const std::string& g : q.group_by) r.proto.add_group_by(g);
+  SetStepQuery(r.proto, q, options_.limits.max_query_length_ms);
   for (const std::string& f : q.call_site) r.proto.add_call_site(f);
   r.proto.set_exemplars(static_cast<uint32_t>(q.exemplars));
-  r.proto.set_max_query_length_ms(options_.limits.max_query_length_ms);
   FLAMEDB_ASSIGN_OR_RETURN(Responses rs, FanOut(index_.Blocks(tenant), range, r, ctx));
   for (const iv1::BackendResponse& resp : rs.all) {
     FLAMEDB_ASSIGN_OR_RETURN(query::SeriesPartial part, SeriesFromProto(resp.series()));
@@ -324,15 +330,9 @@ Result<query::Heatmap> RemoteEngine::SelectHeatmap(std::string_view tenant,
   const store::TimeRange range = query::HeatmapRange(q);
   Request r;
   SetRange(r.proto, tenant, iv1::METHOD_SELECT_HEATMAP, range);
-  r.proto.set_profile_type(q.profile_type);
-  r.proto.set_selector(q.selector);
-  r.proto.set_start_ms(q.start_ms);
-  r.proto.set_end_ms(q.end_ms);
-  r.proto.set_step_seconds(q.step_seconds);
-  for (const std::string& g : q.group_by) r.proto.add_group_by(g);
+  SetStepQuery(r.proto, q, options_.limits.max_query_length_ms);
   r.proto.set_heatmap_spans(q.spans);
   r.proto.set_exemplars(q.exemplars ? 1 : 0);
-  r.proto.set_max_query_length_ms(options_.limits.max_query_length_ms);
   FLAMEDB_ASSIGN_OR_RETURN(Responses rs, FanOut(index_.Blocks(tenant), range, r, ctx));
   for (const iv1::BackendResponse& resp : rs.all) {
     FLAMEDB_ASSIGN_OR_RETURN(query::HeatmapPartial part, HeatmapFromProto(resp.heatmap()));
