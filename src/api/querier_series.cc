@@ -69,6 +69,11 @@ Status SelectSeries(const Call& call, const qv1::SelectSeriesRequest& req,
                            req.aggregation() == tv1::TIME_SERIES_AGGREGATION_TYPE_AVERAGE,
                        req.has_limit() ? req.limit() : 0, {}};
   if (req.has_stack_trace_selector()) {
+    if (req.stack_trace_selector().has_go_pgo()) {
+      return InvalidArgumentError(
+          "stack_trace_selector.go_pgo shapes a profile, not a series: SelectSeries takes only "
+          "call_site");
+    }
     q.call_site = ToStackSelector(req.stack_trace_selector()).call_site;
   }
   if (req.exemplar_type() == tv1::EXEMPLAR_TYPE_INDIVIDUAL) {

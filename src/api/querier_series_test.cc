@@ -45,6 +45,14 @@ TEST_F(QuerierHandlerTest, SelectSeriesSumsPerStepWithIndividualExemplars) {
   for (const tv1::LabelPair& p : e.labels()) EXPECT_NE(p.name(), "pod");
 }
 
+TEST_F(QuerierHandlerTest, SelectSeriesRefusesGoPgoByName) {
+  qv1::SelectSeriesRequest req = SeriesRequest();
+  req.mutable_stack_trace_selector()->mutable_go_pgo()->set_keep_locations(1);
+  qv1::SelectSeriesResponse resp;
+  EXPECT_THAT(SelectSeries(MakeCall(), req, resp),
+              StatusIs(StatusCode::kInvalidArgument, "stack_trace_selector.go_pgo"));
+}
+
 TEST_F(QuerierHandlerTest, SelectHeatmapCountsProfilesPerSlotAndBucket) {
   qv1::SelectHeatmapRequest req = HeatmapRequest();
   req.set_exemplar_type(tv1::EXEMPLAR_TYPE_INDIVIDUAL);

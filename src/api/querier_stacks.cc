@@ -111,6 +111,13 @@ Status SelectMergeStacktraces(const Call& call, const qv1::SelectMergeStacktrace
 }
 
 Status Diff(const Call& call, const qv1::DiffRequest& req, qv1::DiffResponse& resp) {
+  for (const auto* side : {&req.left(), &req.right()}) {
+    if (side->format() != qv1::PROFILE_FORMAT_UNSPECIFIED &&
+        side->format() != qv1::PROFILE_FORMAT_FLAMEGRAPH) {
+      return InvalidArgumentError(std::string(side == &req.left() ? "left" : "right") +
+                                  ".format: a diff is a flame graph; leave format unset");
+    }
+  }
   const int64_t raw = std::max(req.left().max_nodes(), req.right().max_nodes());
   FLAMEDB_ASSIGN_OR_RETURN(int64_t max_nodes, query::EffectiveMaxNodes(raw));
   FLAMEDB_ASSIGN_OR_RETURN(query::FunctionTree left, MergeRequest(call, req.left()));

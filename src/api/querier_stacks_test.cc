@@ -202,5 +202,17 @@ TEST_F(StackMethodsTest, AnExemplarOpensItsOneProfile) {
   EXPECT_EQ(spans.series(0).points(0).exemplars_size(), 0);
 }
 
+TEST_F(StackMethodsTest, DiffRefusesASideThatAsksForAnotherFormat) {
+  qv1::DiffRequest req;
+  *req.mutable_left() = Stacks();
+  *req.mutable_right() = Stacks();
+  req.mutable_right()->set_format(qv1::PROFILE_FORMAT_PPROF);
+  qv1::DiffResponse resp;
+  EXPECT_THAT(Call("Diff", req, resp), StatusIs(StatusCode::kInvalidArgument, "right.format"));
+  req.mutable_right()->set_format(qv1::PROFILE_FORMAT_FLAMEGRAPH);
+  ASSERT_THAT(Call("Diff", req, resp), IsOk());
+  EXPECT_EQ(resp.flamegraph().leftticks(), 40);
+}
+
 }  // namespace
 }  // namespace flamedb::api

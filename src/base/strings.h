@@ -19,6 +19,9 @@ std::vector<std::string_view> SplitNonEmpty(std::string_view s, char sep);
 // Lowercase hex of `bytes`, two digits per byte.
 std::string HexEncode(std::string_view bytes);
 
+// `v` as 16 lowercase hex digits, zero-padded (span ids, hashes, block ids).
+std::string Hex64(uint64_t v);
+
 // Standard base64 (RFC 4648 §4) of `bytes`, with padding.
 std::string Base64Encode(std::string_view bytes);
 

@@ -41,5 +41,12 @@ TEST(Base64Test, RefusesWhatNoEncodingGives) {
   EXPECT_FALSE(Base64Decode("Y Q==", out));
 }
 
+TEST(HexTest, Hex64IsSixteenLowercaseDigitsZeroPadded) {
+  EXPECT_EQ(Hex64(0), "0000000000000000");
+  EXPECT_EQ(Hex64(0xab), "00000000000000ab");
+  EXPECT_EQ(Hex64(0xFEDCBA9876543210ULL), "fedcba9876543210");
+  EXPECT_EQ(HexEncode("\x01\xff"), "01ff");
+}
+
 }  // namespace
 }  // namespace flamedb::base

@@ -2,16 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/strings.h"
+
 namespace flamedb::block {
 namespace {
 
 using nlohmann::json;
-
-std::string Hex(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 constexpr int64_t kNanosPerMilli = 1000000;
 
@@ -35,7 +31,7 @@ std::string MetaToJson(const BlockMeta& m) {
       {"source", m.source},
       {"files", json::array({{{"relPath", kDataFile},
                               {"sizeBytes", m.data_bytes},
-                              {"xxhash64", Hex(m.data_xxhash64)}}})},
+                              {"xxhash64", base::Hex64(m.data_xxhash64)}}})},
       {"wal", {{"segmentEnd", m.wal_segment_end}}},
   };
   if (!m.object.empty()) {  // A part of a segment object: where in it.

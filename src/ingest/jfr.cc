@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <memory>
 
+#include "base/strings.h"
 #include "ingest/jfr_builder.h"
 #include "ingest/jfr_chunk.h"
 #include "ingest/jfr_symbols.h"
@@ -370,9 +371,7 @@ jfr::SampleLabels Converter::Labels(Builder& b, const EventValues& v) const {
     }
   }
   if (v.span != 0) {
-    char hex[17];
-    std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(v.span));
-    out.emplace_back(b.String("profile_id"), b.String(hex));
+    out.emplace_back(b.String("profile_id"), b.String(base::Hex64(v.span)));
   }
   if (labels_ != nullptr && v.span_name != 0 && !text(v.span_name).empty()) {
     out.emplace_back(b.String("span_name"), b.String(text(v.span_name)));

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/json.h"
+#include "base/strings.h"
 
 namespace flamedb::model {
 
@@ -45,12 +46,7 @@ std::string Labels::ToString() const {
   return out;
 }
 
-std::string FormatSpanId(uint64_t id) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int i = 15; i >= 0; --i, id >>= 4) out[static_cast<size_t>(i)] = kDigits[id & 0xf];
-  return out;
-}
+std::string FormatSpanId(uint64_t id) { return base::Hex64(id); }
 
 std::optional<uint64_t> ParseSpanId(std::string_view hex) {
   if (hex.size() != 16) return std::nullopt;

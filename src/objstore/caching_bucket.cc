@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/strings.h"
+
 namespace flamedb::objstore {
 namespace {
 
@@ -51,10 +53,7 @@ Result<std::unique_ptr<CachingBucket>> CachingBucket::Open(std::unique_ptr<Bucke
 }
 
 std::string CachingBucket::DiskPath(const Key& key) const {
-  char name[17];
-  std::snprintf(name, sizeof name, "%016llx",
-                static_cast<unsigned long long>(XXH3_64bits(key.data(), key.size())));
-  return options_.disk_dir + "/" + name;
+  return options_.disk_dir + "/" + base::Hex64(XXH3_64bits(key.data(), key.size()));
 }
 
 // A disk entry is "<key>\n<bytes>": the key inside the file tells a hash collision and lets a

@@ -312,6 +312,8 @@ describe('gRPC over h2c', () => {
       SelectMergeSpanProfile: () => [{ profileTypeID: CPU, labelSelector: '{}', spanSelector: [SPAN_A[1], SPAN_B[1]], ...range() }],
       SelectMergeProfile: () => [side('otlp-api')],
       SelectSeries: () => [{ profileTypeID: CPU, labelSelector: '{}', groupBy: ['service_name'], step: 15, ...range() }],
+      SelectHeatmap: () => [{ profileTypeID: CPU, labelSelector: '{}', groupBy: ['service_name'], step: 15, ...range(),
+        queryType: 1 /* INDIVIDUAL */, exemplarType: 2 /* INDIVIDUAL */ }],
       Diff: () => [{ left: side('otlp-api'), right: side('otlp-sampled') }],
       GetProfileStats: () => [{}],
       AnalyzeQuery: () => [{ ...range(), query: `${CPU}{service_name="otlp-api"}` }],

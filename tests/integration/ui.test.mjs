@@ -268,7 +268,7 @@ describe('web UI in Chromium', () => {
     const shown = await panels.evaluateAll((ps) => ps.map((p) => [p.dataset.value, Number(p.dataset.total)]));
     const now = Date.now();
     const res = JSON.parse((await connectUnary(srv.baseUrl, '/querier.v1.QuerierService/SelectSeries', JSON.stringify({
-      profileTypeID: CPU, labelSelector: '{service_name="goapp"}', start: String(now - 3_600_000), end: String(now),
+      profileTypeID: CPU, labelSelector: '{service_name="goapp"}', start: String(now - 3_600_000), end: String(now + 30_000),
       step: 30, groupBy: ['env'] }))).text);
     const api = new Map(res.series.map((x) => [x.labels.find((l) => l.name === 'env').value, x.points.reduce((t, p) => t + p.value, 0)]));
     assert.deepEqual(new Map(shown), api);
@@ -346,7 +346,7 @@ describe('web UI in Chromium', () => {
     for (const row of shown) {
       assert.ok(row.types.length > 0, row.service);
       for (const [type, total] of row.types) {
-        const res = await api('SelectSeries', { profileTypeID: type, labelSelector: `{service_name="${row.service}"}`, ...range, step: 60 });
+        const res = await api('SelectSeries', { profileTypeID: type, labelSelector: `{service_name="${row.service}"}`, ...range, end: String(now + 60_000), step: 60 });
         const want = (res.series ?? []).flatMap((x) => x.points).reduce((t, p) => t + p.value, 0);
         assert.equal(total, want, `${row.service} ${type}`);
       }

@@ -1,10 +1,12 @@
 // The app shell: navigation between views, the theme, and the URL as the one place the view's
 // state lives (pushState on change, popstate on back/forward).
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { QueryClientProvider } from '@tanstack/react-query';
 
 import { Api, ApiContext } from './api/client';
 import { formatLocation, parseLocation, type View, type ViewState } from './app/state';
 import { getZone, setZone, zoneLabel } from './app/time';
+import { queryClient } from './app/useAsync';
 import { ComparisonView } from './views/ComparisonView';
 import { DiffView } from './views/DiffView';
 import { HeatmapView } from './views/HeatmapView';
@@ -65,6 +67,7 @@ export function App() {
           onClick={() => { const z = zone === 'utc' ? 'local' : 'utc'; setZone(z); setZoneState(z); }}>{zoneLabel(zone)}</button>
         <button type="button" className="theme" data-testid="theme-toggle" onClick={toggleTheme}>{theme === 'dark' ? 'Light theme' : 'Dark theme'}</button>
       </header>
+      <QueryClientProvider client={queryClient}>
       <ApiContext.Provider value={api}>
       <main key={zone}>
         {state.view === 'overview' && <OverviewView state={state} update={update} />}
@@ -76,6 +79,7 @@ export function App() {
         {state.view === 'single' && <SingleView state={state} update={update} />}
       </main>
       </ApiContext.Provider>
+      </QueryClientProvider>
     </div>
   );
 }

@@ -14,9 +14,9 @@ export function LabelFilter({ matchers, range, onChange, testId = 'label-filter'
   const [value, setValue] = useState('');
   const selector = selectorOf(matchers);
   const api = useApi();
-  const names = useAsync((s) => api.labelNames(selector, range.from, range.until, s), [selector, range.from, range.until]);
-  const values = useAsync((s) => (name ? api.labelValues(name, selector, range.from, range.until, s) : Promise.resolve([])),
-    [name, selector, range.from, range.until]);
+  const names = useAsync('label-names', (s) => api.labelNames(selector, range.from, range.until, s), [api, selector, range.from, range.until]);
+  const values = useAsync('label-values', (s) => (name ? api.labelValues(name, selector, range.from, range.until, s) : Promise.resolve([])),
+    [api, name, selector, range.from, range.until]);
   const add = () => {
     if (!name) return;
     onChange([...matchers, { name, op, value }]);

@@ -8,7 +8,7 @@ import { useAsync } from '../app/useAsync';
 
 export function ServicePicker({ service, range, onChange }: { service: string; range: Range; onChange: (s: string) => void }) {
   const api = useApi();
-  const services = useAsync((s) => api.labelValues('service_name', '{}', range.from, range.until, s), [api, range.from, range.until]);
+  const services = useAsync('services', (s) => api.labelValues('service_name', '{}', range.from, range.until, s), [api, range.from, range.until]);
   const list = services.value ?? [];
   return (
     <select aria-label="service" data-testid="service-picker" value={service} onChange={(e) => onChange(e.target.value)}>
@@ -22,7 +22,7 @@ export function ServicePicker({ service, range, onChange }: { service: string; r
 /** The profile types of `service` ("" every service's) in the range. */
 export function useServiceTypes(service: string, range: Range) {
   const api = useApi();
-  return useAsync(async (s) => {
+  return useAsync('service-types', async (s) => {
     const selector = service ? selectorOf([{ name: 'service_name', op: '=', value: service }]) : '{}';
     const sets = await api.series(selector, ['__profile_type__'], range.from, range.until, s);
     return [...new Set(sets.map((l) => l.__profile_type__).filter(Boolean))].sort();

@@ -32,7 +32,7 @@ function SideTimeline({ sel, window, marks, onRange, onPoint, testId }:
   { sel: Selection; window: Range; marks: { range: Range; color: string }[]; onRange: (r: Range) => void; onPoint: (t: number) => void; testId: string }) {
   const api = useApi();
   const selector = selectorOf(sel.matchers);
-  const series = useAsync((s) => api.selectSeries(sel.profileType, selector, window.from, window.until, stepSeconds(window, 150), [], s),
+  const series = useAsync('side-series', (s) => api.selectSeries(sel.profileType, selector, window.from, window.until, stepSeconds(window, 150), [], s),
     [api, sel.profileType, selector, window.from, window.until]);
   const points = useMemo(() => {
     const sum = new Map<number, number>();
@@ -76,7 +76,7 @@ export function DiffView({ state, update }: ViewProps) {
     setSplitting(false);
     setRanges({ from: window.from, until: t }, { from: t, until: window.until });
   };
-  const result = useAsync(async (signal) => {
+  const result = useAsync('diff', async (signal) => {
     if (!left.range || !right.range) throw new Error(left.error ?? right.error ?? 'bad range');
     const fg = await api.diff(type, ls, left.range, rs, right.range, signal);
     return { root: decodeDiffFlameGraph(fg.names, fg.levels), leftTicks: fg.leftTicks, rightTicks: fg.rightTicks };
@@ -124,7 +124,7 @@ export function DiffView({ state, update }: ViewProps) {
             </span>
           </div>
           <div className="graph-and-table">
-            <div className="table-scroll">
+            <div className="table-scroll" tabIndex={0} role="region" aria-label="largest gains and losses">
             <table className="top-table" data-testid="diff-table">
               <thead><tr><th>Function</th><th>Left self</th><th>Right self</th><th>Change</th></tr></thead>
               <tbody>

@@ -28,7 +28,7 @@ export function HeatmapView({ state, update }: ViewProps) {
   const unit = unitOf(state.main.profileType);
   const step = range ? heatmapStep(range) : 10;
   const [spans, setSpans] = useState(false);
-  const heat = useAsync((s) => (range ? api.heatmap(state.main.profileType, selector, range.from, range.until, step, [], s, spans) : Promise.resolve(null)),
+  const heat = useAsync('heatmap', (s) => (range ? api.heatmap(state.main.profileType, selector, range.from, range.until, step, [], s, spans) : Promise.resolve(null)),
     [api, state.main.profileType, selector, range?.from, range?.until, spans]);
   const [picked, setPicked] = useState<Cell | null>(null);
   const [opened, setOpened] = useState<Exemplar | null>(null);
@@ -48,7 +48,7 @@ export function HeatmapView({ state, update }: ViewProps) {
     return out;
   }, [heat.value]);
   const max = cells.reduce((m, c) => Math.max(m, c.count), 0);
-  const profile = useAsync(async (s) => {
+  const profile = useAsync('exemplar-profile', async (s) => {
     if (!opened || !range) return null;
     const fg = await api.mergeStacktraces(state.main.profileType, '{}', range.from - step * 1000, range.until, 8192, s, [opened.profileId],
       opened.spanId ? [opened.spanId] : []);

@@ -33,7 +33,10 @@ async function loadOverview(api: ReturnType<typeof useApi>, range: Range, signal
   for (const [svc, types] of services) services.set(svc, [...new Set(types)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b)));
   const types = [...new Set(sets.map((l) => l.__profile_type__ ?? '').filter(Boolean))];
   const step = stepSeconds(range, 60);
-  const all = await Promise.all(types.map((t) => api.selectSeries(t, '{}', range.from, range.until, step, ['service_name'], signal)));
+  // To one step past the end: SelectSeries leaves out a trailing partial step, and a total must
+  // not miss the last minute's profiles.
+  const all = await Promise.all(types.map((t) =>
+    api.selectSeries(t, '{}', range.from, range.until + step * 1000, step, ['service_name'], signal)));
   const series = new Map(types.map((t, i) => [t, new Map(all[i].map((s) => [s.labels.service_name ?? '', s]))]));
   return { services, series };
 }
@@ -54,9 +57,9 @@ export function OverviewView({ state, update }: ViewProps) {
   const api = useApi();
   const { range, error } = useRange(state.main);
   const [search, setSearch] = useState('');
-  const data = useAsync((s) => (range ? loadOverview(api, range, s) : Promise.reject(new Error(error))), [api, range?.from, range?.until]);
+  const data = useAsync('overview', (s) => (range ? loadOverview(api, range, s) : Promise.reject(new Error(error))), [api, range?.from, range?.until]);
   const [favorites, setFavorites] = useState<string[] | null>(null);
-  const stored = useAsync(async () => JSON.parse((await api.getSetting(FAVORITES)) ?? '[]') as string[], [api]);
+  const stored = useAsync('favorites', async () => JSON.parse((await api.getSetting(FAVORITES)) ?? '[]') as string[], [api]);
   const favs = favorites ?? stored.value ?? [];
   const toggle = async (svc: string) => {
     const next = favs.includes(svc) ? favs.filter((f) => f !== svc) : [...favs, svc].sort();

@@ -40,9 +40,9 @@ export function SelectionPanel(p: PanelProps) {
   const selector = selectorOf(p.sel.matchers);
   const api = useApi();
   const unit = unitOf(p.sel.profileType);
-  const deps = [p.sel.profileType, selector, p.range.from, p.range.until];
-  const series = useAsync((s) => api.selectSeries(p.sel.profileType, selector, p.range.from, p.range.until, stepSeconds(p.range), [], s), deps);
-  const graph = useAsync(async (s) => {
+  const deps = [api, p.sel.profileType, selector, p.range.from, p.range.until];
+  const series = useAsync('series', (s) => api.selectSeries(p.sel.profileType, selector, p.range.from, p.range.until, stepSeconds(p.range), [], s), deps);
+  const graph = useAsync('flamegraph', async (s) => {
     const fg = await api.mergeStacktraces(p.sel.profileType, selector, p.range.from, p.range.until, 8192, s);
     return decodeFlameGraph(fg.names, fg.levels);
   }, deps);

@@ -23,10 +23,12 @@ export function TagExplorer({ state, update }: ViewProps) {
   const selector = selectorOf(state.main.matchers);
   const unit = unitOf(state.main.profileType);
   const [picked, setPicked] = useState<string[]>([]);
-  const names = useAsync((s) => (range ? api.labelNames(selector, range.from, range.until, s) : Promise.resolve([])), [api, selector, range?.from, range?.until]);
+  const names = useAsync('label-names', (s) => (range ? api.labelNames(selector, range.from, range.until, s) : Promise.resolve([])), [api, selector, range?.from, range?.until]);
   const label = state.groupBy || (names.value ?? []).find((n) => n !== 'service_name') || '';
-  const series = useAsync((s) => (range && label
-    ? api.selectSeries(state.main.profileType, selector, range.from, range.until, stepSeconds(range, 120), [label], s)
+  const series = useAsync('label-series', (s) => (range && label
+    // To one step past the end, so the totals do not miss the trailing partial step.
+    ? api.selectSeries(state.main.profileType, selector, range.from, range.until + stepSeconds(range, 120) * 1000,
+      stepSeconds(range, 120), [label], s)
     : Promise.resolve([])), [api, state.main.profileType, selector, label, range?.from, range?.until]);
   const rows = useMemo(() => tagRows(series.value ?? [], label), [series.value, label]);
   const byValue = useMemo(() => new Map((series.value ?? []).map((s) => [s.labels[label] ?? '', s])), [series.value, label]);

@@ -59,10 +59,10 @@ export function UploadView({ state, update }: ViewProps) {
   const [other, setOther] = useState('');
   const [mode, setMode] = useState<'compare' | 'diff'>('diff');
   const [refresh, setRefresh] = useState(0);
-  const listed = useAsync(() => api.listUploads(), [api, refresh]);
-  const current = useAsync(async () => (state.upload ? api.getUpload(state.upload, type) : null), [api, state.upload, type]);
-  const second = useAsync(async () => (other && mode === 'compare' ? api.getUpload(other) : null), [api, other, mode]);
-  const diff = useAsync(async () => (other && state.upload && mode === 'diff' ? api.diffUploads(state.upload, other, current.value?.profileType) : null),
+  const listed = useAsync('uploads', () => api.listUploads(), [api, refresh]);
+  const current = useAsync('upload', async () => (state.upload ? api.getUpload(state.upload, type) : null), [api, state.upload, type]);
+  const second = useAsync('upload-right', async () => (other && mode === 'compare' ? api.getUpload(other) : null), [api, other, mode]);
+  const diff = useAsync('upload-diff', async () => (other && state.upload && mode === 'diff' ? api.diffUploads(state.upload, other, current.value?.profileType) : null),
     [api, other, state.upload, mode, current.value?.profileType]);
   const send = async (f: File | undefined) => {
     if (!f) return;
