@@ -51,7 +51,7 @@ export function Timeline({ points, range, unit, onSelect, color = 'var(--accent)
       scales: { x: { time: true, range: () => [range.from, range.until] }, y: { range: (_u, _min, hi) => [0, yMax ?? (hi > 0 ? hi * 1.1 : 1)] } },
       series: [{}, { stroke, fill: `${stroke}55`, width: 1.5, points: { show: points.length < 60 } }],
       axes: [
-        { stroke: axisColor, values: (_u, splits) => splits.map((t) => axisTime(t, span, zone)), grid: { stroke: '#8884', width: 1 } },
+        { stroke: axisColor, size: 30, values: (_u, splits) => splits.map((t) => axisTime(t, span, zone)), grid: { stroke: '#8884', width: 1 } },
         { stroke: axisColor, size: 78, grid: { stroke: '#8884', width: 1 }, values: (_u, splits) => {
           const labels = splits.map((v) => formatValue(v, unit));
           el.parentElement?.setAttribute('data-yticks', labels.join('|')); // The canvas's text, for tests.

@@ -68,7 +68,7 @@ export function TagExplorer({ state, update }: ViewProps) {
                   <span className="panel-stats">{formatValue(r.total, unit)} · {r.share.toFixed(1)}%
                     {r.change !== null && <span className={r.change > 0 ? 'gain' : 'loss'}> {r.change > 0 ? '+' : ''}{r.change.toFixed(1)}%</span>}</span>
                 </div>
-                <Timeline points={byValue.get(r.value)?.points ?? []} range={range} unit={unit} height={90} yMax={yMax}
+                <Timeline points={byValue.get(r.value)?.points ?? []} range={range} unit={unit} height={110} yMax={yMax}
                   color={PALETTE[i % PALETTE.length]} testId={`panel-${i}`}
                   onSelect={(x) => update({ main: { ...state.main, from: rangeText(x.from), until: rangeText(x.until) } })} />
               </div>
