@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "api/proto_types.h"
 #include "api/querier_service.h"
 #include "google/v1/profile.pb.h"
 #include "querier/v1/querier.pb.h"
@@ -20,15 +21,6 @@ namespace tv1 = ::types::v1;
 
 inline std::vector<std::string> Strings(const google::protobuf::RepeatedPtrField<std::string>& r) {
   return {r.begin(), r.end()};
-}
-
-template <typename Repeated>
-void AddLabels(const model::Labels& labels, Repeated& out) {
-  for (const model::LabelPair& p : labels.pairs()) {
-    tv1::LabelPair* pair = out.Add();
-    pair->set_name(p.name);
-    pair->set_value(p.value);
-  }
 }
 
 // names, levels, total and max_self: the fields FlameGraph and FlameGraphDiff share.

@@ -26,15 +26,7 @@ Status ProfileTypes(const Call& call, const qv1::ProfileTypesRequest& req,
                            query::CheckRange(req.start(), req.end(), false, call.limits));
   FLAMEDB_ASSIGN_OR_RETURN(std::vector<query::ProfileTypeInfo> types,
                            call.engine.ProfileTypes(call.tenant, range, call.ctx));
-  for (const query::ProfileTypeInfo& t : types) {
-    tv1::ProfileType* p = resp.add_profile_types();
-    p->set_id(t.id);
-    p->set_name(t.name);
-    p->set_sample_type(t.sample_type);
-    p->set_sample_unit(t.sample_unit);
-    p->set_period_type(t.period_type);
-    p->set_period_unit(t.period_unit);
-  }
+  for (const query::ProfileTypeInfo& t : types) FillProfileType(t, *resp.add_profile_types());
   return OkStatus();
 }
 

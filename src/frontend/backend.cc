@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "api/errors.h"
+#include "api/proto_types.h"
 #include "block/meta.h"
 #include "frontend/partials.h"
 #include "query/engine.h"
@@ -37,13 +38,7 @@ Status Run(const iv1::BackendRequest& r, const query::Sources& s, query::QueryCo
   switch (r.method()) {
     case iv1::METHOD_PROFILE_TYPES:
       for (const query::ProfileTypeInfo& t : query::ProfileTypes(s, range)) {
-        types::v1::ProfileType* p = out.add_profile_types();
-        p->set_id(t.id);
-        p->set_name(t.name);
-        p->set_sample_type(t.sample_type);
-        p->set_sample_unit(t.sample_unit);
-        p->set_period_type(t.period_type);
-        p->set_period_unit(t.period_unit);
+        api::FillProfileType(t, *out.add_profile_types());
       }
       return OkStatus();
     case iv1::METHOD_LABEL_NAMES:
@@ -60,14 +55,7 @@ Status Run(const iv1::BackendRequest& r, const query::Sources& s, query::QueryCo
       FLAMEDB_ASSIGN_OR_RETURN(
           std::vector<model::Labels> sets,
           query::Series(s, Strings(r.matchers()), Strings(r.label_names()), range));
-      for (const model::Labels& l : sets) {
-        types::v1::Labels* set = out.add_label_sets();
-        for (const model::LabelPair& p : l.pairs()) {
-          types::v1::LabelPair* pair = set->add_labels();
-          pair->set_name(p.name);
-          pair->set_value(p.value);
-        }
-      }
+      for (const model::Labels& l : sets) api::AddLabels(l, *out.add_label_sets()->mutable_labels());
       return OkStatus();
     }
     case iv1::METHOD_MERGE_STACKTRACES: {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "api/proto_types.h"
 #include "block/symbols.h"
 
 namespace flamedb::frontend {
@@ -44,11 +45,7 @@ void SeriesToProto(const query::SeriesPartial& partial,
                    google::protobuf::RepeatedPtrField<iv1::SeriesGroup>& out) {
   for (const auto& [key, group] : partial) {
     iv1::SeriesGroup* g = out.Add();
-    for (const model::LabelPair& p : group.labels.pairs()) {
-      types::v1::LabelPair* pair = g->add_labels();
-      pair->set_name(p.name);
-      pair->set_value(p.value);
-    }
+    api::AddLabels(group.labels, *g->mutable_labels());
     for (const auto& [t, b] : group.buckets) {
       g->add_timestamps_ms(t);
       g->add_sums(b.sum);
@@ -58,11 +55,7 @@ void SeriesToProto(const query::SeriesPartial& partial,
       e->set_value(b.exemplar->value);
       e->set_time_ns(b.exemplar->time_ns);
       e->set_span_id(b.exemplar->span_id);
-      for (const model::LabelPair& p : b.exemplar->labels.pairs()) {
-        types::v1::LabelPair* pair = e->add_labels();
-        pair->set_name(p.name);
-        pair->set_value(p.value);
-      }
+      api::AddLabels(b.exemplar->labels, *e->mutable_labels());
     }
   }
 }
@@ -75,19 +68,14 @@ Result<query::SeriesPartial> SeriesFromProto(
         (g.exemplars_size() != 0 && g.exemplars_size() != g.timestamps_ms_size())) {
       return DataLossError("query-backend series: columns of unequal length");
     }
-    std::vector<model::LabelPair> pairs;
-    for (const types::v1::LabelPair& p : g.labels()) pairs.push_back({p.name(), p.value()});
-    model::Labels labels(std::move(pairs));
+    model::Labels labels = api::LabelsOf(g.labels());
     query::SeriesGroup& group = out[labels.ToString()];
     group.labels = std::move(labels);
     for (int i = 0; i < g.timestamps_ms_size(); ++i) {
       query::SeriesBucket part{g.sums(i), g.counts(i), std::nullopt};
       if (g.exemplars_size() != 0) {
         const iv1::SeriesExemplar& e = g.exemplars(i);
-        std::vector<model::LabelPair> pairs;
-        for (const types::v1::LabelPair& p : e.labels()) pairs.push_back({p.name(), p.value()});
-        part.exemplar =
-            query::Exemplar{e.value(), e.time_ns(), model::Labels(std::move(pairs)), e.span_id()};
+        part.exemplar = query::Exemplar{e.value(), e.time_ns(), api::LabelsOf(e.labels()), e.span_id()};
       }
       group.buckets[g.timestamps_ms(i)].Add(part);
     }
@@ -95,32 +83,12 @@ Result<query::SeriesPartial> SeriesFromProto(
   return out;
 }
 
-namespace {
-
-template <typename Repeated>
-void AddPairs(const model::Labels& labels, Repeated& out) {
-  for (const model::LabelPair& p : labels.pairs()) {
-    types::v1::LabelPair* pair = out.Add();
-    pair->set_name(p.name);
-    pair->set_value(p.value);
-  }
-}
-
-template <typename Repeated>
-model::Labels Pairs(const Repeated& in) {
-  std::vector<model::LabelPair> pairs;
-  for (const types::v1::LabelPair& p : in) pairs.push_back({p.name(), p.value()});
-  return model::Labels(std::move(pairs));
-}
-
-}  // namespace
-
 void HeatmapToProto(const query::HeatmapPartial& partial,
                     google::protobuf::RepeatedPtrField<iv1::HeatmapGroup>& out) {
   for (const auto& [key, group] : partial) {
     iv1::HeatmapGroup* g = out.Add();
-    AddPairs(group.labels, *g->mutable_labels());
-    for (const model::Labels& l : group.series) AddPairs(l, *g->add_series()->mutable_labels());
+    api::AddLabels(group.labels, *g->mutable_labels());
+    for (const model::Labels& l : group.series) api::AddLabels(l, *g->add_series()->mutable_labels());
     const bool spans = std::any_of(group.points.begin(), group.points.end(),
                                    [](const query::HeatmapPoint& p) { return p.span_id != 0; });
     for (const query::HeatmapPoint& p : group.points) {
@@ -144,8 +112,8 @@ Result<query::HeatmapPartial> HeatmapFromProto(
       return DataLossError("query-backend heatmap: columns of unequal length");
     }
     query::HeatmapGroup group;
-    group.labels = Pairs(g.labels());
-    for (const types::v1::Labels& l : g.series()) group.series.push_back(Pairs(l.labels()));
+    group.labels = api::LabelsOf(g.labels());
+    for (const types::v1::Labels& l : g.series()) group.series.push_back(api::LabelsOf(l.labels()));
     group.points.reserve(static_cast<size_t>(n));
     for (int i = 0; i < n; ++i) {
       const uint32_t ref = g.series_refs_size() != 0 ? g.series_refs(i) : 0;
