@@ -16,6 +16,7 @@ void FillExemplar(const query::Exemplar& e, const model::Labels& series, tv1::Ex
   out.set_profile_id(query::ProfileId({query::SeriesFingerprint(e.labels), e.time_ns}));
   out.set_value(static_cast<uint64_t>(std::max<int64_t>(e.value, 0)));
   if (e.span_id != 0) out.set_span_id(model::FormatSpanId(e.span_id));
+  if (!e.trace_id.empty()) out.set_trace_id(model::FormatTraceId(e.trace_id));
   for (const model::LabelPair& p : e.labels.pairs()) {
     if (series.Get(p.name).has_value()) continue;
     tv1::LabelPair* pair = out.add_labels();

@@ -11,13 +11,12 @@
 namespace flamedb::api::querier_internal {
 namespace {
 
-// The fields of Pyroscope's stack requests that flamedb refuses, by name.
+// The request's trace_id_selector into `q` (samples of those traces only).
 template <typename Req>
-Status RefuseUnsupported(const Req& req) {
-  if (req.trace_id_selector_size() > 0) {
-    return UnimplementedError(
-        "trace_id_selector is not supported: flamedb keeps the span ids of samples, not their "
-        "trace ids; select them with span_selector");
+Status SelectTraces(const Req& req, query::StackQuery& q) {
+  FLAMEDB_ASSIGN_OR_RETURN(q.trace_ids, query::ParseTraceSelector(Strings(req.trace_id_selector())));
+  if (!q.trace_ids.empty() && !q.span_ids.empty()) {
+    return InvalidArgumentError("span_selector and trace_id_selector cannot be combined");
   }
   return OkStatus();
 }
@@ -25,7 +24,6 @@ Status RefuseUnsupported(const Req& req) {
 // The query of one SelectMergeStacktraces request (also one side of a Diff).
 Result<query::StackQuery> StackQueryOf(const qv1::SelectMergeStacktracesRequest& req,
                                        const query::QueryLimits& limits) {
-  FLAMEDB_RETURN_IF_ERROR(RefuseUnsupported(req));
   if (req.has_async()) {
     return UnimplementedError(
         "async is not supported: flamedb answers every query in the request; send it without "
@@ -36,6 +34,7 @@ Result<query::StackQuery> StackQueryOf(const qv1::SelectMergeStacktracesRequest&
   query::StackQuery q{req.profile_typeid(), req.label_selector(), range, {}, {}};
   if (req.has_stack_trace_selector()) q.stacks = ToStackSelector(req.stack_trace_selector());
   FLAMEDB_ASSIGN_OR_RETURN(q.span_ids, query::ParseSpanSelector(Strings(req.span_selector())));
+  FLAMEDB_RETURN_IF_ERROR(SelectTraces(req, q));
   FLAMEDB_ASSIGN_OR_RETURN(q.profiles,
                            query::ParseProfileIds(Strings(req.profile_id_selector())));
   return q;
@@ -130,11 +129,11 @@ Status Diff(const Call& call, const qv1::DiffRequest& req, qv1::DiffResponse& re
 
 Status SelectMergeProfile(const Call& call, const qv1::SelectMergeProfileRequest& req,
                           google::v1::Profile& resp) {
-  FLAMEDB_RETURN_IF_ERROR(RefuseUnsupported(req));
   FLAMEDB_ASSIGN_OR_RETURN(store::TimeRange range,
                            query::CheckRange(req.start(), req.end(), true, call.limits));
   query::StackQuery q{req.profile_typeid(), req.label_selector(), range, {}, {}};
   if (req.has_stack_trace_selector()) q.stacks = ToStackSelector(req.stack_trace_selector());
+  FLAMEDB_RETURN_IF_ERROR(SelectTraces(req, q));
   FLAMEDB_ASSIGN_OR_RETURN(q.profiles, query::ParseProfileIds(Strings(req.profile_id_selector())));
   return MergePprof(call, std::move(q), req.has_max_nodes(), req.max_nodes(), req.start(),
                     req.end(), resp);

@@ -101,22 +101,71 @@ TEST_F(StackMethodsTest, PprofFormatIsTheMergedProfile) {
   EXPECT_EQ(total, 40);
 }
 
+// Samples that name a trace (the pprof label trace_id, with or without a span) are kept with
+// it; trace_id_selector sums only theirs, in the flame graph and in the merged pprof.
+TEST_F(StackMethodsTest, TraceIdSelectorKeepsOnlyTheSamplesOfThoseTraces) {
+  constexpr char kTraceA[] = "4bf92f3577b34da6a3ce929d0e0e4736";
+  constexpr char kTraceB[] = "0af7651916cd43dd8448eb211c80319c";
+  testing::ProfileBuilder b;
+  b.SampleType("cpu", "nanoseconds").Period("cpu", "nanoseconds", 10000000);
+  b.Sample({"db", "main"}, {7}, {{"span_id", "00000000000000aa"}, {"trace_id", kTraceA}})
+      .Sample({"cache", "main"}, {3}, {{"trace_id", kTraceB}})
+      .Sample({"db", "main"}, {2});
+  ASSERT_THAT(head_.Append({{"__name__", "process_cpu"}, {"service_name", "api"}},
+                           b.TimeNanos((kTimeMs + 1000) * 1000000).Build(), {}),
+              IsOk());
+  const auto total = [&](std::vector<std::string> traces) {
+    qv1::SelectMergeStacktracesRequest req = Stacks();
+    for (const std::string& t : traces) req.add_trace_id_selector(t);
+    qv1::SelectMergeStacktracesResponse resp;
+    EXPECT_THAT(Call("SelectMergeStacktraces", req, resp), IsOk());
+    return resp.flamegraph().total();
+  };
+  EXPECT_EQ(total({kTraceA}), 7);
+  EXPECT_EQ(total({kTraceA, kTraceB}), 10);
+  EXPECT_EQ(total({"ffffffffffffffffffffffffffffffff"}), 0);
+  EXPECT_EQ(total({}), 40 + 12);
+
+  qv1::SelectMergeProfileRequest profile;
+  profile.set_profile_typeid(kCpu);
+  profile.set_label_selector("{}");
+  profile.set_start(kTimeMs - 60000);
+  profile.set_end(kTimeMs + 60000);
+  profile.add_trace_id_selector(kTraceB);
+  google::v1::Profile out;
+  ASSERT_THAT(Call("SelectMergeProfile", profile, out), IsOk());
+  ASSERT_EQ(out.sample_size(), 1);
+  EXPECT_EQ(out.sample(0).value(0), 3);
+}
+
+TEST_F(StackMethodsTest, BadTraceIdsAndTraceWithSpanSelectorsAreRefused) {
+  qv1::SelectMergeStacktracesResponse resp;
+  qv1::SelectMergeStacktracesRequest bad = Stacks();
+  bad.add_trace_id_selector("7c9e66797425440d");
+  EXPECT_THAT(Call("SelectMergeStacktraces", bad, resp),
+              StatusIs(StatusCode::kInvalidArgument, "invalid trace id: \"7c9e66797425440d\""));
+  qv1::SelectMergeStacktracesRequest both = Stacks();
+  both.add_trace_id_selector("7c9e66797425440de944be07fc1f90ae");
+  both.add_span_selector("00000000000000aa");
+  EXPECT_THAT(Call("SelectMergeStacktraces", both, resp),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "span_selector and trace_id_selector cannot be combined"));
+  qv1::SelectMergeProfileRequest profile;
+  profile.set_profile_typeid(kCpu);
+  profile.set_start(kTimeMs - 60000);
+  profile.set_end(kTimeMs + 60000);
+  profile.add_trace_id_selector("not hex at all, but 32 chars...");
+  google::v1::Profile out;
+  EXPECT_THAT(Call("SelectMergeProfile", profile, out),
+              StatusIs(StatusCode::kInvalidArgument, "invalid trace id"));
+}
+
 TEST_F(StackMethodsTest, UnsupportedFieldsAreRefusedByName) {
   qv1::SelectMergeStacktracesResponse resp;
-  qv1::SelectMergeStacktracesRequest traces = Stacks();
-  traces.add_trace_id_selector("7c9e66797425440de944be07fc1f90ae");
-  EXPECT_THAT(Call("SelectMergeStacktraces", traces, resp),
-              StatusIs(StatusCode::kUnimplemented, "trace_id_selector"));
   qv1::SelectMergeStacktracesRequest async = Stacks();
   async.mutable_async()->set_type(qv1::ASYNC_QUERY_TYPE_FORCE);
   EXPECT_THAT(Call("SelectMergeStacktraces", async, resp),
               StatusIs(StatusCode::kUnimplemented, "async"));
-  qv1::SelectMergeProfileRequest profile;
-  profile.set_profile_typeid(kCpu);
-  profile.add_trace_id_selector("7c9e66797425440de944be07fc1f90ae");
-  google::v1::Profile out;
-  EXPECT_THAT(Call("SelectMergeProfile", profile, out),
-              StatusIs(StatusCode::kUnimplemented, "trace_id_selector"));
   qv1::DiffRequest diff;
   *diff.mutable_left() = async;
   *diff.mutable_right() = Stacks();

@@ -193,6 +193,35 @@ TEST(BlockSpansTest, SpanIdsOfSamplesSurviveTheBlock) {
   EXPECT_THAT((*reader)->Verify(), IsOk());
 }
 
+// Trace ids stay with their samples through the block's trace table, with or without a span;
+// equal stacks of different traces are not summed together.
+TEST(BlockSpansTest, TraceIdsOfSamplesSurviveTheBlock) {
+  constexpr char kA[] = "4bf92f3577b34da6a3ce929d0e0e4736";
+  constexpr char kB[] = "0af7651916cd43dd8448eb211c80319c";
+  testing::ProfileBuilder b;
+  b.SampleType("cpu", "nanoseconds").Period("cpu", "nanoseconds", 10);
+  b.Sample({"work", "main"}, {10}, {{"span_id", "00000000000000a1"}, {"trace_id", kA}});
+  b.Sample({"work", "main"}, {20}, {{"span_id", "00000000000000a1"}, {"trace_id", kA}});
+  b.Sample({"work", "main"}, {40}, {{"trace_id", kB}});  // Same stack, other trace, no span.
+  b.Sample({"work", "main"}, {80});
+  b.Sample({"gc"}, {160}, {{"trace_id", kA}});
+  head::Head head;
+  ASSERT_THAT(head.Append(Labels("api", "a"), b.TimeNanos(5).Build(), {}), IsOk());
+  ASSERT_THAT(head.Append(Labels("api", "a"), Cpu(6, 1, 1), {}), IsOk());  // Rows without.
+
+  auto block = EncodeBlock(head, BlockMeta{});
+  ASSERT_THAT(block, IsOk());
+  auto reader = BlockReader::Open(StringSource(block->data));
+  ASSERT_THAT(reader, IsOk());
+
+  EXPECT_EQ(testing::SourceRows(**reader), testing::SourceRows(head));
+  EXPECT_THAT(testing::SourceRows(**reader),
+              ::testing::Contains(HasSubstr(std::string("@5 total=310 gc;@trace") + kA +
+                                            "=160 work;main;=80 work;main;@span161@trace" + kA +
+                                            "=30 work;main;@trace" + kB + "=40")));
+  EXPECT_THAT((*reader)->Verify(), IsOk());
+}
+
 TEST_F(BlockTest, MetaDescribesTheBlockAndRoundTrips) {
   const EncodedBlock block = Encode();
   const BlockMeta& m = block.meta;

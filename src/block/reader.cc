@@ -6,6 +6,7 @@
 #include "block/coding.h"
 #include "block/symbol_cache.h"
 #include "block/symbols.h"
+#include "store/trace_column.h"
 
 namespace flamedb::block {
 namespace {
@@ -32,10 +33,12 @@ struct BlockReader::Chunk {
   std::vector<uint64_t> offsets = {0};
   std::vector<uint32_t> stacks;
   std::vector<int64_t> values;
-  // Span ids, parallel to `stacks` up to the last row that has them; rows without are 0 in
-  // `has_spans` and read no spans.
+  // Span and trace ids, each parallel to `stacks` up to the last row that has them; per row,
+  // `links` holds kSpans and kTraces for those it has (rows without read none).
+  static constexpr uint8_t kSpans = 1, kTraces = 2;
   std::vector<uint64_t> spans;
-  std::vector<uint8_t> has_spans;
+  std::vector<model::TraceId> traces;
+  std::vector<uint8_t> links;
 };
 
 Result<std::unique_ptr<BlockReader>> BlockReader::Open(std::unique_ptr<ByteSource> bytes,
@@ -180,11 +183,15 @@ bool ReadSamples(SampleColumns& col, uint64_t limit, Chunk& c) {
     }
   }
   col.values = values;
-  const bool row_spans = col.span_column && col.spans.Below(2) == 1;
-  c.has_spans.push_back(row_spans ? 1 : 0);
-  if (row_spans) {
+  const auto links = static_cast<uint8_t>(col.span_column ? col.spans.Below(4) : 0);
+  c.links.push_back(links);
+  if (links & Chunk::kSpans) {
     c.spans.resize(c.offsets.back(), 0);
     for (uint64_t k = 0; k < n; ++k) c.spans.push_back(col.spans.Fixed64());
+  }
+  if (links & Chunk::kTraces) {
+    c.traces.resize(c.offsets.back());
+    overflow |= !store::ReadTraceColumn(col.spans, n, c.traces);
   }
   c.offsets.push_back(c.stacks.size());
   return !overflow;
@@ -321,7 +328,7 @@ void BlockReader::VisitChunk(const Chunk& c, std::span<const uint32_t> series,
       continue;
     }
     if (!samples) {
-      fn(store::RowView{c.series[row], c.partition[row], c.time[row], c.total[row], {}, {}, {}});
+      fn(store::RowView{c.series[row], c.partition[row], c.time[row], c.total[row], {}, {}, {}, {}});
       continue;
     }
     const size_t begin = c.offsets[row];
@@ -330,8 +337,10 @@ void BlockReader::VisitChunk(const Chunk& c, std::span<const uint32_t> series,
         c.series[row], c.partition[row], c.time[row], c.total[row],
         std::span<const uint32_t>(c.stacks).subspan(begin, n),
         std::span<const int64_t>(c.values).subspan(begin, n),
-        c.has_spans[row] ? std::span<const uint64_t>(c.spans).subspan(begin, n)
-                         : std::span<const uint64_t>()});
+        (c.links[row] & Chunk::kSpans) ? std::span<const uint64_t>(c.spans).subspan(begin, n)
+                                       : std::span<const uint64_t>(),
+        (c.links[row] & Chunk::kTraces) ? std::span<const model::TraceId>(c.traces).subspan(begin, n)
+                                        : std::span<const model::TraceId>()});
   }
 }
 

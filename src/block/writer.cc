@@ -11,6 +11,7 @@
 #include "block/coding.h"
 #include "block/format.h"
 #include "block/symbols.h"
+#include "store/trace_column.h"
 
 namespace flamedb::block {
 namespace {
@@ -67,9 +68,10 @@ class StringSink final : public BlockSink {
 // Rows of one chunk, column by column (docs/block-format.md "Row chunks").
 class ChunkBuilder {
  public:
-  // `spans`: parallel to `stacks`, or empty when the row has no span ids.
+  // `spans` and `traces`: parallel to `stacks`, or empty when the row has no span or trace ids.
   void Add(uint32_t series, const store::RowView& row, std::span<const uint32_t> stacks,
-           std::span<const int64_t> values, std::span<const uint64_t> spans) {
+           std::span<const int64_t> values, std::span<const uint64_t> spans,
+           std::span<const model::TraceId> traces) {
     if (rows_ == 0) {
       entry_ = ChunkEntry{};
       entry_.first_series = series;
@@ -100,8 +102,13 @@ class ChunkBuilder {
     const base::ExactDivider exact(divisor);
     values_.Varint(divisor);
     for (int64_t v : values) values_.Signed(exact.Divide(v));
-    spans_.Varint(spans.empty() ? 0 : 1);
+    spans_.Varint((spans.empty() ? 0 : 1) | (traces.empty() ? 0 : 2));
     for (uint64_t id : spans) spans_.Fixed64(id);  // Random ids: varints would only grow.
+    if (!traces.empty()) {
+      std::vector<uint32_t> all(traces.size());
+      std::iota(all.begin(), all.end(), 0);
+      store::WriteTraceColumn(traces, all, spans_);
+    }
   }
   uint64_t rows() const { return rows_; }
   uint64_t samples() const { return entry_.samples; }
@@ -151,31 +158,34 @@ bool LabelsLess(const model::Labels& a, const model::Labels& b) {
 struct Pair {
   uint32_t stack = 0;
   uint64_t span = 0;
+  model::TraceId trace;
   int64_t value = 0;
 };
 
-// The samples of a row with span ids renumbered by `remap` and sorted by (stack, span), so
-// that equal pairs are adjacent. False when a stack id is out of range (the source changed).
+// The samples of a row with span or trace ids renumbered by `remap` and sorted by (stack, span,
+// trace), so that equal pairs are adjacent. False when a stack id is out of range (the source
+// changed).
 bool SortedPairs(const store::RowView& row, const std::vector<uint32_t>& remap,
                  std::vector<Pair>& pairs) {
   pairs.clear();
   for (size_t i = 0; i < row.stacks.size(); ++i) {
     if (row.stacks[i] >= remap.size()) return false;
-    pairs.push_back({remap[row.stacks[i]], row.spans[i], row.values[i]});
+    pairs.push_back({remap[row.stacks[i]], row.spans.empty() ? 0 : row.spans[i],
+                     row.traces.empty() ? model::TraceId{} : row.traces[i], row.values[i]});
   }
   std::sort(pairs.begin(), pairs.end(), [](const Pair& a, const Pair& b) {
-    return std::tie(a.stack, a.span) < std::tie(b.stack, b.span);
+    return std::tie(a.stack, a.span, a.trace) < std::tie(b.stack, b.span, b.trace);
   });
   return true;
 }
 
-// The stacks of a row without span ids renumbered by `remap` into `stacks`, when they come out
+// The stacks of a row without span or trace ids renumbered by `remap` into `stacks`, when they come out
 // strictly ascending: then the row needs no sort and no collapse (a block's rows merged by
 // compaction). False at the first id out of order or out of range, leaving the slow path to
 // the caller; a head's rows usually stop at their first few samples.
 bool RenumberedInOrder(const store::RowView& row, const std::vector<uint32_t>& remap,
                        std::vector<uint32_t>& stacks) {
-  if (!row.spans.empty()) return false;
+  if (!row.spans.empty() || !row.traces.empty()) return false;
   stacks.resize(row.stacks.size());
   const auto size = static_cast<uint32_t>(remap.size());
   uint32_t last = 0;
@@ -221,23 +231,30 @@ bool SortedByStack(const store::RowView& row, const std::vector<uint32_t>& remap
   return true;
 }
 
-// Sums the values of equal (stack, span) pairs into parallel columns; `spans` stays empty
-// when no pair has a span.
+// Sums the values of equal (stack, span, trace) samples into parallel columns; `spans` and
+// `traces` stay empty when no sample has one.
 void Collapse(const std::vector<Pair>& pairs, std::vector<uint32_t>& stacks,
-              std::vector<int64_t>& values, std::vector<uint64_t>& spans) {
+              std::vector<int64_t>& values, std::vector<uint64_t>& spans,
+              std::vector<model::TraceId>& traces) {
   const bool with_spans =
       std::any_of(pairs.begin(), pairs.end(), [](const Pair& p) { return p.span != 0; });
+  const bool with_traces =
+      std::any_of(pairs.begin(), pairs.end(), [](const Pair& p) { return !p.trace.empty(); });
   stacks.clear();
   values.clear();
   spans.clear();
-  for (const Pair& p : pairs) {
-    if (!stacks.empty() && stacks.back() == p.stack && (!with_spans || spans.back() == p.span)) {
+  traces.clear();
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    const Pair& p = pairs[i];
+    if (i > 0 && pairs[i - 1].stack == p.stack && pairs[i - 1].span == p.span &&
+        pairs[i - 1].trace == p.trace) {
       values.back() += p.value;
       continue;
     }
     stacks.push_back(p.stack);
     values.push_back(p.value);
     if (with_spans) spans.push_back(p.span);
+    if (with_traces) traces.push_back(p.trace);
   }
 }
 
@@ -324,6 +341,7 @@ Result<BlockMeta> EncodeBlockTo(const store::ProfileSource& source, BlockMeta me
   std::vector<uint32_t> stacks;
   std::vector<int64_t> values;
   std::vector<uint64_t> spans;
+  std::vector<model::TraceId> traces;
   toc.min_time = INT64_MAX;
   toc.max_time = INT64_MIN;
   for (uint32_t id = 0; id < order.size() && object.status().ok(); ++id) {
@@ -336,13 +354,13 @@ Result<BlockMeta> EncodeBlockTo(const store::ProfileSource& source, BlockMeta me
           }
           const std::vector<uint32_t>& remap = new_stack[row.partition];
           if (RenumberedInOrder(row, remap, stacks)) {
-            chunk.Add(id, row, stacks, row.values, {});
-          } else if (row.spans.empty() && SortedByStack(row, remap, keys, key_scratch, stacks,
-                                                        values)) {
-            chunk.Add(id, row, stacks, values, {});
-          } else if (!row.spans.empty() && SortedPairs(row, remap, pairs)) {
-            Collapse(pairs, stacks, values, spans);
-            chunk.Add(id, row, stacks, values, spans);
+            chunk.Add(id, row, stacks, row.values, {}, {});
+          } else if (const bool linked = !row.spans.empty() || !row.traces.empty();
+                     !linked && SortedByStack(row, remap, keys, key_scratch, stacks, values)) {
+            chunk.Add(id, row, stacks, values, {}, {});
+          } else if (linked && SortedPairs(row, remap, pairs)) {
+            Collapse(pairs, stacks, values, spans, traces);
+            chunk.Add(id, row, stacks, values, spans, traces);
           } else {
             changed = true;
             return;

@@ -19,30 +19,36 @@ struct MergedSource::Rows {
     size_t begin = 0;  // Samples at [begin, end) of stacks and values.
     size_t end = 0;
     size_t spans = 0;  // This row's span ids at [spans, spans + end - begin) when it has them.
+    size_t traces = 0;  // Likewise its trace ids.
     bool has_spans = false;
+    bool has_traces = false;
   };
   std::vector<Row> rows;
   std::vector<uint32_t> stacks;
   std::vector<int64_t> values;
   std::vector<uint64_t> spans;  // Only for the rows that have span ids.
+  std::vector<model::TraceId> traces;  // Only for the rows that have trace ids.
 
   void Clear() {
     rows.clear();
     stacks.clear();
     values.clear();
     spans.clear();
+    traces.clear();
   }
 };
 
 namespace {
 
-using Sample = std::tuple<uint32_t, uint64_t, int64_t>;  // Stack, span, value.
+using Sample = std::tuple<uint32_t, uint64_t, model::TraceId, int64_t>;  // Stack, span, trace, value.
 
 std::vector<Sample> SortedSamples(const MergedSource::Rows& r, size_t row) {
   const MergedSource::Rows::Row& x = r.rows[row];
   std::vector<Sample> out;
   for (size_t i = x.begin; i < x.end; ++i) {
-    out.emplace_back(r.stacks[i], x.has_spans ? r.spans[x.spans + i - x.begin] : 0, r.values[i]);
+    out.emplace_back(r.stacks[i], x.has_spans ? r.spans[x.spans + i - x.begin] : 0,
+                     x.has_traces ? r.traces[x.traces + i - x.begin] : model::TraceId{},
+                     r.values[i]);
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -145,7 +151,8 @@ Status MergedSource::CollectRows(uint32_t series, store::TimeRange range, Rows& 
           const PartitionMap& map = maps[row.partition];
           const size_t begin = out.stacks.size(), n = row.stacks.size();
           out.rows.push_back({row.time_nanos, row.total, map.merged, m.source, begin, begin + n,
-                              out.spans.size(), !row.spans.empty()});
+                              out.spans.size(), out.traces.size(), !row.spans.empty(),
+                              !row.traces.empty()});
           out.stacks.resize(begin + n);
           uint32_t* stacks = out.stacks.data() + begin;
           const auto limit = static_cast<uint32_t>(map.stacks.size());
@@ -156,6 +163,7 @@ Status MergedSource::CollectRows(uint32_t series, store::TimeRange range, Rows& 
           }
           out.values.insert(out.values.end(), row.values.begin(), row.values.end());
           out.spans.insert(out.spans.end(), row.spans.begin(), row.spans.end());
+          out.traces.insert(out.traces.end(), row.traces.begin(), row.traces.end());
         }));
   }
   if (damaged) {
@@ -195,7 +203,10 @@ Status MergedSource::ForEachRow(std::span<const uint32_t> series, store::TimeRan
                         std::span<const uint32_t>(rows.stacks).subspan(r.begin, n),
                         std::span<const int64_t>(rows.values).subspan(r.begin, n),
                         r.has_spans ? std::span<const uint64_t>(rows.spans).subspan(r.spans, n)
-                                    : std::span<const uint64_t>()});
+                                    : std::span<const uint64_t>(),
+                        r.has_traces
+                            ? std::span<const model::TraceId>(rows.traces).subspan(r.traces, n)
+                            : std::span<const model::TraceId>()});
     }
     return OkStatus();
   };

@@ -64,7 +64,8 @@ TEST(MergedSourceTest, SpanIdsStayWithTheirSamples) {
   b.SampleType("cpu", "nanoseconds").Period("cpu", "nanoseconds", 10);
   b.Sample({"work", "main"}, {10}, {{"span_id", "00000000000000a1"}});
   b.Sample({"work", "main"}, {20});
-  b.Sample({"gc"}, {40}, {{"span_id", "00000000000000b2"}});
+  b.Sample({"gc"}, {40}, {{"span_id", "00000000000000b2"},
+                          {"trace_id", "0af7651916cd43dd8448eb211c80319c"}});
   model::Profile with_spans = b.TimeNanos(2000).Build();
   for (model::Location& l : with_spans.locations) l.address = 0;
   head::Head first, second;
@@ -78,6 +79,8 @@ TEST(MergedSourceTest, SpanIdsStayWithTheirSamples) {
   const std::multiset<std::string> rows = SourceRows(**merged);
   EXPECT_EQ(rows, Union(SourceRows(first), SourceRows(second)));
   EXPECT_THAT(rows, ::testing::Contains(::testing::HasSubstr("@span161=10")));
+  EXPECT_THAT(rows, ::testing::Contains(::testing::HasSubstr(
+                        "gc;@span178@trace0af7651916cd43dd8448eb211c80319c=40")));
 }
 
 TEST(MergedSourceTest, ASeriesRowsComeInTimeOrderAcrossSources) {

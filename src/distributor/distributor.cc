@@ -178,7 +178,7 @@ Status Distributor::PushOne(const std::string& tenant, const Limits& limits, Inc
   LimitSessionId(in.labels, limits.labels.max_sessions_per_series);
   FLAMEDB_ASSIGN_OR_RETURN(
       std::vector<SeriesProfile> series,
-      Split(limits, std::move(in.labels), shaped.span_key,
+      Split(limits, std::move(in.labels), shaped.links,
             std::make_shared<model::Profile>(std::move(in.profile))));
   if (series.empty()) {
     CountDiscarded(tenant, "dropped_by_relabel_rules", in.uncompressed_bytes);
@@ -198,11 +198,11 @@ bool Distributor::RelabelSeries(const Limits& limits, model::Labels& labels) {
 }
 
 Result<std::vector<SeriesProfile>> Distributor::Split(const Limits& limits, model::Labels labels,
-                                                      int64_t span_key,
+                                                      const LinkKeys& links,
                                                       std::shared_ptr<model::Profile> profile) {
-  // Most profiles have no sample labels but span ids: one series, with every sample.
+  // Most profiles have no sample labels but span and trace ids: one series, every sample.
   const bool unlabeled = std::all_of(profile->labels.begin(), profile->labels.end(),
-                                     [&](const model::Label& l) { return l.key == span_key; });
+                                     [&](const model::Label& l) { return links.Has(l.key); });
   using Group = std::vector<std::pair<std::string_view, std::string_view>>;
   std::map<Group, std::vector<uint32_t>> groups;
   if (unlabeled) {
@@ -211,7 +211,7 @@ Result<std::vector<SeriesProfile>> Distributor::Split(const Limits& limits, mode
   for (uint32_t i = 0; i < profile->samples.size() && !unlabeled; ++i) {
     Group g;
     for (const model::Label& l : profile->Labels(profile->samples[i])) {
-      if (l.key != span_key) {
+      if (!links.Has(l.key)) {
         g.emplace_back(profile->String(l.key), profile->String(l.str));
       }
     }

@@ -12,6 +12,7 @@
 #include "distributor/limits.h"
 #include "distributor/rate_limiter.h"
 #include "distributor/sink.h"
+#include "distributor/steps.h"
 #include "model/labeled_profile.h"
 
 namespace flamedb::distributor {
@@ -42,9 +43,9 @@ class Distributor {
   Status PushOne(const std::string& tenant, const Limits& limits, IncomingProfile& in);
   // Applies the tenant's rules (and the default rule when it runs last); false: dropped.
   bool RelabelSeries(const Limits& limits, model::Labels& labels);
-  // `span_key`: RunProfileSteps' StepsResult::span_key.
+  // `links`: RunProfileSteps' StepsResult::links, the sample labels that are no series labels.
   Result<std::vector<SeriesProfile>> Split(const Limits& limits, model::Labels labels,
-                                           int64_t span_key,
+                                           const LinkKeys& links,
                                            std::shared_ptr<model::Profile> profile);
   void CountReceived(const std::string& tenant, const IncomingProfile& in);
   void CountDiscarded(const std::string& tenant, std::string_view reason, size_t bytes);

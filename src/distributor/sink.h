@@ -13,7 +13,7 @@ namespace flamedb::distributor {
 
 // One profile of one series. Several SeriesProfiles may share a profile when its samples were
 // split by sample labels: `samples` then lists the indexes that belong to this series (empty
-// means all). Sample labels other than span_id are already part of `labels`.
+// means all). Sample labels other than span_id and trace_id are already part of `labels`.
 // `labels` hold the request labels (with __name__, service_name, __delta__ ...) but not the
 // per-sample-type labels (__profile_type__, __type__ ...) that storage adds per sample type.
 struct SeriesProfile {

@@ -31,23 +31,25 @@ Result<StepsResult> RunProfileSteps(model::Profile& p, StepDecisions& decisions,
   }
   FLAMEDB_ASSIGN_OR_RETURN(out.store, decisions.Delta(p));
   if (out.store) {
-    out.span_key = RenameSpanLabels(p);
+    out.links = RenameSpanLabels(p);
   }
   return out;
 }
 
-int64_t RenameSpanLabels(model::Profile& p) {
-  int64_t span_key = -1;
+LinkKeys RenameSpanLabels(model::Profile& p) {
+  LinkKeys keys;
   for (model::Label& l : p.labels) {
     const std::string_view key = p.String(l.key);
-    if (key == "profile_id" || key == "span_id") {
-      if (span_key < 0) {
-        span_key = p.AddString("span_id");
+    if (key == "profile_id" || key == model::kSpanIdLabel) {
+      if (keys.span < 0) {
+        keys.span = p.AddString(std::string(model::kSpanIdLabel));
       }
-      l.key = span_key;
+      l.key = keys.span;
+    } else if (key == model::kTraceIdLabel) {
+      keys.trace = l.key;
     }
   }
-  return span_key;
+  return keys;
 }
 
 namespace {

@@ -13,6 +13,7 @@
 
 #include "base/status.h"
 #include "distributor/validate.h"
+#include "model/labels.h"
 #include "model/profile.h"
 
 namespace flamedb::distributor {
@@ -30,9 +31,17 @@ class StepDecisions {
   virtual Result<bool> Delta(model::Profile& p) = 0;
 };
 
+// The string indexes of the sample labels that link samples to traces, -1 when no sample
+// label has them. They stay with the samples and never become series labels.
+struct LinkKeys {
+  int64_t span = -1;   // "span_id" (profile_id renamed).
+  int64_t trace = -1;  // "trace_id".
+  bool Has(int64_t key) const { return key == span || key == trace; }
+};
+
 struct StepsResult {
-  bool store = false;      // False: nothing to store (only empty samples, or a delta baseline).
-  int64_t span_key = -1;   // The string index of "span_id" when a sample label has it, else -1.
+  bool store = false;  // False: nothing to store (only empty samples, or a delta baseline).
+  LinkKeys links;
 };
 
 // Validation (with its truncations), the Go type-parameter fix, normalization, the delta and the
@@ -42,9 +51,9 @@ struct StepsResult {
 Result<StepsResult> RunProfileSteps(model::Profile& p, StepDecisions& decisions,
                                     std::string_view series);
 
-// Pyroscope renames the sample label profile_id to span_id, which stays with the samples.
-// Returns the string index of "span_id" when a sample label has it, else -1.
-int64_t RenameSpanLabels(model::Profile& p);
+// Pyroscope renames the sample label profile_id to span_id, which stays with the samples, as
+// trace_id does. Returns the keys of both.
+LinkKeys RenameSpanLabels(model::Profile& p);
 
 // Replay: makes `p` (the received payload, decoded) what the push made of it, running
 // RunProfileSteps with the decisions of `r` (`growth`: for kGrowth, the values of

@@ -51,8 +51,9 @@ TEST(RunProfileStepsTest, ValidatesThenStampsThenNormalizesThenAsksForTheDelta) 
   EXPECT_EQ(d.calls, (std::vector<std::string>{"stamp", "delta"}));
   EXPECT_EQ(d.time_at_stamp, int64_t{1000} * 1000000000);  // Validation's "now" came first.
   EXPECT_TRUE(d.normalized_at_delta);
-  ASSERT_GE(r->span_key, 0);
-  EXPECT_EQ(p.String(r->span_key), "span_id");
+  ASSERT_GE(r->links.span, 0);
+  EXPECT_EQ(p.String(r->links.span), "span_id");
+  EXPECT_EQ(r->links.trace, -1);
 }
 
 TEST(RunProfileStepsTest, ABaselineDeltaStoresNothingAndRenamesNothing) {
@@ -64,7 +65,7 @@ TEST(RunProfileStepsTest, ABaselineDeltaStoresNothingAndRenamesNothing) {
   Result<StepsResult> r = RunProfileSteps(p, d, "{}");
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->store);
-  EXPECT_EQ(r->span_key, -1);
+  EXPECT_EQ(r->links.span, -1);
 }
 
 TEST(RunProfileStepsTest, OnlyEmptySamplesNeverReachTheDelta) {

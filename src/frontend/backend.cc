@@ -23,6 +23,9 @@ query::StackQuery ToStackQuery(const iv1::BackendRequest& r) {
   q.stacks.keep_locations = r.keep_locations();
   q.stacks.aggregate_callees = r.aggregate_callees();
   q.span_ids.assign(r.span_ids().begin(), r.span_ids().end());
+  for (int i = 0; i + 1 < r.trace_ids_size(); i += 2) {
+    q.trace_ids.push_back({r.trace_ids(i), r.trace_ids(i + 1)});
+  }
   for (int i = 0; i < r.profile_series_size() && i < r.profile_times_ns_size(); ++i) {
     q.profiles.push_back({r.profile_series(i), r.profile_times_ns(i)});
   }

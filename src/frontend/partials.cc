@@ -55,6 +55,8 @@ void SeriesToProto(const query::SeriesPartial& partial,
       e->set_value(b.exemplar->value);
       e->set_time_ns(b.exemplar->time_ns);
       e->set_span_id(b.exemplar->span_id);
+      e->set_trace_hi(b.exemplar->trace_id.hi);
+      e->set_trace_lo(b.exemplar->trace_id.lo);
       api::AddLabels(b.exemplar->labels, *e->mutable_labels());
     }
   }
@@ -75,7 +77,8 @@ Result<query::SeriesPartial> SeriesFromProto(
       query::SeriesBucket part{g.sums(i), g.counts(i), std::nullopt};
       if (g.exemplars_size() != 0) {
         const iv1::SeriesExemplar& e = g.exemplars(i);
-        part.exemplar = query::Exemplar{e.value(), e.time_ns(), api::LabelsOf(e.labels()), e.span_id()};
+        part.exemplar = query::Exemplar{e.value(), e.time_ns(), api::LabelsOf(e.labels()),
+                                        e.span_id(), {e.trace_hi(), e.trace_lo()}};
       }
       group.buckets[g.timestamps_ms(i)].Add(part);
     }
@@ -91,12 +94,18 @@ void HeatmapToProto(const query::HeatmapPartial& partial,
     for (const model::Labels& l : group.series) api::AddLabels(l, *g->add_series()->mutable_labels());
     const bool spans = std::any_of(group.points.begin(), group.points.end(),
                                    [](const query::HeatmapPoint& p) { return p.span_id != 0; });
+    const bool traces = std::any_of(group.points.begin(), group.points.end(),
+                                    [](const query::HeatmapPoint& p) { return !p.trace_id.empty(); });
     for (const query::HeatmapPoint& p : group.points) {
       g->add_slots_ms(p.slot_ms);
       g->add_times_ns(p.time_ns);
       g->add_values(p.value);
       if (!group.series.empty()) g->add_series_refs(p.series);
       if (spans) g->add_span_ids(p.span_id);
+      if (traces) {
+        g->add_trace_ids(p.trace_id.hi);
+        g->add_trace_ids(p.trace_id.lo);
+      }
     }
   }
 }
@@ -108,7 +117,8 @@ Result<query::HeatmapPartial> HeatmapFromProto(
     const int n = g.slots_ms_size();
     if (g.times_ns_size() != n || g.values_size() != n ||
         (g.series_size() != 0 && g.series_refs_size() != n) ||
-        (g.span_ids_size() != 0 && g.span_ids_size() != n)) {
+        (g.span_ids_size() != 0 && g.span_ids_size() != n) ||
+        (g.trace_ids_size() != 0 && g.trace_ids_size() != 2 * n)) {
       return DataLossError("query-backend heatmap: columns of unequal length");
     }
     query::HeatmapGroup group;
@@ -120,8 +130,11 @@ Result<query::HeatmapPartial> HeatmapFromProto(
       if (g.series_size() != 0 && ref >= static_cast<uint32_t>(g.series_size())) {
         return DataLossError("query-backend heatmap: series reference out of range");
       }
+      const model::TraceId trace =
+          g.trace_ids_size() != 0 ? model::TraceId{g.trace_ids(2 * i), g.trace_ids(2 * i + 1)}
+                                  : model::TraceId{};
       group.points.push_back({g.slots_ms(i), g.times_ns(i), g.values(i), ref,
-                              g.span_ids_size() != 0 ? g.span_ids(i) : 0});
+                              g.span_ids_size() != 0 ? g.span_ids(i) : 0, trace});
     }
     query::HeatmapPartial one;
     one[group.labels.ToString()] = std::move(group);

@@ -208,6 +208,10 @@ void SetStackQuery(iv1::BackendRequest& r, const query::StackQuery& q) {
   r.set_keep_locations(q.stacks.keep_locations);
   r.set_aggregate_callees(q.stacks.aggregate_callees);
   for (uint64_t id : q.span_ids) r.add_span_ids(id);
+  for (const model::TraceId& id : q.trace_ids) {
+    r.add_trace_ids(id.hi);
+    r.add_trace_ids(id.lo);
+  }
   for (const query::ProfileKey& k : q.profiles) {
     r.add_profile_series(k.series);
     r.add_profile_times_ns(k.time_ns);

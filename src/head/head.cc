@@ -28,26 +28,41 @@ model::Labels SampleTypeSeriesLabels(const model::Labels& labels, const model::P
 
 namespace {
 
-// The span id of each of `samples` (0: none), or empty when none has one.
-std::vector<uint64_t> SampleSpans(const model::Profile& p, const std::vector<uint32_t>& samples) {
+// The span and trace ids of `samples` (0 / empty: none); each list stays empty when no sample
+// has one.
+struct SampleLinks {
   std::vector<uint64_t> spans;
+  std::vector<model::TraceId> traces;
+};
+
+SampleLinks LinksOf(const model::Profile& p, const std::vector<uint32_t>& samples) {
+  SampleLinks out;
   // Samples repeat the same few label keys: compare each key's text once in a row.
   int64_t last_key = -1;
-  bool last_is_span = false;
+  enum class Kind : uint8_t { kOther, kSpan, kTrace } kind = Kind::kOther;
   for (size_t i = 0; i < samples.size(); ++i) {
     for (const model::Label& l : p.Labels(p.samples[samples[i]])) {
       if (l.key != last_key) {
         last_key = l.key;
-        last_is_span = p.String(l.key) == model::kSpanIdLabel;
+        const std::string_view key = p.String(l.key);
+        kind = key == model::kSpanIdLabel    ? Kind::kSpan
+               : key == model::kTraceIdLabel ? Kind::kTrace
+                                             : Kind::kOther;
       }
-      if (!last_is_span) continue;
-      const std::optional<uint64_t> id = model::ParseSpanId(p.String(l.str));
-      if (!id.has_value() || *id == 0) continue;
-      if (spans.empty()) spans.resize(samples.size(), 0);
-      spans[i] = *id;
+      if (kind == Kind::kSpan) {
+        const std::optional<uint64_t> id = model::ParseSpanId(p.String(l.str));
+        if (!id.has_value() || *id == 0) continue;
+        if (out.spans.empty()) out.spans.resize(samples.size(), 0);
+        out.spans[i] = *id;
+      } else if (kind == Kind::kTrace) {
+        const std::optional<model::TraceId> id = model::ParseTraceId(p.String(l.str));
+        if (!id.has_value() || id->empty()) continue;
+        if (out.traces.empty()) out.traces.resize(samples.size());
+        out.traces[i] = *id;
+      }
     }
   }
-  return spans;
+  return out;
 }
 
 }  // namespace
@@ -116,7 +131,7 @@ Status Head::Append(const model::Labels& labels, const model::Profile& profile,
     base::WriterLock lock(slot->mu);
     stacks = slot->symbols.AddSamples(profile, chosen);
   }
-  const std::vector<uint64_t> spans = SampleSpans(profile, chosen);
+  const SampleLinks links = LinksOf(profile, chosen);
   const std::vector<uint32_t> order = AscendingStackOrder(stacks);  // Shared by the types.
   std::vector<ProfileRow> rows;
   std::vector<size_t> begins;  // Of each row's bytes in `packed`, which may move as it grows.
@@ -129,7 +144,7 @@ Status Head::Append(const model::Labels& labels, const model::Profile& profile,
     }
     ProfileRow row{series[type], partition, profile.time_nanos, {}, 0};
     begins.push_back(packed.size());
-    row.samples = PackSamples(order, stacks, values, spans, packed, row.total);
+    row.samples = PackSamples(order, stacks, values, links.spans, links.traces, packed, row.total);
     rows.push_back(std::move(row));
   }
   {
@@ -250,9 +265,11 @@ Status Head::ForEachRow(std::span<const uint32_t> series, store::TimeRange range
   std::vector<uint32_t> stacks;  // The row being visited, unpacked.
   std::vector<int64_t> values;
   std::vector<uint64_t> spans;
+  std::vector<model::TraceId> traces;
   VisitRows(series, range, [&](const ProfileRow& row) {
-    UnpackSamples(row.samples, stacks, values, spans);
-    fn(store::RowView{row.series, row.partition, row.time_nanos, row.total, stacks, values, spans});
+    UnpackSamples(row.samples, stacks, values, spans, traces);
+    fn(store::RowView{row.series, row.partition, row.time_nanos, row.total, stacks, values, spans,
+                      traces});
   });
   return OkStatus();
 }
@@ -261,7 +278,7 @@ Status Head::ForEachRowTotal(std::span<const uint32_t> series, store::TimeRange 
                              const std::function<void(const store::RowView&)>& fn) const {
   base::ReaderLock lock(mu_);
   VisitRows(series, range, [&](const ProfileRow& row) {
-    fn(store::RowView{row.series, row.partition, row.time_nanos, row.total, {}, {}, {}});
+    fn(store::RowView{row.series, row.partition, row.time_nanos, row.total, {}, {}, {}, {}});
   });
   return OkStatus();
 }

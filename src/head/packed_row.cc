@@ -5,6 +5,7 @@
 #include "base/byte_coding.h"
 #include "base/common_divisor.h"
 #include "base/radix_sort.h"
+#include "store/trace_column.h"
 
 namespace flamedb::head {
 std::vector<uint32_t> AscendingStackOrder(std::span<const uint32_t> stacks) {
@@ -26,7 +27,8 @@ std::vector<uint32_t> AscendingStackOrder(std::span<const uint32_t> stacks) {
 
 PackedSamples PackSamples(std::span<const uint32_t> order, std::span<const uint32_t> stacks,
                           std::span<const int64_t> values, std::span<const uint64_t> spans,
-                          base::ByteWriter& w, int64_t& total) {
+                          std::span<const model::TraceId> traces, base::ByteWriter& w,
+                          int64_t& total) {
   std::vector<uint32_t> kept;
   kept.reserve(order.size());
   for (const uint32_t i : order) {
@@ -36,6 +38,9 @@ PackedSamples PackSamples(std::span<const uint32_t> order, std::span<const uint3
   out.count = static_cast<uint32_t>(kept.size());
   out.has_spans = !spans.empty() && std::any_of(kept.begin(), kept.end(),
                                                 [&](uint32_t i) { return spans[i] != 0; });
+  out.has_traces = !traces.empty() && std::any_of(kept.begin(), kept.end(), [&](uint32_t i) {
+    return !traces[i].empty();
+  });
   base::CommonDivisor common;
   for (const uint32_t i : kept) common.Add(values[i]);
   const uint64_t divisor = common.divisor();
@@ -54,15 +59,18 @@ PackedSamples PackSamples(std::span<const uint32_t> order, std::span<const uint3
   if (out.has_spans) {
     for (const uint32_t i : kept) w.Fixed64(spans[i]);
   }
+  if (out.has_traces) store::WriteTraceColumn(traces, kept, w);
   out.bytes = w.view().substr(begin);
   return out;
 }
 
 void UnpackSamples(const PackedSamples& packed, std::vector<uint32_t>& stacks,
-                   std::vector<int64_t>& values, std::vector<uint64_t>& spans) {
+                   std::vector<int64_t>& values, std::vector<uint64_t>& spans,
+                   std::vector<model::TraceId>& traces) {
   stacks.resize(packed.count);
   values.resize(packed.count);
   spans.clear();
+  traces.clear();
   base::ByteReader r(packed.bytes);  // Written by PackSamples in this process: never damaged.
   const auto divisor = static_cast<int64_t>(r.Varint());
   uint32_t stack = 0;
@@ -75,6 +83,7 @@ void UnpackSamples(const PackedSamples& packed, std::vector<uint32_t>& stacks,
     spans.resize(packed.count);
     for (uint32_t i = 0; i < packed.count; ++i) spans[i] = r.Fixed64();
   }
+  if (packed.has_traces) store::ReadTraceColumn(r, packed.count, traces);
 }
 
 }  // namespace flamedb::head

@@ -20,19 +20,21 @@ struct RoundTrip {
   std::vector<uint32_t> stacks;
   std::vector<int64_t> values;
   std::vector<uint64_t> spans;
+  std::vector<model::TraceId> traces;
 };
 
 RoundTrip PackAndUnpack(const std::vector<uint32_t>& stacks, const std::vector<int64_t>& values,
-                        const std::vector<uint64_t>& spans = {}) {
+                        const std::vector<uint64_t>& spans = {},
+                        const std::vector<model::TraceId>& traces = {}) {
   RoundTrip r;
   base::ByteWriter writer;
   writer.Raw("before");  // Packing appends: what the writer held stays and is not viewed.
   const PackedSamples packed =
-      PackSamples(AscendingStackOrder(stacks), stacks, values, spans, writer, r.total);
+      PackSamples(AscendingStackOrder(stacks), stacks, values, spans, traces, writer, r.total);
   EXPECT_EQ(writer.view().substr(0, 6), "before");
   EXPECT_EQ(packed.bytes.data(), writer.view().data() + 6);
   r.packed_bytes = packed.bytes.size();
-  UnpackSamples(packed, r.stacks, r.values, r.spans);
+  UnpackSamples(packed, r.stacks, r.values, r.spans, r.traces);
   return r;
 }
 
@@ -57,6 +59,23 @@ TEST(PackedRowTest, SpansStayWithTheirSamples) {
 
   EXPECT_THAT(r.stacks, ElementsAre(2, 5));
   EXPECT_THAT(r.spans, ElementsAre(0xfeedface12345678, 0));
+  EXPECT_TRUE(r.traces.empty());
+}
+
+// Trace ids, shared by several samples, stay with their samples through the packing's table;
+// samples without one come back without one, and zero-valued samples are dropped with theirs.
+TEST(PackedRowTest, TraceIdsStayWithTheirSamples) {
+  const model::TraceId a{0x4bf92f3577b34da6, 0xa3ce929d0e0e4736};
+  const model::TraceId b{1, 2};
+  const std::vector<uint32_t> stacks = {7, 4, 1, 9};
+  const std::vector<int64_t> values = {1, 2, 0, 3};
+  const std::vector<model::TraceId> traces = {a, model::TraceId{}, b, a};
+
+  const RoundTrip r = PackAndUnpack(stacks, values, {}, traces);
+
+  EXPECT_THAT(r.stacks, ElementsAre(4, 7, 9));
+  EXPECT_THAT(r.traces, ElementsAre(model::TraceId{}, a, a));
+  EXPECT_TRUE(r.spans.empty());
 }
 
 // Thousands of samples (the radix sort path) with repeated stacks and period-multiple values:

@@ -323,7 +323,13 @@ Status ScopeConverter::AddProfile(std::string_view bytes) {
     if (s.link != 0) {
       FLAMEDB_RETURN_IF_ERROR(InRange(d_.links, s.link, "link"));
       const otlp::Link& link = d_.links[static_cast<size_t>(s.link)];
-      if (!link.span_id.empty()) labels.emplace_back("span_id", base::HexEncode(link.span_id));
+      if (!link.span_id.empty()) {
+        labels.emplace_back(model::kSpanIdLabel, base::HexEncode(link.span_id));
+      }
+      // A trace id of another length than 16 bytes is no trace id (the head would not parse it).
+      if (link.trace_id.size() == 16) {
+        labels.emplace_back(model::kTraceIdLabel, base::HexEncode(link.trace_id));
+      }
     }
     const bool same_service = last != nullptr && service.data() == last_service.data() &&
                               service.size() == last_service.size();

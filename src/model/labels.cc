@@ -67,4 +67,14 @@ std::optional<uint64_t> ParseSpanId(std::string_view hex) {
   return id;
 }
 
+std::string FormatTraceId(TraceId id) { return base::Hex64(id.hi) + base::Hex64(id.lo); }
+
+std::optional<TraceId> ParseTraceId(std::string_view hex) {
+  if (hex.size() != 32) return std::nullopt;
+  const std::optional<uint64_t> hi = ParseSpanId(hex.substr(0, 16));
+  const std::optional<uint64_t> lo = ParseSpanId(hex.substr(16));
+  if (!hi.has_value() || !lo.has_value()) return std::nullopt;
+  return TraceId{*hi, *lo};
+}
+
 }  // namespace flamedb::model

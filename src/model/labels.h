@@ -1,6 +1,7 @@
 // Series labels: a set of name/value pairs kept sorted by name, rendered Prometheus-style.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -27,6 +28,24 @@ inline constexpr std::string_view kSpanIdLabel = "span_id";
 std::optional<uint64_t> ParseSpanId(std::string_view hex);
 // 16 lower-case hex digits: the inverse of ParseSpanId.
 std::string FormatSpanId(uint64_t id);
+
+// The pprof sample label that names a sample's trace (Pyroscope's "trace_id"; OTLP links carry
+// it too). Kept with the samples, never a series label.
+inline constexpr std::string_view kTraceIdLabel = "trace_id";
+
+// A 128-bit trace id, `hi` holding the first 8 bytes of its 32-hex-digit form. All zero: none
+// (OpenTelemetry's invalid trace id).
+struct TraceId {
+  uint64_t hi = 0;
+  uint64_t lo = 0;
+  bool empty() const { return hi == 0 && lo == 0; }
+  friend auto operator<=>(const TraceId&, const TraceId&) = default;
+};
+
+// A trace id written as 32 hex digits, or nullopt for any other text.
+std::optional<TraceId> ParseTraceId(std::string_view hex);
+// 32 lower-case hex digits: the inverse of ParseTraceId.
+std::string FormatTraceId(TraceId id);
 inline constexpr std::string_view kDeltaLabel = "__delta__";
 inline constexpr std::string_view kSessionIdLabel = "__session_id__";
 

@@ -31,5 +31,20 @@ TEST(LabelsTest, ToStringEscapesValues) {
   EXPECT_EQ(labels.ToString(), R"({k="a\"b\\c\n"})");
 }
 
+TEST(TraceIdTest, ParsesThirtyTwoHexDigitsAndFormatsThemBack) {
+  const std::optional<TraceId> id = ParseTraceId("4bf92f3577b34da6A3CE929D0E0E4736");
+
+  ASSERT_TRUE(id.has_value());
+  EXPECT_EQ(id->hi, 0x4bf92f3577b34da6u);
+  EXPECT_EQ(id->lo, 0xa3ce929d0e0e4736u);
+  EXPECT_EQ(FormatTraceId(*id), "4bf92f3577b34da6a3ce929d0e0e4736");
+}
+
+TEST(TraceIdTest, RefusesOtherLengthsAndNonHexDigits) {
+  EXPECT_EQ(ParseTraceId("4bf92f3577b34da6"), std::nullopt);
+  EXPECT_EQ(ParseTraceId("4bf92f3577b34da6a3ce929d0e0e473g"), std::nullopt);
+  EXPECT_EQ(ParseTraceId(""), std::nullopt);
+}
+
 }  // namespace
 }  // namespace flamedb::model

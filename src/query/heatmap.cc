@@ -73,12 +73,12 @@ Status ReadSource(const store::ProfileSource& s, const Selector& sel, const Heat
     const size_t at = std::lower_bound(ids.begin(), ids.end(), row.series) - ids.begin();
     std::vector<HeatmapPoint>& to = group_of[at]->points;
     if (!q.spans) {
-      to.push_back({slot_ms, row.time_nanos, row.total, series_of[at], 0});
+      to.push_back({slot_ms, row.time_nanos, row.total, series_of[at], 0, {}});
       ++points;
       return;
     }
-    for (const auto& [span, sum] : SpanSums(row, {})) {
-      to.push_back({slot_ms, row.time_nanos, sum, series_of[at], span});
+    for (const SpanSum& span : SpanSums(row, {})) {
+      to.push_back({slot_ms, row.time_nanos, span.sum, series_of[at], span.span, span.trace});
       ++points;
     }
   }));
@@ -136,7 +136,8 @@ HeatmapSeries Cells(const HeatmapGroup& g, const std::vector<int64_t>& mins, boo
     for (int64_t i : best[s]) {
       if (i < 0) continue;
       const HeatmapPoint& p = g.points[i];
-      slots[s].exemplars.push_back({p.value, p.time_ns, g.series[p.series], p.span_id});
+      slots[s].exemplars.push_back(
+          {p.value, p.time_ns, g.series[p.series], p.span_id, p.trace_id});
     }
   }
   std::sort(slots.begin(), slots.end(), [](const HeatmapSlot& a, const HeatmapSlot& b) {

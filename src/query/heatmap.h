@@ -39,6 +39,7 @@ struct HeatmapPoint {
   int64_t value = 0;
   uint32_t series = 0;   // In HeatmapGroup::series (with exemplars only).
   uint64_t span_id = 0;  // Span queries.
+  model::TraceId trace_id;  // Span queries: the span's trace, when its samples name one.
 };
 
 // What sources add to a heatmap for one group of series. Partials of disjoint sources merge

@@ -119,6 +119,31 @@ TEST_F(HeatmapTest, SpanQueriesCountEachSpanOfEachProfile) {
   EXPECT_EQ(ex[1].value, 42);
 }
 
+// A span's exemplar names the span's trace, when its samples name one: from a span's profile
+// back to its trace.
+TEST_F(HeatmapTest, SpanExemplarsCarryTheTraceOfTheirSpan) {
+  testing::ProfileBuilder b;
+  b.SampleType("cpu", "nanoseconds").Period("cpu", "nanoseconds", 10000000);
+  b.Sample({"work", "main"}, {30},
+           {{"span_id", "00000000000000a1"}, {"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}});
+  b.Sample({"gc", "main"}, {5}, {{"span_id", "00000000000000a1"}});
+  b.Sample({"work", "main"}, {7}, {{"span_id", "00000000000000b2"}});
+  ASSERT_THAT(head_.Append(L("c"), b.TimeNanos(111000LL * 1000000).Build(), {}), IsOk());
+  HeatmapQuery q = Query();
+  q.spans = true;
+  q.exemplars = true;
+  Result<Heatmap> h = Run(q);
+  ASSERT_THAT(h, IsOk());
+  ASSERT_EQ(h->series.size(), 1u);
+  const auto& ex = h->series[0].slots[0].exemplars;
+  ASSERT_EQ(ex.size(), 2u);
+  EXPECT_EQ(ex[0].span_id, 0xb2u);
+  EXPECT_TRUE(ex[0].trace_id.empty());
+  EXPECT_EQ(ex[1].span_id, 0xa1u);
+  EXPECT_EQ(ex[1].value, 35);
+  EXPECT_EQ(model::FormatTraceId(ex[1].trace_id), "4bf92f3577b34da6a3ce929d0e0e4736");
+}
+
 TEST_F(HeatmapTest, PartialsOfSplitSourcesFinishIntoTheSameHeatmap) {
   head::Head other;
   ASSERT_THAT(other.Append(L("a"), Cpu(109000, 64), {}), IsOk());

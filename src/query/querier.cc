@@ -206,6 +206,21 @@ Result<std::vector<uint64_t>> ParseSpanSelector(const std::vector<std::string>& 
   return ids;
 }
 
+Result<std::vector<model::TraceId>> ParseTraceSelector(const std::vector<std::string>& selector) {
+  std::vector<model::TraceId> ids;
+  for (const std::string& text : selector) {
+    const std::optional<model::TraceId> id = model::ParseTraceId(text);
+    if (!id.has_value()) {
+      return InvalidArgumentError("invalid trace id: " + base::JsonString(text) +
+                                  " (want 32 hex digits)");
+    }
+    ids.push_back(*id);
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
 namespace {
 
 // SumStacks of the rows of `query.profiles` among `ids` of `s`.
@@ -227,7 +242,7 @@ Result<StackSums> SumProfiles(const store::ProfileSource& s, std::span<const uin
            std::binary_search(query.profiles.begin(), query.profiles.end(),
                               ProfileKey{fp->second, time});
   };
-  return SumStacks(s, kept, query.range, ctx, query.span_ids, &keep);
+  return SumStacks(s, kept, query.range, ctx, {query.span_ids, query.trace_ids}, &keep);
 }
 
 }  // namespace
@@ -249,7 +264,8 @@ Result<std::vector<SourceSums>> SumSelected(const Sources& sources, const StackQ
       return OkStatus();
     }
     FLAMEDB_ASSIGN_OR_RETURN(out[i].sums, SumStacks(*selected[i].first, selected[i].second,
-                                                    query.range, ctx, query.span_ids));
+                                                    query.range, ctx,
+                                                    {query.span_ids, query.trace_ids}));
     return OkStatus();
   }));
   return out;

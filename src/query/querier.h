@@ -65,6 +65,8 @@ struct StackQuery {
   StackSelector stacks;
   // Sorted span ids: only samples linked to one of them count; empty: every sample.
   std::vector<uint64_t> span_ids;
+  // Sorted trace ids: only samples of one of those traces count; empty: every sample.
+  std::vector<model::TraceId> trace_ids = {};
   // Sorted profiles (profile_id_selector): only those count; empty: every profile.
   std::vector<ProfileKey> profiles = {};
   // A profile type that none of the sources knows is an error. A query-backend reads only
@@ -75,6 +77,9 @@ struct StackQuery {
 // The span ids of a span selector (16 hex digits each, as Pyroscope), sorted and unique.
 // Errors: kInvalidArgument `invalid span id length: "<id>"` or `invalid span id: "<id>"`.
 Result<std::vector<uint64_t>> ParseSpanSelector(const std::vector<std::string>& span_selector);
+// The trace ids of a trace id selector (32 hex digits each, as Pyroscope), sorted and unique.
+// Errors: kInvalidArgument `invalid trace id: "<id>"`.
+Result<std::vector<model::TraceId>> ParseTraceSelector(const std::vector<std::string>& selector);
 
 // The merged stacks of the query's profiles, totals computed.
 // Errors: kInvalidArgument (selector, malformed or unknown profile type); kDataLoss (blocks);

@@ -38,26 +38,25 @@ int64_t RowValue(const store::RowView& row, const std::vector<std::vector<bool>>
   return v;
 }
 
-// Makes `row` (of the series with `labels`), or its span `span_id`, the exemplar of its bucket
-// if it beats `best`.
-void Consider(const store::RowView& row, int64_t value, uint64_t span_id,
+// Makes `row` (of the series with `labels`), or its span `span`, the exemplar of its bucket if
+// it beats `best`.
+void Consider(const store::RowView& row, int64_t value, const SpanSum& span,
               const model::Labels& labels, std::optional<Exemplar>& best) {
   // Most rows lose on value or time alone: the labels are copied only for a likely winner.
   if (best.has_value() &&
       (value < best->value || (value == best->value && row.time_nanos > best->time_ns))) {
     return;
   }
-  Exemplar e{value, row.time_nanos, labels, span_id};
+  Exemplar e{value, row.time_nanos, labels, span.span, span.trace};
   if (!best.has_value() || e.Beats(*best)) best = std::move(e);
 }
 
-// The span of `row` whose samples (those `masks` keeps) add up to the most, and that sum; no
-// span: {0, 0}. Ties go to the smaller span id.
-std::pair<uint64_t, int64_t> LargestSpan(const store::RowView& row,
-                                         const std::vector<std::vector<bool>>& masks) {
-  std::pair<uint64_t, int64_t> best{0, 0};
-  for (const auto& [span, sum] : SpanSums(row, masks)) {
-    if (sum > best.second) best = {span, sum};
+// The span of `row` whose samples (those `masks` keeps) add up to the most; no span: span 0.
+// Ties go to the smaller span id.
+SpanSum LargestSpan(const store::RowView& row, const std::vector<std::vector<bool>>& masks) {
+  SpanSum best;
+  for (const SpanSum& s : SpanSums(row, masks)) {
+    if (s.sum > best.sum) best = s;
   }
   return best;
 }
@@ -116,10 +115,10 @@ Status ReadSource(const store::ProfileSource& s, const Selector& sel, const Seri
     b.sum += static_cast<double>(value);
     ++b.count;
     if (q.exemplars == ExemplarKind::kIndividual) {
-      Consider(row, value, 0, series_labels[at], b.exemplar);
+      Consider(row, value, SpanSum{}, series_labels[at], b.exemplar);
     } else if (spans) {
-      const auto [span, span_value] = LargestSpan(row, masks);
-      if (span != 0) Consider(row, span_value, span, series_labels[at], b.exemplar);
+      const SpanSum span = LargestSpan(row, masks);
+      if (span.span != 0) Consider(row, span.sum, span, series_labels[at], b.exemplar);
     }
   }));
   return ctx.status();
@@ -127,22 +126,28 @@ Status ReadSource(const store::ProfileSource& s, const Selector& sel, const Seri
 
 }  // namespace
 
-std::vector<std::pair<uint64_t, int64_t>> SpanSums(const store::RowView& row,
-                                                   const std::vector<std::vector<bool>>& masks) {
-  std::vector<std::pair<uint64_t, int64_t>> spans;
+std::vector<SpanSum> SpanSums(const store::RowView& row,
+                              const std::vector<std::vector<bool>>& masks) {
+  std::vector<SpanSum> spans;
   for (size_t i = 0; i < row.spans.size() && i < row.stacks.size(); ++i) {
     if (row.spans[i] == 0) continue;
     if (!masks.empty() && (row.partition >= masks.size() || row.stacks[i] >= masks[row.partition].size() ||
                            !masks[row.partition][row.stacks[i]])) {
       continue;
     }
-    spans.emplace_back(row.spans[i], row.values[i]);
+    spans.push_back({row.spans[i], row.values[i],
+                     i < row.traces.size() ? row.traces[i] : model::TraceId{}});
   }
-  std::sort(spans.begin(), spans.end());
+  // By span, the samples that name a trace first (which one is then deterministic).
+  std::sort(spans.begin(), spans.end(), [](const SpanSum& a, const SpanSum& b) {
+    if (a.span != b.span) return a.span < b.span;
+    if (a.trace.empty() != b.trace.empty()) return !a.trace.empty();
+    return a.trace < b.trace;
+  });
   size_t out = 0;
   for (size_t i = 0; i < spans.size(); ++i) {
-    if (out > 0 && spans[out - 1].first == spans[i].first) {
-      spans[out - 1].second += spans[i].second;
+    if (out > 0 && spans[out - 1].span == spans[i].span) {
+      spans[out - 1].sum += spans[i].sum;
     } else {
       spans[out++] = spans[i];
     }

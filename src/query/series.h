@@ -38,15 +38,23 @@ struct Exemplar {
   int64_t time_ns = 0;
   model::Labels labels;
   uint64_t span_id = 0;  // ExemplarKind::kSpan: the span; its value is its samples' sum.
+  model::TraceId trace_id;  // The span's trace, when its samples name one.
   // Whether this one stands before `other`: a larger value, then the earlier time, then the
   // series (so the choice does not depend on the order sources are read in).
   bool Beats(const Exemplar& other) const;
 };
 
+// One span of a row: the sum of its samples, and its trace (the first its samples name).
+struct SpanSum {
+  uint64_t span = 0;
+  int64_t sum = 0;
+  model::TraceId trace;
+};
+
 // The spans of `row` with the sum of their samples (those `masks` keeps: per partition, by
 // stack; empty: all), by span id. Samples without a span are left out.
-std::vector<std::pair<uint64_t, int64_t>> SpanSums(const store::RowView& row,
-                                                   const std::vector<std::vector<bool>>& masks);
+std::vector<SpanSum> SpanSums(const store::RowView& row,
+                              const std::vector<std::vector<bool>>& masks);
 
 struct Point {
   int64_t timestamp_ms = 0;

@@ -12,14 +12,16 @@ constexpr uint32_t kCheckEveryRows = 64;
 
 Result<StackSums> SumStacks(const store::ProfileSource& source, std::span<const uint32_t> series,
                             store::TimeRange range, QueryContext& ctx,
-                            std::span<const uint64_t> span_ids,
+                            SampleLinks links,
                             const std::function<bool(uint32_t, int64_t)>* keep) {
   StackSums sums(source.PartitionCount());
   if (series.empty()) return sums;
   uint32_t rows = 0;
   FLAMEDB_RETURN_IF_ERROR(source.ForEachRow(series, range, [&](const store::RowView& row) {
     if (ctx.stopped() || (++rows % kCheckEveryRows == 0 && !ctx.Check().ok())) return;
-    if (!span_ids.empty() && row.spans.empty()) return;  // No sample of the row has a span.
+    // No sample of the row has a span (trace) id.
+    if (!links.spans.empty() && row.spans.empty()) return;
+    if (!links.traces.empty() && row.traces.empty()) return;
     if (keep != nullptr && !(*keep)(row.series, row.time_nanos)) return;
     if (row.partition >= sums.size()) sums.resize(row.partition + 1);
     std::vector<int64_t>& s = sums[row.partition];
@@ -31,12 +33,15 @@ Result<StackSums> SumStacks(const store::ProfileSource& source, std::span<const 
         s.resize(grown);
       }
     }
-    if (span_ids.empty()) {
+    if (links.empty()) {
       for (size_t i = 0; i < row.stacks.size(); ++i) s[row.stacks[i]] += row.values[i];
       return;
     }
     for (size_t i = 0; i < row.stacks.size(); ++i) {
-      if (std::binary_search(span_ids.begin(), span_ids.end(), row.spans[i])) {
+      if ((links.spans.empty() ||
+           std::binary_search(links.spans.begin(), links.spans.end(), row.spans[i])) &&
+          (links.traces.empty() ||
+           std::binary_search(links.traces.begin(), links.traces.end(), row.traces[i]))) {
         s[row.stacks[i]] += row.values[i];
       }
     }

@@ -19,14 +19,23 @@ namespace flamedb::query {
 // partition no row refers to is empty).
 using StackSums = std::vector<std::vector<int64_t>>;
 
-// Sums the rows of `series` (ascending ids) of `source` in `range`. With `span_ids` (sorted),
-// only samples linked to one of those spans count (SelectMergeSpanProfile); empty: every
-// sample. The arrays are charged to `ctx`. Errors: those of the source (damaged blocks) and of
+// Which samples of a row count: with `spans` (sorted), those linked to one of those spans
+// (span_selector, SelectMergeSpanProfile); with `traces` (sorted), those of one of those traces
+// (trace_id_selector). A sample must match each list that is not empty; both empty: every
+// sample.
+struct SampleLinks {
+  std::span<const uint64_t> spans;
+  std::span<const model::TraceId> traces;
+  bool empty() const { return spans.empty() && traces.empty(); }
+};
+
+// Sums the rows of `series` (ascending ids) of `source` in `range`, the samples `links` keeps.
+// The arrays are charged to `ctx`. Errors: those of the source (damaged blocks) and of
 // `ctx` (cancelled, deadline, budget).
 // With `keep`, only rows for which keep(series, time_ns) holds count (profile_id_selector).
 Result<StackSums> SumStacks(const store::ProfileSource& source, std::span<const uint32_t> series,
                             store::TimeRange range, QueryContext& ctx,
-                            std::span<const uint64_t> span_ids = {},
+                            SampleLinks links = {},
                             const std::function<bool(uint32_t, int64_t)>* keep = nullptr);
 
 // types.v1.StackTraceSelector (spec §4.5).

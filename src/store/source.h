@@ -18,7 +18,8 @@ namespace flamedb::store {
 
 // One profile of one series: parallel stack ids (of `partition`) and values, and the span id
 // of each sample (trace correlation, spec §2.4.5) when any sample of the row has one: `spans`
-// is then parallel to `stacks` with 0 for "no span", and empty otherwise.
+// is then parallel to `stacks` with 0 for "no span", and empty otherwise. `traces` likewise
+// holds each sample's trace id (empty: none) when any sample of the row has one.
 struct RowView {
   uint32_t series = 0;
   uint32_t partition = 0;
@@ -27,6 +28,7 @@ struct RowView {
   std::span<const uint32_t> stacks;
   std::span<const int64_t> values;
   std::span<const uint64_t> spans;
+  std::span<const model::TraceId> traces;
 };
 
 // Inclusive time bounds in Unix nanoseconds.
@@ -82,7 +84,7 @@ class ProfileSource {
   virtual Status ForEachRowTotal(std::span<const uint32_t> series, TimeRange range,
                                  const std::function<void(const RowView&)>& fn) const {
     return ForEachRow(series, range, [&fn](const RowView& row) {
-      fn(RowView{row.series, row.partition, row.time_nanos, row.total, {}, {}, {}});
+      fn(RowView{row.series, row.partition, row.time_nanos, row.total, {}, {}, {}, {}});
     });
   }
 

@@ -30,6 +30,9 @@ inline std::multiset<std::string> SourceRows(const store::ProfileSource& source)
           frames += std::string(p.String(p.function(p.Lines(p.location(l))[0].function).name)) + ";";
         }
         if (!row.spans.empty() && row.spans[i] != 0) frames += "@span" + std::to_string(row.spans[i]);
+        if (!row.traces.empty() && !row.traces[i].empty()) {
+          frames += "@trace" + model::FormatTraceId(row.traces[i]);
+        }
         stacks[frames] += row.values[i];
       }
     }), ::flamedb::testing::IsOk());
