@@ -134,6 +134,27 @@ TEST_F(DistributorTest, SampleLabelsSplitTheProfileIntoSeries) {
                           R"({__name__="process_cpu", endpoint="/y", service_name="app"} 1)"));
 }
 
+// Span and trace ids link samples to traces: they stay with the samples, so a profile whose
+// only sample labels are those is one series, not one per trace.
+TEST_F(DistributorTest, SpanAndTraceIdsAreNoSeriesLabels) {
+  Make();
+  ProfileBuilder b;
+  b.SampleType("cpu", "nanoseconds");
+  b.Sample({"a"}, {1}, {{"span_id", "00000000000000aa"},
+                        {"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}});
+  b.Sample({"b"}, {2}, {{"trace_id", "0af7651916cd43dd8448eb211c80319c"}});
+  b.Sample({"c"}, {3});
+  std::vector<IncomingProfile> in;
+  in.push_back(Cpu({{"__name__", "process_cpu"}, {"service_name", "app"}}, std::move(b)));
+
+  ASSERT_THAT(distributor_->Push("t1", std::move(in)), IsOk());
+
+  ASSERT_EQ(sink_.appended.size(), 1u);
+  EXPECT_EQ(sink_.appended[0].second.labels.ToString(),
+            R"({__name__="process_cpu", service_name="app"})");
+  EXPECT_TRUE(sink_.appended[0].second.samples.empty());  // Every sample.
+}
+
 TEST_F(DistributorTest, InvalidProfilesAreCountedByReason) {
   Make();
   ProfileBuilder b;  // No sample types.

@@ -225,6 +225,23 @@ describe('OTLP profiles ingest', () => {
       assert.equal(res.flamegraph?.total ?? 0n, s.total, `${what}: span ${s.spanId} in ${s.typeId}`);
       assert.deepEqual(sortedEntries(flamegraphFolded(res.flamegraph)), sortedEntries(s.folded), `${what}: span ${s.spanId} flame graph in ${s.typeId}`);
     }
+
+    // Links' trace ids stay with their samples: trace_id_selector sums only theirs.
+    for (const t of exp.traces.values()) {
+      const res = await client.selectMergeStacktraces({ profileTypeID: t.typeId, labelSelector: '{}', traceIdSelector: [t.traceId], ...range() }, as(tenant));
+      assert.equal(res.flamegraph?.total ?? 0n, t.total, `${what}: trace ${t.traceId} in ${t.typeId}`);
+      assert.deepEqual(sortedEntries(flamegraphFolded(res.flamegraph)), sortedEntries(t.folded), `${what}: trace ${t.traceId} flame graph in ${t.typeId}`);
+    }
+    // And a span's exemplar names its trace (from a span's profile back to its trace).
+    const spanTraces = new Map([...exp.spans.values()].map((s) => [s.spanId, s.traceId]));
+    for (const typeId of new Set([...exp.spans.values()].map((s) => s.typeId))) {
+      const heat = await client.selectHeatmap({ profileTypeID: typeId, labelSelector: '{}', ...range(), step: 60, queryType: 2 /* SPAN */, exemplarType: 3 /* SPAN */ }, as(tenant));
+      const exemplars = heat.series.flatMap((s) => s.slots).flatMap((x) => x.exemplars);
+      assert.ok(exemplars.length > 0, `${what}: span exemplars of ${typeId}`);
+      for (const e of exemplars) {
+        assert.equal(e.traceId, spanTraces.get(e.spanId), `${what}: the exemplar of span ${e.spanId} names its trace`);
+      }
+    }
   }
 
   test('the expectations are not vacuous', () => {
@@ -234,6 +251,7 @@ describe('OTLP profiles ingest', () => {
       'process_cpu:cpu:nanoseconds:cpu:nanoseconds', 'wall:samples:count:wall:nanoseconds']);
     assert.equal(expected.series.size, 10);
     assert.equal(expected.spans.size, 4);
+    assert.equal(expected.traces.size, 3);  // Two spans of one trace in one type.
     assert.ok([...expected.byServiceType.values()].every((x) => x.total > 0n && x.folded.size > 0));
   });
 

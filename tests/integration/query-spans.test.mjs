@@ -179,20 +179,29 @@ describe('SelectMergeSpanProfile', () => {
     assert.match(JSON.parse(res.text).message, /query_type must be/);
   });
 
-  test('SelectMergeStacktraces answers DOT, and refuses trace_id_selector and async by name', T, async () => {
+  test('SelectMergeStacktraces answers DOT, refuses async by name, and a bad trace id or a trace with a span selector with 400', T, async () => {
     const dot = await clients.json.selectMergeStacktraces({ profileTypeID: CPU, labelSelector: '{}', format: 3 /* DOT */, ...range() });
     assert.match(dot.dot, /^digraph/, 'a Graphviz graph');
     assert.match(dot.dot, /main\.hashLoop/, 'with the program\'s functions');
-    for (const [field, value] of [['traceIdSelector', ['7c9e66797425440de944be07fc1f90ae']], ['async', { type: 'ASYNC_QUERY_TYPE_FORCE' }]]) {
-      const res = await httpRequest(srv.baseUrl, '/querier.v1.QuerierService/SelectMergeStacktraces', {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ profileTypeID: CPU, labelSelector: '{}', [field]: value, start: String(Date.now() - 60_000), end: String(Date.now()) }),
-      });
-      assert.equal(res.status, 501, res.text);
+    const post = (extra) => httpRequest(srv.baseUrl, '/querier.v1.QuerierService/SelectMergeStacktraces', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ profileTypeID: CPU, labelSelector: '{}', ...extra, start: String(Date.now() - 60_000), end: String(Date.now()) }),
+    });
+    const cases = [
+      [{ async: { type: 'ASYNC_QUERY_TYPE_FORCE' } }, 501, 'unimplemented', /async/],
+      [{ traceIdSelector: ['7c9e66797425440d'] }, 400, 'invalid_argument', /invalid trace id: "7c9e66797425440d"/],
+      [{ traceIdSelector: ['7c9e66797425440de944be07fc1f90ae'], spanSelector: ['00f067aa0ba902b7'] }, 400, 'invalid_argument', /span_selector and trace_id_selector cannot be combined/],
+    ];
+    for (const [extra, status, code, message] of cases) {
+      const res = await post(extra);
+      assert.equal(res.status, status, res.text);
       const doc = JSON.parse(res.text);
-      assert.equal(doc.code, 'unimplemented');
-      assert.match(doc.message, field === 'async' ? /async/ : /trace_id_selector/);
+      assert.equal(doc.code, code);
+      assert.match(doc.message, message);
     }
+    // The Go SDK's span profiles name no trace: a trace selector finds none of their samples.
+    const none = await clients.json.selectMergeStacktraces({ profileTypeID: CPU, labelSelector: '{}', traceIdSelector: ['7c9e66797425440de944be07fc1f90ae'], ...range() });
+    assert.equal(BigInt(none.flamegraph?.total ?? 0), 0n);
   });
 
   test('the same answers after a crash (WAL replay) and after the head is cut into a block', T, async () => {

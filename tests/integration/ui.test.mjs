@@ -13,6 +13,7 @@ import { chromium } from 'playwright-core';
 
 import { goPprofTop, runGoTool } from './lib/gotools.mjs';
 import { connectUnary } from './lib/http.mjs';
+import { encodeRequest, OTLP_HTTP_PATH, smallRequest, SPAN_A } from './lib/otlp.mjs';
 import { flamedbBin, integrationDir } from './lib/paths.mjs';
 import { makeTempDir, removeTempDir, startServer } from './lib/server.mjs';
 
@@ -87,6 +88,12 @@ describe('web UI in Chromium', () => {
       child.on('close', (code) => resolve({ code, out }));
     });
     assert.equal(nodeApp.code, 0, nodeApp.out.slice(-2000));
+    // An OpenTelemetry profile whose samples link to a span of a trace (the OTLP link table).
+    const otlp = await fetch(`${srv.baseUrl}${OTLP_HTTP_PATH}`, {
+      method: 'POST', headers: { 'Content-Type': 'application/x-protobuf' },
+      body: encodeRequest(smallRequest({ service: 'traced-app' }).req),
+    });
+    assert.equal(otlp.status, 200, await otlp.text());
     [prod, dev, both] = await Promise.all([
       goPprofTop(path.join(dir, 'prod', 'cpu.pb.gz')),
       goPprofTop(path.join(dir, 'dev', 'cpu.pb.gz')),
@@ -420,6 +427,39 @@ describe('web UI in Chromium', () => {
     assert.equal(Number(await total.getAttribute('data-total')), Number(one.flamegraph.total));
     assert.equal(Number(await exemplar.getAttribute('data-value')), Number(one.flamegraph.total));
     assert.ok([sum(prod.rows), sum(dev.rows)].includes(BigInt(one.flamegraph.total)), 'one of the two profiles, alone');
+  });
+
+  test('heatmap of spans: a span\'s exemplar names its trace, opens every sample of the trace, and links to the tracing UI', T, async () => {
+    const [traceId, spanId] = SPAN_A;
+    await page.goto(`${srv.baseUrl}/heatmap?query=${q('{service_name="traced-app"}')}&from=now-1h&until=now`);
+    await page.getByLabel('heatmap points').selectOption('spans');
+    const cells = page.locator('[data-testid="heatmap"] .heat-cell');
+    await cells.first().waitFor();
+    assert.equal(await cells.count(), 1, 'one span');
+    await cells.first().click();
+    const exemplar = page.getByTestId('exemplar');
+    await exemplar.waitFor();
+    assert.match(await exemplar.textContent(), new RegExp(`span ${spanId} trace ${traceId}`));
+    await exemplar.click();
+    assert.equal(await page.getByTestId('exemplar-trace').textContent(), traceId);
+    await page.getByTestId('open-trace').click();
+    const total = page.getByTestId('trace-total');
+    await total.waitFor();
+    const now = Date.now();
+    const api = JSON.parse((await connectUnary(srv.baseUrl, '/querier.v1.QuerierService/SelectMergeStacktraces', JSON.stringify({
+      profileTypeID: CPU, labelSelector: '{}', start: String(now - 3_600_000), end: String(now), traceIdSelector: [traceId] }))).text);
+    assert.equal(Number(await total.getAttribute('data-total')), Number(api.flamegraph.total));
+    assert.equal(Number(api.flamegraph.total), 5 * 10_000_000, 'the linked sample alone: 5 samples of 10 ms');
+    // A trace link template is kept with the settings service and links this trace.
+    assert.equal(await page.getByTestId('trace-link').count(), 0, 'no link before a template is set');
+    await page.getByTestId('trace-link-template').fill('http://tempo.test/trace/{traceId}');
+    await page.getByTestId('trace-link-template').press('Enter');
+    assert.equal(await page.getByTestId('trace-link').getAttribute('href'), `http://tempo.test/trace/${traceId}`);
+    await page.waitForFunction(async (base) => {
+      const r = await fetch(`${base}/settings.v1.SettingsService/Get`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      return JSON.stringify(await r.json()).includes('tempo.test');
+    }, srv.baseUrl);
+    await shot('heatmap-trace');
   });
 
   test('flame graph: the sandwich draws callers above the function; the keyboard moves, focuses and opens the sandwich', T, async () => {

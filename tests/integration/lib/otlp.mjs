@@ -531,7 +531,8 @@ export function profileTypeOf(profile, strings) {
  *    indices its stacks use) }
  *  - series: Map labelsKey → { labels, totals: { typeId: BigInt } } (the series after the split
  *    by sample labels; span_id/trace_id stay with the samples)
- *  - spans: Map "typeId\tspanHex" → { typeId, spanId, total, folded } over all services
+ *  - spans: Map "typeId\tspanHex" → { typeId, spanId, traceId, total, folded } over all services
+ *  - traces: Map "typeId\ttraceHex" → { typeId, traceId, total, folded } over all services
  *  - services: sorted service names; types: sorted type ids
  */
 export function expectedFromRequest(req) {
@@ -540,6 +541,7 @@ export function expectedFromRequest(req) {
   const byServiceType = new Map();
   const series = new Map();
   const spans = new Map();
+  const traces = new Map();
   for (const rp of req.resourceProfiles ?? []) {
     const resAttrs = rp.resource?.attributes ?? [];
     let resService = '';
@@ -610,11 +612,17 @@ export function expectedFromRequest(req) {
 
           if (smp.linkIndex) {
             const spanId = hex(d.linkTable[smp.linkIndex].spanId);
+            const traceId = hex(d.linkTable[smp.linkIndex].traceId);
             const spKey = `${type.id}\t${spanId}`;
-            if (!spans.has(spKey)) spans.set(spKey, { typeId: type.id, spanId, total: 0n, folded: new Map() });
+            if (!spans.has(spKey)) spans.set(spKey, { typeId: type.id, spanId, traceId, total: 0n, folded: new Map() });
             const s = spans.get(spKey);
             s.total += value;
             addTo(s.folded, stack, value);
+            const trKey = `${type.id}\t${traceId}`;
+            if (!traces.has(trKey)) traces.set(trKey, { typeId: type.id, traceId, total: 0n, folded: new Map() });
+            const t = traces.get(trKey);
+            t.total += value;
+            addTo(t.folded, stack, value);
           }
         }
       }
@@ -622,7 +630,7 @@ export function expectedFromRequest(req) {
   }
   const services = [...new Set([...byServiceType.values()].map((x) => x.service))].sort();
   const types = [...new Set([...byServiceType.values()].map((x) => x.typeId))].sort();
-  return { byServiceType, series, spans, services, types };
+  return { byServiceType, series, spans, traces, services, types };
 }
 
 /**

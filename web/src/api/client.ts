@@ -25,7 +25,8 @@ export interface Series { labels: Record<string, string>; points: Point[] }
 /** The wire FlameGraph: names and levels of [x delta, total, self, name index] per node. */
 export interface FlameGraphData { names: string[]; levels: number[][]; total: number }
 export interface DiffData { names: string[]; levels: number[][]; leftTicks: number; rightTicks: number }
-export interface Exemplar { profileId: string; spanId: string; value: number; t: number; labels: Record<string, string> }
+/** A profile (or one span of one) standing for a point; `traceId`: the span's trace, or ''. */
+export interface Exemplar { profileId: string; spanId: string; traceId: string; value: number; t: number; labels: Record<string, string> }
 export interface HeatmapSlot { t: number; counts: number[]; exemplars: Exemplar[] }
 export interface Heatmap { yMin: number[]; series: { labels: Record<string, string>; slots: HeatmapSlot[] }[] }
 export interface AdHocProfile { id: string; name: string; uploadedAt: number; profileType: string; profileTypes: string[]; flamebearer: Flamebearer }
@@ -34,7 +35,7 @@ export interface Listed { id: string; name: string; uploadedAt: number }
 
 const labelsOf = (pairs: LabelPair[]) => Object.fromEntries(pairs.map((l) => [l.name, l.value]));
 const exemplarOf = (e: WireExemplar): Exemplar => ({
-  profileId: e.profileId, spanId: e.spanId, value: Number(e.value), t: Number(e.timestamp), labels: labelsOf(e.labels),
+  profileId: e.profileId, spanId: e.spanId, traceId: e.traceId, value: Number(e.value), t: Number(e.timestamp), labels: labelsOf(e.labels),
 });
 
 /** Errors in words, naming the method: "SelectSeries: <message> (invalid_argument)". */
@@ -96,10 +97,11 @@ export class Api {
   }
 
   async mergeStacktraces(profileType: string, selector: string, start: number, end: number, maxNodes = 8192,
-    signal?: AbortSignal, profileIds: string[] = [], spanIds: string[] = []): Promise<FlameGraphData> {
+    signal?: AbortSignal, profileIds: string[] = [], spanIds: string[] = [], traceIds: string[] = []): Promise<FlameGraphData> {
     const r = await named('SelectMergeStacktraces', () => this.querier.selectMergeStacktraces({
       profileTypeID: profileType, labelSelector: selector, start: BigInt(start), end: BigInt(end),
       maxNodes: BigInt(maxNodes), format: ProfileFormat.FLAMEGRAPH, profileIdSelector: profileIds, spanSelector: spanIds,
+      traceIdSelector: traceIds,
     }, { signal }));
     const fg = r.flamegraph;
     return { names: fg?.names ?? [], levels: (fg?.levels ?? []).map((l) => l.values.map(Number)), total: Number(fg?.total ?? 0) };

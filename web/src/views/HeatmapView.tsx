@@ -1,6 +1,6 @@
 // The heatmap of individual profiles (SelectHeatmap): per time slot, how many profiles had each
 // size. A cell shows its count and its largest profile (the exemplar); a click on that opens
-// the profile's own flame graph (profile_id_selector).
+// the profile's own flame graph (profile_id_selector), and a span's exemplar leads to its trace.
 import { useMemo, useState } from 'react';
 
 import { type Exemplar, useApi } from '../api/client';
@@ -12,6 +12,7 @@ import { FlameGraph } from '../flame/FlameGraph';
 import { decodeFlameGraph, formatValue, unitOf } from '../flame/model';
 import { useRange } from './Selection';
 import { SelectionControls, type ViewProps } from './SingleView';
+import { TracePanel } from './TraceLink';
 
 const W = 1000;
 const ROWS = 20;
@@ -87,14 +88,14 @@ export function HeatmapView({ state, update }: ViewProps) {
       )}
       {picked && (
         <div className="heat-cell-detail" data-testid="heat-cell-detail">
-          <b>{formatTime(picked.t)}</b>: {picked.count} profile{picked.count === 1 ? '' : 's'} of {formatValue(yMin[picked.row] ?? 0, unit)}
+          <b>{formatTime(picked.t)}</b>: {picked.count} {spans ? 'span' : 'profile'}{picked.count === 1 ? '' : 's'} of {formatValue(yMin[picked.row] ?? 0, unit)}
           {yMin[picked.row + 1] !== undefined ? ` to ${formatValue(yMin[picked.row + 1], unit)}` : ' or more'}.
           {picked.exemplar && (
             <>
               {' '}The largest:{' '}
               <button type="button" data-testid="exemplar" data-profile-id={picked.exemplar.profileId} data-value={picked.exemplar.value}
                 onClick={() => setOpened(picked.exemplar!)}>
-                {formatValue(picked.exemplar.value, unit)} at {formatTime(picked.exemplar.t)}{picked.exemplar.spanId ? ` span ${picked.exemplar.spanId}` : ''} {Object.entries(picked.exemplar.labels).filter(([k]) => !k.startsWith('__')).map(([k, v]) => `${k}=${v}`).join(' ')}
+                {formatValue(picked.exemplar.value, unit)} at {formatTime(picked.exemplar.t)}{picked.exemplar.spanId ? ` span ${picked.exemplar.spanId}` : ''}{picked.exemplar.traceId ? ` trace ${picked.exemplar.traceId}` : ''} {Object.entries(picked.exemplar.labels).filter(([k]) => !k.startsWith('__')).map(([k, v]) => `${k}=${v}`).join(' ')}
               </button>
             </>
           )}
@@ -105,6 +106,7 @@ export function HeatmapView({ state, update }: ViewProps) {
           <div className="graph-bar"><span data-testid="exemplar-total" data-total={profile.value.total}>Profile {opened.profileId}</span>
             <button type="button" onClick={() => setOpened(null)}>Close</button></div>
           <FlameGraph root={profile.value} focus={profile.value} unit={unit} search="" testId="exemplar-flamegraph" />
+          {opened.traceId && range && <TracePanel traceId={opened.traceId} profileType={state.main.profileType} range={range} unit={unit} />}
         </section>
       )}
       {profile.error && <ErrorBox message={profile.error} />}
