@@ -31,6 +31,7 @@ using ::flamedb::testing::StatusIs;
 constexpr char kTenant[] = "t";
 constexpr char kCpu[] = "process_cpu:cpu:nanoseconds:cpu:nanoseconds";
 constexpr int64_t kMs = 1000000;
+constexpr char kTraceA[] = "4bf92f3577b34da6a3ce929d0e0e4736";
 
 model::Profile Cpu(int64_t time_ms, int i) {
   testing::ProfileBuilder b;
@@ -38,6 +39,12 @@ model::Profile Cpu(int64_t time_ms, int i) {
   b.Sample({"work", "handle", "main"}, {10 + i});
   b.Sample({"f" + std::to_string(i % 4), "handle", "main"}, {i + 1});
   if (i % 3 == 0) b.Sample({"gc", "runtime"}, {7});
+  // Every other profile links samples to a span of one of two traces.
+  if (i % 2 == 0) {
+    b.Sample({"db", "handle", "main"}, {3 + i},
+             {{"span_id", "00000000000000a" + std::to_string(i % 4)},
+              {"trace_id", i % 4 == 0 ? kTraceA : "0af7651916cd43dd8448eb211c80319c"}});
+  }
   return b.TimeNanos(time_ms * kMs).Build();
 }
 
@@ -160,7 +167,8 @@ std::string Text(const query::Heatmap& h) {
       out += " " + std::to_string(slot.timestamp_ms) + "=";
       for (int32_t c : slot.counts) out += std::to_string(c) + ",";
       for (const query::Exemplar& e : slot.exemplars) {
-        out += "[" + std::to_string(e.value) + "@" + std::to_string(e.time_ns) + e.labels.ToString() + "]";
+        out += "[" + std::to_string(e.value) + "@" + std::to_string(e.time_ns) + e.labels.ToString() +
+               " span " + std::to_string(e.span_id) + " trace " + model::FormatTraceId(e.trace_id) + "]";
       }
     }
   }
@@ -205,15 +213,22 @@ TEST_F(RemoteEngineTest, EveryMethodAnswersAsTheLocalEngine) {
   EXPECT_EQ(Text(*remote->Series(kTenant, {}, {"service_name", "pod"}, all, ctx)),
             Text(*local_->Series(kTenant, {}, {"service_name", "pod"}, all, ctx)));
 
+  query::StackQuery of_trace{kCpu, "{}", all, {}, {}};
+  of_trace.trace_ids = {*model::ParseTraceId(kTraceA)};
   for (const query::StackQuery& q :
        {query::StackQuery{kCpu, "{}", all, {}, {}},
-        query::StackQuery{kCpu, "{service_name=~\"svc[01]\"}", part, {{"main", "handle"}, 0, false}, {}}}) {
+        query::StackQuery{kCpu, "{service_name=~\"svc[01]\"}", part, {{"main", "handle"}, 0, false}, {}},
+        of_trace}) {
     auto got = remote->MergeStacktraces(kTenant, q, ctx);
     auto want = local_->MergeStacktraces(kTenant, q, ctx);
     ASSERT_THAT(got, IsOk());
     ASSERT_THAT(want, IsOk());
     ExpectSameFlameGraphs(*got, *want);
   }
+  // The trace's samples are some, not all: the selector reached the backends.
+  const int64_t trace_total = local_->MergeStacktraces(kTenant, of_trace, ctx)->total();
+  EXPECT_GT(trace_total, 0);
+  EXPECT_LT(trace_total, local_->MergeStacktraces(kTenant, {kCpu, "{}", all, {}, {}}, ctx)->total());
 
   query::SeriesQuery sq{kCpu, "{}", 1000, 1800, 0.2, {"pod"}, true, 0, {}};
   EXPECT_EQ(Text(*remote->SelectSeries(kTenant, sq, ctx)), Text(*local_->SelectSeries(kTenant, sq, ctx)));
@@ -227,7 +242,8 @@ TEST_F(RemoteEngineTest, EveryMethodAnswersAsTheLocalEngine) {
   // Heatmaps: the value axis spans every backend's points.
   for (const query::HeatmapQuery& hq :
        {query::HeatmapQuery{kCpu, "{}", 1000, 1800, 0.2, {"pod"}, false, true, 0},
-        query::HeatmapQuery{kCpu, "{}", 1000, 1800, 0.1, {}, false, false, 1}}) {
+        query::HeatmapQuery{kCpu, "{}", 1000, 1800, 0.1, {}, false, false, 1},
+        query::HeatmapQuery{kCpu, "{}", 1000, 1800, 0.2, {}, true, true, 0}}) {
     auto got = remote->SelectHeatmap(kTenant, hq, ctx);
     auto want = local_->SelectHeatmap(kTenant, hq, ctx);
     ASSERT_THAT(got, IsOk());
