@@ -5,6 +5,7 @@
 #include "api/otlp_routes.h"
 #include "base/url.h"
 #include "ingest/legacy_request.h"
+#include "ingest/name.h"
 #include "pprof/decoder.h"
 #include "push/v1/push.pb.h"
 
@@ -19,6 +20,35 @@ uint64_t BodyLimit(const distributor::Limits& limits) {
              : 0;
 }
 
+// The shard key of an /ingest request: its name's service_name label, else its app name. A
+// name that does not parse goes on as it is: the writer answers its 400.
+std::string ServiceOfName(const HttpRequest& request) {
+  const base::QueryParams query = base::ParseQuery(request.query);
+  const auto name = query.find("name");
+  if (name == query.end()) return "";
+  Result<ingest::ParsedName> parsed = ingest::ParseName(name->second);
+  if (!parsed.ok()) return "";
+  for (const model::LabelPair& l : parsed->labels) {
+    if (l.name == model::kServiceNameLabel) return l.value;
+  }
+  return parsed->app;
+}
+
+// /ingest on a cluster's distributor: the request as received to its shard's writer, whose
+// answer (success, or the client's error as the writer words it) is the client's.
+HttpResponse ForwardIngest(const IngestRouteDeps& deps, HttpRequest& request,
+                           RequestContext& ctx) {
+  Result<distributor::Forwarded> f = deps.forwarder->Forward(
+      ctx.tenant, ServiceOfName(request), std::string(distributor::kWriterIngestPath) + "?" + request.query,
+      request.headers.Get("Content-Type").value_or(""), request.body);
+  if (!f.ok()) return ErrorResponse(f.status());
+  HttpResponse out;
+  out.status = f->http_status;
+  if (!f->content_type.empty()) out.headers.Set("Content-Type", f->content_type);
+  out.body = std::move(f->body);
+  return out;
+}
+
 HttpResponse Ingest(const IngestRouteDeps& deps, HttpRequest& request, RequestContext& ctx) {
   const auto limits = deps.overrides->For(ctx.tenant);
   if (const uint64_t max = BodyLimit(*limits); max > 0 && request.body.size() > max) {
@@ -30,6 +60,7 @@ HttpResponse Ingest(const IngestRouteDeps& deps, HttpRequest& request, RequestCo
         request.body.size());
     return ErrorResponse(413, message);
   }
+  if (deps.forwarder != nullptr) return ForwardIngest(deps, request, ctx);
   ingest::LegacyRequest legacy{base::ParseQuery(request.query),
                                std::string(request.headers.Get("Content-Type").value_or("")),
                                std::move(request.body)};
@@ -57,7 +88,35 @@ bool ServerOwned(std::string_view name) {
          name == "__service_name__" || name == "__otel__" || name == "__order__";
 }
 
+// Push on a cluster's distributor: the series, grouped by the shard of their service, each group
+// as its own PushRequest to that shard's writer. Every group is sent; the first error is the
+// push's.
+Status ForwardPush(const IngestRouteDeps& deps, RequestContext& ctx,
+                   const push::v1::PushRequest& req) {
+  std::map<std::string, push::v1::PushRequest> by_service;
+  for (const push::v1::RawProfileSeries& series : req.series()) {
+    std::string service;
+    for (const auto& l : series.labels()) {
+      if (l.name() == model::kServiceNameLabel) service = l.value();
+    }
+    *by_service[service].add_series() = series;
+  }
+  if (by_service.empty()) return InvalidArgumentError("no profiles received");
+  Status first;
+  for (const auto& [service, part] : by_service) {
+    Result<distributor::Forwarded> f =
+        deps.forwarder->Forward(ctx.tenant, service, distributor::kWriterPushRequestPath,
+                                "application/proto", part.SerializeAsString());
+    const Status s = !f.ok()                 ? f.status()
+                     : f->http_status == 200 ? OkStatus()
+                                             : Status(f->code, f->message);
+    if (first.ok()) first = s;
+  }
+  return first;
+}
+
 Status Push(const IngestRouteDeps& deps, RequestContext& ctx, const push::v1::PushRequest& req) {
+  if (deps.forwarder != nullptr) return ForwardPush(deps, ctx, req);
   const auto limits = deps.overrides->For(ctx.tenant);
   const uint64_t body_limit = BodyLimit(*limits);
   std::vector<model::LabeledProfile> profiles;
@@ -124,6 +183,28 @@ void AddIngestRoutes(Router& router, IngestRouteDeps deps) {
   AddConnectRoute(router, std::move(push), *deps.clock, deps.max_body_bytes);
   AddOtlpRoutes(router, deps);
   if (deps.debug_ingested) AddDebugIngestedRoute(router, deps.debug_ingested);
+}
+
+void AddWriterIngestRoutes(Router& router, IngestRouteDeps deps) {
+  deps.forwarder = nullptr;  // The writer runs the pipeline itself.
+  const auto coded = [](const Status& s) {
+    HttpResponse r = ErrorResponse(s);
+    r.headers.Set(distributor::kWriterCodeHeader, std::to_string(static_cast<int>(s.code())));
+    return r;
+  };
+  router.Add({"POST"}, std::string(distributor::kWriterIngestPath), {.needs_tenant = true},
+             [deps](HttpRequest& request, RequestContext& ctx) {
+               return Ingest(deps, request, ctx);
+             });
+  router.Add({"POST"}, std::string(distributor::kWriterPushRequestPath), {.needs_tenant = true},
+             [deps, coded](HttpRequest& request, RequestContext& ctx) {
+               push::v1::PushRequest req;
+               if (!req.ParseFromString(request.body)) {
+                 return coded(InvalidArgumentError("the forwarded PushRequest does not parse"));
+               }
+               const Status s = Push(deps, ctx, req);
+               return s.ok() ? HttpResponse{} : coded(s);
+             });
 }
 
 void AddDebugIngestedRoute(Router& router,

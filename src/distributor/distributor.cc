@@ -49,6 +49,17 @@ std::string ProfileTypeId(const model::Profile& p, size_t index, std::string_vie
          std::string(p.String(p.period_type.unit));
 }
 
+Distributor::Distributor(ProfileSink& sink, const Distributor& other)
+    : sink_(sink),
+      overrides_(other.overrides_),
+      clock_(other.clock_),
+      logger_(other.logger_),
+      received_compressed_(other.received_compressed_),
+      received_decompressed_(other.received_decompressed_),
+      received_samples_(other.received_samples_),
+      discarded_profiles_(other.discarded_profiles_),
+      discarded_bytes_(other.discarded_bytes_) {}
+
 Distributor::Distributor(ProfileSink& sink, const Overrides& overrides, const base::Clock& clock,
                          base::Logger& logger, base::MetricsRegistry& metrics)
     : sink_(sink),

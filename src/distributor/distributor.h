@@ -26,6 +26,10 @@ class Distributor {
  public:
   Distributor(ProfileSink& sink, const Overrides& overrides, const base::Clock& clock,
               base::Logger& logger, base::MetricsRegistry& metrics);
+  // A second distributor of the same process, into another sink, counting into `other`'s
+  // metrics (a registry takes each name once): a cluster process that both distributes and
+  // writes. Rate limits and delta baselines are its own. `other` must outlive it.
+  Distributor(ProfileSink& sink, const Distributor& other);
 
   // Pushes the profiles of one request for `tenant`. Every profile is processed; those that pass
   // are stored even when others fail, and the first failure is returned (its tag is the discard

@@ -2,7 +2,10 @@
 
 #include <map>
 
+#include <nlohmann/json.hpp>
+
 #include "ingester/record.h"
+#include "base/strings.h"
 #include "objstore/http_client.h"
 #include "ring/placement.h"
 
@@ -47,12 +50,45 @@ Status WriterClient::Append(std::string_view tenant,
     parts[ring::ShardOf(tenant, service, options_.shards)].push_back(std::move(p));
   }
   for (const auto& [shard, part] : parts) {
-    FLAMEDB_RETURN_IF_ERROR(SendShard(shard, EncodeRecord(tenant, part)));
+    FLAMEDB_ASSIGN_OR_RETURN(objstore::HttpResponse r,
+                             SendShard(shard, tenant, kWriterPushPath, "application/octet-stream",
+                                       EncodeRecord(tenant, part)));
+    if (r.status != 200) return FromHttp(r.status, r.body);
   }
   return OkStatus();
 }
 
-Status WriterClient::SendShard(uint32_t shard, const std::string& record) {
+Result<distributor::Forwarded> WriterClient::Forward(std::string_view tenant,
+                                                     std::string_view service,
+                                                     std::string_view target,
+                                                     std::string_view content_type,
+                                                     const std::string& body) {
+  FLAMEDB_ASSIGN_OR_RETURN(
+      objstore::HttpResponse r,
+      SendShard(ring::ShardOf(tenant, service, options_.shards), tenant, target, content_type,
+                body));
+  distributor::Forwarded out{static_cast<int>(r.status), "", std::move(r.body), StatusCode::kOk,
+                             ""};
+  if (auto it = r.headers.find("content-type"); it != r.headers.end()) {
+    out.content_type = it->second;
+  }
+  if (out.http_status != 200) {
+    const auto code = r.headers.find(base::AsciiLowercase(distributor::kWriterCodeHeader));
+    out.code = code != r.headers.end() ? static_cast<StatusCode>(std::atoi(code->second.c_str()))
+                                       : FromHttp(r.status, "").code();
+    // The writer's error body is {"code": ..., "message": ...} (api/errors.h).
+    const nlohmann::json doc = nlohmann::json::parse(out.body, nullptr, false);
+    out.message = doc.is_object() && doc.contains("message") && doc["message"].is_string()
+                      ? doc["message"].get<std::string>()
+                      : out.body;
+  }
+  return out;
+}
+
+Result<objstore::HttpResponse> WriterClient::SendShard(uint32_t shard, std::string_view tenant,
+                                                       std::string_view target,
+                                                       std::string_view content_type,
+                                                       const std::string& body) {
   const ring::Membership* membership = membership_.load();
   if (membership == nullptr) return UnavailableError("the distributor has not joined the cluster yet");
   const std::vector<ring::Member> writers = membership->Members("segment-writer");
@@ -62,21 +98,21 @@ Status WriterClient::SendShard(uint32_t shard, const std::string& record) {
     if (tried++ > 0) retried_.Inc();
     objstore::HttpRequest request;
     request.method = "POST";
-    request.url = writer->addr + std::string(kWriterPushPath);
+    request.url = writer->addr + std::string(target);
     request.headers = {{std::string(kShardHeader), std::to_string(shard)},
-                       {"Content-Type", "application/octet-stream"}};
-    request.body = record;
+                       {"X-Scope-OrgID", std::string(tenant)},
+                       {"Content-Type", std::string(content_type)}};
+    request.body = body;
     Result<objstore::HttpResponse> response = http_->Send(request);
     if (!response.ok()) {
       last = response.status().WithContext("segment-writer " + writer->id);
       continue;
     }
-    if (response->status == 200) {
-      sent_.Inc();
-      return OkStatus();
+    if (response->status < 500) {  // Taken, or the client's own error: not for another writer.
+      if (response->status == 200) sent_.Inc();
+      return response;
     }
     last = FromHttp(response->status, response->body).WithContext("segment-writer " + writer->id);
-    if (response->status >= 400 && response->status < 500) return last;  // The client's.
   }
   failed_.Inc();
   logger_.Warn("no segment-writer took a shard's part of a push", "shard", shard, "tried", tried,

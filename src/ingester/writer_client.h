@@ -8,6 +8,10 @@
 // the next candidate, and so on through every live writer, all within the one push: the client
 // sees an error only when no writer takes a part. A writer's 4xx (a series limit, say) is the
 // client's error and is returned as is, untried elsewhere.
+//
+// It is also the distributor's Forwarder (distributor/forwarder.h): pprof-based pushes go to the
+// writer undecoded, to its internal ingest routes (distributor::kWriterIngestPath, ...),
+// over the same candidates.
 #pragma once
 
 #include <atomic>
@@ -19,11 +23,13 @@
 #include "base/duration.h"
 #include "base/logging.h"
 #include "base/metrics.h"
+#include "distributor/forwarder.h"
 #include "distributor/sink.h"
 #include "ring/membership.h"
 
 namespace flamedb::objstore {
 class HttpClient;
+struct HttpResponse;
 }
 
 namespace flamedb::ingester {
@@ -38,7 +44,7 @@ struct WriterClientOptions {
 };
 
 // Thread-safe.
-class WriterClient final : public distributor::ProfileSink {
+class WriterClient final : public distributor::ProfileSink, public distributor::Forwarder {
  public:
   WriterClient(WriterClientOptions options, base::Logger& logger, base::MetricsRegistry& metrics);
   ~WriterClient() override;
@@ -52,9 +58,17 @@ class WriterClient final : public distributor::ProfileSink {
   Status Append(std::string_view tenant,
                 std::vector<distributor::SeriesProfile> profiles) override;
 
+  Result<distributor::Forwarded> Forward(std::string_view tenant, std::string_view service,
+                                         std::string_view target, std::string_view content_type,
+                                         const std::string& body) override;
+
  private:
-  // Sends one shard's part to its candidates in turn.
-  Status SendShard(uint32_t shard, const std::string& record);
+  // Sends `body` to `target` of the shard's candidates in turn, until one answers 2xx or 4xx.
+  // Errors: kUnavailable when none does.
+  Result<objstore::HttpResponse> SendShard(uint32_t shard, std::string_view tenant,
+                                           std::string_view target,
+                                           std::string_view content_type,
+                                           const std::string& body);
 
   std::atomic<const ring::Membership*> membership_ = nullptr;
   const WriterClientOptions options_;

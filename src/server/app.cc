@@ -126,7 +126,8 @@ api::Router App::BuildRouter(const base::FlagSet& flags) {
                                 .overrides = overrides_.get(),
                                 .debug_ingested = nullptr,
                                 .clock = &clock_,
-                                .max_body_bytes = max_body};
+                                .max_body_bytes = max_body,
+                                .forwarder = writer_client_.get()};
     if (querier_ != nullptr) {
       ingest.debug_ingested = [querier = querier_.get()](std::string_view tenant) {
         return querier->DebugJson(tenant);
@@ -213,8 +214,11 @@ Result<std::unique_ptr<App>> App::Start(const Config& config, const base::FlagSe
           logger, app->metrics_);
       sink = app->writer_client_.get();
     }
-    app->distributor_ = std::make_unique<distributor::Distributor>(*sink, *app->overrides_, clock,
-                                                                   logger, app->metrics_);
+    app->distributor_ =
+        app->writer_distributor_ != nullptr
+            ? std::make_unique<distributor::Distributor>(*sink, *app->writer_distributor_)
+            : std::make_unique<distributor::Distributor>(*sink, *app->overrides_, clock, logger,
+                                                         app->metrics_);
   }
   app->dispatcher_ = std::make_unique<api::Dispatcher>(
       app->BuildRouter(flags),

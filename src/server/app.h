@@ -20,6 +20,7 @@
 #include "compactor/compactor.h"
 #include "ingester/ingester.h"
 #include "ingester/writer_client.h"
+#include "ingester/writer_sink.h"
 #include "metastore/embedded_index.h"
 #include "metastore/etcd_index.h"
 #include "objstore/bucket.h"
@@ -96,6 +97,10 @@ class App {
   std::unique_ptr<frontend::Backend> query_backend_;  // A cluster's query-backend.
   std::unique_ptr<ingester::WriterClient> writer_client_;  // A cluster's distributor's sink.
   std::unique_ptr<distributor::Distributor> distributor_;
+  // A cluster's segment-writer: its sink, and the push pipeline it runs on the requests the
+  // distributors forward undecoded (distributor/forwarder.h).
+  std::unique_ptr<ingester::WriterSink> writer_sink_;
+  std::unique_ptr<distributor::Distributor> writer_distributor_;
   std::unique_ptr<ring::LeaderElection> compaction_leader_;  // A cluster's compaction-worker.
   bool compacting_ = false;  // This process applies retention (only the cluster loop changes it).
   std::atomic<int64_t> membership_lease_{0};  // For compaction job claims; 0 before joining.

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/errors.h"
+#include "api/ingest_routes.h"
 #include "base/periodic.h"
 #include "frontend/remote_engine.h"
 #include "ingester/record.h"
@@ -90,6 +91,10 @@ Status App::StartCluster() {
              .max_upload_wait = bucket_ack ? cc.max_upload_wait : base::Duration::zero(),
              .segment_objects = true},
             *bucket_, *index_, *overrides_, clock_, logger_, metrics_));
+    writer_sink_ = std::make_unique<ingester::WriterSink>(*ingester_, bucket_ack,
+                                                          cc.distributor_writer_timeout);
+    writer_distributor_ = std::make_unique<distributor::Distributor>(
+        *writer_sink_, *overrides_, clock_, logger_, metrics_);
   }
   if (HasTarget(targets, kQueryFrontend) || HasTarget(targets, kQueryBackend)) {
     querier_ = std::make_unique<querier::Querier>(*index_, nullptr);
@@ -185,30 +190,26 @@ void App::AddClusterRoutes(api::Router& router, uint64_t max_body) {
                                .threads = config_.QueryThreads(),
                                .max_body_bytes = max_body});
   }
-  if (ingester_ != nullptr) {
-    const bool bucket_ack = config_.cluster.ack == "bucket";
-    const base::Duration wait = config_.cluster.distributor_writer_timeout;
+  if (writer_sink_ != nullptr) {
+    // Pushes the distributor decoded (OTLP): their WAL records, as encoded there.
     router.Add({"POST"}, std::string(ingester::kWriterPushPath), {.max_body_bytes = max_body},
-               [this, bucket_ack, wait](api::HttpRequest& req, api::RequestContext&) {
+               [this](api::HttpRequest& req, api::RequestContext&) {
                  Result<ingester::PushRecord> record = ingester::DecodeRecord(req.body);
                  if (!record.ok()) {
                    return api::ErrorResponse(InvalidArgumentError(
                        "segment-writer: the push record does not decode: " +
                        std::string(record.status().message())));
                  }
-                 uint64_t ticket = 0;
-                 // A push that could not be acknowledged in time is refused before it is
-                 // stored: a quick 503, and the client's retry is not a duplicate.
-                 Status s = bucket_ack ? ingester_->CheckUploads() : OkStatus();
-                 if (s.ok()) s = ingester_->AppendEncoded(record->tenant, std::move(record->series),
-                                                     req.body, bucket_ack ? &ticket : nullptr);
-                 if (s.ok() && bucket_ack) {
-                   s = ingester_->WaitPublished(ticket, std::chrono::steady_clock::now() + wait);
-                   if (!s.ok()) s = UnavailableError(std::string(s.message()));
-                 }
-                 if (!s.ok()) return api::ErrorResponse(s);
-                 return api::HttpResponse{};
+                 const Status s =
+                     writer_sink_->AppendEncoded(record->tenant, std::move(record->series), req.body);
+                 return s.ok() ? api::HttpResponse{} : api::ErrorResponse(s);
                });
+    // Pushes forwarded undecoded (/ingest and Push): the writer runs the push pipeline.
+    api::AddWriterIngestRoutes(router, {.distributor = writer_distributor_.get(),
+                                        .overrides = overrides_.get(),
+                                        .debug_ingested = nullptr,
+                                        .clock = &clock_,
+                                        .max_body_bytes = max_body});
   }
   router.Add({"GET"}, "/ring", {}, [this](api::HttpRequest&, api::RequestContext&) {
     nlohmann::json out = nlohmann::json::object();

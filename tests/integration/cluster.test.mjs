@@ -373,5 +373,33 @@ describe('cluster mode answers as the single binary does', { skip }, () => {
       // AnalyzeQuery counts blocks and bytes, which differ by design (the single binary still
       // holds these pushes in its head, the cluster in segments).
       await expectSameAnswers(cluster.frontend, single.baseUrl, { skipMethods: ['AnalyzeQuery'] });
+      // The distributors forwarded the pushes undecoded: the writers decoded every one of them.
+      const received = async (name) => samples((await httpRequest(cluster.url(name), '/metrics')).text,
+        'pyroscope_distributor_received_compressed_bytes_count').reduce((t, x) => t + x.value, 0);
+      const decoded = { distributors: 0, writers: 0 };
+      for (const n of [1, 2]) decoded.distributors += await received(`distributor-${n}`);
+      for (const n of [1, 2, 3]) decoded.writers += await received(`segment-writer-${n}`);
+      assert.deepEqual(decoded, { distributors: 0, writers: 60 });
     });
+
+  test('a client\'s mistake gets the same 4xx from a distributor, which forwards pushes undecoded, as from the single binary', { timeout: 60_000 }, async () => {
+    const push = (rawProfile, labels) => JSON.stringify({ series: [{ labels, samples: [{ rawProfile: Buffer.from(rawProfile).toString('base64') }] }] });
+    const cpu = [{ name: '__name__', value: 'process_cpu' }, { name: 'service_name', value: 'bad-app' }];
+    const cases = [
+      ['/ingest?name=&from=1&until=2', 'text/plain', 'main;work 1\n'],
+      ['/ingest?name=bad-app.cpu&format=folded', 'text/plain', 'main;work x\n'],
+      ['/ingest?name=bad-app&format=pprof', 'application/octet-stream', 'not a profile at all'],
+      ['/push.v1.PusherService/Push', 'application/json', push('not a profile at all', cpu)],
+      ['/push.v1.PusherService/Push', 'application/json', push('\x1f\x8b\x08\x00broken gzip', cpu)],
+    ];
+    for (const [target, contentType, body] of cases) {
+      const answers = [];
+      for (const url of [cluster.distributors[0], single.baseUrl]) {
+        const res = await fetch(url + target, { method: 'POST', headers: { 'Content-Type': contentType }, body });
+        answers.push({ status: res.status, body: await res.text() });
+      }
+      assert.ok(answers[0].status >= 400 && answers[0].status < 500, `${target}: ${JSON.stringify(answers[0])}`);
+      assert.deepEqual(answers[0], answers[1], `${target}: the distributor answers as the single binary`);
+    }
+  });
 });
