@@ -1,5 +1,10 @@
 #include "api/ingest_routes.h"
 
+#include <charconv>
+#include <chrono>
+#include <map>
+#include <optional>
+
 #include "api/connect.h"
 #include "api/errors.h"
 #include "api/otlp_routes.h"
@@ -18,6 +23,25 @@ uint64_t BodyLimit(const distributor::Limits& limits) {
   return limits.ingestion_body_limit_mb > 0
              ? static_cast<uint64_t>(limits.ingestion_body_limit_mb) * kMiB
              : 0;
+}
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+int64_t NowNanos(const IngestRouteDeps& deps) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             deps.clock->Now().time_since_epoch())
+      .count();
+}
+
+// When a forwarded request reached its distributor (kReceivedAtHeader); unset otherwise.
+std::optional<TimePoint> ReceivedAt(const HttpRequest& request) {
+  const std::optional<std::string_view> v = request.headers.Get(distributor::kReceivedAtHeader);
+  int64_t ns = 0;
+  if (!v.has_value() || std::from_chars(v->data(), v->data() + v->size(), ns).ec != std::errc() ||
+      ns <= 0) {
+    return std::nullopt;
+  }
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::nanoseconds(ns)));
 }
 
 // The shard key of an /ingest request: its name's service_name label, else its app name. A
@@ -39,8 +63,9 @@ std::string ServiceOfName(const HttpRequest& request) {
 HttpResponse ForwardIngest(const IngestRouteDeps& deps, HttpRequest& request,
                            RequestContext& ctx) {
   Result<distributor::Forwarded> f = deps.forwarder->Forward(
-      ctx.tenant, ServiceOfName(request), std::string(distributor::kWriterIngestPath) + "?" + request.query,
-      request.headers.Get("Content-Type").value_or(""), request.body);
+      ctx.tenant, ServiceOfName(request),
+      std::string(distributor::kWriterIngestPath) + "?" + request.query,
+      request.headers.Get("Content-Type").value_or(""), request.body, NowNanos(deps));
   if (!f.ok()) return ErrorResponse(f.status());
   HttpResponse out;
   out.status = f->http_status;
@@ -49,7 +74,9 @@ HttpResponse ForwardIngest(const IngestRouteDeps& deps, HttpRequest& request,
   return out;
 }
 
-HttpResponse Ingest(const IngestRouteDeps& deps, HttpRequest& request, RequestContext& ctx) {
+// `received_at`: see Distributor::Push.
+HttpResponse Ingest(const IngestRouteDeps& deps, HttpRequest& request, RequestContext& ctx,
+                    std::optional<TimePoint> received_at = std::nullopt) {
   const auto limits = deps.overrides->For(ctx.tenant);
   if (const uint64_t max = BodyLimit(*limits); max > 0 && request.body.size() > max) {
     const std::string message = "request body too large: " + std::to_string(request.body.size()) +
@@ -66,7 +93,8 @@ HttpResponse Ingest(const IngestRouteDeps& deps, HttpRequest& request, RequestCo
                                std::move(request.body)};
   const size_t bytes = legacy.body.size();
   Result<std::vector<model::LabeledProfile>> profiles = ingest::ParseLegacyRequest(
-      std::move(legacy), deps.clock->Now(), static_cast<size_t>(limits->max_profile_size_bytes));
+      std::move(legacy), received_at.value_or(deps.clock->Now()),
+      static_cast<size_t>(limits->max_profile_size_bytes));
   if (!profiles.ok()) {
     if (profiles.status().code() == StatusCode::kInvalidArgument) {
       deps.distributor->RecordRejected(ctx.tenant, profiles.status(), bytes);
@@ -74,7 +102,8 @@ HttpResponse Ingest(const IngestRouteDeps& deps, HttpRequest& request, RequestCo
     return ErrorResponse(profiles.status());
   }
   if (!profiles->empty()) {
-    if (Status s = deps.distributor->Push(ctx.tenant, std::move(profiles).value()); !s.ok()) {
+    if (Status s = deps.distributor->Push(ctx.tenant, std::move(profiles).value(), received_at);
+        !s.ok()) {
       return ErrorResponse(s);
     }
   }
@@ -102,11 +131,12 @@ Status ForwardPush(const IngestRouteDeps& deps, RequestContext& ctx,
     *by_service[service].add_series() = series;
   }
   if (by_service.empty()) return InvalidArgumentError("no profiles received");
+  const int64_t received_ns = NowNanos(deps);
   Status first;
   for (const auto& [service, part] : by_service) {
     Result<distributor::Forwarded> f =
         deps.forwarder->Forward(ctx.tenant, service, distributor::kWriterPushRequestPath,
-                                "application/proto", part.SerializeAsString());
+                                "application/proto", part.SerializeAsString(), received_ns);
     const Status s = !f.ok()                 ? f.status()
                      : f->http_status == 200 ? OkStatus()
                                              : Status(f->code, f->message);
@@ -115,7 +145,8 @@ Status ForwardPush(const IngestRouteDeps& deps, RequestContext& ctx,
   return first;
 }
 
-Status Push(const IngestRouteDeps& deps, RequestContext& ctx, const push::v1::PushRequest& req) {
+Status Push(const IngestRouteDeps& deps, RequestContext& ctx, const push::v1::PushRequest& req,
+            std::optional<TimePoint> received_at = std::nullopt) {
   if (deps.forwarder != nullptr) return ForwardPush(deps, ctx, req);
   const auto limits = deps.overrides->For(ctx.tenant);
   const uint64_t body_limit = BodyLimit(*limits);
@@ -162,7 +193,7 @@ Status Push(const IngestRouteDeps& deps, RequestContext& ctx, const push::v1::Pu
   if (profiles.empty()) {
     return first_error.ok() ? InvalidArgumentError("no profiles received") : first_error;
   }
-  const Status pushed = deps.distributor->Push(ctx.tenant, std::move(profiles));
+  const Status pushed = deps.distributor->Push(ctx.tenant, std::move(profiles), received_at);
   return first_error.ok() ? pushed : first_error;
 }
 
@@ -194,7 +225,7 @@ void AddWriterIngestRoutes(Router& router, IngestRouteDeps deps) {
   };
   router.Add({"POST"}, std::string(distributor::kWriterIngestPath), {.needs_tenant = true},
              [deps](HttpRequest& request, RequestContext& ctx) {
-               return Ingest(deps, request, ctx);
+               return Ingest(deps, request, ctx, ReceivedAt(request));
              });
   router.Add({"POST"}, std::string(distributor::kWriterPushRequestPath), {.needs_tenant = true},
              [deps, coded](HttpRequest& request, RequestContext& ctx) {
@@ -202,7 +233,7 @@ void AddWriterIngestRoutes(Router& router, IngestRouteDeps deps) {
                if (!req.ParseFromString(request.body)) {
                  return coded(InvalidArgumentError("the forwarded PushRequest does not parse"));
                }
-               const Status s = Push(deps, ctx, req);
+               const Status s = Push(deps, ctx, req, ReceivedAt(request));
                return s.ok() ? HttpResponse{} : coded(s);
              });
 }

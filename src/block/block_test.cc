@@ -161,6 +161,22 @@ TEST(BlockStackOrderTest, SiblingsAreNumberedByContentWhateverOrderTheyArrived) 
   EXPECT_EQ(LeavesById(blocks[1]), LeavesById(blocks[0]));
 }
 
+// Appends `b`'s profile at t=5 and a plain one at t=6 to `head`, writes the head as a block
+// and opens it; the block's rows equal the head's. Null on failure (the failure reported).
+std::unique_ptr<BlockReader> WithPlainRowAndThroughABlock(head::Head& head,
+                                                          testing::ProfileBuilder& b) {
+  EXPECT_THAT(head.Append(Labels("api", "a"), b.TimeNanos(5).Build(), {}), IsOk());
+  EXPECT_THAT(head.Append(Labels("api", "a"), Cpu(6, 1, 1), {}), IsOk());  // Rows without.
+  auto block = EncodeBlock(head, BlockMeta{});
+  EXPECT_THAT(block, IsOk());
+  if (!block.ok()) return nullptr;
+  auto reader = BlockReader::Open(StringSource(block->data));
+  EXPECT_THAT(reader, IsOk());
+  if (!reader.ok()) return nullptr;
+  EXPECT_EQ(testing::SourceRows(**reader), testing::SourceRows(head));
+  return std::move(reader).value();
+}
+
 TEST(BlockSpansTest, SpanIdsOfSamplesSurviveTheBlock) {
   testing::ProfileBuilder b;
   b.SampleType("cpu", "nanoseconds").Period("cpu", "nanoseconds", 10);
@@ -170,19 +186,12 @@ TEST(BlockSpansTest, SpanIdsOfSamplesSurviveTheBlock) {
   b.Sample({"work", "main"}, {80});                                      // No span.
   b.Sample({"gc"}, {160});
   head::Head head;
-  ASSERT_THAT(head.Append(Labels("api", "a"), b.TimeNanos(5).Build(), {}), IsOk());
-  ASSERT_THAT(head.Append(Labels("api", "a"), Cpu(6, 1, 1), {}), IsOk());  // Rows without.
-
-  auto block = EncodeBlock(head, BlockMeta{});
-  ASSERT_THAT(block, IsOk());
-  auto reader = BlockReader::Open(StringSource(block->data));
-  ASSERT_THAT(reader, IsOk());
-
-  EXPECT_EQ(testing::SourceRows(**reader), testing::SourceRows(head));
-  EXPECT_THAT(testing::SourceRows(**reader), ::testing::Contains(HasSubstr(
+  const std::unique_ptr<BlockReader> reader = WithPlainRowAndThroughABlock(head, b);
+  ASSERT_NE(reader, nullptr);
+  EXPECT_THAT(testing::SourceRows(*reader), ::testing::Contains(HasSubstr(
                                   "@5 total=310 gc;=160 work;main;=80 work;main;@span161=30 work;main;@span178=40")));
   std::vector<size_t> span_counts;
-  ASSERT_THAT((*reader)->ForEachRow({}, {INT64_MIN, INT64_MAX}, [&](const store::RowView& row) {
+  ASSERT_THAT(reader->ForEachRow({}, {INT64_MIN, INT64_MAX}, [&](const store::RowView& row) {
     span_counts.push_back(row.spans.size());
     if (!row.spans.empty()) {
       EXPECT_EQ(row.spans.size(), row.stacks.size());
@@ -190,7 +199,7 @@ TEST(BlockSpansTest, SpanIdsOfSamplesSurviveTheBlock) {
   }), IsOk());
   // The span row holds (work, a1), (work, b2), (work, none), (gc, none); the others none.
   EXPECT_THAT(span_counts, ::testing::UnorderedElementsAre(4, 0, 0));
-  EXPECT_THAT((*reader)->Verify(), IsOk());
+  EXPECT_THAT(reader->Verify(), IsOk());
 }
 
 // Trace ids stay with their samples through the block's trace table, with or without a span;
@@ -206,20 +215,13 @@ TEST(BlockSpansTest, TraceIdsOfSamplesSurviveTheBlock) {
   b.Sample({"work", "main"}, {80});
   b.Sample({"gc"}, {160}, {{"trace_id", kA}});
   head::Head head;
-  ASSERT_THAT(head.Append(Labels("api", "a"), b.TimeNanos(5).Build(), {}), IsOk());
-  ASSERT_THAT(head.Append(Labels("api", "a"), Cpu(6, 1, 1), {}), IsOk());  // Rows without.
-
-  auto block = EncodeBlock(head, BlockMeta{});
-  ASSERT_THAT(block, IsOk());
-  auto reader = BlockReader::Open(StringSource(block->data));
-  ASSERT_THAT(reader, IsOk());
-
-  EXPECT_EQ(testing::SourceRows(**reader), testing::SourceRows(head));
-  EXPECT_THAT(testing::SourceRows(**reader),
+  const std::unique_ptr<BlockReader> reader = WithPlainRowAndThroughABlock(head, b);
+  ASSERT_NE(reader, nullptr);
+  EXPECT_THAT(testing::SourceRows(*reader),
               ::testing::Contains(HasSubstr(std::string("@5 total=310 gc;@trace") + kA +
                                             "=160 work;main;=80 work;main;@span161@trace" + kA +
                                             "=30 work;main;@trace" + kB + "=40")));
-  EXPECT_THAT((*reader)->Verify(), IsOk());
+  EXPECT_THAT(reader->Verify(), IsOk());
 }
 
 TEST_F(BlockTest, MetaDescribesTheBlockAndRoundTrips) {

@@ -101,7 +101,8 @@ void Distributor::CountDiscarded(const std::string& tenant, std::string_view rea
   discarded_bytes_.WithLabels(labels).Inc(static_cast<double>(bytes));
 }
 
-Status Distributor::Push(const std::string& tenant, std::vector<IncomingProfile> profiles) {
+Status Distributor::Push(const std::string& tenant, std::vector<IncomingProfile> profiles,
+                         std::optional<std::chrono::system_clock::time_point> received_at) {
   if (profiles.empty()) {
     return InvalidArgumentError("no profiles received");
   }
@@ -109,7 +110,7 @@ Status Distributor::Push(const std::string& tenant, std::vector<IncomingProfile>
   Status first;
   for (IncomingProfile& in : profiles) {
     const size_t bytes = in.uncompressed_bytes;
-    if (Status s = PushOne(tenant, *limits, in); !s.ok()) {
+    if (Status s = PushOne(tenant, *limits, in, received_at.value_or(clock_.Now())); !s.ok()) {
       CountDiscarded(tenant, s.tag(), bytes);
       logger_.Debug("profile rejected", "tenant", tenant, "err", s);
       if (first.ok()) {
@@ -156,7 +157,8 @@ class LiveDecisions final : public StepDecisions {
 
 }  // namespace
 
-Status Distributor::PushOne(const std::string& tenant, const Limits& limits, IncomingProfile& in) {
+Status Distributor::PushOne(const std::string& tenant, const Limits& limits, IncomingProfile& in,
+                            std::chrono::system_clock::time_point now) {
   if (in.labels.Get(model::kServiceNameLabel).value_or("").empty()) {
     in.labels.Set(model::kServiceNameLabel, kDefaultServiceName);
   }
@@ -179,7 +181,7 @@ Status Distributor::PushOne(const std::string& tenant, const Limits& limits, Inc
                                 std::to_string(limits.max_profile_size_bytes) + ")")
         .WithTag(reason::kProfileSizeLimit);
   }
-  LiveDecisions decisions(limits.profile, clock_.Now(), delta_, tenant, in.labels);
+  LiveDecisions decisions(limits.profile, now, delta_, tenant, in.labels);
   FLAMEDB_ASSIGN_OR_RETURN(const StepsResult shaped,
                            RunProfileSteps(in.profile, decisions, shown));
   if (!shaped.store) {

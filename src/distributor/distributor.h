@@ -2,6 +2,8 @@
 // the split into series by sample labels, label validation, then the sink.
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,7 +37,11 @@ class Distributor {
   // are stored even when others fail, and the first failure is returned (its tag is the discard
   // reason). A profile left without samples after normalization is accepted and not stored.
   // Errors: kInvalidArgument (validation), kResourceExhausted (rate limit, series limit).
-  Status Push(const std::string& tenant, std::vector<IncomingProfile> profiles);
+  // `received_at`: when the push arrived (validation's "now", and the time of a profile without
+  // one); unset: now. A forwarded push carries its distributor's, so that a writer that stores
+  // it again after another writer's failure makes the same rows (compaction merges them).
+  Status Push(const std::string& tenant, std::vector<IncomingProfile> profiles,
+              std::optional<std::chrono::system_clock::time_point> received_at = std::nullopt);
 
   // Counts a payload rejected before it became a profile (undecodable, say) under the discard
   // metrics, with `status`'s tag as the reason.
@@ -44,7 +50,8 @@ class Distributor {
   }
 
  private:
-  Status PushOne(const std::string& tenant, const Limits& limits, IncomingProfile& in);
+  Status PushOne(const std::string& tenant, const Limits& limits, IncomingProfile& in,
+                 std::chrono::system_clock::time_point now);
   // Applies the tenant's rules (and the default rule when it runs last); false: dropped.
   bool RelabelSeries(const Limits& limits, model::Labels& labels);
   // `links`: RunProfileSteps' StepsResult::links, the sample labels that are no series labels.

@@ -5,6 +5,7 @@
 // (docs/performance.md, "CPU per acknowledged profile").
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,10 @@ inline constexpr std::string_view kWriterIngestPath = "/internal/segment-writer/
 inline constexpr std::string_view kWriterPushRequestPath = "/internal/segment-writer/push-request";
 // On a writer's error answer to a forwarded PushRequest: its StatusCode, as a number.
 inline constexpr std::string_view kWriterCodeHeader = "X-Flamedb-Code";
+// On a forwarded request: when the distributor received it, in Unix nanoseconds. The writer
+// takes it as the push's "now" (Distributor::Push), so a push stored again by the next writer
+// after a failure makes the same rows.
+inline constexpr std::string_view kReceivedAtHeader = "X-Flamedb-Received-At";
 
 // A writer's answer: success, or the client's own error (4xx) as the writer rendered it.
 struct Forwarded {
@@ -35,9 +40,10 @@ class Forwarder {
   // Sends `body` to `target` (an internal path, with its query) of the segment-writer that owns
   // the shard of (tenant, service), and to the next candidate when that one cannot be reached,
   // times out or answers 5xx. Errors: kUnavailable when no writer took it.
+  // `received_at_ns` goes along in kReceivedAtHeader.
   virtual Result<Forwarded> Forward(std::string_view tenant, std::string_view service,
                                     std::string_view target, std::string_view content_type,
-                                    const std::string& body) = 0;
+                                    const std::string& body, int64_t received_at_ns) = 0;
 };
 
 }  // namespace flamedb::distributor

@@ -62,11 +62,12 @@ Result<distributor::Forwarded> WriterClient::Forward(std::string_view tenant,
                                                      std::string_view service,
                                                      std::string_view target,
                                                      std::string_view content_type,
-                                                     const std::string& body) {
+                                                     const std::string& body,
+                                                     int64_t received_at_ns) {
   FLAMEDB_ASSIGN_OR_RETURN(
       objstore::HttpResponse r,
       SendShard(ring::ShardOf(tenant, service, options_.shards), tenant, target, content_type,
-                body));
+                body, received_at_ns));
   distributor::Forwarded out{static_cast<int>(r.status), "", std::move(r.body), StatusCode::kOk,
                              ""};
   if (auto it = r.headers.find("content-type"); it != r.headers.end()) {
@@ -88,7 +89,8 @@ Result<distributor::Forwarded> WriterClient::Forward(std::string_view tenant,
 Result<objstore::HttpResponse> WriterClient::SendShard(uint32_t shard, std::string_view tenant,
                                                        std::string_view target,
                                                        std::string_view content_type,
-                                                       const std::string& body) {
+                                                       const std::string& body,
+                                                       int64_t received_at_ns) {
   const ring::Membership* membership = membership_.load();
   if (membership == nullptr) return UnavailableError("the distributor has not joined the cluster yet");
   const std::vector<ring::Member> writers = membership->Members("segment-writer");
@@ -102,6 +104,10 @@ Result<objstore::HttpResponse> WriterClient::SendShard(uint32_t shard, std::stri
     request.headers = {{std::string(kShardHeader), std::to_string(shard)},
                        {"X-Scope-OrgID", std::string(tenant)},
                        {"Content-Type", std::string(content_type)}};
+    if (received_at_ns != 0) {
+      request.headers.push_back(
+          {std::string(distributor::kReceivedAtHeader), std::to_string(received_at_ns)});
+    }
     request.body = body;
     Result<objstore::HttpResponse> response = http_->Send(request);
     if (!response.ok()) {

@@ -60,15 +60,16 @@ class WriterClient final : public distributor::ProfileSink, public distributor::
 
   Result<distributor::Forwarded> Forward(std::string_view tenant, std::string_view service,
                                          std::string_view target, std::string_view content_type,
-                                         const std::string& body) override;
+                                         const std::string& body, int64_t received_at_ns) override;
 
  private:
   // Sends `body` to `target` of the shard's candidates in turn, until one answers 2xx or 4xx.
   // Errors: kUnavailable when none does.
+  // `received_at_ns` (0: none) goes in distributor::kReceivedAtHeader.
   Result<objstore::HttpResponse> SendShard(uint32_t shard, std::string_view tenant,
                                            std::string_view target,
                                            std::string_view content_type,
-                                           const std::string& body);
+                                           const std::string& body, int64_t received_at_ns = 0);
 
   std::atomic<const ring::Membership*> membership_ = nullptr;
   const WriterClientOptions options_;

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import { startCluster } from './lib/cluster.mjs';
+import { buildProfile, gzipProfile } from './lib/pprof.mjs';
 import { startServer } from './lib/server.mjs';
 import { getIngested, ingest } from './lib/ingest.mjs';
 import { samples, sampleValue } from './lib/metrics.mjs';
@@ -381,6 +382,35 @@ describe('cluster mode answers as the single binary does', { skip }, () => {
       for (const n of [1, 2, 3]) decoded.writers += await received(`segment-writer-${n}`);
       assert.deepEqual(decoded, { distributors: 0, writers: 60 });
     });
+
+  test('cumulative heap profiles alternating between distributors get the single binary\'s deltas: the shard\'s writer keeps the baseline', { timeout: 60_000 }, async () => {
+    const now = Date.now();
+    const allocSpace = [100, 250, 450, 700];  // Cumulative; the growth is 150, 200, 250.
+    for (let n = 0; n < allocSpace.length; n++) {
+      const p = buildProfile({ sampleTypes: [['alloc_objects', 'count'], ['alloc_space', 'bytes']], periodType: ['space', 'bytes'], period: 524288,
+        timeNanos: BigInt(now - 60_000 + n * 10_000) * 1_000_000n, stacks: [{ frames: ['main', 'alloc'], values: [allocSpace[n] / 10, allocSpace[n]] }] });
+      const body = JSON.stringify({ series: [{ labels: [{ name: '__name__', value: 'memory' }, { name: 'service_name', value: 'delta-app' }],
+        samples: [{ rawProfile: gzipProfile(p).toString('base64') }] }] });
+      for (const url of [cluster.distributors[n % 2], single.baseUrl]) {
+        const res = await fetch(`${url}/push.v1.PusherService/Push`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+        assert.equal(res.status, 200, `push ${n} to ${url}: ${await res.text()}`);
+      }
+    }
+    const total = async (url) => {
+      const res = await fetch(`${url}/querier.v1.QuerierService/SelectMergeStacktraces`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ profileTypeID: 'memory:alloc_space:bytes:space:bytes', labelSelector: '{service_name="delta-app"}', start: String(now - 120_000), end: String(now + 60_000) }),
+      });
+      return Number((await res.json()).flamegraph?.total ?? 0);
+    };
+    assert.equal(await total(single.baseUrl), 600, 'the single binary stores the growth');
+    let got = 0;
+    for (let i = 0; i < 50 && got !== 600; i++) {  // Queryable once the segments are in.
+      got = await total(cluster.frontend);
+      if (got !== 600) await sleep(200);
+    }
+    assert.equal(got, 600, 'the cluster stores the same growth');
+  });
 
   test('a client\'s mistake gets the same 4xx from a distributor, which forwards pushes undecoded, as from the single binary', { timeout: 60_000 }, async () => {
     const push = (rawProfile, labels) => JSON.stringify({ series: [{ labels, samples: [{ rawProfile: Buffer.from(rawProfile).toString('base64') }] }] });
