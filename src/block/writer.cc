@@ -104,11 +104,7 @@ class ChunkBuilder {
     for (int64_t v : values) values_.Signed(exact.Divide(v));
     spans_.Varint((spans.empty() ? 0 : 1) | (traces.empty() ? 0 : 2));
     for (uint64_t id : spans) spans_.Fixed64(id);  // Random ids: varints would only grow.
-    if (!traces.empty()) {
-      std::vector<uint32_t> all(traces.size());
-      std::iota(all.begin(), all.end(), 0);
-      store::WriteTraceColumn(traces, all, spans_);
-    }
+    if (!traces.empty()) store::WriteTraceColumn(traces, spans_);
   }
   uint64_t rows() const { return rows_; }
   uint64_t samples() const { return entry_.samples; }

@@ -107,10 +107,11 @@ Status Distributor::Push(const std::string& tenant, std::vector<IncomingProfile>
     return InvalidArgumentError("no profiles received");
   }
   const std::shared_ptr<const Limits> limits = overrides_.For(tenant);
+  const std::chrono::system_clock::time_point now = received_at.value_or(clock_.Now());
   Status first;
   for (IncomingProfile& in : profiles) {
     const size_t bytes = in.uncompressed_bytes;
-    if (Status s = PushOne(tenant, *limits, in, received_at.value_or(clock_.Now())); !s.ok()) {
+    if (Status s = PushOne(tenant, *limits, in, now); !s.ok()) {
       CountDiscarded(tenant, s.tag(), bytes);
       logger_.Debug("profile rejected", "tenant", tenant, "err", s);
       if (first.ok()) {

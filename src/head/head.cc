@@ -30,13 +30,13 @@ namespace {
 
 // The span and trace ids of `samples` (0 / empty: none); each list stays empty when no sample
 // has one.
-struct SampleLinks {
+struct LinkIds {
   std::vector<uint64_t> spans;
   std::vector<model::TraceId> traces;
 };
 
-SampleLinks LinksOf(const model::Profile& p, const std::vector<uint32_t>& samples) {
-  SampleLinks out;
+LinkIds LinksOf(const model::Profile& p, const std::vector<uint32_t>& samples) {
+  LinkIds out;
   // Samples repeat the same few label keys: compare each key's text once in a row.
   int64_t last_key = -1;
   enum class Kind : uint8_t { kOther, kSpan, kTrace } kind = Kind::kOther;
@@ -131,7 +131,7 @@ Status Head::Append(const model::Labels& labels, const model::Profile& profile,
     base::WriterLock lock(slot->mu);
     stacks = slot->symbols.AddSamples(profile, chosen);
   }
-  const SampleLinks links = LinksOf(profile, chosen);
+  const LinkIds links = LinksOf(profile, chosen);
   const std::vector<uint32_t> order = AscendingStackOrder(stacks);  // Shared by the types.
   std::vector<ProfileRow> rows;
   std::vector<size_t> begins;  // Of each row's bytes in `packed`, which may move as it grows.

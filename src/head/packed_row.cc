@@ -59,7 +59,12 @@ PackedSamples PackSamples(std::span<const uint32_t> order, std::span<const uint3
   if (out.has_spans) {
     for (const uint32_t i : kept) w.Fixed64(spans[i]);
   }
-  if (out.has_traces) store::WriteTraceColumn(traces, kept, w);
+  if (out.has_traces) {
+    std::vector<model::TraceId> in_order;  // Of the kept samples; only rows with traces.
+    in_order.reserve(kept.size());
+    for (const uint32_t i : kept) in_order.push_back(traces[i]);
+    store::WriteTraceColumn(in_order, w);
+  }
   out.bytes = w.view().substr(begin);
   return out;
 }

@@ -4,11 +4,10 @@
 
 namespace flamedb::store {
 
-void WriteTraceColumn(std::span<const model::TraceId> traces, std::span<const uint32_t> samples,
-                      base::ByteWriter& out) {
+void WriteTraceColumn(std::span<const model::TraceId> traces, base::ByteWriter& out) {
   std::vector<model::TraceId> table;
-  for (const uint32_t i : samples) {
-    if (!traces[i].empty()) table.push_back(traces[i]);
+  for (const model::TraceId& t : traces) {
+    if (!t.empty()) table.push_back(t);
   }
   std::sort(table.begin(), table.end());
   table.erase(std::unique(table.begin(), table.end()), table.end());
@@ -17,12 +16,12 @@ void WriteTraceColumn(std::span<const model::TraceId> traces, std::span<const ui
     out.Fixed64(t.hi);
     out.Fixed64(t.lo);
   }
-  for (const uint32_t i : samples) {
-    if (traces[i].empty()) {
+  for (const model::TraceId& t : traces) {
+    if (t.empty()) {
       out.Varint(0);
       continue;
     }
-    const auto it = std::lower_bound(table.begin(), table.end(), traces[i]);
+    const auto it = std::lower_bound(table.begin(), table.end(), t);
     out.Varint(static_cast<uint64_t>(it - table.begin()) + 1);
   }
 }

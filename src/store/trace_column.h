@@ -13,9 +13,8 @@
 
 namespace flamedb::store {
 
-// Appends the trace ids of `samples` (indexes into `traces`, in row order) to `out`.
-void WriteTraceColumn(std::span<const model::TraceId> traces, std::span<const uint32_t> samples,
-                      base::ByteWriter& out);
+// Appends `traces`, the trace ids of a row's samples in row order (empty: none), to `out`.
+void WriteTraceColumn(std::span<const model::TraceId> traces, base::ByteWriter& out);
 
 // Reads `count` samples' trace ids written by WriteTraceColumn, appending them to `out`. False
 // (with `r` failed or `out` partly filled) when the bytes do not hold them: a table larger than
