@@ -301,9 +301,12 @@ std::string_view Converter::FrameName(const Chunk& c, int64_t method) {
   Reader r = c.NewReader();
   r.Seek(at);
   std::string_view class_name, method_name;
+  bool has_class = false;
   for (int i = 0; i <= std::max(cls, name) && r.ok(); ++i) {
     const jfr::Field& f = type->fields[static_cast<size_t>(i)];
     if (i == cls) {
+      Reader id = r;  // A class that no pool holds, as opposed to one whose name is empty.
+      has_class = !f.constant_pool || f.array || c.Constant(f.type, id.Long()) != 0;
       class_name = Text(c, f, r);
     } else if (i == name) {
       method_name = Text(c, f, r);
@@ -311,8 +314,15 @@ std::string_view Converter::FrameName(const Chunk& c, int64_t method) {
       c.SkipField(r, f);
     }
   }
-  if (!r.ok() || class_name.empty()) return {};  // As Pyroscope: a frame without a class is left out.
-  it->second = jfr::MergeGeneratedClassName(class_name) + "." + std::string(method_name);
+  // As Pyroscope, a frame whose class no pool holds is left out. async-profiler gives kernel
+  // and some VM frames a class with an empty name: they are named by the method alone
+  // (Pyroscope: ".name").
+  if (!r.ok() || !has_class) return {};
+  if (class_name.empty()) {
+    it->second = std::string(method_name);
+  } else {
+    it->second = jfr::MergeGeneratedClassName(class_name) + "." + std::string(method_name);
+  }
   return it->second;
 }
 

@@ -182,6 +182,30 @@ TEST(JfrTest, GeneratedClassNamesMerge) {
   EXPECT_EQ(jfr::MergeGeneratedClassName("java/lang/Thread"), "java/lang/Thread");
 }
 
+TEST(JfrTest, ExtractedNativeLibraryNamesMerge) {
+  EXPECT_EQ(jfr::MergeGeneratedClassName("libzstd-jni-1.5.1-16931311898282279136.so"),
+            "libzstd-jni-_.so");
+  EXPECT_EQ(jfr::MergeGeneratedClassName("/tmp/libzstd-jni-1.5.5-4.so (deleted)"),
+            "libzstd-jni-_.so");
+  EXPECT_EQ(jfr::MergeGeneratedClassName("./tmp/libamazonCorrettoCryptoProvider109b39cf33c563eb.so"),
+            "libamazonCorrettoCryptoProvider_.so");
+  EXPECT_EQ(jfr::MergeGeneratedClassName(
+                "./tmp/amazonCorrettoCryptoProviderNativeLibraries.7382c2f79097f415/libcrypto.so (deleted)"),
+            "libamazonCorrettoCryptoProvider_.so");
+  EXPECT_EQ(jfr::MergeGeneratedClassName(
+                "/tmp/libasyncProfiler-linux-x64-17b9a1d8156277a98ccc871afa9a8f69215f92.so"),
+            "libasyncProfiler-_.so");
+  EXPECT_EQ(jfr::MergeGeneratedClassName("libasyncProfiler-macos-0123abcd.so"), "libasyncProfiler-_.so");
+  // Not extracted copies: kept.
+  EXPECT_EQ(jfr::MergeGeneratedClassName("libc.so.6"), "libc.so.6");
+  EXPECT_EQ(jfr::MergeGeneratedClassName("libasyncProfiler.so"), "libasyncProfiler.so");
+  EXPECT_EQ(jfr::MergeGeneratedClassName("libzstd-jni-1.5.1-x.so"), "libzstd-jni-1.5.1-x.so");
+  EXPECT_EQ(jfr::MergeGeneratedClassName("libasyncProfiler-linux-x64-xyz.so"),
+            "libasyncProfiler-linux-x64-xyz.so");
+  EXPECT_EQ(jfr::MergeGeneratedClassName("libamazonCorrettoCryptoProvider12.so"),
+            "libamazonCorrettoCryptoProvider12.so");
+}
+
 void ExpectMalformed(std::string_view recording, std::string_view message) {
   Result<JfrResult> r = ParseJfr(recording, nullptr, kOptions);
   EXPECT_THAT(r.status(), StatusIs(StatusCode::kInvalidArgument));

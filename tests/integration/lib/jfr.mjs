@@ -34,6 +34,9 @@ export const PT = Object.freeze({
   mutexDelay: 'mutex:delay:nanoseconds:mutex:count',
   blockCount: 'block:contentions:count:block:count',
   blockDelay: 'block:delay:nanoseconds:block:count',
+  live: 'memory:live:count:objects:count',
+  mallocObjects: 'memory:malloc_objects:count::',
+  mallocBytes: 'memory:malloc_bytes:bytes::',
 });
 
 /** The JFR event types the server maps to profiles. */
@@ -41,6 +44,9 @@ export const MAPPED_EVENTS = Object.freeze([
   'jdk.ExecutionSample', 'profiler.WallClockSample', 'jdk.ObjectAllocationInNewTLAB',
   'jdk.ObjectAllocationOutsideTLAB', 'jdk.ObjectAllocationSample', 'jdk.JavaMonitorEnter', 'jdk.ThreadPark',
 ]);
+
+/** The mapped event types only async-profiler writes, besides profiler.WallClockSample. */
+export const ASYNC_PROFILER_EVENTS = Object.freeze(['profiler.LiveObject', 'profiler.Malloc']);
 
 /** `__name__` of a profile type id. */
 export const metricOf = (profileTypeId) => profileTypeId.split(':')[0];
@@ -141,7 +147,7 @@ export async function jfrSummary(file) {
 /**
  * `jfr print --json --stack-depth <depth> --events <types> FILE` → [{ type, values }].
  * The output goes through a file next to FILE (tens of MB for a busy recording), removed after. Integer fields that
- * can exceed 2^53 (contextId, spanId, spanName, samples, weight, tlabSize, allocationSize) are
+ * can exceed 2^53 (contextId, spanId, spanName, samples, weight, tlabSize, allocationSize, size) are
  * kept exact as BigInt. What the JDK prints:
  *   - durations as java.time.Duration strings: "PT0.012345678S", "PT0S", "PT1M2.5S";
  *   - a missing stack trace as "stackTrace": null, otherwise { truncated, frames: [...] } with
@@ -168,11 +174,11 @@ export async function jfrPrintEvents(file, types = MAPPED_EVENTS, { depth = 1 } 
   const raw = await readFile(jsonFile, 'utf8');
   await rm(jsonFile, { force: true });
   const text = raw
-    .replace(/("(?:contextId|spanId|spanName|samples|weight|tlabSize|allocationSize)": )(-?\d+)/g, '$1"$2"');
+    .replace(/("(?:contextId|spanId|spanName|samples|weight|tlabSize|allocationSize|size)": )(-?\d+)/g, '$1"$2"');
   const doc = JSON.parse(text);
   const events = doc.recording.events;
   for (const e of events) {
-    for (const k of ['contextId', 'spanId', 'spanName', 'samples', 'weight', 'tlabSize', 'allocationSize']) {
+    for (const k of ['contextId', 'spanId', 'spanName', 'samples', 'weight', 'tlabSize', 'allocationSize', 'size']) {
       if (typeof e.values[k] === 'string') e.values[k] = BigInt(e.values[k]);
     }
   }
@@ -202,10 +208,18 @@ export function durationNanos(iso) {
   return neg ? -ns : ns;
 }
 
-/** Leaf frame name as the server names frames: class name (as stored) + "." + method name. */
+/**
+ * Leaf frame name as the server names frames (docs/jfr.md "What is read from events"): the first
+ * frame whose class exists; "class.method" with the class in internal form (slashes) and a
+ * lambda's generated suffix merged (`Foo$$Lambda$14/0x0000000800c03000` → `Foo$$Lambda_`), or the
+ * method alone for a class with an empty name (async-profiler's kernel frames). Print the events
+ * with a stack depth of a few frames for recordings that have frames without a class.
+ */
 export function leafName(event) {
-  const f = event.values.stackTrace?.frames?.[0];
-  return f ? `${f.method.type.name}.${f.method.name}` : null;
+  const f = event.values.stackTrace?.frames?.find((x) => x.method?.type);
+  if (!f) return null;
+  const cls = f.method.type.name.replace(/\$\$Lambda(?:\$\d+)?[./](?:0x)?[0-9a-f]+$/, '$$$$Lambda_');
+  return cls ? `${cls}.${f.method.name}` : f.method.name;
 }
 
 /**
@@ -219,19 +233,24 @@ export const hasStack = (e) => (e.values.stackTrace?.frames?.length ?? 0) > 0;
 /**
  * What one event is worth: [[profileTypeId, BigInt value], ...] under the server's mapping, or
  * [] for an event the server skips (no stack trace or no frames; a sleeping thread's
- * ExecutionSample).
+ * ExecutionSample). eventSetting: the recording's "event" setting; under async-profiler's
+ * `event=wall` every jdk.ExecutionSample is a wall sample, whatever its state.
  */
-export function eventValues(e, period) {
+export function eventValues(e, period, eventSetting) {
   const v = e.values;
   if (!hasStack(e)) return [];
   switch (e.type) {
-    case 'jdk.ExecutionSample': return v.state === 'STATE_SLEEPING' ? [] : [[PT.cpu, period]];
+    case 'jdk.ExecutionSample':
+      if (eventSetting === 'wall') return [[PT.wall, period]];
+      return v.state === 'STATE_SLEEPING' ? [] : [[PT.cpu, period]];
     case 'profiler.WallClockSample': return [[PT.wall, v.samples * period]];
     case 'jdk.ObjectAllocationInNewTLAB': return [[PT.tlabObjects, 1n], [PT.tlabBytes, v.tlabSize]];
     case 'jdk.ObjectAllocationOutsideTLAB': return [[PT.outsideObjects, 1n], [PT.outsideBytes, v.allocationSize]];
     case 'jdk.ObjectAllocationSample': return [[PT.sampleObjects, 1n], [PT.sampleBytes, v.weight]];
     case 'jdk.JavaMonitorEnter': return [[PT.mutexCount, 1n], [PT.mutexDelay, durationNanos(v.duration)]];
     case 'jdk.ThreadPark': return [[PT.blockCount, 1n], [PT.blockDelay, durationNanos(v.duration)]];
+    case 'profiler.LiveObject': return [[PT.live, 1n]];
+    case 'profiler.Malloc': return [[PT.mallocObjects, 1n], [PT.mallocBytes, v.size]];
     default: return [];
   }
 }
@@ -240,12 +259,12 @@ export function eventValues(e, period) {
  * Expected stored totals { profileTypeId: BigInt } of the events (optionally only those passing
  * `filter`), without zero entries (a profile type with nothing in it is not stored).
  */
-export function expectedTotals(events, sampleRate, filter = () => true) {
+export function expectedTotals(events, sampleRate, filter = () => true, eventSetting = undefined) {
   const period = periodOf(sampleRate);
   const out = {};
   for (const e of events) {
     if (!filter(e)) continue;
-    for (const [id, v] of eventValues(e, period)) out[id] = (out[id] ?? 0n) + v;
+    for (const [id, v] of eventValues(e, period, eventSetting)) out[id] = (out[id] ?? 0n) + v;
   }
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== 0n).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
@@ -255,12 +274,12 @@ export function expectedTotals(events, sampleRate, filter = () => true) {
  * (In a flame graph a sample's value is the self value of its leaf node, so summing the self
  * values of every node with a name gives these numbers.)
  */
-export function expectedLeafSelf(events, sampleRate, filter = () => true) {
+export function expectedLeafSelf(events, sampleRate, filter = () => true, eventSetting = undefined) {
   const period = periodOf(sampleRate);
   const out = {};
   for (const e of events) {
     if (!filter(e)) continue;
-    for (const [id, v] of eventValues(e, period)) {
+    for (const [id, v] of eventValues(e, period, eventSetting)) {
       const m = (out[id] ??= new Map());
       const name = leafName(e);
       m.set(name, (m.get(name) ?? 0n) + v);
