@@ -22,6 +22,7 @@ struct Config {
   std::string url, go_dir, node_dir, mix, tenant, json_path;
   int64_t services = 0, pods = 0, variants = 0, connections = 0, server_pid = 0, seed = 0;
   double rate = 0;
+  bool gzip = true;
   base::Duration duration{}, warmup{};
 };
 
@@ -33,7 +34,11 @@ void Register(base::FlagSet& f, Config& c) {
            "(node tests/fixtures/node/profilegen.mjs DIR).");
   f.String("mix", &c.mix, "multipart:2,pprof:1,push:1",
            "Upload shapes and their weights over services: multipart (pyroscope-go), pprof "
-           "(@pyroscope/nodejs, Node profiles), push (Grafana Alloy).");
+           "(@pyroscope/nodejs: Node profiles, or Go's without -node-profiles), push (Grafana "
+           "Alloy), otlp (OTLP/HTTP protobuf, uncompressed, as the OpenTelemetry Collector "
+           "translates Go's pprof).");
+  f.Bool("gzip", &c.gzip, true, "Whether the pprof shape's bodies are gzipped (false: raw "
+         "pprof, to compare with the uncompressed otlp shape).");
   f.Int("services", &c.services, 20, "Services in the fleet.");
   f.Int("pods", &c.pods, 5, "Pods per service; each uploads a CPU (or wall) and a heap profile.");
   f.Int("variants", &c.variants, 64, "Distinct variants made of each base profile.");
@@ -61,7 +66,8 @@ Result<std::vector<Series>> MakeFleet(const Config& c) {
   std::vector<Series> fleet;
   for (int64_t s = 0; s < c.services; ++s) {
     const Shape shape = wheel[static_cast<size_t>(s) % wheel.size()];
-    const Runtime runtime = shape == Shape::kPprof ? Runtime::kNode : Runtime::kGo;
+    const Runtime runtime =
+        shape == Shape::kPprof && !c.node_dir.empty() ? Runtime::kNode : Runtime::kGo;
     char service[48];
     std::snprintf(service, sizeof service, "loadgen-%s-%02lld",
                   runtime == Runtime::kNode ? "node" : "go", static_cast<long long>(s));
@@ -178,7 +184,9 @@ int Drive(const Config& c, const ctl::HttpTarget& target, const std::vector<Seri
     const auto& choices = by_kind[s.runtime == Runtime::kNode][(round + index) % 2];
     return Job{&s, choices[rng() % choices.size()]};
   };
-  const RequestFactory factory(corpus, target.host + ":" + target.port, c.tenant);
+  const bool otlp = std::any_of(fleet.begin(), fleet.end(),
+                                [](const Series& s) { return s.shape == Shape::kOtlp; });
+  const RequestFactory factory(corpus, target.host + ":" + target.port, c.tenant, otlp, c.gzip);
   LoadOptions o;
   o.host = target.host;
   o.port = target.port;

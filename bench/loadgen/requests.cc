@@ -2,6 +2,9 @@
 
 #include <cstdio>
 
+#include "base/gzip.h"
+#include "pprof/decoder.h"
+
 namespace flamedb::loadgen {
 namespace {
 
@@ -84,8 +87,9 @@ Result<Shape> ParseShape(std::string_view name) {
   if (name == "multipart") return Shape::kMultipart;
   if (name == "pprof") return Shape::kPprof;
   if (name == "push") return Shape::kPush;
+  if (name == "otlp") return Shape::kOtlp;
   return InvalidArgumentError("unknown upload shape \"" + std::string(name) +
-                              "\": want multipart, pprof or push");
+                              "\": want multipart, pprof, push or otlp");
 }
 
 std::string_view ShapeName(Shape shape) {
@@ -93,15 +97,23 @@ std::string_view ShapeName(Shape shape) {
     case Shape::kMultipart: return "multipart";
     case Shape::kPprof: return "pprof";
     case Shape::kPush: return "push";
+    case Shape::kOtlp: return "otlp";
   }
   return "?";
 }
 
 RequestFactory::RequestFactory(const std::vector<Payload>& corpus, std::string host,
-                               std::string tenant)
+                               std::string tenant, bool otlp, bool gzip)
     : corpus_(corpus), host_(std::move(host)), tenant_(std::move(tenant)) {
   multipart_.reserve(corpus.size());
   for (const Payload& p : corpus) {
+    if (otlp || !gzip) {  // The corpus made these bytes: they decode.
+      std::string raw = *base::GunzipCapped(p.gz, 1 << 30);
+      if (otlp) {
+        otlp_.push_back(bench::TranslateToOtlp(*pprof::DecodeProfile(raw, {.max_uncompressed_bytes = 1 << 30})));
+      }
+      if (!gzip) raw_.push_back(std::move(raw));
+    }
     std::string body;
     AppendPart(body, "profile", p.gz);
     if (p.kind == "heap") AppendPart(body, "sample_type_config", kHeapConfig);
@@ -139,10 +151,18 @@ void RequestFactory::Build(const Series& series, size_t payload, int64_t now_nan
     out.head = Head("/push.v1.PusherService/Push", "application/proto", out.body.size());
     return;
   }
+  if (series.shape == Shape::kOtlp) {
+    out.owned = bench::OtlpRequest(otlp_[payload], {{"service.name", series.service},
+                                                    {"pod", series.pod},
+                                                    {"namespace", "loadgen"}});
+    out.body = out.owned;
+    out.head = Head("/v1development/profiles", "application/x-protobuf", out.body.size());
+    return;
+  }
   if (series.shape == Shape::kPprof) {
     // The Node SDK sends seconds and the (wrong) rate 17; the server reads the pprof's period.
     const int64_t until = now_nanos / 1'000'000'000;
-    out.body = p.gz;
+    out.body = raw_.empty() ? std::string_view(p.gz) : std::string_view(raw_[payload]);
     out.head = Head("/ingest?from=" + std::to_string(until - 10) + "&until=" +
                         std::to_string(until) + "&format=pprof&sampleRate=17&spyName=nodespy&name=" +
                         name,

@@ -86,22 +86,26 @@ HttpResponse Respond(Codec codec, const ingest::OtlpResult& result) {
   return out;
 }
 
-// Converts and pushes one request; `result` keeps the partial success to report.
-Status ExportRequest(const IngestRouteDeps& deps, RequestContext& ctx, const std::string& bytes,
+// Converts and pushes one request; `result` keeps the partial success to report. Each profile
+// keeps the request (Profile::received), which is what the WAL stores.
+Status ExportRequest(const IngestRouteDeps& deps, RequestContext& ctx, std::string request,
                      size_t received_bytes, ingest::OtlpResult& result) {
-  Result<ingest::OtlpResult> converted = ingest::ConvertOtlp(bytes, deps.clock->Now());
+  const auto bytes = std::make_shared<const std::string>(std::move(request));
+  const std::chrono::system_clock::time_point now = deps.clock->Now();
+  Result<ingest::OtlpResult> converted = ingest::ConvertOtlp(*bytes, now);
   if (!converted.ok()) {
-    deps.distributor->RecordRejected(ctx.tenant, converted.status(), bytes.size());
+    deps.distributor->RecordRejected(ctx.tenant, converted.status(), bytes->size());
     return converted.status();
   }
   result = std::move(converted).value();
   if (result.profiles.empty() && result.rejected_profiles > 0) {
     const Status s = InvalidArgumentError("failed to convert otel profile: " + result.error)
                          .WithTag("malformed_profile");
-    deps.distributor->RecordRejected(ctx.tenant, s, bytes.size());
+    deps.distributor->RecordRejected(ctx.tenant, s, bytes->size());
     return s;
   }
   for (model::LabeledProfile& p : result.profiles) p.compressed_bytes = received_bytes;
+  ingest::KeepOtlpRequest(result, bytes, now);
   if (result.profiles.empty()) return OkStatus();
   return deps.distributor->Push(ctx.tenant, std::move(result.profiles));
 }
@@ -112,9 +116,10 @@ UnaryMethod GrpcExport(const IngestRouteDeps& deps) {
       std::string(kExportPath), true,
       [deps](RequestContext& ctx, const otlp::ExportProfilesServiceRequest& req,
              otlp::ExportProfilesServiceResponse& resp) {
-        const std::string bytes = req.SerializeAsString();
+        std::string bytes = req.SerializeAsString();
+        const size_t size = bytes.size();
         ingest::OtlpResult result;
-        FLAMEDB_RETURN_IF_ERROR(ExportRequest(deps, ctx, bytes, bytes.size(), result));
+        FLAMEDB_RETURN_IF_ERROR(ExportRequest(deps, ctx, std::move(bytes), size, result));
         if (result.rejected_profiles > 0) {
           resp.mutable_partial_success()->set_rejected_profiles(result.rejected_profiles);
           resp.mutable_partial_success()->set_error_message(result.error);
@@ -148,7 +153,7 @@ HttpResponse Export(const IngestRouteDeps& deps, const UnaryMethod& grpc, HttpRe
     if (!body.ok()) return ErrorResponse(body.status());
   }
   ingest::OtlpResult result;
-  if (Status s = ExportRequest(deps, ctx, *body, request.body.size(), result); !s.ok()) {
+  if (Status s = ExportRequest(deps, ctx, std::move(*body), request.body.size(), result); !s.ok()) {
     return ErrorResponse(s);
   }
   return Respond(codec, result);

@@ -442,4 +442,16 @@ Result<OtlpResult> ConvertOtlp(std::string_view request,
   return out;
 }
 
+void KeepOtlpRequest(OtlpResult& result, std::shared_ptr<const std::string> request,
+                     std::chrono::system_clock::time_point now) {
+  const int64_t now_nanos =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+  for (size_t i = 0; i < result.profiles.size(); ++i) {
+    model::Received& r = result.profiles[i].profile.received.emplace();
+    r.otlp_request = request;
+    r.otlp_index = static_cast<uint32_t>(i);
+    r.otlp_now_nanos = now_nanos;
+  }
+}
+
 }  // namespace flamedb::ingest

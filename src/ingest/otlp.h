@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,5 +30,11 @@ struct OtlpResult {
 // is counted in OtlpResult::rejected_profiles instead; the caller decides whether a request
 // whose every profile was rejected is an error.
 Result<OtlpResult> ConvertOtlp(std::string_view request, std::chrono::system_clock::time_point now);
+
+// Notes in each profile of `result` (ConvertOtlp of `*request` with `now`) where it came from
+// (model::Received::otlp_request and its index), so that the WAL keeps the request once instead
+// of every profile made of it, and replay converts it again.
+void KeepOtlpRequest(OtlpResult& result, std::shared_ptr<const std::string> request,
+                     std::chrono::system_clock::time_point now);
 
 }  // namespace flamedb::ingest

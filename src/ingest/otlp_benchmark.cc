@@ -18,6 +18,7 @@
 #include "distributor/normalize.h"
 #include "distributor/validate.h"
 #include "ingest/otlp.h"
+#include "otlp_translate.h"
 #include "opentelemetry/proto/collector/profiles/v1development/profiles_service.pb.h"
 #include "pprof/decoder.h"
 
@@ -25,67 +26,9 @@ namespace {
 
 namespace otlp = opentelemetry::proto;
 
-// The OTLP request holding `p` (decoded pprof). Table entry 0 is the empty entry everywhere.
+// The OTLP request holding `p` (decoded pprof), from service "bench".
 std::string ToOtlp(const flamedb::model::Profile& p) {
-  otlp::collector::profiles::v1development::ExportProfilesServiceRequest req;
-  auto* d = req.mutable_dictionary();
-  for (std::string_view s : p.string_table) d->add_string_table(std::string(s));
-  d->add_mapping_table();
-  d->add_location_table();
-  d->add_function_table();
-  d->add_link_table();
-  d->add_attribute_table();
-  d->add_stack_table();
-  std::map<uint64_t, int> mapping, function, location;
-  for (const auto& m : p.mappings) {
-    mapping[m.id] = d->mapping_table_size();
-    auto* out = d->add_mapping_table();
-    out->set_memory_start(m.memory_start);
-    out->set_memory_limit(m.memory_limit);
-    out->set_filename_strindex(static_cast<int32_t>(m.filename));
-  }
-  for (const auto& f : p.functions) {
-    function[f.id] = d->function_table_size();
-    auto* out = d->add_function_table();
-    out->set_name_strindex(static_cast<int32_t>(f.name));
-    out->set_system_name_strindex(static_cast<int32_t>(f.system_name));
-    out->set_filename_strindex(static_cast<int32_t>(f.filename));
-  }
-  for (const auto& l : p.locations) {
-    location[l.id] = d->location_table_size();
-    auto* out = d->add_location_table();
-    out->set_mapping_index(mapping.count(l.mapping_id) ? mapping[l.mapping_id] : 0);
-    out->set_address(l.address);
-    for (const auto& line : p.Lines(l)) {
-      auto* ol = out->add_lines();
-      ol->set_function_index(function[line.function_id]);
-      ol->set_line(line.line);
-    }
-  }
-  auto* rp = req.add_resource_profiles();
-  auto* kv = rp->mutable_resource()->add_attributes();
-  kv->set_key("service.name");
-  kv->mutable_value()->set_string_value("bench");
-  auto* sp = rp->add_scope_profiles();
-  for (size_t t = 0; t < p.sample_types.size(); ++t) {
-    auto* prof = sp->add_profiles();
-    prof->mutable_sample_type()->set_type_strindex(static_cast<int32_t>(p.sample_types[t].type));
-    prof->mutable_sample_type()->set_unit_strindex(static_cast<int32_t>(p.sample_types[t].unit));
-    prof->mutable_period_type()->set_type_strindex(static_cast<int32_t>(p.period_type.type));
-    prof->mutable_period_type()->set_unit_strindex(static_cast<int32_t>(p.period_type.unit));
-    prof->set_period(p.period);
-    prof->set_time_unix_nano(static_cast<uint64_t>(p.time_nanos));
-    for (const auto& s : p.samples) {
-      auto* os = prof->add_samples();
-      if (t == 0) {  // One stack per sample, shared by the profiles of the other sample types.
-        auto* stack = d->add_stack_table();
-        for (uint64_t id : p.LocationIds(s)) stack->add_location_indices(location[id]);
-      }
-      os->set_stack_index(static_cast<int32_t>(&s - p.samples.data()) + 1);
-      os->add_values(p.Values(s)[t]);
-    }
-  }
-  return req.SerializeAsString();
+  return flamedb::bench::OtlpRequest(flamedb::bench::TranslateToOtlp(p), {{"service.name", "bench"}});
 }
 
 flamedb::distributor::ProfileLimits Limits() {

@@ -7,6 +7,8 @@
 
 #include "base/gzip.h"
 #include "distributor/distributor.h"
+#include "ingest/otlp.h"
+#include "opentelemetry/proto/collector/profiles/v1development/profiles_service.pb.h"
 #include "pprof/decoder.h"
 #include "pprof/encoder.h"
 #include "testing/fake_clock.h"
@@ -146,6 +148,90 @@ TEST_F(ReceivedRecordTest, FactsThatDoNotMakeTheAcknowledgedProfileAreDataLoss) 
 
   EXPECT_THAT(DecodeRecord(EncodeRecord("t", {{kCpu, shared, {}}})),
               StatusIs(StatusCode::kDataLoss, "differs from the one acknowledged"));
+}
+
+// An OTLP request whose two profiles (a CPU sample count and CPU time: two metrics, as
+// Pyroscope names them) share a dictionary; samples with an endpoint attribute split the series.
+std::string OtlpRequest() {
+  namespace pb = opentelemetry::proto;
+  pb::collector::profiles::v1development::ExportProfilesServiceRequest req;
+  auto* d = req.mutable_dictionary();
+  for (const char* s : {"", "samples", "count", "cpu", "nanoseconds", "main", "work", "idle",
+                        "endpoint"}) {
+    d->add_string_table(s);
+  }
+  d->add_mapping_table();
+  d->add_location_table();
+  d->add_function_table();
+  d->add_link_table();
+  d->add_stack_table();
+  d->add_attribute_table();
+  auto* endpoint = d->add_attribute_table();
+  endpoint->set_key_strindex(8);
+  endpoint->mutable_value()->set_string_value("/x");
+  for (int name : {5, 6, 7}) {  // Functions 1-3, locations 1-3.
+    d->add_function_table()->set_name_strindex(name);
+    d->add_location_table()->add_lines()->set_function_index(d->function_table_size() - 1);
+  }
+  auto* work = d->add_stack_table();
+  work->add_location_indices(2);
+  work->add_location_indices(1);
+  auto* idle = d->add_stack_table();
+  idle->add_location_indices(3);
+  idle->add_location_indices(1);
+  auto* rp = req.add_resource_profiles();
+  auto* kv = rp->mutable_resource()->add_attributes();
+  kv->set_key("service.name");
+  kv->mutable_value()->set_string_value("svc");
+  auto* scope = rp->add_scope_profiles();
+  for (const auto& [type, unit] : {std::pair{1, 2}, std::pair{3, 4}}) {
+    auto* prof = scope->add_profiles();
+    prof->mutable_sample_type()->set_type_strindex(type);
+    prof->mutable_sample_type()->set_unit_strindex(unit);
+    prof->mutable_period_type()->set_type_strindex(3);
+    prof->mutable_period_type()->set_unit_strindex(4);
+    prof->set_period(10'000'000);  // Time 0: the conversion's now.
+    auto* a = prof->add_samples();
+    a->set_stack_index(1);
+    a->add_values(type == 1 ? 3 : 30'000'000);
+    auto* b = prof->add_samples();
+    b->set_stack_index(2);
+    b->add_attribute_indices(1);
+    b->add_values(type == 1 ? 2 : 20'000'000);
+  }
+  return req.SerializeAsString();
+}
+
+TEST_F(ReceivedRecordTest, OtlpProfilesAreStoredAsTheirRequestOnceAndReplayRepeatsThem) {
+  const auto request = std::make_shared<const std::string>(OtlpRequest());
+  Result<ingest::OtlpResult> converted = ingest::ConvertOtlp(*request, clock_.Now());
+  ASSERT_THAT(converted, IsOk());
+  ASSERT_EQ(converted->profiles.size(), 2u);  // process_cpu and cpu.
+  ingest::KeepOtlpRequest(*converted, request, clock_.Now());
+  ASSERT_THAT(distributor_->Push("t", std::move(converted->profiles)), IsOk());
+  std::vector<distributor::SeriesProfile> series;  // The sink gets a profile at a time.
+  for (const auto& push : sink_.pushes) series.insert(series.end(), push.begin(), push.end());
+  ASSERT_EQ(series.size(), 4u);  // Two metrics, each split by the endpoint label.
+
+  const std::string record = EncodeRecord("t", series);
+
+  const size_t at = record.find(*request);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(record.find(*request, at + 1), std::string::npos) << "the request is stored once";
+  ExpectReplayMakesTheSame(series);
+}
+
+TEST_F(ReceivedRecordTest, AnOtlpIndexBeyondTheRequestsProfilesIsDataLoss) {
+  const auto request = std::make_shared<const std::string>(OtlpRequest());
+  Result<ingest::OtlpResult> converted = ingest::ConvertOtlp(*request, clock_.Now());
+  ASSERT_THAT(converted, IsOk());
+  ingest::KeepOtlpRequest(*converted, request, clock_.Now());
+  model::Profile& p = converted->profiles[1].profile;
+  p.received->otlp_index = 2;
+  const auto shared = std::make_shared<const model::Profile>(std::move(p));
+
+  EXPECT_THAT(DecodeRecord(EncodeRecord("t", {{kCpu, shared, {}}})),
+              StatusIs(StatusCode::kDataLoss, "otlp profile index"));
 }
 
 }  // namespace

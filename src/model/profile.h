@@ -86,11 +86,18 @@ struct Function {
 // payload (gzip: about a third of the profile re-encoded, and no encoding work) with these few
 // facts, and replay repeats the same deterministic steps (distributor/steps.h). Only decoding
 // creates one (pprof::DecodeOptions::keep_received); a step that changes the profile in a way
-// these facts cannot repeat must drop it (Profile::received.reset()).
+// these facts cannot repeat must drop it (Profile::received.reset()). OTLP conversion creates
+// one too (otlp_request), so that the WAL keeps the request, not each profile made of it.
 struct Received {
   // The payload as sent when it was gzip-compressed; empty when it was raw pprof, which is then
   // Profile::storage itself.
   std::string compressed;
+  // For a profile of an OTLP request: the request's bytes (shared by every profile made of it),
+  // the profile's index among ingest::ConvertOtlp's results, and the "now" it converted with.
+  // Converting those bytes again with that now gives this profile before the steps.
+  std::shared_ptr<const std::string> otlp_request;
+  uint32_t otlp_index = 0;
+  int64_t otlp_now_nanos = 0;
   // Validation's truncations (distributor::ProfileLimits); 0: none.
   int64_t max_stack_depth = 0;
   int64_t max_symbol_length = 0;
