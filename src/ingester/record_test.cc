@@ -234,6 +234,26 @@ TEST_F(ReceivedRecordTest, AnOtlpIndexBeyondTheRequestsProfilesIsDataLoss) {
               StatusIs(StatusCode::kDataLoss, "otlp profile index"));
 }
 
+// Version 2 records (kinds 0 and 1 only) still replay; a kind 2 profile in one is damage.
+TEST_F(ReceivedRecordTest, Version2RecordsStillDecodeButHoldNoOtlpProfiles) {
+  const std::vector<distributor::SeriesProfile> series = Push(kCpu, base::Gzip(Cpu(Now())));
+  std::string record = EncodeRecord("t", series);
+  ASSERT_EQ(record[0], '\x03');
+  record[0] = '\x02';
+  Result<PushRecord> back = DecodeRecord(record);
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(back->series.size(), series.size());
+
+  const auto request = std::make_shared<const std::string>(OtlpRequest());
+  Result<ingest::OtlpResult> converted = ingest::ConvertOtlp(*request, clock_.Now());
+  ASSERT_THAT(converted, IsOk());
+  ingest::KeepOtlpRequest(*converted, request, clock_.Now());
+  const auto otlp = std::make_shared<const model::Profile>(std::move(converted->profiles[0].profile));
+  std::string otlp_record = EncodeRecord("t", {{kCpu, otlp, {}}});
+  otlp_record[0] = '\x02';
+  EXPECT_THAT(DecodeRecord(otlp_record), StatusIs(StatusCode::kDataLoss, "profile kind"));
+}
+
 }  // namespace
 }  // namespace flamedb::ingester
 
