@@ -25,7 +25,7 @@ import { describe as describeRes } from './lib/http.mjs';
 import { getIngested, ingest, multipart, seriesMatching, totalsMatching } from './lib/ingest.mjs';
 import {
   ASYNC_PROFILER_EVENTS, MAPPED_EVENTS, PT, compileJava, eventSettingValues, expectedLeafSelf, expectedTotals,
-  jfrPrintEvents, jfrSummary, metricOf, recordingRange,
+  jfrPrintEvents, jfrSummary, mapToSortedObject, metricOf, recordingRange, selfByName,
 } from './lib/jfr.mjs';
 import { loadProtos } from './lib/proto.mjs';
 import { makeTempDir, startServer } from './lib/server.mjs';
@@ -73,19 +73,6 @@ function upload(srv, r, mode, service) {
   return ingest(srv.baseUrl, params, form.body, { contentType: form.contentType, timeoutMs: 60_000 });
 }
 
-/** Flame graph self values summed per frame name, zeros left out, sorted. */
-function selfByName(fg) {
-  const m = {};
-  for (const level of fg?.levels ?? []) {
-    for (let i = 0; i + 3 < level.values.length; i += 4) {
-      const self = BigInt(level.values[i + 2]);
-      const name = fg.names[Number(level.values[i + 3])];
-      if (self !== 0n) m[name] = (m[name] ?? 0n) + self;
-    }
-  }
-  return sorted(m);
-}
-const nonZero = (m) => sorted(Object.fromEntries([...(m ?? new Map())].filter(([, v]) => v !== 0n)));
 
 describe('JFR ingest of async-profiler recordings', { skip: SKIP, timeout: 600_000 }, () => {
   const rec = {};  // name → { buf, events, summary, sampleRate, jfrEvent, expected }
@@ -151,7 +138,7 @@ describe('JFR ingest of async-profiler recordings', { skip: SKIP, timeout: 600_0
         const fg = (await client.selectMergeStacktraces({ profileTypeID: id, labelSelector: `{service_name="ap-${name}-raw"}`,
           ...range, maxNodes: 1n << 20n })).flamegraph;
         assert.equal(BigInt(fg?.total ?? 0n), total, `${name} ${id}: flame graph total`);
-        assert.deepEqual(selfByName(fg), nonZero(r.leaves[id]), `${name} ${id}: self value per leaf frame name`);
+        assert.deepEqual(mapToSortedObject(selfByName(fg)), mapToSortedObject(r.leaves[id]), `${name} ${id}: self value per leaf frame name`);
       }
     });
   }

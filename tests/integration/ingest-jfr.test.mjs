@@ -34,7 +34,7 @@ import { createConnectTransport } from '@connectrpc/connect-node';
 import { describe as describeRes, httpRequest } from './lib/http.mjs';
 import { getIngested, ingest, multipart, seriesMatching, totalsMatching } from './lib/ingest.mjs';
 import {
-  PROFILER_EVENTS_LABELS, PT, chunks, compileJava, encodeLabelsSnapshot, expectedLeafSelf, expectedTotals, hasStack,
+  PROFILER_EVENTS_LABELS, PT, chunks, mapToSortedObject, selfByName, compileJava, encodeLabelsSnapshot, expectedLeafSelf, expectedTotals, hasStack,
   eventSettingValues, jfrPrintEvents, jfrSummary, MAPPED_EVENTS, metadataStrings, metricOf, record, recordingRange, sampleRateOf,
   spanHex, withCheckpointCount, withHeaderField, writeJfc,
 } from './lib/jfr.mjs';
@@ -77,20 +77,6 @@ function uploadJfr(srv, rec, mode, service, { labels } = {}) {
   return ingest(srv.baseUrl, params, form.body, { contentType: form.contentType, timeoutMs: 60_000 });
 }
 
-/** Flame graph self values summed per frame name: Map name → BigInt (zero selfs left out). */
-function selfByName(fg) {
-  const m = new Map();
-  for (const level of fg?.levels ?? []) {
-    for (let i = 0; i + 3 < level.values.length; i += 4) {
-      const self = BigInt(level.values[i + 2]);
-      if (self === 0n) continue;
-      const name = fg.names[Number(level.values[i + 3])];
-      m.set(name, (m.get(name) ?? 0n) + self);
-    }
-  }
-  return m;
-}
-const mapToSortedObject = (m) => Object.fromEntries([...(m ?? new Map())].filter(([, v]) => v !== 0n).sort(([a], [b]) => (a < b ? -1 : 1)));
 
 /**
  * Asserts what /debug/ingested holds for one service: exact totals and the series labels.

@@ -497,3 +497,21 @@ export const PROFILER_EVENTS_LABELS = Object.freeze({
   contextLabels: { 1: { endpoint: '/checkout', region: 'eu-west' }, 2: { endpoint: '/search', region: 'us-east' } },
   spans: { 1: { spanId: '5a1e00000000c0de', spanName: 'POST /checkout' }, 2: { spanId: 'f00dfeed00000001', spanName: 'GET /search' } },
 });
+
+/** Flame graph self values summed per frame name: Map name → BigInt (zero selfs left out). */
+export function selfByName(fg) {
+  const m = new Map();
+  for (const level of fg?.levels ?? []) {
+    for (let i = 0; i + 3 < level.values.length; i += 4) {
+      const self = BigInt(level.values[i + 2]);
+      if (self === 0n) continue;
+      const name = fg.names[Number(level.values[i + 3])];
+      m.set(name, (m.get(name) ?? 0n) + self);
+    }
+  }
+  return m;
+}
+
+/** A Map name → BigInt as an object sorted by name, zero values left out (for deepEqual). */
+export const mapToSortedObject = (m) =>
+  Object.fromEntries([...(m ?? new Map())].filter(([, v]) => v !== 0n).sort(([a], [b]) => (a < b ? -1 : 1)));
