@@ -15,6 +15,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <limits>
 #include <thread>
 #include <unordered_map>
@@ -403,8 +404,20 @@ Status HttpServer::Impl::Listen() {
   return OkStatus();
 }
 
+std::vector<std::unique_ptr<net::io_context>> HttpServer::Impl::MakeContexts(int n) {
+  std::vector<std::unique_ptr<net::io_context>> out;
+  for (int i = 0; i < std::max(n, 1); ++i) out.push_back(std::make_unique<net::io_context>(1));
+  return out;
+}
+
+net::io_context& HttpServer::Impl::NextContext() {
+  net::io_context& ioc = *iocs_[next_context_];
+  next_context_ = (next_context_ + 1) % iocs_.size();
+  return ioc;
+}
+
 void HttpServer::Impl::Accept() {
-  acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+  acceptor_.async_accept(net::make_strand(NextContext()), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
       return;  // Shutdown closed the acceptor.
     }
@@ -425,8 +438,9 @@ void HttpServer::Impl::Accept() {
 
 void HttpServer::Impl::Run() {
   net::dispatch(acceptor_.get_executor(), [this] { Accept(); });
-  for (int i = 0; i < options_.io_threads; ++i) {
-    io_threads_.emplace_back([this] { ioc_.run(); });
+  for (auto& ioc : iocs_) {
+    work_.push_back(net::make_work_guard(*ioc));
+    io_threads_.emplace_back([&ioc = *ioc] { ioc.run(); });
   }
 }
 
@@ -449,8 +463,8 @@ int HttpServer::Impl::Shutdown(std::chrono::steady_clock::time_point deadline) {
     WaitForSessions(std::chrono::steady_clock::now() + std::chrono::seconds(2));
   }
   handlers_.join();
-  work_.reset();
-  ioc_.stop();
+  for (auto& work : work_) work.reset();
+  for (auto& ioc : iocs_) ioc->stop();
   for (std::thread& t : io_threads_) {
     t.join();
   }

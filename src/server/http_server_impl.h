@@ -39,11 +39,10 @@ class HttpServer::Impl {
         service_(service),
         logger_(logger),
         clock_(clock),
-        ioc_(options.io_threads),
+        iocs_(MakeContexts(options.io_threads)),
         handlers_(static_cast<size_t>(options.handler_threads)),
-        acceptor_(net::make_strand(ioc_)),
+        acceptor_(*iocs_.front()),
         accept_retry_(acceptor_.get_executor()),
-        work_(net::make_work_guard(ioc_)),
         open_connections_(metrics.AddGauge("flamedb_http_connections",
                                            "HTTP connections currently open.")),
         accepted_connections_(metrics.AddCounter("flamedb_http_connections_total",
@@ -64,19 +63,25 @@ class HttpServer::Impl {
   api::HttpService& service_;
   base::Logger& logger_;
   const base::Clock& clock_;
-  net::io_context ioc_;
+  // One context per I/O thread, each run by its thread alone; connections are spread over them
+  // in turn. A context shared by several threads makes them wake one another for every ready
+  // handler, several times per request (docs/performance.md, "CPU per acknowledged profile").
+  std::vector<std::unique_ptr<net::io_context>> iocs_;
   net::thread_pool handlers_;
   uint16_t port_ = 0;
 
  private:
+  static std::vector<std::unique_ptr<net::io_context>> MakeContexts(int n);
   void Accept();
+  net::io_context& NextContext();
   size_t SessionCount() EXCLUDES(mu_);
   void ForEachSession(void (Connection::*fn)()) EXCLUDES(mu_);
   bool WaitForSessions(std::chrono::steady_clock::time_point deadline) EXCLUDES(mu_);
 
   tcp::acceptor acceptor_;
   net::steady_timer accept_retry_;
-  net::executor_work_guard<net::io_context::executor_type> work_;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work_;
+  size_t next_context_ = 0;  // Only touched by the acceptor's handlers.
   std::vector<std::thread> io_threads_;
   // Release/acquire: sessions that see draining_ also see that the acceptor is closing.
   std::atomic<bool> draining_{false};
