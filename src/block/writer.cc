@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -11,6 +12,8 @@
 #include "block/coding.h"
 #include "block/format.h"
 #include "block/symbols.h"
+#include "block/partition_sections.h"
+#include "symdb/subset.h"
 #include "store/trace_column.h"
 
 namespace flamedb::block {
@@ -165,7 +168,9 @@ bool SortedPairs(const store::RowView& row, const std::vector<uint32_t>& remap,
                  std::vector<Pair>& pairs) {
   pairs.clear();
   for (size_t i = 0; i < row.stacks.size(); ++i) {
-    if (row.stacks[i] >= remap.size()) return false;
+    if (row.stacks[i] >= remap.size() || remap[row.stacks[i]] == symdb::Subset::kMissing) {
+      return false;
+    }
     pairs.push_back({remap[row.stacks[i]], row.spans.empty() ? 0 : row.spans[i],
                      row.traces.empty() ? model::TraceId{} : row.traces[i], row.values[i]});
   }
@@ -189,7 +194,7 @@ bool RenumberedInOrder(const store::RowView& row, const std::vector<uint32_t>& r
     const uint32_t s = row.stacks[i];
     if (s >= size) return false;
     const uint32_t renumbered = remap[s];
-    if (i > 0 && renumbered <= last) return false;
+    if ((i > 0 && renumbered <= last) || renumbered == symdb::Subset::kMissing) return false;
     stacks[i] = last = renumbered;
   }
   return true;
@@ -204,7 +209,9 @@ bool SortedByStack(const store::RowView& row, const std::vector<uint32_t>& remap
                    std::vector<uint32_t>& stacks, std::vector<int64_t>& values) {
   keys.resize(row.stacks.size());
   for (size_t i = 0; i < row.stacks.size(); ++i) {
-    if (row.stacks[i] >= remap.size()) return false;
+    if (row.stacks[i] >= remap.size() || remap[row.stacks[i]] == symdb::Subset::kMissing) {
+      return false;
+    }
     keys[i] = uint64_t{remap[row.stacks[i]]} << 32 | i;
   }
   if (keys.size() >= 256) {
@@ -288,6 +295,18 @@ std::string EncodeSeries(const std::vector<model::Labels>& labels,
   return std::move(w.str());
 }
 
+// Adds each partition's symbols section to `object` and its entry to `toc`.
+Result<SymbolIds> WriteSymbols(const store::ProfileSource& source,
+                               const std::vector<uint32_t>& series, const WriteOptions& options,
+                               ObjectBuilder& object, Toc& toc) {
+  return MakePartitionSections(
+      source, series, options.prune_symbols,
+      [&](std::string name, uint64_t stacks, const std::string& raw) {
+        toc.partitions.push_back({std::move(name), stacks, object.Add(raw, options.zstd_level)});
+        if (options.pacer != nullptr) options.pacer->Step();
+      });
+}
+
 }  // namespace
 
 Result<EncodedBlock> EncodeBlock(const store::ProfileSource& source, BlockMeta meta,
@@ -313,22 +332,8 @@ Result<BlockMeta> EncodeBlockTo(const store::ProfileSource& source, BlockMeta me
   toc.series = labels.size();
   toc.series_section = object.Add(EncodeSeries(labels, order, meta), options.zstd_level);
 
-  // Symbols, with each partition's stack ids renumbered depth-first (new_stack[p][old]).
-  std::vector<std::vector<uint32_t>> new_stack(source.PartitionCount());
-  for (uint32_t p = 0; p < new_stack.size(); ++p) {
-    std::string raw;
-    PartitionEntry entry{source.PartitionName(p), 0, {}};
-    FLAMEDB_RETURN_IF_ERROR(source.WithSymbols(p, [&](const symdb::Partition& partition) {
-      const std::vector<uint32_t> dfs = DepthFirstOrder(partition);
-      new_stack[p].resize(dfs.size());
-      for (uint32_t i = 0; i < dfs.size(); ++i) new_stack[p][dfs[i]] = i;
-      raw = EncodeSymbols(partition, dfs);
-      entry.stacks = dfs.size();
-    }));
-    entry.section = object.Add(raw, options.zstd_level);
-    toc.partitions.push_back(std::move(entry));
-    if (options.pacer != nullptr) options.pacer->Step();
-  }
+  // Symbols, with each partition's stack ids renumbered depth-first.
+  FLAMEDB_ASSIGN_OR_RETURN(const SymbolIds ids, WriteSymbols(source, order, options, object, toc));
 
   ChunkBuilder chunk;
   bool changed = false;  // The source changed during the call (a contract violation).
@@ -344,19 +349,22 @@ Result<BlockMeta> EncodeBlockTo(const store::ProfileSource& source, BlockMeta me
     const uint32_t one[] = {order[id]};
     FLAMEDB_RETURN_IF_ERROR(
         source.ForEachRow(one, {INT64_MIN, INT64_MAX}, [&](const store::RowView& row) {
-          if (row.partition >= new_stack.size()) {
+          if (row.partition >= ids.new_stack.size() ||
+              ids.new_partition[row.partition] == symdb::Subset::kMissing) {
             changed = true;
             return;
           }
-          const std::vector<uint32_t>& remap = new_stack[row.partition];
+          const std::vector<uint32_t>& remap = ids.new_stack[row.partition];
+          store::RowView row_out = row;
+          row_out.partition = ids.new_partition[row.partition];
           if (RenumberedInOrder(row, remap, stacks)) {
-            chunk.Add(id, row, stacks, row.values, {}, {});
+            chunk.Add(id, row_out, stacks, row.values, {}, {});
           } else if (const bool linked = !row.spans.empty() || !row.traces.empty();
                      !linked && SortedByStack(row, remap, keys, key_scratch, stacks, values)) {
-            chunk.Add(id, row, stacks, values, {}, {});
+            chunk.Add(id, row_out, stacks, values, {}, {});
           } else if (linked && SortedPairs(row, remap, pairs)) {
             Collapse(pairs, stacks, values, spans, traces);
-            chunk.Add(id, row, stacks, values, spans, traces);
+            chunk.Add(id, row_out, stacks, values, spans, traces);
           } else {
             changed = true;
             return;

@@ -16,6 +16,10 @@ struct WriteOptions {
   int zstd_level = 3;
   uint64_t chunk_rows = 4096;        // A row chunk is cut at this many rows...
   uint64_t chunk_samples = 1 << 20;  // ...or samples, whichever comes first.
+  // Write only the symbols the rows use (and their ancestors' and references), as if the
+  // source's partitions held nothing else: for heads that start from an earlier head's symbols
+  // (a segment-writer's). Costs one more pass over the rows.
+  bool prune_symbols = false;
   // Stepped between rows (null: never paused), so that a cut gives way to requests. Must
   // outlive the call.
   base::Pacer* pacer = nullptr;

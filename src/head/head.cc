@@ -67,6 +67,37 @@ LinkIds LinksOf(const model::Profile& p, const std::vector<uint32_t>& samples) {
 
 }  // namespace
 
+size_t Head::SeedSymbols(const Head& previous, size_t max_bytes) {
+  std::vector<std::pair<std::string, std::unique_ptr<PartitionSlot>>> seeds;
+  size_t bytes = 0;
+  {
+    base::ReaderLock lock(previous.mu_);
+    // Only services that pushed to `previous`: one that stopped is not carried on forever.
+    std::vector<uint8_t> pushed(previous.partitions_.size(), 0);
+    for (const ProfileRow& row : previous.rows_) pushed[row.partition] = 1;
+    for (size_t p = 0; p < previous.partitions_.size(); ++p) {
+      if (!pushed[p]) continue;
+      const PartitionSlot& from = *previous.partitions_[p];
+      base::ReaderLock slot_lock(from.mu);
+      const size_t size = from.symbols.MemoryBytes();
+      if (size > max_bytes - bytes) continue;
+      bytes += size;
+      auto slot = std::make_unique<PartitionSlot>();
+      base::WriterLock to_lock(slot->mu);
+      slot->symbols.CopyFrom(from.symbols);
+      seeds.emplace_back(previous.partition_names_[p], std::move(slot));
+    }
+  }
+  base::WriterLock lock(mu_);
+  for (auto& [service, slot] : seeds) {
+    if (partition_by_service_.contains(service)) continue;
+    partition_by_service_.emplace(service, static_cast<uint32_t>(partitions_.size()));
+    partition_names_.push_back(service);
+    partitions_.push_back(std::move(slot));
+  }
+  return bytes;
+}
+
 uint32_t Head::PartitionFor(std::string_view service) {
   auto it = partition_by_service_.find(service);
   if (it != partition_by_service_.end()) {

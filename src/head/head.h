@@ -36,6 +36,13 @@ class Head final : public store::ProfileSource {
  public:
   Head() = default;
 
+  // Starts this head's symbol partitions as copies of `previous`'s (of the services that
+  // pushed to it), service by service while their bytes fit in `max_bytes`, so that its pushes find the stacks `previous` interned
+  // (a segment-writer cuts a head every half second). Blocks of a seeded head are written with
+  // block::WriteOptions::prune_symbols. Returns the bytes copied.
+  // REQUIRES: nothing was appended to this head yet; `previous` is another head.
+  size_t SeedSymbols(const Head& previous, size_t max_bytes) EXCLUDES(mu_);
+
   // Stores `samples` (empty: all) of `profile` under series `labels` (request labels; the
   // per-sample-type labels are added here). Errors: kResourceExhausted when new series would
   // pass `max_series` (0: no limit); nothing is stored then.

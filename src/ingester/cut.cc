@@ -52,6 +52,7 @@ Status Ingester::CutHeads(base::Pacer* pacer) {
       if (tenant.head != nullptr && tenant.head->rows() > 0) {
         cut.heads[name] = tenant.head;
         tenant.cutting.push_back(tenant.head);
+        tenant.last_cut = tenant.head;
         tenant.head = nullptr;  // The next push starts a new head.
       }
     }
@@ -150,7 +151,8 @@ Result<block::EncodedBlock> Ingester::EncodeHead(const std::string& tenant, cons
   meta.sources = {meta.ulid};
   meta.wal_segment_end = wal_end;
   meta.source = options_.source;
-  return block::EncodeBlock(head, meta, {.pacer = pacer});
+  return block::EncodeBlock(head, meta,
+                            {.prune_symbols = options_.carry_symbols_bytes > 0, .pacer = pacer});
 }
 
 Result<metastore::BlockRef> Ingester::Store(const block::EncodedBlock& encoded) {

@@ -121,16 +121,30 @@ Status Ingester::Replay() {
 }
 
 std::shared_ptr<head::Head> Ingester::HeadFor(std::string_view tenant) {
+  std::shared_ptr<const head::Head> seed;
+  uint64_t seed_bytes = 0;
+  {
+    base::MutexLock lock(mu_);
+    auto it = tenants_.find(tenant);
+    if (it == tenants_.end()) {
+      it = tenants_.emplace(std::string(tenant), Tenant{}).first;
+    }
+    if (it->second.head != nullptr) return it->second.head;
+    if (options_.carry_symbols_bytes > 0) seed = it->second.last_cut.lock();
+    // The budget is the writer's, shared by its tenants: carried symbols count as head bytes
+    // (max_head_bytes), which must not be reached by them alone.
+    seed_bytes = options_.carry_symbols_bytes / tenants_.size();
+  }
+  // Copying the symbols takes a while: not under mu_, which every push and read takes.
+  auto head = std::make_shared<head::Head>();
+  if (seed != nullptr) head->SeedSymbols(*seed, seed_bytes);
   base::MutexLock lock(mu_);
-  auto it = tenants_.find(tenant);
-  if (it == tenants_.end()) {
-    it = tenants_.emplace(std::string(tenant), Tenant{}).first;
+  Tenant& t = tenants_[std::string(tenant)];
+  if (t.head == nullptr) {  // Else a concurrent push made one first.
+    t.head = std::move(head);
+    t.head_started = clock_.SteadyNow();
   }
-  if (it->second.head == nullptr) {
-    it->second.head = std::make_shared<head::Head>();
-    it->second.head_started = clock_.SteadyNow();
-  }
-  return it->second.head;
+  return t.head;
 }
 
 Status Ingester::Apply(head::Head& head, const std::vector<distributor::SeriesProfile>& profiles,

@@ -89,7 +89,11 @@ Status App::StartCluster() {
              // Segments are small and pushes wait for them (bucket mode): cuts never give way.
              .demand = nullptr,
              .max_upload_wait = bucket_ack ? cc.max_upload_wait : base::Duration::zero(),
-             .segment_objects = true},
+             .segment_objects = true,
+             // At most a quarter of the head bytes that force a cut.
+             .carry_symbols_bytes = std::min<uint64_t>(
+                 static_cast<uint64_t>(cc.carry_symbols_mb) << 20,
+                 static_cast<uint64_t>(config.ingester_max_block_bytes) / 4)},
             *bucket_, *index_, *overrides_, clock_, logger_, metrics_));
     writer_sink_ = std::make_unique<ingester::WriterSink>(*ingester_, bucket_ack,
                                                           cc.distributor_writer_timeout);

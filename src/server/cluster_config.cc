@@ -40,6 +40,11 @@ void ClusterConfig::Register(base::FlagSet& f) {
   f.Duration("segment-writer.segment-duration", &segment_duration, std::chrono::milliseconds(500),
              "How long a segment-writer accumulates profiles before writing them to the bucket.",
              {.yaml = "segment_writer.segment_duration"});
+  f.Int("segment-writer.carry-symbols-mb", &carry_symbols_mb, 64,
+        "Symbols (functions, locations, stacks) a segment-writer's next segment starts from, "
+        "carried over from the last one so that repeated stacks are not interned again every "
+        "segment; shared by its tenants, counted in -ingester.max-block-bytes. 0 disables.",
+        {.yaml = "segment_writer.carry_symbols_mb"});
   f.String("segment-writer.ack", &ack, "wal",
            "When a push is acknowledged: wal (after the writer's local WAL, milliseconds; the "
            "segment follows) or bucket (after its segment is in the bucket and indexed).",
@@ -88,6 +93,10 @@ Status ClusterConfig::Validate() const {
   if (shards < 1 || shards > 65536) {
     return InvalidArgumentError("invalid value " + std::to_string(shards) +
                                 " for flag -segment-writer.shards: want 1..65536");
+  }
+  if (carry_symbols_mb < 0 || carry_symbols_mb > (1 << 20)) {
+    return InvalidArgumentError("invalid value " + std::to_string(carry_symbols_mb) +
+                                " for flag -segment-writer.carry-symbols-mb: want 0..1048576");
   }
   if (segment_duration < std::chrono::milliseconds(10)) {
     return InvalidArgumentError("flag -segment-writer.segment-duration: want at least 10ms");

@@ -23,6 +23,7 @@ struct ClusterConfig {
   base::Duration index_refresh{};
   int64_t shards = 0;
   base::Duration segment_duration{};
+  int64_t carry_symbols_mb = 0;
   std::string ack;  // "wal" or "bucket".
   base::Duration max_upload_wait{};
   base::Duration distributor_writer_timeout{};

@@ -279,6 +279,29 @@ void Partition::ResolveStack(uint32_t stack, std::vector<uint32_t>& out) const {
   }
 }
 
+void Partition::CopyFrom(const Partition& other) {
+  // The strings are copied into this partition's own storage: other's views point into its.
+  string_storage_.clear();
+  strings_.clear();
+  strings_.reserve(other.strings_.size());
+  strings_.push_back(std::string_view());
+  for (size_t i = 1; i < other.strings_.size(); ++i) {
+    strings_.push_back(string_storage_.emplace_back(other.strings_[i]));
+  }
+  string_index_ = other.string_index_;
+  functions_ = other.functions_;
+  function_index_ = other.function_index_;
+  mappings_ = other.mappings_;
+  mapping_index_ = other.mapping_index_;
+  locations_ = other.locations_;
+  lines_ = other.lines_;
+  location_index_ = other.location_index_;
+  stack_parent_ = other.stack_parent_;
+  stack_location_ = other.stack_location_;
+  stack_index_ = other.stack_index_;
+  stack_cache_ = other.stack_cache_;
+}
+
 Result<std::unique_ptr<Partition>> Partition::FromColumns(PartitionColumns c) {
   auto fail = [](std::string_view what) {
     return DataLossError("symbols: " + std::string(what) + " is out of range");

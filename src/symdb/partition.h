@@ -75,6 +75,12 @@ class Partition {
   Partition(const Partition&) = delete;
   Partition& operator=(const Partition&) = delete;
 
+  // Makes this partition a copy of `other`, de-duplication tables included, so that interning
+  // into it finds what `other` holds (a segment-writer's next head starts from the last one's
+  // symbols). REQUIRES: this partition is new (nothing interned); `other` is not a FromColumns
+  // one.
+  void CopyFrom(const Partition& other);
+
   uint32_t InternString(std::string_view s);
   uint32_t InternFunction(const Function& f);
   uint32_t InternMapping(const Mapping& m);
