@@ -78,6 +78,18 @@ TEST(PruneSymbolsTest, ASeededHeadsBlockHoldsOnlyWhatItsRowsUse) {
   // Without pruning the carried symbols ("old;gone") would be in the block too.
   ASSERT_THAT(unpruned, IsOk());
   EXPECT_GT(unpruned->data.size(), pruned->data.size());
+  // A source that does not track which stacks its rows use (a block) is pruned by reading them.
+  auto unpruned_reader = BlockReader::Open(StringSource(unpruned->data));
+  ASSERT_THAT(unpruned_reader, IsOk());
+  EXPECT_EQ(SymbolCounts(**unpruned_reader, 0).stacks, 7u);  // With main;old;gone.
+  Result<EncodedBlock> again =
+      EncodeBlock(**unpruned_reader, BlockMeta{}, {.prune_symbols = true});
+  ASSERT_THAT(again, IsOk());
+  auto from_again = BlockReader::Open(StringSource(again->data));
+  ASSERT_THAT(from_again, IsOk());
+  EXPECT_EQ(testing::SourceRows(**from_again), testing::SourceRows(**from_fresh));
+  EXPECT_EQ(SymbolCounts(**from_again, 0), SymbolCounts(**from_fresh, 0));
+  EXPECT_EQ((*from_again)->PartitionCount(), 1u);
 }
 
 TEST(PruneSymbolsTest, OnlyServicesThatPushedToThePreviousHeadAreCarried) {

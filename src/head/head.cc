@@ -85,6 +85,7 @@ size_t Head::SeedSymbols(const Head& previous, size_t max_bytes) {
       auto slot = std::make_unique<PartitionSlot>();
       base::WriterLock to_lock(slot->mu);
       slot->symbols.CopyFrom(from.symbols);
+      slot->carried_use.assign(slot->symbols.stacks(), 0);
       seeds.emplace_back(previous.partition_names_[p], std::move(slot));
     }
   }
@@ -161,6 +162,11 @@ Status Head::Append(const model::Labels& labels, const model::Profile& profile,
   {
     base::WriterLock lock(slot->mu);
     stacks = slot->symbols.AddSamples(profile, chosen);
+    if (const size_t carried = slot->carried_use.size(); carried > 0) {
+      for (const uint32_t s : stacks) {
+        if (s < carried) slot->carried_use[s] = 1;
+      }
+    }
   }
   const LinkIds links = LinksOf(profile, chosen);
   const std::vector<uint32_t> order = AscendingStackOrder(stacks);  // Shared by the types.
@@ -333,6 +339,13 @@ Status Head::WithSymbols(uint32_t partition,
   base::ReaderLock lock(slot->mu);
   fn(slot->symbols);
   return OkStatus();
+}
+
+store::StackUse Head::StacksInUse(uint32_t partition) const {
+  const PartitionSlot* slot = Slot(partition);
+  if (slot == nullptr) return {};
+  base::ReaderLock lock(slot->mu);
+  return {.known = true, .marked = slot->carried_use};
 }
 
 const Head::PartitionSlot* Head::Slot(uint32_t partition) const {

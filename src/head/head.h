@@ -83,6 +83,8 @@ class Head final : public store::ProfileSource {
   Status WithSymbols(uint32_t partition,
                      const std::function<void(const symdb::Partition&)>& fn) const override
       EXCLUDES(mu_);
+  // Known for every partition: a seeded one marks which carried stacks its pushes used.
+  store::StackUse StacksInUse(uint32_t partition) const override EXCLUDES(mu_);
 
  private:
   uint32_t PartitionFor(std::string_view service) REQUIRES(mu_);
@@ -98,6 +100,9 @@ class Head final : public store::ProfileSource {
   struct PartitionSlot {
     mutable base::SharedMutex mu;
     symdb::Partition symbols GUARDED_BY(mu);
+    // Seeded slots: which of the carried stacks (ids below its size) this head's pushes used.
+    // Stacks interned after the seed are all used. Empty: not seeded.
+    std::vector<uint8_t> carried_use GUARDED_BY(mu);
   };
 
   // The slot of `partition`, or nullptr. Slots live as long as the head.

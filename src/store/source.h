@@ -48,6 +48,14 @@ struct StoredBytes {
   uint64_t symbols = 0;   // Symbol partitions.
 };
 
+// Which stacks of a partition its rows use, as a source may know without reading the rows.
+struct StackUse {
+  bool known = false;  // False: read the rows to find out.
+  // Stacks below marked.size() are used where marked; every stack from there on is used. Empty:
+  // every stack is.
+  std::vector<uint8_t> marked;
+};
+
 class ProfileSource {
  public:
   virtual ~ProfileSource() = default;
@@ -95,6 +103,9 @@ class ProfileSource {
   // Errors: kNotFound (no such partition), kDataLoss (damaged block data).
   virtual Status WithSymbols(uint32_t partition,
                              const std::function<void(const symdb::Partition&)>& fn) const = 0;
+  // What the rows of `partition` use, if the source knows it cheaply (a head that started from
+  // an earlier head's symbols keeps track: head::Head::SeedSymbols). The default: not known.
+  virtual StackUse StacksInUse(uint32_t /*partition*/) const { return {}; }
 };
 
 }  // namespace flamedb::store
