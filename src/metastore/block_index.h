@@ -23,6 +23,8 @@ namespace flamedb::metastore {
 // A block the index knows: its meta and an open reader.
 struct LoadedBlock {
   block::BlockMeta meta;
+  // Null in an index that does not open other processes' blocks
+  // (EtcdIndexOptions::open_blocks).
   std::unique_ptr<block::BlockReader> reader;
   // On the ingester's local disk, not in the bucket yet (ingester/uploader.h): readable, but
   // neither merged nor taken out by a refresh.

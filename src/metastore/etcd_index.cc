@@ -40,6 +40,13 @@ std::string EtcdIndex::WalKey(std::string_view source, std::string_view tenant) 
   return options_.prefix + "index/wal/" + std::string(source) + "/" + std::string(tenant);
 }
 
+Result<BlockRef> EtcdIndex::Load(const block::BlockMeta& meta) const {
+  if (options_.open_blocks) return OpenBlock(bucket_, meta, options_.symbol_cache);
+  auto loaded = std::make_shared<LoadedBlock>();
+  loaded->meta = meta;
+  return BlockRef(std::move(loaded));
+}
+
 Result<size_t> EtcdIndex::Refresh() {
   const std::string prefix = options_.prefix + "index/blocks/";
   FLAMEDB_ASSIGN_OR_RETURN(const etcd::RangeResult range, client_.GetPrefix(prefix));
@@ -65,7 +72,7 @@ Result<size_t> EtcdIndex::Refresh() {
         known = t != tenants_.end() && t->second.count(ulid) > 0;
       }
       if (known) continue;
-      Result<BlockRef> block = OpenBlock(bucket_, meta, options_.symbol_cache);
+      Result<BlockRef> block = Load(meta);
       if (!block.ok()) {
         // Deleted meanwhile (a compaction's late delete), or damaged: the next refresh retries.
         logger_.Warn("block of the index cannot be opened; skipped for now", "block",
@@ -184,7 +191,7 @@ void EtcdIndex::ApplyEvents(std::vector<etcd::WatchEvent> events) {
         logger_.Error("block index entry with a damaged meta skipped", "key", e.kv.key);
         continue;
       }
-      Result<BlockRef> block = OpenBlock(bucket_, *meta, options_.symbol_cache);
+      Result<BlockRef> block = Load(*meta);
       if (!block.ok()) {
         logger_.Warn("block of the index cannot be opened; the next full read retries", "block",
                      BlockDir(*meta), "err", block.status());

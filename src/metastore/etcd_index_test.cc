@@ -40,7 +40,8 @@ class EtcdIndexTest : public ::testing::Test {
     return *ref;
   }
   // `owner` claims compaction jobs under the lease `*lease` (null: none).
-  std::unique_ptr<EtcdIndex> Open(std::string owner = "", const int64_t* lease = nullptr) {
+  std::unique_ptr<EtcdIndex> Open(std::string owner = "", const int64_t* lease = nullptr,
+                                  bool open_blocks = true) {
     // One registry per index, as one process has one.
     base::MetricsRegistry& metrics = registries_.emplace_back();
     auto index = EtcdIndex::Open(
@@ -48,7 +49,8 @@ class EtcdIndexTest : public ::testing::Test {
         {.prefix = prefix_,
          .symbol_cache = nullptr,
          .owner = std::move(owner),
-         .lease = [lease] { return lease != nullptr ? *lease : int64_t{0}; }},
+         .lease = [lease] { return lease != nullptr ? *lease : int64_t{0}; },
+         .open_blocks = open_blocks},
         logger_, metrics);
     EXPECT_THAT(index, IsOk());
     return std::move(*index);
@@ -96,6 +98,21 @@ bool Eventually(Pred pred) {
 
 // A watching index follows another process's adds, swaps and removals without Refresh, and
 // its own changes are not undone by the watch catching up with them.
+TEST_F(EtcdIndexTest, AnIndexThatDoesNotOpenBlocksHoldsTheirMetasWithoutReadingTheBucket) {
+  auto writer = Open();
+  auto planner = Open("", nullptr, /*open_blocks=*/false);
+  ASSERT_THAT(writer->Add(Write("t1", kA)), IsOk());
+  ASSERT_THAT(bucket_.Delete(BlockDir(writer->Blocks("t1")[0]->meta) + "block.bin"), IsOk());
+
+  // An index that opens blocks skips one it cannot read; this one needs only the meta.
+  EXPECT_THAT(planner->Refresh(), IsOkAndHolds(1u));
+  EXPECT_THAT(Open()->Blocks("t1"), IsEmpty());
+  const std::vector<BlockRef> blocks = planner->Blocks("t1");
+  ASSERT_THAT(Ulids(blocks), ElementsAre(kA));
+  EXPECT_EQ(blocks[0]->reader, nullptr);
+  EXPECT_EQ(blocks[0]->meta.profiles, 1u);
+}
+
 TEST_F(EtcdIndexTest, AWatchingIndexFollowsOtherProcessesAtOnce) {
   auto writer = Open();
   auto reader = Open();

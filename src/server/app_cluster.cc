@@ -44,7 +44,10 @@ Status App::StartCluster() {
              .symbol_cache = symbol_cache_.get(),
              .owner = cc.InstanceId(static_cast<int>(config.http_listen_port)),
              // Compaction jobs live under the membership's lease (JoinCluster sets it).
-             .lease = [this] { return membership_lease_.load(); }},
+             .lease = [this] { return membership_lease_.load(); },
+             // Only the query path reads blocks' rows.
+             .open_blocks = HasTarget(targets, kQueryFrontend) ||
+                            HasTarget(targets, kQueryBackend)},
             logger_, metrics_));
     index->StartWatching();  // Changes of other processes show within milliseconds.
     etcd_index_ = index.get();
