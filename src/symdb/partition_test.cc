@@ -6,25 +6,13 @@
 #include <numeric>
 
 #include "model/stack_key.h"
+#include "symdb/frames_for_test.h"
 #include "testing/profile_builder.h"
 
 namespace flamedb::symdb {
 namespace {
 
 using ::testing::ElementsAre;
-
-// "root;...;leaf" of a stack id, through the partition's symbols.
-std::string Frames(const Partition& p, uint32_t stack) {
-  std::vector<uint32_t> locations;
-  p.ResolveStack(stack, locations);
-  std::string out;
-  for (auto it = locations.rbegin(); it != locations.rend(); ++it) {
-    for (const Line& line : p.Lines(p.location(*it))) {
-      out += (out.empty() ? "" : ";") + std::string(p.String(p.function(line.function).name));
-    }
-  }
-  return out;
-}
 
 std::vector<uint32_t> AllSamples(const model::Profile& p) {
   std::vector<uint32_t> all(p.samples.size());

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/strings.h"
+#include "symdb/frames_for_test.h"
 
 namespace flamedb::symdb {
 namespace {
@@ -23,18 +24,6 @@ uint32_t AddStack(Partition& p, std::string_view frames, std::string_view file =
     leaf_first.insert(leaf_first.begin(), p.InternLocation(mapping, 0, lines));
   }
   return p.InternStack(leaf_first);
-}
-
-std::string Frames(const Partition& p, uint32_t stack) {
-  std::vector<uint32_t> locations;
-  p.ResolveStack(stack, locations);
-  std::string out;
-  for (auto it = locations.rbegin(); it != locations.rend(); ++it) {
-    for (const Line& line : p.Lines(p.location(*it))) {
-      out += (out.empty() ? "" : ";") + std::string(p.String(p.function(line.function).name));
-    }
-  }
-  return out;
 }
 
 std::vector<std::string> Strings(const Partition& p) {
